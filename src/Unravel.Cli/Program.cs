@@ -1,0 +1,10 @@
+// Entry point of the `unravel` command-line tool: builds the command tree and maps exceptions to exit codes.
+
+using System.CommandLine;
+using Unravel.Cli;
+
+RootCommand root = new("Unravel: find, split and explain polysemantic neurons.")
+{
+    BenchCommand.Create(),
+};
+return await CliRunner.InvokeAsync(root, args);

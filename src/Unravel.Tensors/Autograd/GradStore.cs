@@ -1,0 +1,50 @@
+// Gradients keyed by tensor identity. Backward functions accumulate into For(x); the store zeroes on creation.
+
+using System.Diagnostics.CodeAnalysis;
+
+namespace Unravel.Tensors.Autograd;
+
+/// <summary>Gradients of tracked tensors (leaves and intermediates), keyed by reference.</summary>
+public sealed class GradStore
+{
+    private readonly Dictionary<Tensor, Tensor> _grads = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>The gradient of <paramref name="tensor"/>, or null when nothing flowed into it.</summary>
+    public Tensor? this[Tensor tensor] => _grads.GetValueOrDefault(tensor);
+
+    public int Count => _grads.Count;
+
+    public bool TryGet(Tensor tensor, [NotNullWhen(true)] out Tensor? grad) => _grads.TryGetValue(tensor, out grad);
+
+    /// <summary>True when <paramref name="tensor"/> is tracked, i.e. a backward should produce its gradient.</summary>
+    public bool Wants(Tensor? tensor) => tensor is { IsTracked: true };
+
+    /// <summary>The accumulation buffer for <paramref name="tensor"/>'s gradient, created zeroed on first use.</summary>
+    public Tensor For(Tensor tensor)
+    {
+        if (!_grads.TryGetValue(tensor, out Tensor? g))
+        {
+            g = Tensor.Zeros(tensor.Shape.ToArray());
+            _grads.Add(tensor, g);
+        }
+        return g;
+    }
+
+    /// <summary>Adds <paramref name="grad"/> into the gradient of <paramref name="tensor"/> (shapes must match in length).</summary>
+    public void Accumulate(Tensor tensor, ReadOnlySpan<float> grad)
+    {
+        Span<float> g = For(tensor).Data;
+        if (grad.Length != g.Length)
+            throw new ArgumentException($"GradStore.Accumulate: gradient of {grad.Length} values for tensor of shape {tensor.ShapeString}.");
+        System.Numerics.Tensors.TensorPrimitives.Add(g, grad, g);
+    }
+
+    /// <summary>Adds every gradient of <paramref name="other"/> into this store.</summary>
+    public void AddFrom(GradStore other)
+    {
+        foreach ((Tensor t, Tensor g) in other._grads) Accumulate(t, g.Data);
+    }
+
+    /// <summary>Drops the gradient of <paramref name="tensor"/> (e.g. an intermediate no longer needed).</summary>
+    public void Remove(Tensor tensor) => _grads.Remove(tensor);
+}

@@ -1,0 +1,24 @@
+// Broadcasting addition. y = a + b; da = reduce(dy), db = reduce(dy) over the broadcast dimensions.
+
+using Unravel.Tensors.Autograd;
+
+namespace Unravel.Tensors;
+
+public static partial class Ops
+{
+    /// <summary>Elementwise a + b with NumPy broadcasting.</summary>
+    /// <exception cref="ArgumentException">The shapes do not broadcast.</exception>
+    public static Tensor Add(Tensor a, Tensor b)
+    {
+        Tensor y = Tensor.Zeros(ShapeRules.Broadcast(a.Shape, b.Shape, "add"));
+        Broadcasting.Binary(BinaryKind.Add, a, b, y);
+        Tape.Of(a, b)?.Record("add", y, [a, b], AddBackward);
+        return y;
+    }
+
+    private static void AddBackward(Node node, Tensor dy, GradStore grads)
+    {
+        foreach (Tensor x in node.Inputs)
+            if (grads.Wants(x)) Broadcasting.AccumulateReduced(dy, grads.For(x));
+    }
+}

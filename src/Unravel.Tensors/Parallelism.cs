@@ -1,0 +1,46 @@
+// Explicit, deterministic parallelism: work is cut into a fixed number of contiguous chunks that depends only on
+// the thread count, so a result never depends on scheduling.
+
+namespace Unravel.Tensors;
+
+/// <summary>Thread count and a static-partition parallel loop.</summary>
+public static class Parallelism
+{
+    private static int s_threads = ReadThreadCount();
+
+    /// <summary>Worker threads; from <c>UNRAVEL_THREADS</c>, default all cores.</summary>
+    public static int Threads
+    {
+        get => s_threads;
+        set => s_threads = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), "Threads must be ≥ 1.");
+    }
+
+    /// <summary>Runs <paramref name="body"/>(start, end) over contiguous chunks of [0, count).</summary>
+    /// <remarks>Uses at most <see cref="Threads"/> chunks and never more than count / minPerChunk; chunk 0 runs
+    /// on the calling thread. Chunk boundaries depend only on count, minPerChunk and Threads.</remarks>
+    public static void For(int count, int minPerChunk, Action<int, int> body)
+    {
+        if (count <= 0) return;
+        int chunks = Math.Clamp(count / Math.Max(1, minPerChunk), 1, s_threads);
+        if (chunks == 1) { body(0, count); return; }
+        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = chunks }, c =>
+        {
+            (int start, int end) = ChunkRange(count, chunks, c);
+            body(start, end);
+        });
+    }
+
+    /// <summary>The [start, end) of chunk <paramref name="index"/> when [0, count) is cut into <paramref name="chunks"/>.</summary>
+    public static (int Start, int End) ChunkRange(int count, int chunks, int index)
+    {
+        int baseSize = count / chunks, extra = count % chunks;
+        int start = index * baseSize + Math.Min(index, extra);
+        return (start, start + baseSize + (index < extra ? 1 : 0));
+    }
+
+    private static int ReadThreadCount()
+    {
+        string? v = Environment.GetEnvironmentVariable("UNRAVEL_THREADS");
+        return int.TryParse(v, out int n) && n >= 1 ? n : Environment.ProcessorCount;
+    }
+}

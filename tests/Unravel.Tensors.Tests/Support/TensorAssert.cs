@@ -1,0 +1,55 @@
+// Tolerance comparison that reports the max difference and the first mismatching pairs (llm.c check_tensor).
+
+using System.Globalization;
+using System.Text;
+using Unravel.Tensors;
+using Xunit.Sdk;
+
+namespace Unravel.Tensors.Tests.Support;
+
+public static class TensorAssert
+{
+    /// <summary>Forward tolerances of STYLE.md.</summary>
+    public const float ForwardAtol = 1e-5f, ForwardRtol = 1e-4f;
+
+    /// <summary>Gradient tolerances of STYLE.md.</summary>
+    public const float GradAtol = 1e-4f, GradRtol = 1e-3f;
+
+    /// <summary>Asserts equal shapes and |a - e| ≤ atol + rtol·|e| everywhere; NaN matches NaN, ±Inf must match exactly.</summary>
+    public static void Close(Tensor expected, Tensor actual, float atol, float rtol, string label)
+    {
+        if (!expected.Shape.SequenceEqual(actual.Shape))
+            throw new XunitException($"{label}: shape {actual.ShapeString}, expected {expected.ShapeString}.");
+        Close(expected.Data, actual.Data, atol, rtol, label);
+    }
+
+    public static void Close(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, float atol, float rtol, string label)
+    {
+        if (expected.Length != actual.Length)
+            throw new XunitException($"{label}: {actual.Length} values, expected {expected.Length}.");
+        double maxDiff = 0;
+        int bad = 0;
+        var first = new StringBuilder();
+        for (int i = 0; i < expected.Length; i++)
+        {
+            float e = expected[i], a = actual[i];
+            bool ok;
+            if (float.IsNaN(e) || float.IsNaN(a)) ok = float.IsNaN(e) && float.IsNaN(a);
+            else if (float.IsInfinity(e) || float.IsInfinity(a)) ok = e == a;
+            else
+            {
+                double d = Math.Abs((double)a - e);
+                maxDiff = Math.Max(maxDiff, d);
+                ok = d <= atol + rtol * Math.Abs(e);
+            }
+            if (!ok && bad++ < 5)
+                first.Append(CultureInfo.InvariantCulture, $"  [{i}] expected {e:G9}, got {a:G9}\n");
+        }
+        if (bad > 0)
+            throw new XunitException($"{label}: {bad} of {expected.Length} values out of tolerance (atol {atol}, rtol {rtol}); maxDiff {maxDiff:G4}\n{first}");
+    }
+
+    public static void ForwardClose(Tensor expected, Tensor actual, string label) => Close(expected, actual, ForwardAtol, ForwardRtol, label);
+
+    public static void GradClose(Tensor expected, Tensor actual, string label) => Close(expected, actual, GradAtol, GradRtol, label);
+}
