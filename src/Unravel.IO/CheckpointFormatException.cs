@@ -1,0 +1,30 @@
+// The one exception type for malformed input files: names the file, the key or byte offset, what was expected,
+// and a hint the user can act on.
+
+namespace Unravel.IO;
+
+/// <summary>A file could not be read as the format it claims to be.</summary>
+public sealed class CheckpointFormatException : Exception
+{
+    public CheckpointFormatException(string file, string where, string problem, string? hint = null, Exception? inner = null)
+        : base(Compose(file, where, problem, hint), inner)
+    {
+        File = file;
+        Where = where;
+        Problem = problem;
+        Hint = hint;
+    }
+
+    /// <summary>The file's path as given.</summary>
+    public string File { get; }
+
+    /// <summary>A key name or "offset N".</summary>
+    public string Where { get; }
+
+    public string Problem { get; }
+
+    public string? Hint { get; }
+
+    private static string Compose(string file, string where, string problem, string? hint) =>
+        $"{file}: {where}: {problem}" + (hint is null ? "" : $" HINT: {hint}");
+}
