@@ -57,20 +57,24 @@ public sealed class Tensor
         return t;
     }
 
-    public static Tensor Scalar(float value) => FromArray([value]);
+    /// <summary>A 0-d tensor (shape []).</summary>
+    public static Tensor Scalar(float value) => new([value], 0, []);
 
-    /// <summary>Wraps <paramref name="data"/> without copying. With no shape, the tensor is 1-D.</summary>
+    /// <summary>Wraps <paramref name="data"/> without copying, as a 1-D tensor [data.Length].</summary>
+    public static Tensor FromArray(float[] data) => new(data, 0, [data.Length]);
+
+    /// <summary>Wraps <paramref name="data"/> without copying, with exactly the given shape (an empty shape is 0-d).</summary>
     /// <exception cref="ArgumentException">The shape's element count differs from the array length.</exception>
     public static Tensor FromArray(float[] data, params int[] shape)
     {
-        int[] s = shape.Length == 0 && data.Length != 1 ? [data.Length] : (int[])ShapeRules.Validate(shape, "FromArray").Clone();
+        int[] s = (int[])ShapeRules.Validate(shape, "FromArray").Clone();
         if (ShapeRules.Count(s) != data.Length)
             throw new ArgumentException($"FromArray: {data.Length} values cannot fill shape {ShapeRules.Format(s)}.", nameof(data));
         return new Tensor(data, 0, s);
     }
 
     /// <summary>Copies <paramref name="data"/> into a new tensor of the given shape.</summary>
-    public static Tensor FromSpan(ReadOnlySpan<float> data, params int[] shape) => FromArray(data.ToArray(), shape);
+    public static Tensor FromSpan(ReadOnlySpan<float> data, int[] shape) => FromArray(data.ToArray(), shape);
 
     /// <summary>Seeded standard-normal values (Box-Muller over <see cref="Random"/>), for tests and init.</summary>
     public static Tensor RandomNormal(Random rng, params int[] shape)
