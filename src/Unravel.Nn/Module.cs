@@ -80,6 +80,14 @@ public abstract class Module
     /// <summary>Passes an internal activation through the hooks at "<see cref="Path"/>.<paramref name="point"/>".</summary>
     protected Tensor Hook(string point, Tensor x) => Hooks.Apply(HookName(point), x);
 
+    /// <summary>Tags the tape node that produced <paramref name="y"/> with this module, so LRP can find the layer.</summary>
+    protected Tensor Own(Tensor y)
+    {
+        if (y.Tape is { } tape && tape.Nodes.Count > 0 && ReferenceEquals(tape.Nodes[^1].Output, y))
+            tape.Nodes[^1].Owner = this;
+        return y;
+    }
+
     private string HookName(string point) => Path.Length == 0 ? point : Path + "." + point;
 
     private Parameter Add(WeightSource ws, string name, int[] shape, Init init, bool isBuffer)
