@@ -113,6 +113,7 @@ internal static unsafe class ManagedGemm
     }
 
     /// <summary>Blocked GEMM on C[i0..i1, j0..j1] on the calling thread.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Packed<TK>(Problem p, int i0, int i1, int j0, int j1) where TK : struct, IGemmMicroKernel
     {
         int mr = TK.MR, nr = TK.NR;
@@ -171,6 +172,7 @@ internal static unsafe class ManagedGemm
     }
 
     /// <summary>Packs op(B)[pc..pc+kc, jc..jc+nc] as NR-column micro-panels, each [kc, NR], zero padded on the right.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackB<TK>(Problem p, int pc, int kc, int jc, int nc, float* dst) where TK : struct, IGemmMicroKernel
     {
         int nr = TK.NR;
@@ -212,6 +214,7 @@ internal static unsafe class ManagedGemm
     }
 
     /// <summary>Packs op(A)[ic..ic+mc, pc..pc+kc] as MR-row micro-panels, each [kc, MR], zero padded at the bottom.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackA<TK>(Problem p, int ic, int mc, int pc, int kc, float* dst) where TK : struct, IGemmMicroKernel
     {
         int mr = TK.MR;
@@ -255,6 +258,7 @@ internal static unsafe class ManagedGemm
         else Parallelism.For(p.N, Math.Max(1, p.N / threads), (j0, j1) => UnpackedBlock(p, 0, p.M, j0, j1));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void UnpackedBlock(Problem p, int i0, int i1, int j0, int j1)
     {
         int n = j1 - j0;
