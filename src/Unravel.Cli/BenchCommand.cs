@@ -1,14 +1,57 @@
 // `unravel bench ...`: side-by-side timings of our kernels and references in one run.
 
 using System.CommandLine;
+using Unravel.Cli.Bench;
 
 namespace Unravel.Cli;
 
 internal static class BenchCommand
 {
+    private static readonly Option<string> GemmSizesOption = new("--sizes")
+    {
+        Description = "Comma-separated square sizes, or MxNxK shapes.",
+        DefaultValueFactory = _ => "256,512,1024,2048",
+    };
+
+    private static readonly Option<int> GemmThreadsOption = new("--threads")
+    {
+        Description = "Threads for both backends (default: UNRAVEL_THREADS, else all cores).",
+        DefaultValueFactory = _ => Unravel.Tensors.Parallelism.Threads,
+    };
+
+    private static readonly Option<int> GemmRepeatsOption = new("--repeats")
+    {
+        Description = "Interleaved managed/OpenBLAS pairs per shape.",
+        DefaultValueFactory = _ => 10,
+    };
+
+    private static readonly Option<string> GemmKernelOption = new("--kernel")
+    {
+        Description = "Managed micro-kernel: auto, avx512, avx2 or portable.",
+        DefaultValueFactory = _ => "auto",
+    };
+
+    private static readonly Option<bool> GemmJsonOption = new("--json") { Description = "Print machine-readable JSON." };
+
     public static Command Create()
     {
-        Command command = new("bench", "Benchmarks measured side by side in one run.");
+        Command command = new("bench", "Benchmarks measured side by side in one run.")
+        {
+            CreateGemm(),
+        };
+        return command;
+    }
+
+    private static Command CreateGemm()
+    {
+        Command command = new("gemm", "Managed GEMM vs OpenBLAS, interleaved runs, median GFLOP/s and ratio.")
+        {
+            GemmSizesOption, GemmThreadsOption, GemmRepeatsOption, GemmKernelOption, GemmJsonOption,
+        };
+        command.SetAction(parse => GemmBench.Run(
+            new GemmBench.Options(GemmBench.ParseSizes(parse.GetValue(GemmSizesOption)!), parse.GetValue(GemmThreadsOption),
+                parse.GetValue(GemmRepeatsOption), parse.GetValue(GemmKernelOption)!, parse.GetValue(GemmJsonOption)),
+            Console.Out));
         return command;
     }
 }

@@ -1,0 +1,314 @@
+// Managed SGEMM: the GotoBLAS/BLIS loop nest over packed panels, plus an unpacked path for small or skinny problems.
+//   for jc in n step NC:            B block [KC, NC] packed into NR-column micro-panels (zero padded)
+//     for pc in k step KC:
+//       for ic in m step MC:        A block [MC, KC] packed into MR-row micro-panels (zero padded)
+//         for jr in nc step NR:     B micro-panel stays in L1 while ...
+//           for ir in mc step MR:   ... the micro-kernel sweeps the A block held in L2
+// Threads own disjoint column (or row) ranges of C, cut on tile boundaries; every C element is summed in the same
+// k order (KC blocks in sequence, p in order inside a block) whatever the thread count, so results are bit-identical
+// across thread counts for a given kernel.
+// References: Goto & van de Geijn, "Anatomy of High-Performance Matrix Multiplication", TOMS 2008;
+// Van Zee & van de Geijn, "BLIS", TOMS 2015.
+
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Unravel.Tensors.Kernels;
+
+/// <summary>The managed GEMM backend (row-major, arguments already validated by <see cref="Gemm"/>).</summary>
+internal static unsafe class ManagedGemm
+{
+    /// <summary>Instruction-set variant of the micro-kernel.</summary>
+    internal enum KernelKind { Portable, Avx2, Avx512 }
+
+    /// <summary>m·n·k below which packing and threads cost more than they save.</summary>
+    internal const long SmallWork = 32 * 1024;
+
+    /// <summary>Multiply-adds a thread must get before the work is split.</summary>
+    private const long MinWorkPerThread = 1L << 18;
+
+    /// <summary>The micro-kernel in use; the best the CPU supports unless a test or benchmark sets it.</summary>
+    internal static KernelKind Kernel { get; set; } = BestKernel();
+
+    /// <summary>The fastest kernel this CPU supports.</summary>
+    internal static KernelKind BestKernel() =>
+        Avx512F.IsSupported && Vector512.IsHardwareAccelerated ? KernelKind.Avx512
+        : Avx2.IsSupported && Fma.IsSupported ? KernelKind.Avx2
+        : KernelKind.Portable;
+
+    /// <summary>True when <paramref name="kind"/> can run on this CPU.</summary>
+    internal static bool IsSupported(KernelKind kind) => kind switch
+    {
+        KernelKind.Avx512 => Avx512F.IsSupported,
+        KernelKind.Avx2 => Avx2.IsSupported && Fma.IsSupported,
+        _ => true,
+    };
+
+    /// <summary>C = beta · C over an [m, n] block (beta = 0 clears, so NaN in C does not survive).</summary>
+    public static void ScaleC(Span<float> c, int m, int n, int ldc, float beta)
+    {
+        if (beta == 1f) return;
+        for (int i = 0; i < m; i++)
+        {
+            Span<float> row = c.Slice(i * ldc, n);
+            if (beta == 0f) row.Clear();
+            else TensorPrimitives.Multiply(row, beta, row);
+        }
+    }
+
+    public static void Run(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int n, int k,
+        bool transA, bool transB, float alpha, float beta, int lda, int ldb, int ldc)
+    {
+        fixed (float* pa = a, pb = b, pc = c)
+        {
+            var p = new Problem(pa, pb, pc, m, n, k, transA, transB, alpha, beta, lda, ldb, ldc);
+            switch (Kernel)
+            {
+                case KernelKind.Avx512: Drive<GemmMicroKernels.Avx512>(p); break;
+                case KernelKind.Avx2: Drive<GemmMicroKernels.Avx2>(p); break;
+                default: Drive<GemmMicroKernels.Portable>(p); break;
+            }
+        }
+    }
+
+    /// <summary>The operands as raw pointers (the caller keeps them pinned until the call returns).</summary>
+    private readonly struct Problem(float* a, float* b, float* c, int m, int n, int k, bool transA, bool transB,
+        float alpha, float beta, int lda, int ldb, int ldc)
+    {
+        public readonly float* A = a, B = b, C = c;
+        public readonly int M = m, N = n, K = k, Lda = lda, Ldb = ldb, Ldc = ldc;
+        public readonly bool TransA = transA, TransB = transB;
+        public readonly float Alpha = alpha, Beta = beta;
+
+        /// <summary>op(A)[i, p].</summary>
+        public float OpA(int i, int p) => TransA ? A[(nint)p * Lda + i] : A[(nint)i * Lda + p];
+    }
+
+    private static void Drive<TK>(Problem p) where TK : struct, IGemmMicroKernel
+    {
+        long work = (long)p.M * p.N * p.K;
+        if (work < SmallWork || p.M < TK.MR / 2 || p.N < TK.NR / 4)
+        {
+            Unpacked(p);
+            return;
+        }
+
+        int threads = (int)Math.Clamp(work / MinWorkPerThread, 1, Parallelism.Threads);
+        int tilesM = (p.M + TK.MR - 1) / TK.MR, tilesN = (p.N + TK.NR - 1) / TK.NR;
+        if (threads == 1)
+        {
+            Packed<TK>(p, 0, p.M, 0, p.N);
+            return;
+        }
+        // Split the longer side of C in tiles; each thread runs the whole blocked loop on its own columns (or rows)
+        // with its own packing buffers, so no thread waits on another.
+        if (tilesN >= threads && (tilesN >= tilesM || tilesM < threads))
+            Parallelism.For(tilesN, Math.Max(1, tilesN / threads), (t0, t1) =>
+                Packed<TK>(p, 0, p.M, t0 * TK.NR, Math.Min(p.N, t1 * TK.NR)));
+        else
+            Parallelism.For(tilesM, Math.Max(1, tilesM / threads), (t0, t1) =>
+                Packed<TK>(p, t0 * TK.MR, Math.Min(p.M, t1 * TK.MR), 0, p.N));
+    }
+
+    /// <summary>Blocked GEMM on C[i0..i1, j0..j1] on the calling thread.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Packed<TK>(Problem p, int i0, int i1, int j0, int j1) where TK : struct, IGemmMicroKernel
+    {
+        int mr = TK.MR, nr = TK.NR;
+        GemmBlocking blk = GemmBlocking.For<TK>();
+        GemmWorkspace ws = GemmWorkspace.Rent(blk.MC * blk.KC, blk.KC * blk.NC, mr * nr);
+        try
+        {
+            for (int jc = j0; jc < j1; jc += blk.NC)
+            {
+                int nc = Math.Min(blk.NC, j1 - jc);
+                for (int pc = 0; pc < p.K; pc += blk.KC)
+                {
+                    int kc = Math.Min(blk.KC, p.K - pc);
+                    PackB<TK>(p, pc, kc, jc, nc, ws.B);
+                    // The first k block applies beta; later blocks add to what the earlier ones stored.
+                    float beta = pc == 0 ? p.Beta : 1f;
+                    for (int ic = i0; ic < i1; ic += blk.MC)
+                    {
+                        int mc = Math.Min(blk.MC, i1 - ic);
+                        PackA<TK>(p, ic, mc, pc, kc, ws.A);
+                        for (int jr = 0; jr < nc; jr += nr)
+                        {
+                            int nrEff = Math.Min(nr, nc - jr);
+                            float* bPanel = ws.B + (nint)jr * kc;
+                            for (int ir = 0; ir < mc; ir += mr)
+                            {
+                                int mrEff = Math.Min(mr, mc - ir);
+                                float* aPanel = ws.A + (nint)ir * kc;
+                                float* cTile = p.C + (nint)(ic + ir) * p.Ldc + jc + jr;
+                                if (mrEff == mr && nrEff == nr)
+                                {
+                                    TK.Run(kc, aPanel, bPanel, cTile, p.Ldc, p.Alpha, beta);
+                                }
+                                else
+                                {
+                                    // Edge tile: full tile into scratch (alpha 1, beta 0 stores the raw sums), then
+                                    // the valid part is combined into C with the same rounding as a full tile.
+                                    TK.Run(kc, aPanel, bPanel, ws.Edge, nr, 1f, 0f);
+                                    for (int r = 0; r < mrEff; r++)
+                                    {
+                                        float* src = ws.Edge + r * nr, dst = cTile + (nint)r * p.Ldc;
+                                        for (int j = 0; j < nrEff; j++)
+                                            dst[j] = GemmMicroKernels.Combine(src[j], dst[j], p.Alpha, beta);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        finally
+        {
+            GemmWorkspace.Return(ws);
+        }
+    }
+
+    /// <summary>Packs op(B)[pc..pc+kc, jc..jc+nc] as NR-column micro-panels, each [kc, NR], zero padded on the right.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackB<TK>(Problem p, int pc, int kc, int jc, int nc, float* dst) where TK : struct, IGemmMicroKernel
+    {
+        int nr = TK.NR;
+        for (int jr = 0; jr < nc; jr += nr, dst += (nint)kc * nr)
+        {
+            int w = Math.Min(nr, nc - jr);
+            if (!p.TransB)
+            {
+                float* src = p.B + (nint)pc * p.Ldb + jc + jr;
+                if (w == nr)
+                {
+                    for (int q = 0; q < kc; q++, src += p.Ldb)
+                        Unsafe.CopyBlockUnaligned(dst + q * nr, src, (uint)(nr * sizeof(float)));
+                }
+                else
+                {
+                    for (int q = 0; q < kc; q++, src += p.Ldb)
+                    {
+                        float* d = dst + q * nr;
+                        int j = 0;
+                        for (; j < w; j++) d[j] = src[j];
+                        for (; j < nr; j++) d[j] = 0f;
+                    }
+                }
+            }
+            else
+            {
+                // op(B)[q, j] = B[j, q]: each source row is contiguous along k, so walk it and write with stride NR.
+                for (int j = 0; j < w; j++)
+                {
+                    float* src = p.B + (nint)(jc + jr + j) * p.Ldb + pc;
+                    float* d = dst + j;
+                    for (int q = 0; q < kc; q++) d[q * nr] = src[q];
+                }
+                for (int j = w; j < nr; j++)
+                    for (int q = 0; q < kc; q++) dst[q * nr + j] = 0f;
+            }
+        }
+    }
+
+    /// <summary>Packs op(A)[ic..ic+mc, pc..pc+kc] as MR-row micro-panels, each [kc, MR], zero padded at the bottom.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackA<TK>(Problem p, int ic, int mc, int pc, int kc, float* dst) where TK : struct, IGemmMicroKernel
+    {
+        int mr = TK.MR;
+        for (int ir = 0; ir < mc; ir += mr, dst += (nint)kc * mr)
+        {
+            int h = Math.Min(mr, mc - ir);
+            if (p.TransA)
+            {
+                // op(A)[i, q] = A[q, i]: MR consecutive values of one source row per k step.
+                float* src = p.A + (nint)pc * p.Lda + ic + ir;
+                for (int q = 0; q < kc; q++, src += p.Lda)
+                {
+                    float* d = dst + q * mr;
+                    int r = 0;
+                    for (; r < h; r++) d[r] = src[r];
+                    for (; r < mr; r++) d[r] = 0f;
+                }
+            }
+            else
+            {
+                for (int r = 0; r < h; r++)
+                {
+                    float* src = p.A + (nint)(ic + ir + r) * p.Lda + pc;
+                    float* d = dst + r;
+                    for (int q = 0; q < kc; q++) d[q * mr] = src[q];
+                }
+                for (int r = h; r < mr; r++)
+                    for (int q = 0; q < kc; q++) dst[q * mr + r] = 0f;
+            }
+        }
+    }
+
+    /// <summary>Small or skinny problems: no packing; rows (or, for few rows, column ranges) are split across
+    /// threads, and each element is summed in k order.</summary>
+    private static void Unpacked(Problem p)
+    {
+        long work = (long)p.M * p.N * p.K;
+        int threads = (int)Math.Clamp(work / MinWorkPerThread, 1, Parallelism.Threads);
+        if (threads == 1) UnpackedBlock(p, 0, p.M, 0, p.N);
+        else if (p.M >= threads) Parallelism.For(p.M, Math.Max(1, p.M / threads), (i0, i1) => UnpackedBlock(p, i0, i1, 0, p.N));
+        else Parallelism.For(p.N, Math.Max(1, p.N / threads), (j0, j1) => UnpackedBlock(p, 0, p.M, j0, j1));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void UnpackedBlock(Problem p, int i0, int i1, int j0, int j1)
+    {
+        int n = j1 - j0;
+        for (int i = i0; i < i1; i++)
+        {
+            float* cRow = p.C + (nint)i * p.Ldc + j0;
+            var c = new Span<float>(cRow, n);
+            if (p.TransB)
+            {
+                // C[i, j] = alpha · dot(op(A)[i, :], B[j, :]) + beta · C[i, j]; B rows are contiguous along k.
+                for (int j = 0; j < n; j++)
+                {
+                    float* bRow = p.B + (nint)(j0 + j) * p.Ldb;
+                    float acc = 0f;
+                    if (!p.TransA)
+                        acc = TensorPrimitives.Dot(new ReadOnlySpan<float>(p.A + (nint)i * p.Lda, p.K), new ReadOnlySpan<float>(bRow, p.K));
+                    else
+                        for (int q = 0; q < p.K; q++) acc = MulAdd(p.A[(nint)q * p.Lda + i], bRow[q], acc);
+                    cRow[j] = GemmMicroKernels.Combine(acc, cRow[j], p.Alpha, p.Beta);
+                }
+            }
+            else
+            {
+                // C[i, :] = beta · C[i, :] + Σ_q (alpha · op(A)[i, q]) · B[q, :], q in order.
+                if (p.Beta == 0f) c.Clear();
+                else if (p.Beta != 1f) TensorPrimitives.Multiply(c, p.Beta, c);
+                for (int q = 0; q < p.K; q++)
+                {
+                    float s = p.Alpha * p.OpA(i, q);
+                    AxpyRow(s, p.B + (nint)q * p.Ldb + j0, cRow, n);
+                }
+            }
+        }
+    }
+
+    /// <summary>y[0..n) += s · x[0..n) with one rounding per element (FMA where the hardware has it).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AxpyRow(float s, float* x, float* y, int n)
+    {
+        int j = 0;
+        if (Vector256.IsHardwareAccelerated && Fma.IsSupported)
+        {
+            Vector256<float> vs = Vector256.Create(s);
+            for (; j <= n - 8; j += 8)
+                Vector256.Store(Fma.MultiplyAdd(vs, Vector256.Load(x + j), Vector256.Load(y + j)), y + j);
+        }
+        for (; j < n; j++) y[j] = MulAdd(s, x[j], y[j]);
+    }
+
+    /// <summary>x·y + z, fused where the CPU has FMA (MathF.FusedMultiplyAdd is emulated, and slow, without it).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float MulAdd(float x, float y, float z) => Fma.IsSupported ? MathF.FusedMultiplyAdd(x, y, z) : x * y + z;
+}
