@@ -1,0 +1,283 @@
+// Convolution kernels for one NCHW image: im2col / col2im (the GEMM path, see Ops/Conv2d.cs) and a direct
+// "shift-and-add" convolution that walks kernel taps and adds whole output rows, which is what wins for depthwise
+// convs (a GEMM with one row per group does almost no reuse). All are single-threaded; the op parallelises.
+// Reference: Chellapilla et al. 2006, "High performance convolutional neural networks for document processing"
+// (im2col + GEMM); PyTorch aten/src/ATen/native/im2col.h for the layout.
+
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Unravel.Tensors.Kernels;
+
+/// <summary>Span kernels of <see cref="Ops.Conv2d(Tensor, Tensor, Tensor?, Conv2dOptions?)"/>; dims in <see cref="Conv2dGeometry"/>.</summary>
+public static class Conv2dKernels
+{
+    /// <summary>Unfolds one image's group of channels into the im2col matrix.</summary>
+    /// <param name="x">[C/Groups, H, W] (one image, one group).</param>
+    /// <param name="col">[C/Groups·KH·KW, OH·OW], overwritten; row (c·KH + kh)·KW + kw holds tap (kh, kw) of channel c.</param>
+    /// <param name="g">The convolution's dimensions.</param>
+    /// <remarks>Effectively computes col[(c,kh,kw), (oh,ow)] = x[c, oh·sH − pH + kh·dH, ow·sW − pW + kw·dW], 0 in the padding.</remarks>
+    public static void Im2Col(ReadOnlySpan<float> x, Span<float> col, in Conv2dGeometry g)
+    {
+        int h = g.Height, w = g.Width, oh = g.OutH, ow = g.OutW, ohw = oh * ow;
+        RequireLength(x, g.GroupChannels * h * w, "x");
+        RequireLength(col, g.ColRows * ohw, "col");
+        int row = 0;
+        for (int c = 0; c < g.GroupChannels; c++)
+        {
+            ReadOnlySpan<float> plane = x.Slice(c * h * w, h * w);
+            for (int kh = 0; kh < g.KernelH; kh++)
+            {
+                int offH = kh * g.DilationH - g.PadH;
+                (int ohLo, int ohHi) = ValidRange(oh, g.StrideH, offH, h);
+                for (int kw = 0; kw < g.KernelW; kw++, row++)
+                {
+                    int offW = kw * g.DilationW - g.PadW;
+                    (int owLo, int owHi) = ValidRange(ow, g.StrideW, offW, w);
+                    Span<float> dst = col.Slice(row * ohw, ohw);
+                    dst[..(ohLo * ow)].Clear();
+                    dst[(ohHi * ow)..].Clear();
+                    for (int i = ohLo; i < ohHi; i++)
+                    {
+                        Span<float> drow = dst.Slice(i * ow, ow);
+                        drow[..owLo].Clear();
+                        drow[owHi..].Clear();
+                        if (owLo == owHi) continue;
+                        ReadOnlySpan<float> src = plane[((i * g.StrideH + offH) * w + owLo * g.StrideW + offW)..];
+                        Span<float> d = drow[owLo..owHi];
+                        if (g.StrideW == 1) src[..d.Length].CopyTo(d);
+                        else for (int j = 0; j < d.Length; j++) d[j] = src[j * g.StrideW];
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Folds an im2col-shaped gradient back onto the image, adding overlapping taps.</summary>
+    /// <param name="col">[C/Groups·KH·KW, OH·OW], the layout of <see cref="Im2Col"/>.</param>
+    /// <param name="dx">[C/Groups, H, W] (one image, one group); accumulated into (padding taps are dropped).</param>
+    /// <param name="g">The convolution's dimensions.</param>
+    public static void Col2Im(ReadOnlySpan<float> col, Span<float> dx, in Conv2dGeometry g)
+    {
+        int h = g.Height, w = g.Width, oh = g.OutH, ow = g.OutW, ohw = oh * ow;
+        RequireLength(col, g.ColRows * ohw, "col");
+        RequireLength(dx, g.GroupChannels * h * w, "dx");
+        int row = 0;
+        for (int c = 0; c < g.GroupChannels; c++)
+        {
+            Span<float> plane = dx.Slice(c * h * w, h * w);
+            for (int kh = 0; kh < g.KernelH; kh++)
+            {
+                int offH = kh * g.DilationH - g.PadH;
+                (int ohLo, int ohHi) = ValidRange(oh, g.StrideH, offH, h);
+                for (int kw = 0; kw < g.KernelW; kw++, row++)
+                {
+                    int offW = kw * g.DilationW - g.PadW;
+                    (int owLo, int owHi) = ValidRange(ow, g.StrideW, offW, w);
+                    if (owLo == owHi) continue;
+                    ReadOnlySpan<float> src = col.Slice(row * ohw, ohw);
+                    for (int i = ohLo; i < ohHi; i++)
+                    {
+                        Span<float> d = plane[((i * g.StrideH + offH) * w + owLo * g.StrideW + offW)..];
+                        Axpy(src.Slice(i * ow + owLo, owHi - owLo), 1f, d, g.StrideW);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Direct convolution of one image for output channels [<paramref name="oStart"/>, <paramref name="oEnd"/>).</summary>
+    /// <param name="x">[C, H, W], one image.</param>
+    /// <param name="weight">[O, C/Groups, KH, KW].</param>
+    /// <param name="y">[O, OH, OW], one image; accumulated into (the caller fills it with the bias or zeros).</param>
+    /// <param name="g">The convolution's dimensions.</param>
+    /// <param name="oStart">First output channel to compute.</param>
+    /// <param name="oEnd">One past the last output channel.</param>
+    /// <remarks>Effectively computes y[o, oh, ow] += Σ_{c,kh,kw} weight[o, c, kh, kw] · x[g(o)·C/G + c, ih, iw]; for each tap
+    /// it adds a scaled input row to a whole output row, so stride-1 rows are contiguous SIMD updates.</remarks>
+    public static void Direct(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, Span<float> y, in Conv2dGeometry g,
+        int oStart, int oEnd)
+    {
+        int h = g.Height, w = g.Width, hw = h * w, oh = g.OutH, ow = g.OutW, ohw = oh * ow;
+        int cg = g.GroupChannels, og = g.GroupOutChannels, kk = g.KernelH * g.KernelW;
+        RequireLength(x, g.Channels * hw, "x");
+        RequireLength(weight, g.OutChannels * cg * kk, "weight");
+        RequireLength(y, g.OutChannels * ohw, "y");
+        for (int o = oStart; o < oEnd; o++)
+        {
+            Span<float> yPlane = y.Slice(o * ohw, ohw);
+            int cBase = o / og * cg;
+            for (int ci = 0; ci < cg; ci++)
+            {
+                ReadOnlySpan<float> xPlane = x.Slice((cBase + ci) * hw, hw);
+                ReadOnlySpan<float> taps = weight.Slice((o * cg + ci) * kk, kk);
+                for (int kh = 0; kh < g.KernelH; kh++)
+                {
+                    int offH = kh * g.DilationH - g.PadH;
+                    (int ohLo, int ohHi) = ValidRange(oh, g.StrideH, offH, h);
+                    for (int kw = 0; kw < g.KernelW; kw++)
+                    {
+                        int offW = kw * g.DilationW - g.PadW;
+                        (int owLo, int owHi) = ValidRange(ow, g.StrideW, offW, w);
+                        if (owLo == owHi) continue;
+                        float tap = taps[kh * g.KernelW + kw];
+                        for (int i = ohLo; i < ohHi; i++)
+                        {
+                            ReadOnlySpan<float> src = xPlane[((i * g.StrideH + offH) * w + owLo * g.StrideW + offW)..];
+                            Gather(src, tap, yPlane.Slice(i * ow + owLo, owHi - owLo), g.StrideW);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Input gradient of <see cref="Direct"/> for input channels [<paramref name="cStart"/>, <paramref name="cEnd"/>) of one image.</summary>
+    /// <param name="dy">[O, OH, OW], one image.</param>
+    /// <param name="weight">[O, C/Groups, KH, KW].</param>
+    /// <param name="dx">[C, H, W], one image; accumulated into.</param>
+    /// <param name="g">The convolution's dimensions.</param>
+    /// <param name="cStart">First input channel.</param>
+    /// <param name="cEnd">One past the last input channel.</param>
+    public static void DirectBackwardInput(ReadOnlySpan<float> dy, ReadOnlySpan<float> weight, Span<float> dx, in Conv2dGeometry g,
+        int cStart, int cEnd)
+    {
+        int h = g.Height, w = g.Width, hw = h * w, oh = g.OutH, ow = g.OutW, ohw = oh * ow;
+        int cg = g.GroupChannels, og = g.GroupOutChannels, kk = g.KernelH * g.KernelW;
+        RequireLength(dy, g.OutChannels * ohw, "dy");
+        RequireLength(weight, g.OutChannels * cg * kk, "weight");
+        RequireLength(dx, g.Channels * hw, "dx");
+        for (int c = cStart; c < cEnd; c++)
+        {
+            Span<float> dxPlane = dx.Slice(c * hw, hw);
+            int group = c / cg, ci = c % cg;
+            for (int o = group * og; o < (group + 1) * og; o++)
+            {
+                ReadOnlySpan<float> dyPlane = dy.Slice(o * ohw, ohw);
+                ReadOnlySpan<float> taps = weight.Slice((o * cg + ci) * kk, kk);
+                for (int kh = 0; kh < g.KernelH; kh++)
+                {
+                    int offH = kh * g.DilationH - g.PadH;
+                    (int ohLo, int ohHi) = ValidRange(oh, g.StrideH, offH, h);
+                    for (int kw = 0; kw < g.KernelW; kw++)
+                    {
+                        int offW = kw * g.DilationW - g.PadW;
+                        (int owLo, int owHi) = ValidRange(ow, g.StrideW, offW, w);
+                        if (owLo == owHi) continue;
+                        float tap = taps[kh * g.KernelW + kw];
+                        for (int i = ohLo; i < ohHi; i++)
+                        {
+                            Span<float> d = dxPlane[((i * g.StrideH + offH) * w + owLo * g.StrideW + offW)..];
+                            Axpy(dyPlane.Slice(i * ow + owLo, owHi - owLo), tap, d, g.StrideW);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Weight gradient of <see cref="Direct"/> from one image, for output channels [<paramref name="oStart"/>, <paramref name="oEnd"/>).</summary>
+    /// <param name="dy">[O, OH, OW], one image.</param>
+    /// <param name="x">[C, H, W], one image.</param>
+    /// <param name="dWeight">[O, C/Groups, KH, KW]; accumulated into.</param>
+    /// <param name="g">The convolution's dimensions.</param>
+    /// <param name="oStart">First output channel.</param>
+    /// <param name="oEnd">One past the last output channel.</param>
+    /// <remarks>Effectively computes dWeight[o, c, kh, kw] += Σ_{oh,ow} dy[o, oh, ow] · x[g(o)·C/G + c, ih, iw].</remarks>
+    public static void DirectBackwardWeight(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, Span<float> dWeight, in Conv2dGeometry g,
+        int oStart, int oEnd)
+    {
+        int h = g.Height, w = g.Width, hw = h * w, oh = g.OutH, ow = g.OutW, ohw = oh * ow;
+        int cg = g.GroupChannels, og = g.GroupOutChannels, kk = g.KernelH * g.KernelW;
+        RequireLength(dy, g.OutChannels * ohw, "dy");
+        RequireLength(x, g.Channels * hw, "x");
+        RequireLength(dWeight, g.OutChannels * cg * kk, "dWeight");
+        for (int o = oStart; o < oEnd; o++)
+        {
+            ReadOnlySpan<float> dyPlane = dy.Slice(o * ohw, ohw);
+            int cBase = o / og * cg;
+            for (int ci = 0; ci < cg; ci++)
+            {
+                ReadOnlySpan<float> xPlane = x.Slice((cBase + ci) * hw, hw);
+                Span<float> dTaps = dWeight.Slice((o * cg + ci) * kk, kk);
+                for (int kh = 0; kh < g.KernelH; kh++)
+                {
+                    int offH = kh * g.DilationH - g.PadH;
+                    (int ohLo, int ohHi) = ValidRange(oh, g.StrideH, offH, h);
+                    for (int kw = 0; kw < g.KernelW; kw++)
+                    {
+                        int offW = kw * g.DilationW - g.PadW;
+                        (int owLo, int owHi) = ValidRange(ow, g.StrideW, offW, w);
+                        if (owLo == owHi) continue;
+                        float acc = 0f;
+                        for (int i = ohLo; i < ohHi; i++)
+                        {
+                            ReadOnlySpan<float> src = xPlane[((i * g.StrideH + offH) * w + owLo * g.StrideW + offW)..];
+                            acc += Dot(dyPlane.Slice(i * ow + owLo, owHi - owLo), src, g.StrideW);
+                        }
+                        dTaps[kh * g.KernelW + kw] += acc;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>The output positions [Lo, Hi) whose input coordinate o·stride + offset falls inside [0, inLen).</summary>
+    internal static (int Lo, int Hi) ValidRange(int outLen, int stride, int offset, int inLen)
+    {
+        int lo = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
+        int hi = inLen - offset <= 0 ? 0 : (inLen - offset + stride - 1) / stride;
+        lo = Math.Min(lo, outLen);
+        hi = Math.Clamp(hi, lo, outLen);
+        return (lo, hi);
+    }
+
+    /// <summary>y[j] += a · x[j·stride] for j &lt; y.Length.</summary>
+    private static void Gather(ReadOnlySpan<float> x, float a, Span<float> y, int stride)
+    {
+        if (stride == 1) { Axpy(x[..y.Length], a, y, 1); return; }
+        for (int j = 0; j < y.Length; j++) y[j] += a * x[j * stride];
+    }
+
+    /// <summary>y[j·stride] += a · x[j] for j &lt; x.Length.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Axpy(ReadOnlySpan<float> x, float a, Span<float> y, int stride)
+    {
+        int n = x.Length;
+        if (stride != 1)
+        {
+            for (int j = 0; j < n; j++) y[j * stride] += a * x[j];
+            return;
+        }
+        if (y.Length < n) throw new ArgumentException("Conv2dKernels: destination row is shorter than the source row.", nameof(y));
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && n >= Vector<float>.Count)
+        {
+            var va = new Vector<float>(a);
+            for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                Vector<float> vy = Vector.LoadUnsafe(ref yr, (nuint)i) + va * Vector.LoadUnsafe(ref xr, (nuint)i);
+                vy.StoreUnsafe(ref yr, (nuint)i);
+            }
+        }
+        for (; i < n; i++) Unsafe.Add(ref yr, i) += a * Unsafe.Add(ref xr, i);
+    }
+
+    /// <summary>Σ_j a[j] · b[j·stride].</summary>
+    private static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int stride)
+    {
+        if (stride == 1) return System.Numerics.Tensors.TensorPrimitives.Dot(a, b[..a.Length]);
+        float s = 0f;
+        for (int j = 0; j < a.Length; j++) s += a[j] * b[j * stride];
+        return s;
+    }
+
+    private static void RequireLength(ReadOnlySpan<float> span, int length, string name)
+    {
+        if (span.Length < length)
+            throw new ArgumentException($"Conv2dKernels: {name} holds {span.Length} values but the geometry needs {length}.", name);
+    }
+}

@@ -1,0 +1,19 @@
+// The ways Ops.Conv2d can compute a convolution; Auto applies the measured selection rule in Ops/Conv2d.cs.
+
+namespace Unravel.Tensors;
+
+/// <summary>How <see cref="Ops.Conv2d(Tensor, Tensor, Tensor?, Conv2dOptions?)"/> computes its result.</summary>
+internal enum Conv2dAlgorithm
+{
+    /// <summary>Pick by shape (see <c>Ops.Conv2dSelect</c>); the choice depends only on the shape, so results are reproducible.</summary>
+    Auto,
+
+    /// <summary>im2col per (image, group), then one GEMM.</summary>
+    Im2ColGemm,
+
+    /// <summary>1×1 stride-1 unpadded: the input already is the im2col matrix, so one GEMM with no copy.</summary>
+    Pointwise,
+
+    /// <summary>Shift-and-add over kernel taps (<see cref="Kernels.Conv2dKernels.Direct"/>); wins for depthwise convs.</summary>
+    Direct,
+}

@@ -1,0 +1,59 @@
+// 2-D max pooling over NCHW, matching torch.nn.functional.max_pool2d (padding as −∞, dilation, ceil mode).
+// Forward keeps the argmax of every window; backward routes dy to it: dx[argmax] += dy.
+
+using Unravel.Tensors.Autograd;
+using Unravel.Tensors.Kernels;
+
+namespace Unravel.Tensors;
+
+public static partial class Ops
+{
+    /// <summary>Max pooling with square windows, as torch.nn.functional.max_pool2d.</summary>
+    /// <param name="x">[N, C, H, W].</param>
+    /// <param name="kernel">Window size.</param>
+    /// <param name="stride">Step between windows; the kernel size when null (torch's default).</param>
+    /// <param name="padding">Implicit −∞ border, at most kernel / 2.</param>
+    /// <param name="dilation">Spacing between window taps.</param>
+    /// <param name="ceilMode">Round the output size up, so a last partial window is kept.</param>
+    /// <returns>[N, C, OH, OW].</returns>
+    /// <exception cref="ArgumentException">The input is not rank 4, or the window does not fit.</exception>
+    public static Tensor MaxPool2d(Tensor x, int kernel, int? stride = null, int padding = 0, int dilation = 1, bool ceilMode = false) =>
+        MaxPool2d(x, (kernel, kernel), (stride ?? kernel, stride ?? kernel), (padding, padding), (dilation, dilation), ceilMode);
+
+    /// <summary>Max pooling with (height, width) windows, as torch.nn.functional.max_pool2d.</summary>
+    /// <param name="x">[N, C, H, W].</param>
+    /// <param name="kernel">Window size.</param>
+    /// <param name="stride">Step between windows; the kernel size when null.</param>
+    /// <param name="padding">Implicit −∞ border, at most half the kernel; (0, 0) when null.</param>
+    /// <param name="dilation">Spacing between window taps; (1, 1) when null.</param>
+    /// <param name="ceilMode">Round the output size up, so a last partial window is kept.</param>
+    /// <returns>[N, C, OH, OW] with OH = ⌊(H + 2·padH − dilationH·(KH − 1) − 1) / strideH⌋ + 1 (⌈⌉ in ceil mode; OW alike).</returns>
+    /// <remarks>Effectively computes y[n, c, i, j] = max over the window of x, a tie going to the first element and NaN
+    /// propagating; the gradient flows only to that element.</remarks>
+    /// <exception cref="ArgumentException">The input is not rank 4, or the window does not fit.</exception>
+    public static Tensor MaxPool2d(Tensor x, (int H, int W) kernel, (int H, int W)? stride = null, (int H, int W)? padding = null,
+        (int H, int W)? dilation = null, bool ceilMode = false)
+    {
+        Pool2dGeometry g = Pool2dRules.Geometry("max_pool2d", x, kernel, stride ?? kernel, padding ?? (0, 0), dilation ?? (1, 1), ceilMode);
+        int planes = x.Dim(0) * x.Dim(1);
+        Tensor y = Tensor.Zeros(x.Dim(0), x.Dim(1), g.OutH, g.OutW);
+        int[] indices = new int[y.Length];
+        Parallelism.For(planes, Pool2dRules.MinPlanesPerChunk, (start, end) =>
+            Pool2dKernels.MaxPool2d(x.Data, y.Data, indices, g, start, end));
+        Tape.Of(x)?.Record("max_pool2d", y, [x], MaxPool2dBackward, new MaxPool2dState(g, indices));
+        return y;
+    }
+
+    /// <summary>The geometry and, per output element, the flat argmax within its input plane.</summary>
+    private sealed record MaxPool2dState(Pool2dGeometry Geometry, int[] Indices);
+
+    private static void MaxPool2dBackward(Node node, Tensor dy, GradStore grads)
+    {
+        Tensor x = node.Inputs[0];
+        if (!grads.Wants(x)) return;
+        var state = (MaxPool2dState)node.State!;
+        Tensor dx = grads.For(x);
+        Parallelism.For(x.Dim(0) * x.Dim(1), Pool2dRules.MinPlanesPerChunk, (start, end) =>
+            Pool2dKernels.MaxPool2dBackward(dy.Data, state.Indices, dx.Data, state.Geometry, start, end));
+    }
+}
