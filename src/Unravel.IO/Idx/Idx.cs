@@ -1,0 +1,122 @@
+// IDX files as used by MNIST and Fashion-MNIST (http://yann.lecun.com/exdb/mnist/, "FILE FORMATS"): bytes 0-1 zero,
+// byte 2 the element type (0x08 unsigned byte, 0x09 signed byte, 0x0B short, 0x0C int, 0x0D float, 0x0E double),
+// byte 3 the number of dimensions, then each dimension as a big-endian int32, then the data. Files may be gzipped
+// (detected by the 1f 8b magic); offsets in errors are then positions in the decompressed stream.
+
+using System.Buffers.Binary;
+using System.IO.Compression;
+using Unravel.Tensors;
+
+namespace Unravel.IO;
+
+/// <summary>Reads IDX (MNIST-style) files, gzipped or not.</summary>
+public static class Idx
+{
+    private const int MaxRank = 16;
+
+    /// <summary>Reads an IDX file of unsigned bytes (type 0x08).</summary>
+    /// <exception cref="CheckpointFormatException">Bad magic, an element type other than unsigned byte, a truncated file,
+    /// trailing bytes, or a corrupt gzip stream; the message names the file and offset.</exception>
+    public static IdxArray Read(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using FileStream file = File.OpenRead(path);
+        Span<byte> gz = stackalloc byte[2];
+        bool gzipped = file.ReadAtLeast(gz, 2, throwOnEndOfStream: false) == 2 && gz[0] == 0x1f && gz[1] == 0x8b;
+        file.Position = 0;
+        string where = gzipped ? " (decompressed)" : "";
+        try
+        {
+            using Stream stream = gzipped ? new GZipStream(file, CompressionMode.Decompress) : file;
+            return ReadStream(path, stream, where);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new CheckpointFormatException(path, "gzip stream", $"the gzip data is corrupt ({e.Message})",
+                "the file is damaged; download it again", e);
+        }
+    }
+
+    /// <summary>Reads an image file [N, H, W] as a float tensor [N, 1, H, W] scaled to [0, 1] (value / 255).</summary>
+    /// <remarks>Effectively computes torchvision's <c>ToTensor()</c> on each MNIST image.</remarks>
+    /// <exception cref="CheckpointFormatException">The file is not a rank-3 unsigned-byte IDX file.</exception>
+    public static Tensor ReadImages(string path)
+    {
+        IdxArray a = Read(path);
+        if (a.Shape.Length != 3)
+            throw new CheckpointFormatException(path, "offset 3", $"images must have 3 dimensions [N, H, W], found {ShapeRules.Format(a.Shape)}",
+                a.Shape.Length == 1 ? "this looks like a labels file; use Idx.ReadLabels" : null);
+        var data = new float[a.Data.Length];
+        for (int i = 0; i < data.Length; i++) data[i] = a.Data[i] / 255f;
+        return Tensor.FromArray(data, a.Shape[0], 1, a.Shape[1], a.Shape[2]);
+    }
+
+    /// <summary>Reads a labels file [N] as class indices.</summary>
+    /// <exception cref="CheckpointFormatException">The file is not a rank-1 unsigned-byte IDX file.</exception>
+    public static int[] ReadLabels(string path)
+    {
+        IdxArray a = Read(path);
+        if (a.Shape.Length != 1)
+            throw new CheckpointFormatException(path, "offset 3", $"labels must have 1 dimension [N], found {ShapeRules.Format(a.Shape)}",
+                a.Shape.Length == 3 ? "this looks like an images file; use Idx.ReadImages" : null);
+        return Array.ConvertAll(a.Data, b => (int)b);
+    }
+
+    private static IdxArray ReadStream(string path, Stream stream, string where)
+    {
+        Span<byte> magic = stackalloc byte[4];
+        ReadExactly(path, stream, magic, 0, where);
+        if (magic[0] != 0 || magic[1] != 0)
+            throw new CheckpointFormatException(path, "offset 0" + where, $"IDX magic must start with two zero bytes, found {magic[0]:x2} {magic[1]:x2}",
+                "is this an IDX (MNIST) file?");
+        if (magic[2] != 0x08)
+            throw new CheckpointFormatException(path, "offset 2" + where, $"element type 0x{magic[2]:x2} ({TypeName(magic[2])}) is not supported",
+                "only unsigned-byte (0x08) IDX files, as MNIST and Fashion-MNIST use, can be read");
+        int rank = magic[3];
+        if (rank is 0 or > MaxRank)
+            throw new CheckpointFormatException(path, "offset 3" + where, $"{rank} dimensions (expected 1 to {MaxRank})", null);
+        var dims = new byte[4 * rank];
+        ReadExactly(path, stream, dims, 4, where);
+        var shape = new int[rank];
+        long count = 1;
+        for (int i = 0; i < rank; i++)
+        {
+            int d = BinaryPrimitives.ReadInt32BigEndian(dims.AsSpan(4 * i));
+            if (d < 0)
+                throw new CheckpointFormatException(path, $"offset {4 + 4 * i}{where}", $"dimension {i} is negative ({d})", null);
+            shape[i] = d;
+            count = count == 0 || d == 0 ? 0 : Math.Min(count * d, (long)Array.MaxLength + 1);
+        }
+        if (count > Array.MaxLength)
+            throw new CheckpointFormatException(path, "offset 4" + where, $"shape {ShapeRules.Format(shape)} is too large to load", null);
+        long dataStart = 4 + 4L * rank;
+        if (stream.CanSeek && stream.Length - dataStart != count)
+            throw new CheckpointFormatException(path, $"offset {dataStart}",
+                $"shape {ShapeRules.Format(shape)} needs {count} data bytes but the file has {stream.Length - dataStart}",
+                stream.Length - dataStart < count ? "the file is truncated" : "the file has trailing bytes");
+        var data = new byte[count];
+        ReadExactly(path, stream, data, dataStart, where);
+        if (!stream.CanSeek && stream.ReadByte() >= 0)
+            throw new CheckpointFormatException(path, $"offset {dataStart + count}{where}", "trailing bytes after the data",
+                "the header's shape does not match the data");
+        return new IdxArray(data, shape);
+    }
+
+    private static void ReadExactly(string path, Stream stream, Span<byte> buffer, long offset, string where)
+    {
+        int got = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+        if (got < buffer.Length)
+            throw new CheckpointFormatException(path, $"offset {offset + got}{where}",
+                $"unexpected end of file ({buffer.Length - got} more bytes expected)", "the file is truncated");
+    }
+
+    private static string TypeName(byte type) => type switch
+    {
+        0x09 => "signed byte",
+        0x0B => "short",
+        0x0C => "int",
+        0x0D => "float",
+        0x0E => "double",
+        _ => "unknown",
+    };
+}
