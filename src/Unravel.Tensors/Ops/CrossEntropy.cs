@@ -14,8 +14,9 @@ namespace Unravel.Tensors;
 public static partial class Ops
 {
     /// <summary>Mean cross-entropy of <paramref name="logits"/> [N, C] against class indices <paramref name="targets"/> [N].</summary>
-    /// <param name="logits">[N, C] unnormalised scores, or [B, T, V] (language-model logits), which is flattened to
-    /// [B·T, V] with targets in the same row-major [B, T] order.</param>
+    /// <param name="logits">[N, C] unnormalised scores, or [B, T, V] language-model logits with classes last, which are
+    /// flattened to [B·T, V] with targets in the same row-major [B, T] order. (This is nanoGPT's
+    /// <c>cross_entropy(logits.view(-1, V), targets.view(-1))</c>; torch's own 3-D input is [N, C, d], classes second.)</param>
     /// <param name="targets">One class index per row, in [0, C), or <paramref name="ignoreIndex"/>.</param>
     /// <param name="ignoreIndex">Rows with this target contribute nothing and are not counted in the mean.</param>
     /// <param name="labelSmoothing">ε in [0, 1]: the target distribution is (1 - ε)·onehot + ε/C.</param>
@@ -49,7 +50,7 @@ public static partial class Ops
         float eps = labelSmoothing;
         Parallelism.For(rows, Math.Max(1, 8192 / Math.Max(1, classes)), (start, end) =>
         {
-            var scratch = new float[Math.Min(classes, 4096)];
+            var scratch = new float[Math.Clamp(classes, 1, 4096)];
             ReadOnlySpan<float> x = logits.Data;
             for (int r = start; r < end; r++)
             {
