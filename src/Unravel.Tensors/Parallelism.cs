@@ -8,6 +8,12 @@ public static class Parallelism
 {
     private static int s_threads = ReadThreadCount();
 
+    [ThreadStatic]
+    private static bool s_nested;
+
+    /// <summary>True on a thread that is running a chunk of a parallel loop.</summary>
+    public static bool IsNested => s_nested;
+
     /// <summary>Worker threads; from <c>UNRAVEL_THREADS</c>, default all cores.</summary>
     public static int Threads
     {
@@ -16,17 +22,22 @@ public static class Parallelism
     }
 
     /// <summary>Runs <paramref name="body"/>(start, end) over contiguous chunks of [0, count).</summary>
-    /// <remarks>Uses at most <see cref="Threads"/> chunks and never more than count / minPerChunk; chunk 0 runs
-    /// on the calling thread. Chunk boundaries depend only on count, minPerChunk and Threads.</remarks>
+    /// <remarks>Uses at most <see cref="Threads"/> chunks and never more than count / minPerChunk. Chunk
+    /// boundaries depend only on count, minPerChunk, Threads and whether the call is nested: a call made from
+    /// inside another parallel loop (e.g. a GEMM inside per-head attention) runs as one chunk on its thread, so
+    /// threads are never oversubscribed.</remarks>
     public static void For(int count, int minPerChunk, Action<int, int> body)
     {
         if (count <= 0) return;
-        int chunks = Math.Clamp(count / Math.Max(1, minPerChunk), 1, s_threads);
+        int chunks = s_nested ? 1 : Math.Clamp(count / Math.Max(1, minPerChunk), 1, s_threads);
         if (chunks == 1) { body(0, count); return; }
         Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = chunks }, c =>
         {
             (int start, int end) = ChunkRange(count, chunks, c);
-            body(start, end);
+            bool outer = s_nested;
+            s_nested = true;
+            try { body(start, end); }
+            finally { s_nested = outer; }
         });
     }
 

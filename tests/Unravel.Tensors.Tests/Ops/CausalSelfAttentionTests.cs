@@ -44,7 +44,7 @@ public sealed class CausalSelfAttentionTests
         Tensor changed = qkv.Clone();
         for (int i = 0; i < 12; i++) changed[0, 5, i] += 3f;   // perturb the last position only
         Tensor y1 = Tensors.Ops.CausalSelfAttention(changed, 2);
-        TensorAssert.ForwardClose(Tensor.FromSpan(y0.Data[..(5 * 4)], 5, 4), Tensor.FromSpan(y1.Data[..(5 * 4)], 5, 4), "positions 0..4");
+        TensorAssert.ForwardClose(Tensor.FromSpan(y0.Data[..(5 * 4)], [5, 4]), Tensor.FromSpan(y1.Data[..(5 * 4)], [5, 4]), "positions 0..4");
         Assert.NotEqual(y0[0, 5, 0], y1[0, 5, 0]);
     }
 
