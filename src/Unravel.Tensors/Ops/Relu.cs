@@ -1,0 +1,25 @@
+// ReLU: y = max(x, 0); dx += dy where x > 0 (the gradient at exactly 0 is 0, PyTorch's convention).
+
+using Unravel.Tensors.Autograd;
+using Unravel.Tensors.Kernels;
+
+namespace Unravel.Tensors;
+
+public static partial class Ops
+{
+    /// <summary>Rectified linear unit, elementwise; any shape.</summary>
+    /// <remarks>Effectively computes y = x &lt; 0 ? 0 : x (NaN propagates). See <see cref="Activations.Relu"/>.</remarks>
+    public static Tensor Relu(Tensor x)
+    {
+        Tensor y = Tensor.Zeros(x.Shape.ToArray());
+        ElementwiseParallel.Run(Activations.Relu, x, y);
+        Tape.Of(x)?.Record("relu", y, [x], ReluBackward);
+        return y;
+    }
+
+    private static void ReluBackward(Node node, Tensor dy, GradStore grads)
+    {
+        Tensor x = node.Inputs[0];
+        if (grads.Wants(x)) ElementwiseParallel.Run(Activations.ReluBackward, dy, x, grads.For(x));
+    }
+}
