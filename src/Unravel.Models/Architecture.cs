@@ -1,0 +1,12 @@
+// One registry entry: a named architecture preset and how to build it from a weight source.
+
+namespace Unravel.Models;
+
+/// <summary>A model preset, e.g. "resnet50" or "gpt2-medium".</summary>
+/// <param name="Name">Registry name used on the command line.</param>
+/// <param name="Family">"resnet", "vgg", "gpt2", "small-cnn".</param>
+/// <param name="Summary">One line for `unravel models`.</param>
+/// <param name="Create">Builds the model; the weight source decides between loading and seeded init.</param>
+/// <param name="IgnoredKeys">Checkpoint key globs this architecture deliberately ignores (e.g. GPT-2's "h.*.attn.bias").</param>
+public sealed record Architecture(string Name, string Family, string Summary, Func<WeightSource, RootModule> Create,
+    IReadOnlyList<string> IgnoredKeys);
