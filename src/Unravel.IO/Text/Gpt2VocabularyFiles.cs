@@ -19,7 +19,6 @@ internal static class Gpt2VocabularyFiles
         var byId = new Dictionary<int, string>();
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
-        string key = "";
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -27,7 +26,7 @@ internal static class Gpt2VocabularyFiles
                     "encoder.json (vocab.json) maps every token string to its integer id");
             while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
             {
-                key = reader.GetString()!;
+                string key = reader.GetString()!;
                 long keyStart = reader.TokenStartIndex;
                 reader.Read();
                 if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out int id) || id < 0)

@@ -23,6 +23,7 @@ public static class Gpt2TestAssets
     private static readonly Lazy<Gpt2Tokenizer> s_python = new(() => Load(new Gpt2TokenizerOptions()));
     private static readonly Lazy<Gpt2Tokenizer> s_javaScript =
         new(() => Load(new Gpt2TokenizerOptions { Whitespace = Gpt2Whitespace.JavaScript }));
+    private static readonly Lazy<Gpt2Tokenizer> s_uncached = new(() => Load(new Gpt2TokenizerOptions { CacheCapacity = 0 }));
     private static readonly Lazy<List<Gpt2Vector>> s_vectors = new(ReadVectors);
 
     public static string EncoderJson => Path.Combine(s_folder.Value, "encoder.json");
@@ -33,6 +34,9 @@ public static class Gpt2TestAssets
 
     /// <summary>The gpt-3-encoder-compatible tokenizer (JavaScript whitespace), shared by tests.</summary>
     public static Gpt2Tokenizer JavaScript => s_javaScript.Value;
+
+    /// <summary>The default tokenizer without a pre-token cache: every piece goes through BPE.</summary>
+    public static Gpt2Tokenizer Uncached => s_uncached.Value;
 
     public static IReadOnlyList<Gpt2Vector> Vectors => s_vectors.Value;
 

@@ -79,6 +79,10 @@ public sealed class Gpt2TokenizerLoadTests : IDisposable
         LoadFails(VocabJson(TinyVocab())[..500], TinyMerges, false, "line 1", "invalid JSON");
 
     [Fact]
+    public void Load_LoneSurrogateKey_Fails() =>
+        LoadFails("{\n\"\\ud800\": 0}", TinyMerges, false, "line 2", "unreadable key");
+
+    [Fact]
     public void Load_JsonArrayRoot_Fails() =>
         LoadFails("[1, 2]", TinyMerges, false, "line 1", "expected a JSON object");
 
