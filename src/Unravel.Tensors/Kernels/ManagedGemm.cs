@@ -27,7 +27,7 @@ internal static unsafe class ManagedGemm
     internal const long SmallWork = 32 * 1024;
 
     /// <summary>Multiply-adds a thread must get before the work is split.</summary>
-    private const long MinWorkPerThread = 1L << 18;
+    internal const long MinWorkPerThread = 1L << 18;
 
     /// <summary>The micro-kernel in use; the best the CPU supports unless a test or benchmark sets it.</summary>
     internal static KernelKind Kernel { get; set; } = BestKernel();
@@ -74,7 +74,7 @@ internal static unsafe class ManagedGemm
     }
 
     /// <summary>The operands as raw pointers (the caller keeps them pinned until the call returns).</summary>
-    private readonly struct Problem(float* a, float* b, float* c, int m, int n, int k, bool transA, bool transB,
+    internal readonly struct Problem(float* a, float* b, float* c, int m, int n, int k, bool transA, bool transB,
         float alpha, float beta, int lda, int ldb, int ldc)
     {
         public readonly float* A = a, B = b, C = c;
@@ -91,7 +91,7 @@ internal static unsafe class ManagedGemm
         long work = (long)p.M * p.N * p.K;
         if (work < SmallWork || p.M < TK.MR / 2 || p.N < TK.NR / 4)
         {
-            Unpacked(p);
+            GemmSmall.Run(p);
             return;
         }
 
@@ -127,13 +127,13 @@ internal static unsafe class ManagedGemm
                 for (int pc = 0; pc < p.K; pc += blk.KC)
                 {
                     int kc = Math.Min(blk.KC, p.K - pc);
-                    PackB<TK>(p, pc, kc, jc, nc, ws.B);
+                    GemmPacking.PackB<TK>(p.B, p.Ldb, p.TransB, pc, kc, jc, nc, ws.B);
                     // The first k block applies beta; later blocks add to what the earlier ones stored.
                     float beta = pc == 0 ? p.Beta : 1f;
                     for (int ic = i0; ic < i1; ic += blk.MC)
                     {
                         int mc = Math.Min(blk.MC, i1 - ic);
-                        PackA<TK>(p, ic, mc, pc, kc, ws.A);
+                        GemmPacking.PackA<TK>(p.A, p.Lda, p.TransA, ic, mc, pc, kc, ws.A);
                         for (int jr = 0; jr < nc; jr += nr)
                         {
                             int nrEff = Math.Min(nr, nc - jr);
@@ -170,145 +170,4 @@ internal static unsafe class ManagedGemm
             GemmWorkspace.Return(ws);
         }
     }
-
-    /// <summary>Packs op(B)[pc..pc+kc, jc..jc+nc] as NR-column micro-panels, each [kc, NR], zero padded on the right.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackB<TK>(Problem p, int pc, int kc, int jc, int nc, float* dst) where TK : struct, IGemmMicroKernel
-    {
-        int nr = TK.NR;
-        for (int jr = 0; jr < nc; jr += nr, dst += (nint)kc * nr)
-        {
-            int w = Math.Min(nr, nc - jr);
-            if (!p.TransB)
-            {
-                float* src = p.B + (nint)pc * p.Ldb + jc + jr;
-                if (w == nr)
-                {
-                    for (int q = 0; q < kc; q++, src += p.Ldb)
-                        Unsafe.CopyBlockUnaligned(dst + q * nr, src, (uint)(nr * sizeof(float)));
-                }
-                else
-                {
-                    for (int q = 0; q < kc; q++, src += p.Ldb)
-                    {
-                        float* d = dst + q * nr;
-                        int j = 0;
-                        for (; j < w; j++) d[j] = src[j];
-                        for (; j < nr; j++) d[j] = 0f;
-                    }
-                }
-            }
-            else
-            {
-                // op(B)[q, j] = B[j, q]: each source row is contiguous along k, so walk it and write with stride NR.
-                for (int j = 0; j < w; j++)
-                {
-                    float* src = p.B + (nint)(jc + jr + j) * p.Ldb + pc;
-                    float* d = dst + j;
-                    for (int q = 0; q < kc; q++) d[q * nr] = src[q];
-                }
-                for (int j = w; j < nr; j++)
-                    for (int q = 0; q < kc; q++) dst[q * nr + j] = 0f;
-            }
-        }
-    }
-
-    /// <summary>Packs op(A)[ic..ic+mc, pc..pc+kc] as MR-row micro-panels, each [kc, MR], zero padded at the bottom.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackA<TK>(Problem p, int ic, int mc, int pc, int kc, float* dst) where TK : struct, IGemmMicroKernel
-    {
-        int mr = TK.MR;
-        for (int ir = 0; ir < mc; ir += mr, dst += (nint)kc * mr)
-        {
-            int h = Math.Min(mr, mc - ir);
-            if (p.TransA)
-            {
-                // op(A)[i, q] = A[q, i]: MR consecutive values of one source row per k step.
-                float* src = p.A + (nint)pc * p.Lda + ic + ir;
-                for (int q = 0; q < kc; q++, src += p.Lda)
-                {
-                    float* d = dst + q * mr;
-                    int r = 0;
-                    for (; r < h; r++) d[r] = src[r];
-                    for (; r < mr; r++) d[r] = 0f;
-                }
-            }
-            else
-            {
-                for (int r = 0; r < h; r++)
-                {
-                    float* src = p.A + (nint)(ic + ir + r) * p.Lda + pc;
-                    float* d = dst + r;
-                    for (int q = 0; q < kc; q++) d[q * mr] = src[q];
-                }
-                for (int r = h; r < mr; r++)
-                    for (int q = 0; q < kc; q++) dst[q * mr + r] = 0f;
-            }
-        }
-    }
-
-    /// <summary>Small or skinny problems: no packing; rows (or, for few rows, column ranges) are split across
-    /// threads, and each element is summed in k order.</summary>
-    private static void Unpacked(Problem p)
-    {
-        long work = (long)p.M * p.N * p.K;
-        int threads = (int)Math.Clamp(work / MinWorkPerThread, 1, Parallelism.Threads);
-        if (threads == 1) UnpackedBlock(p, 0, p.M, 0, p.N);
-        else if (p.M >= threads) Parallelism.For(p.M, Math.Max(1, p.M / threads), (i0, i1) => UnpackedBlock(p, i0, i1, 0, p.N));
-        else Parallelism.For(p.N, Math.Max(1, p.N / threads), (j0, j1) => UnpackedBlock(p, 0, p.M, j0, j1));
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void UnpackedBlock(Problem p, int i0, int i1, int j0, int j1)
-    {
-        int n = j1 - j0;
-        for (int i = i0; i < i1; i++)
-        {
-            float* cRow = p.C + (nint)i * p.Ldc + j0;
-            var c = new Span<float>(cRow, n);
-            if (p.TransB)
-            {
-                // C[i, j] = alpha · dot(op(A)[i, :], B[j, :]) + beta · C[i, j]; B rows are contiguous along k.
-                for (int j = 0; j < n; j++)
-                {
-                    float* bRow = p.B + (nint)(j0 + j) * p.Ldb;
-                    float acc = 0f;
-                    if (!p.TransA)
-                        acc = TensorPrimitives.Dot(new ReadOnlySpan<float>(p.A + (nint)i * p.Lda, p.K), new ReadOnlySpan<float>(bRow, p.K));
-                    else
-                        for (int q = 0; q < p.K; q++) acc = MulAdd(p.A[(nint)q * p.Lda + i], bRow[q], acc);
-                    cRow[j] = GemmMicroKernels.Combine(acc, cRow[j], p.Alpha, p.Beta);
-                }
-            }
-            else
-            {
-                // C[i, :] = beta · C[i, :] + Σ_q (alpha · op(A)[i, q]) · B[q, :], q in order.
-                if (p.Beta == 0f) c.Clear();
-                else if (p.Beta != 1f) TensorPrimitives.Multiply(c, p.Beta, c);
-                for (int q = 0; q < p.K; q++)
-                {
-                    float s = p.Alpha * p.OpA(i, q);
-                    AxpyRow(s, p.B + (nint)q * p.Ldb + j0, cRow, n);
-                }
-            }
-        }
-    }
-
-    /// <summary>y[0..n) += s · x[0..n) with one rounding per element (FMA where the hardware has it).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AxpyRow(float s, float* x, float* y, int n)
-    {
-        int j = 0;
-        if (Vector256.IsHardwareAccelerated && Fma.IsSupported)
-        {
-            Vector256<float> vs = Vector256.Create(s);
-            for (; j <= n - 8; j += 8)
-                Vector256.Store(Fma.MultiplyAdd(vs, Vector256.Load(x + j), Vector256.Load(y + j)), y + j);
-        }
-        for (; j < n; j++) y[j] = MulAdd(s, x[j], y[j]);
-    }
-
-    /// <summary>x·y + z, fused where the CPU has FMA (MathF.FusedMultiplyAdd is emulated, and slow, without it).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float MulAdd(float x, float y, float z) => Fma.IsSupported ? MathF.FusedMultiplyAdd(x, y, z) : x * y + z;
 }
