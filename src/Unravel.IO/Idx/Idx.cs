@@ -94,8 +94,27 @@ public static class Idx
             throw new CheckpointFormatException(path, $"offset {dataStart}",
                 $"shape {ShapeRules.Format(shape)} needs {count} data bytes but the file has {stream.Length - dataStart}",
                 stream.Length - dataStart < count ? "the file is truncated" : "the file has trailing bytes");
-        var data = new byte[count];
-        ReadExactly(path, stream, data, dataStart, where);
+        byte[] data;
+        if (stream.CanSeek)
+        {
+            data = new byte[count];
+            ReadExactly(path, stream, data, dataStart, where);
+        }
+        else
+        {
+            // A gzip header may claim any shape; grow with the data actually decompressed instead of trusting it.
+            using var buffer = new MemoryStream();
+            var chunk = new byte[1 << 16];
+            while (buffer.Length < count)
+            {
+                int n = stream.Read(chunk, 0, (int)Math.Min(chunk.Length, count - buffer.Length));
+                if (n == 0)
+                    throw new CheckpointFormatException(path, $"offset {dataStart}{where}",
+                        $"shape {ShapeRules.Format(shape)} needs {count} data bytes but the file has {buffer.Length}", "the file is truncated");
+                buffer.Write(chunk, 0, n);
+            }
+            data = buffer.ToArray();
+        }
         if (!stream.CanSeek && stream.ReadByte() >= 0)
             throw new CheckpointFormatException(path, $"offset {dataStart + count}{where}", "trailing bytes after the data",
                 "the header's shape does not match the data");

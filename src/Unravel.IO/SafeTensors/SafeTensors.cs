@@ -77,12 +77,11 @@ public sealed class SafeTensors : ITensorSource
             ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
             if (headerLength > MaxHeaderBytes)
                 throw new CheckpointFormatException(path, "offset 0",
-                    $"header length {headerLength} exceeds the {MaxHeaderBytes}-byte limit",
-                    "the file is corrupt or is not a safetensors file");
+                    $"header length {headerLength} exceeds the {MaxHeaderBytes}-byte limit", SniffHint(prefix));
             if ((long)headerLength > length - 8)
                 throw new CheckpointFormatException(path, "offset 0",
                     $"header length {headerLength} runs past the end of the {length}-byte file",
-                    "the file is truncated; download or copy it again");
+                    headerLength > MaxHeaderBytes / 100 ? SniffHint(prefix) : "the file is truncated; download or copy it again");
             var header = new byte[headerLength];
             ReadExactly(handle, header, 8, path);
             long dataStart = 8 + (long)headerLength;
@@ -198,6 +197,15 @@ public sealed class SafeTensors : ITensorSource
             foreach (string name in names) WriteData(stream, tensors[name].Data, dtype);
         });
     }
+
+    /// <summary>An absurd header length usually means another format; say which one.</summary>
+    private static string SniffHint(ReadOnlySpan<byte> prefix) => prefix switch
+    {
+        [(byte)'P', (byte)'K', 3, 4, ..] => "this is a zip archive, e.g. a PyTorch .pth/.bin checkpoint; open it with TorchCheckpoint",
+        [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', ..] => "this is a NumPy .npy file; read it with Npy.Read",
+        [0x80, ..] => "this is a pickle, e.g. a legacy PyTorch checkpoint; re-save it with torch.save(model.state_dict(), path)",
+        _ => "the file is corrupt or is not a safetensors file",
+    };
 
     private static byte[] BuildHeader(List<string> names, IReadOnlyDictionary<string, Tensor> tensors,
         IReadOnlyDictionary<string, string>? metadata, string dtypeName, int size)
