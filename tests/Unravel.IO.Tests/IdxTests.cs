@@ -109,6 +109,25 @@ public sealed class IdxTests
     }
 
     [Fact]
+    public void Read_GzipWithoutTrailer_Throws()
+    {
+        using var dir = new TempDir();
+        byte[] bytes = File.ReadAllBytes(FixtureFiles.Path("idx/labels-idx1-ubyte.gz"));
+        // The deflate data is complete; only the CRC-32 and size are cut off, which GZipStream alone would accept.
+        string path = dir.Write("short.gz", bytes[..^8]);
+        IoAssert.Throws(path, () => Idx.Read(path), $"offset {bytes.Length - 16}", "gzip trailer");
+    }
+
+    [Fact]
+    public void Read_GzipWithTrailingBytes_Throws()
+    {
+        using var dir = new TempDir();
+        byte[] bytes = File.ReadAllBytes(FixtureFiles.Path("idx/labels-idx1-ubyte.gz"));
+        string path = dir.Write("long.gz", [.. bytes, 0, 0, 0, 0]);
+        IoAssert.Throws(path, () => Idx.Read(path), "gzip trailer", "trailing bytes");
+    }
+
+    [Fact]
     public void Read_CorruptGzipStream_Throws()
     {
         using var dir = new TempDir();

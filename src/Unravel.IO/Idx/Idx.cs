@@ -27,8 +27,10 @@ public static class Idx
         string where = gzipped ? " (decompressed)" : "";
         try
         {
-            using Stream stream = gzipped ? new GZipStream(file, CompressionMode.Decompress) : file;
-            return ReadStream(path, stream, where);
+            using Stream stream = gzipped ? new GZipStream(file, CompressionMode.Decompress, leaveOpen: true) : file;
+            IdxArray result = ReadStream(path, stream, where);
+            if (gzipped) CheckGzipTrailer(path, file, result);
+            return result;
         }
         catch (InvalidDataException e)
         {
@@ -120,6 +122,54 @@ public static class Idx
                 "the header's shape does not match the data");
         return new IdxArray(data, shape);
     }
+
+    /// <summary>GZipStream neither requires the 8-byte trailer (CRC-32, size mod 2^32) nor rejects bytes after it;
+    /// check both as gzip -t does, so truncated or padded downloads are caught.</summary>
+    /// <remarks>Assumes one gzip member, as the MNIST-style files are distributed.</remarks>
+    private static void CheckGzipTrailer(string path, FileStream file, IdxArray content)
+    {
+        long length = file.Length;
+        Span<byte> trailer = stackalloc byte[8];
+        file.Position = Math.Max(0, length - 8);
+        if (length < 18 || file.ReadAtLeast(trailer, 8, throwOnEndOfStream: false) < 8)
+            throw new CheckpointFormatException(path, $"offset {length}", "the gzip trailer is missing", "the file is truncated");
+        uint crc = BinaryPrimitives.ReadUInt32LittleEndian(trailer), size = BinaryPrimitives.ReadUInt32LittleEndian(trailer[4..]);
+        long total = 4 + 4L * content.Shape.Length + content.Data.Length;
+        if (size != (uint)total || crc != Crc32(content))
+            throw new CheckpointFormatException(path, $"offset {length - 8}",
+                $"the gzip trailer (crc 0x{crc:x8}, size {size}) does not match the {total} decompressed bytes",
+                "the file is truncated, has trailing bytes, or is corrupt; download it again");
+    }
+
+    /// <summary>CRC-32 (ISO-HDLC, as gzip uses) of the decompressed stream: header, dimensions, data.</summary>
+    private static uint Crc32(IdxArray content)
+    {
+        Span<byte> head = stackalloc byte[4 + 4 * MaxRank];
+        head[2] = 0x08;
+        head[3] = (byte)content.Shape.Length;
+        for (int i = 0; i < content.Shape.Length; i++) BinaryPrimitives.WriteInt32BigEndian(head[(4 + 4 * i)..], content.Shape[i]);
+        uint crc = Crc32Update(0xFFFFFFFFu, head[..(4 + 4 * content.Shape.Length)]);
+        return ~Crc32Update(crc, content.Data);
+    }
+
+    private static uint Crc32Update(uint crc, ReadOnlySpan<byte> bytes)
+    {
+        uint[] table = s_crcTable.Value;
+        foreach (byte b in bytes) crc = table[(crc ^ b) & 0xFF] ^ (crc >> 8);
+        return crc;
+    }
+
+    private static readonly Lazy<uint[]> s_crcTable = new(() =>
+    {
+        var table = new uint[256];
+        for (uint n = 0; n < 256; n++)
+        {
+            uint c = n;
+            for (int k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            table[n] = c;
+        }
+        return table;
+    });
 
     private static void ReadExactly(string path, Stream stream, Span<byte> buffer, long offset, string where)
     {

@@ -300,6 +300,10 @@ public sealed class SafeTensors : ITensorSource
         if (header.Length == 0 || header[0] != (byte)'{')
             throw new CheckpointFormatException(path, "offset 8", "the JSON header does not start with '{'",
                 "the file is corrupt or is not a safetensors file");
+        // System.Text.Json checks string bytes only when a string is decoded; the reference checks the whole header.
+        if (!System.Text.Unicode.Utf8.IsValid(header))
+            throw new CheckpointFormatException(path, "offset 8 (header)", "the header is not valid UTF-8",
+                "the file is corrupt or is not a safetensors file");
         JsonDocument doc;
         try
         {
