@@ -128,6 +128,16 @@ public sealed class IdxTests
     }
 
     [Fact]
+    public void Read_GzipClaimingMoreThanDeflateCanHold_ThrowsBeforeAllocating()
+    {
+        using var dir = new TempDir();
+        using var buffer = new MemoryStream();
+        using (var gz = new GZipStream(buffer, CompressionLevel.Optimal, leaveOpen: true)) gz.Write(Header(1, 1_000_000_000));
+        string path = dir.Write("bomb.gz", buffer.ToArray());
+        IoAssert.Throws(path, () => Idx.Read(path), "offset 8 (decompressed)", "needs 1000000000 data bytes, more than");
+    }
+
+    [Fact]
     public void Read_CorruptGzipStream_Throws()
     {
         using var dir = new TempDir();

@@ -142,6 +142,21 @@ public sealed class SafeTensorsTests
         }
     }
 
+    [Theory]
+    [InlineData(SafeTensorsDtype.F16, "safetensors/f16.safetensors")]
+    [InlineData(SafeTensorsDtype.BF16, "safetensors/bf16.safetensors")]
+    public void Write_ReducedPrecision_RoundsLikeTorch(SafeTensorsDtype dtype, string torchRounded)
+    {
+        // f32 originals (incl. ±0, ±Inf, NaN, 65504, subnormals) rounded by our writer must equal torch's .half()/.bfloat16().
+        using var dir = new TempDir();
+        string path = dir.Path("r.safetensors");
+        using (SafeTensors f32 = SafeTensors.Read(FixtureFiles.Path("safetensors/f32.safetensors")))
+            SafeTensors.Write(path, f32.ReadAll(), dtype: dtype);
+        using SafeTensors ours = SafeTensors.Read(path);
+        foreach ((string name, Tensor e) in FixtureFiles.Expected(torchRounded))
+            IoAssert.Identical(e, ours.GetTensor(name), $"{dtype}:{name}");
+    }
+
     [Fact]
     public void Write_BF16_RoundsToNearestEvenAndKeepsSpecials()
     {

@@ -13,6 +13,7 @@ namespace Unravel.IO;
 public static class Idx
 {
     private const int MaxRank = 16;
+    private const long MaxDeflateRatio = 1032;
 
     /// <summary>Reads an IDX file of unsigned bytes (type 0x08).</summary>
     /// <exception cref="CheckpointFormatException">Bad magic, an element type other than unsigned byte, a truncated file,
@@ -28,7 +29,7 @@ public static class Idx
         try
         {
             using Stream stream = gzipped ? new GZipStream(file, CompressionMode.Decompress, leaveOpen: true) : file;
-            IdxArray result = ReadStream(path, stream, where);
+            IdxArray result = ReadStream(path, stream, where, file.Length);
             if (gzipped) CheckGzipTrailer(path, file, result);
             return result;
         }
@@ -64,7 +65,7 @@ public static class Idx
         return Array.ConvertAll(a.Data, b => (int)b);
     }
 
-    private static IdxArray ReadStream(string path, Stream stream, string where)
+    private static IdxArray ReadStream(string path, Stream stream, string where, long compressedLength)
     {
         Span<byte> magic = stackalloc byte[4];
         ReadExactly(path, stream, magic, 0, where);
@@ -96,27 +97,17 @@ public static class Idx
             throw new CheckpointFormatException(path, $"offset {dataStart}",
                 $"shape {ShapeRules.Format(shape)} needs {count} data bytes but the file has {stream.Length - dataStart}",
                 stream.Length - dataStart < count ? "the file is truncated" : "the file has trailing bytes");
-        byte[] data;
-        if (stream.CanSeek)
-        {
-            data = new byte[count];
-            ReadExactly(path, stream, data, dataStart, where);
-        }
-        else
-        {
-            // A gzip header may claim any shape; grow with the data actually decompressed instead of trusting it.
-            using var buffer = new MemoryStream();
-            var chunk = new byte[1 << 16];
-            while (buffer.Length < count)
-            {
-                int n = stream.Read(chunk, 0, (int)Math.Min(chunk.Length, count - buffer.Length));
-                if (n == 0)
-                    throw new CheckpointFormatException(path, $"offset {dataStart}{where}",
-                        $"shape {ShapeRules.Format(shape)} needs {count} data bytes but the file has {buffer.Length}", "the file is truncated");
-                buffer.Write(chunk, 0, n);
-            }
-            data = buffer.ToArray();
-        }
+        // A gzip header may claim any shape; deflate expands at most ~1032:1, so a claim the compressed file cannot
+        // back is rejected before anything is allocated for it.
+        if (!stream.CanSeek && count > compressedLength * MaxDeflateRatio)
+            throw new CheckpointFormatException(path, $"offset {dataStart}{where}",
+                $"shape {ShapeRules.Format(shape)} needs {count} data bytes, more than {compressedLength} compressed bytes can hold",
+                "the file is truncated or corrupt");
+        var data = new byte[count];
+        int got = stream.ReadAtLeast(data, data.Length, throwOnEndOfStream: false);
+        if (got < data.Length)
+            throw new CheckpointFormatException(path, $"offset {dataStart}{where}",
+                $"shape {ShapeRules.Format(shape)} needs {count} data bytes but the file has {got}", "the file is truncated");
         if (!stream.CanSeek && stream.ReadByte() >= 0)
             throw new CheckpointFormatException(path, $"offset {dataStart + count}{where}", "trailing bytes after the data",
                 "the header's shape does not match the data");
@@ -152,23 +143,36 @@ public static class Idx
         return ~Crc32Update(crc, content.Data);
     }
 
+    /// <summary>Slicing-by-8 CRC-32 (Intel, "A Systematic Approach to Building High Performance Software-based CRC
+    /// Generators"): eight table lookups per 8 bytes instead of one per byte.</summary>
     private static uint Crc32Update(uint crc, ReadOnlySpan<byte> bytes)
     {
-        uint[] table = s_crcTable.Value;
-        foreach (byte b in bytes) crc = table[(crc ^ b) & 0xFF] ^ (crc >> 8);
+        uint[] t = s_crcTables.Value;
+        int i = 0;
+        for (; i + 8 <= bytes.Length; i += 8)
+        {
+            uint lo = crc ^ BinaryPrimitives.ReadUInt32LittleEndian(bytes[i..]);
+            uint hi = BinaryPrimitives.ReadUInt32LittleEndian(bytes[(i + 4)..]);
+            crc = t[7 * 256 + (lo & 0xFF)] ^ t[6 * 256 + ((lo >> 8) & 0xFF)] ^ t[5 * 256 + ((lo >> 16) & 0xFF)] ^ t[4 * 256 + (lo >> 24)]
+                ^ t[3 * 256 + (hi & 0xFF)] ^ t[2 * 256 + ((hi >> 8) & 0xFF)] ^ t[256 + ((hi >> 16) & 0xFF)] ^ t[hi >> 24];
+        }
+        for (; i < bytes.Length; i++) crc = t[(crc ^ bytes[i]) & 0xFF] ^ (crc >> 8);
         return crc;
     }
 
-    private static readonly Lazy<uint[]> s_crcTable = new(() =>
+    private static readonly Lazy<uint[]> s_crcTables = new(() =>
     {
-        var table = new uint[256];
+        var t = new uint[8 * 256];
         for (uint n = 0; n < 256; n++)
         {
             uint c = n;
             for (int k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            table[n] = c;
+            t[n] = c;
         }
-        return table;
+        for (int n = 0; n < 256; n++)
+            for (int k = 1; k < 8; k++)
+                t[k * 256 + n] = (t[(k - 1) * 256 + n] >> 8) ^ t[t[(k - 1) * 256 + n] & 0xFF];
+        return t;
     });
 
     private static void ReadExactly(string path, Stream stream, Span<byte> buffer, long offset, string where)

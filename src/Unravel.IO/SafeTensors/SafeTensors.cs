@@ -7,6 +7,7 @@
 
 using System.Buffers;
 using System.Buffers.Binary;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Encodings.Web;
@@ -266,7 +267,7 @@ public sealed class SafeTensors : ITensorSource
                 ReadOnlySpan<float> src = data.Slice(i, Math.Min(chunk, data.Length - i));
                 Span<ushort> dst = buffer.AsSpan(0, src.Length);
                 if (dtype == SafeTensorsDtype.F16)
-                    for (int j = 0; j < src.Length; j++) dst[j] = BitConverter.HalfToUInt16Bits((Half)src[j]);
+                    TensorPrimitives.ConvertToHalf(src, MemoryMarshal.Cast<ushort, Half>(dst)); // IEEE round to nearest even
                 else
                     for (int j = 0; j < src.Length; j++) dst[j] = FloatToBFloat16(src[j]);
                 stream.Write(MemoryMarshal.AsBytes(dst));

@@ -41,11 +41,14 @@ public sealed class TorchCheckpoint : ITensorSource
     private readonly OrderedDictionary<string, object?> _values = new(StringComparer.Ordinal);
     private readonly OrderedDictionary<string, TensorRef> _stateDict = new(StringComparer.Ordinal);
 
-    private TorchCheckpoint(string path, ZipArchive zip, string prefix)
+    private readonly long _fileLength;
+
+    private TorchCheckpoint(string path, ZipArchive zip, string prefix, long fileLength)
     {
         Location = path;
         _zip = zip;
         _prefix = prefix;
+        _fileLength = fileLength;
     }
 
     /// <summary>The path as given.</summary>
@@ -91,7 +94,7 @@ public sealed class TorchCheckpoint : ITensorSource
                 throw new CheckpointFormatException(path, "zip directory", $"not a readable zip archive ({e.Message})",
                     "the file is truncated or corrupt; copy or download it again", e);
             }
-            var checkpoint = new TorchCheckpoint(path, zip, FindPrefix(path, zip));
+            var checkpoint = new TorchCheckpoint(path, zip, FindPrefix(path, zip), stream.Length);
             try
             {
                 checkpoint.Load(stateDictKey);
@@ -399,10 +402,9 @@ public sealed class TorchCheckpoint : ITensorSource
     /// <summary>Rejects entries whose declared size the file cannot back, before anything is allocated for them.</summary>
     private void CheckEntrySize(ZipArchiveEntry entry)
     {
-        long fileLength = new FileInfo(Location).Length;
-        if (entry.CompressedLength > fileLength || entry.Length > Math.Max(entry.CompressedLength, 1) * MaxDeflateRatio)
+        if (entry.CompressedLength > _fileLength || entry.Length > Math.Max(entry.CompressedLength, 1) * MaxDeflateRatio)
             throw new CheckpointFormatException(Location, entry.FullName,
-                $"entry claims {entry.Length} bytes ({entry.CompressedLength} compressed) in a {fileLength}-byte file",
+                $"entry claims {entry.Length} bytes ({entry.CompressedLength} compressed) in a {_fileLength}-byte file",
                 "the archive is corrupt or truncated");
     }
 
