@@ -16,7 +16,7 @@ namespace Unravel.IO;
 /// <summary>Reads and writes NumPy <c>.npy</c> arrays.</summary>
 public static class Npy
 {
-    private static ReadOnlySpan<byte> Magic => "\x93NUMPY"u8;
+    private static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
     private const int ArrayAlign = 64;
     private const int GrowthAxisMaxDigits = 21;
     private const int MaxHeaderBytes = 10_000; // numpy's _MAX_HEADER_SIZE for safe loading

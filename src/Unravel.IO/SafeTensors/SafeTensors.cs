@@ -7,6 +7,7 @@
 
 using System.Buffers;
 using System.Buffers.Binary;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Encodings.Web;
@@ -77,12 +78,11 @@ public sealed class SafeTensors : ITensorSource
             ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
             if (headerLength > MaxHeaderBytes)
                 throw new CheckpointFormatException(path, "offset 0",
-                    $"header length {headerLength} exceeds the {MaxHeaderBytes}-byte limit",
-                    "the file is corrupt or is not a safetensors file");
+                    $"header length {headerLength} exceeds the {MaxHeaderBytes}-byte limit", SniffHint(prefix));
             if ((long)headerLength > length - 8)
                 throw new CheckpointFormatException(path, "offset 0",
                     $"header length {headerLength} runs past the end of the {length}-byte file",
-                    "the file is truncated; download or copy it again");
+                    headerLength > MaxHeaderBytes / 100 ? SniffHint(prefix) : "the file is truncated; download or copy it again");
             var header = new byte[headerLength];
             ReadExactly(handle, header, 8, path);
             long dataStart = 8 + (long)headerLength;
@@ -199,6 +199,15 @@ public sealed class SafeTensors : ITensorSource
         });
     }
 
+    /// <summary>An absurd header length usually means another format; say which one.</summary>
+    private static string SniffHint(ReadOnlySpan<byte> prefix) => prefix switch
+    {
+        [(byte)'P', (byte)'K', 3, 4, ..] => "this is a zip archive, e.g. a PyTorch .pth/.bin checkpoint; open it with TorchCheckpoint",
+        [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', ..] => "this is a NumPy .npy file; read it with Npy.Read",
+        [0x80, ..] => "this is a pickle, e.g. a legacy PyTorch checkpoint; re-save it with torch.save(model.state_dict(), path)",
+        _ => "the file is corrupt or is not a safetensors file",
+    };
+
     private static byte[] BuildHeader(List<string> names, IReadOnlyDictionary<string, Tensor> tensors,
         IReadOnlyDictionary<string, string>? metadata, string dtypeName, int size)
     {
@@ -258,7 +267,7 @@ public sealed class SafeTensors : ITensorSource
                 ReadOnlySpan<float> src = data.Slice(i, Math.Min(chunk, data.Length - i));
                 Span<ushort> dst = buffer.AsSpan(0, src.Length);
                 if (dtype == SafeTensorsDtype.F16)
-                    for (int j = 0; j < src.Length; j++) dst[j] = BitConverter.HalfToUInt16Bits((Half)src[j]);
+                    TensorPrimitives.ConvertToHalf(src, MemoryMarshal.Cast<ushort, Half>(dst)); // IEEE round to nearest even
                 else
                     for (int j = 0; j < src.Length; j++) dst[j] = FloatToBFloat16(src[j]);
                 stream.Write(MemoryMarshal.AsBytes(dst));
@@ -291,6 +300,10 @@ public sealed class SafeTensors : ITensorSource
     {
         if (header.Length == 0 || header[0] != (byte)'{')
             throw new CheckpointFormatException(path, "offset 8", "the JSON header does not start with '{'",
+                "the file is corrupt or is not a safetensors file");
+        // System.Text.Json checks string bytes only when a string is decoded; the reference checks the whole header.
+        if (!System.Text.Unicode.Utf8.IsValid(header))
+            throw new CheckpointFormatException(path, "offset 8 (header)", "the header is not valid UTF-8",
                 "the file is corrupt or is not a safetensors file");
         JsonDocument doc;
         try

@@ -95,6 +95,7 @@ internal sealed class MiniPickle
     };
 
     private const string ResaveHint = "re-save with torch.save(model.state_dict(), path)";
+    private const long MaxExpandedElements = 1L << 26;
 
     private readonly byte[] _data;
     private readonly string _file;
@@ -294,6 +295,11 @@ internal sealed class MiniPickle
             if (s > 0) last += (Int128)(s - 1) * st;
         }
         if (count > Array.MaxLength) throw Error($"tensor of size ({string.Join(", ", size)}) has too many elements");
+        // Views larger than their storage repeat elements (stride 0, e.g. a saved expand()); cap them so a tiny file
+        // cannot ask for gigabytes.
+        if (count > storage.Count && count > MaxExpandedElements)
+            throw Error($"tensor of size ({string.Join(", ", size)}) repeats the {storage.Count} elements of storage '{storage.Key}' into {count}",
+                "save expanded tensors as contiguous copies (t.contiguous())");
         if (count > 0 && last >= storage.Count)
             throw Error($"tensor view (offset {offset}, size ({string.Join(", ", size)}), stride ({string.Join(", ", stride)})) reaches element {last} of the {storage.Count}-element storage '{storage.Key}'",
                 "the file is corrupt");

@@ -30,7 +30,8 @@ public sealed class TorchCheckpoint : ITensorSource
         ["state_dict", "model_state_dict", "model", "module", "net", "network", "weights", "params"];
 
     private const string ResaveHint = "load it in Python and re-save with torch.save(model.state_dict(), path)";
-    private const long MaxPickleBytes = 1L << 30;
+    private const long MaxPickleBytes = 1L << 26;
+    private const long MaxDeflateRatio = 1032; // deflate cannot expand data more than about 1032:1
     private const int MaxDepth = 64;
 
     private readonly ZipArchive _zip;
@@ -40,11 +41,14 @@ public sealed class TorchCheckpoint : ITensorSource
     private readonly OrderedDictionary<string, object?> _values = new(StringComparer.Ordinal);
     private readonly OrderedDictionary<string, TensorRef> _stateDict = new(StringComparer.Ordinal);
 
-    private TorchCheckpoint(string path, ZipArchive zip, string prefix)
+    private readonly long _fileLength;
+
+    private TorchCheckpoint(string path, ZipArchive zip, string prefix, long fileLength)
     {
         Location = path;
         _zip = zip;
         _prefix = prefix;
+        _fileLength = fileLength;
     }
 
     /// <summary>The path as given.</summary>
@@ -90,7 +94,7 @@ public sealed class TorchCheckpoint : ITensorSource
                 throw new CheckpointFormatException(path, "zip directory", $"not a readable zip archive ({e.Message})",
                     "the file is truncated or corrupt; copy or download it again", e);
             }
-            var checkpoint = new TorchCheckpoint(path, zip, FindPrefix(path, zip));
+            var checkpoint = new TorchCheckpoint(path, zip, FindPrefix(path, zip), stream.Length);
             try
             {
                 checkpoint.Load(stateDictKey);
@@ -288,6 +292,7 @@ public sealed class TorchCheckpoint : ITensorSource
         string name = _prefix + "data/" + s.Key;
         ZipArchiveEntry entry = _zip.GetEntry(name)
             ?? throw new CheckpointFormatException(Location, name, $"storage '{s.Key}' ({s.TypeName}) has no data entry", "the archive is incomplete");
+        CheckEntrySize(entry);
         int size = ElementTypes.Size(s.Type);
         if (s.Count > Array.MaxLength || entry.Length != s.Count * size)
             throw new CheckpointFormatException(Location, name,
@@ -394,8 +399,18 @@ public sealed class TorchCheckpoint : ITensorSource
         return dst;
     }
 
+    /// <summary>Rejects entries whose declared size the file cannot back, before anything is allocated for them.</summary>
+    private void CheckEntrySize(ZipArchiveEntry entry)
+    {
+        if (entry.CompressedLength > _fileLength || entry.Length > Math.Max(entry.CompressedLength, 1) * MaxDeflateRatio)
+            throw new CheckpointFormatException(Location, entry.FullName,
+                $"entry claims {entry.Length} bytes ({entry.CompressedLength} compressed) in a {_fileLength}-byte file",
+                "the archive is corrupt or truncated");
+    }
+
     private byte[] ReadEntry(ZipArchiveEntry entry, long maxBytes)
     {
+        CheckEntrySize(entry);
         if (entry.Length > maxBytes)
             throw new CheckpointFormatException(Location, entry.FullName, $"entry of {entry.Length} bytes exceeds the {maxBytes}-byte limit", null);
         var bytes = new byte[entry.Length];
