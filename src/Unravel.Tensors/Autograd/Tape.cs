@@ -8,7 +8,7 @@ namespace Unravel.Tensors.Autograd;
 /// <example><code>
 /// using var tape = new Tape();
 /// Tensor x = tape.Watch(input);
-/// Tensor loss = Ops.Sum.Forward(Ops.Relu.Forward(x));
+/// Tensor loss = Ops.Sum(Ops.Relu(x));
 /// GradStore grads = tape.Backward(loss);
 /// Tensor dx = grads[x]!;
 /// </code></example>
