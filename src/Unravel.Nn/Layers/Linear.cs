@@ -5,12 +5,19 @@ namespace Unravel.Nn.Layers;
 /// <summary>y = x · Wᵀ + b over the last dimension.</summary>
 public sealed class Linear : Module
 {
-    public Linear(WeightSource ws, int inFeatures, int outFeatures, bool bias = true) : base(ws)
+    /// <param name="ws">Weight source positioned at this layer.</param>
+    /// <param name="inFeatures">In.</param>
+    /// <param name="outFeatures">Out.</param>
+    /// <param name="bias">Whether the layer has a bias.</param>
+    /// <param name="weightInit">Initialiser when not loading; PyTorch's default when null.</param>
+    /// <param name="biasInit">Bias initialiser when not loading; PyTorch's default when null.</param>
+    public Linear(WeightSource ws, int inFeatures, int outFeatures, bool bias = true, Init? weightInit = null, Init? biasInit = null)
+        : base(ws)
     {
         InFeatures = inFeatures;
         OutFeatures = outFeatures;
-        W = Weight(ws, "weight", [outFeatures, inFeatures], Init.TorchDefault(inFeatures));
-        B = bias ? Weight(ws, "bias", [outFeatures], Init.TorchDefault(inFeatures)) : null;
+        W = Weight(ws, "weight", [outFeatures, inFeatures], weightInit ?? Init.TorchDefault(inFeatures));
+        B = bias ? Weight(ws, "bias", [outFeatures], biasInit ?? Init.TorchDefault(inFeatures)) : null;
     }
 
     public int InFeatures { get; }
