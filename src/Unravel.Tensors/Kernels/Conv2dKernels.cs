@@ -94,8 +94,9 @@ public static class Conv2dKernels
     /// <param name="g">The convolution's dimensions.</param>
     /// <param name="oStart">First output channel to compute.</param>
     /// <param name="oEnd">One past the last output channel.</param>
-    /// <remarks>Effectively computes y[o, oh, ow] += Σ_{c,kh,kw} weight[o, c, kh, kw] · x[g(o)·C/G + c, ih, iw]; for each tap
-    /// it adds a scaled input row to a whole output row, so stride-1 rows are contiguous SIMD updates.</remarks>
+    /// <remarks>Effectively computes y[o, oh, ow] += Σ_{c,kh,kw} weight[o, c, kh, kw] · x[g(o)·C/G + c, ih, iw]. Each output
+    /// row is built in registers over all taps: columns whose every tap lies inside the input take a SIMD path (stride 1)
+    /// or an unchecked scalar path, and only the border columns check bounds.</remarks>
     public static void Direct(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, Span<float> y, in Conv2dGeometry g,
         int oStart, int oEnd)
     {
@@ -104,6 +105,18 @@ public static class Conv2dKernels
         RequireLength(x, g.Channels * hw, "x");
         RequireLength(weight, g.OutChannels * cg * kk, "weight");
         RequireLength(y, g.OutChannels * ohw, "y");
+
+        // Columns [jLo, jHi) have every kernel column inside the input.
+        int jLo = 0, jHi = ow;
+        for (int kw = 0; kw < g.KernelW; kw++)
+        {
+            (int lo, int hi) = ValidRange(ow, g.StrideW, kw * g.DilationW - g.PadW, w);
+            jLo = Math.Max(jLo, lo);
+            jHi = Math.Min(jHi, hi);
+        }
+        if (jHi < jLo) jHi = jLo;
+        int vectorEnd = g.StrideW == 1 && Vector.IsHardwareAccelerated ? jLo + (jHi - jLo) / Vector<float>.Count * Vector<float>.Count : jLo;
+
         for (int o = oStart; o < oEnd; o++)
         {
             Span<float> yPlane = y.Slice(o * ohw, ohw);
@@ -112,25 +125,116 @@ public static class Conv2dKernels
             {
                 ReadOnlySpan<float> xPlane = x.Slice((cBase + ci) * hw, hw);
                 ReadOnlySpan<float> taps = weight.Slice((o * cg + ci) * kk, kk);
-                for (int kh = 0; kh < g.KernelH; kh++)
+                for (int i = 0; i < oh; i++)
                 {
-                    int offH = kh * g.DilationH - g.PadH;
-                    (int ohLo, int ohHi) = ValidRange(oh, g.StrideH, offH, h);
-                    for (int kw = 0; kw < g.KernelW; kw++)
-                    {
-                        int offW = kw * g.DilationW - g.PadW;
-                        (int owLo, int owHi) = ValidRange(ow, g.StrideW, offW, w);
-                        if (owLo == owHi) continue;
-                        float tap = taps[kh * g.KernelW + kw];
-                        for (int i = ohLo; i < ohHi; i++)
-                        {
-                            ReadOnlySpan<float> src = xPlane[((i * g.StrideH + offH) * w + owLo * g.StrideW + offW)..];
-                            Gather(src, tap, yPlane.Slice(i * ow + owLo, owHi - owLo), g.StrideW);
-                        }
-                    }
+                    Span<float> yRow = yPlane.Slice(i * ow, ow);
+                    int ih0 = i * g.StrideH - g.PadH;
+                    if (vectorEnd > jLo) DirectRowVector(xPlane, taps, yRow, g, ih0, jLo, vectorEnd);
+                    DirectRowStrided(xPlane, taps, yRow, g, ih0, vectorEnd, jHi);
+                    for (int j = 0; j < jLo; j++) yRow[j] += DirectPoint(xPlane, taps, g, ih0, j * g.StrideW - g.PadW, checkColumns: true);
+                    for (int j = jHi; j < ow; j++) yRow[j] += DirectPoint(xPlane, taps, g, ih0, j * g.StrideW - g.PadW, checkColumns: true);
                 }
             }
         }
+    }
+
+    /// <summary>Stride-1 interior of one output row: yRow[j..j+V) += Σ_taps tap · x[ih, j + kw·dW − pW ..] in registers.</summary>
+    /// <remarks>Four vectors at a time, so the adds of one tap chain do not wait on each other's latency.</remarks>
+    private static void DirectRowVector(ReadOnlySpan<float> xPlane, ReadOnlySpan<float> taps, Span<float> yRow, in Conv2dGeometry g,
+        int ih0, int jStart, int jEnd)
+    {
+        ref float xr = ref MemoryMarshal.GetReference(xPlane);
+        ref float yr = ref MemoryMarshal.GetReference(yRow);
+        int w = g.Width, kwN = g.KernelW, dw = g.DilationW, pw = g.PadW, v = Vector<float>.Count;
+        // Bounds: j + kw·dW − pW ∈ [0, W − V] for every interior j and kw (the caller cut [jStart, jEnd) so).
+        int j = jStart;
+        for (; j + 4 * v <= jEnd; j += 4 * v)
+        {
+            Vector<float> a0 = Vector.LoadUnsafe(ref yr, (nuint)j), a1 = Vector.LoadUnsafe(ref yr, (nuint)(j + v));
+            Vector<float> a2 = Vector.LoadUnsafe(ref yr, (nuint)(j + 2 * v)), a3 = Vector.LoadUnsafe(ref yr, (nuint)(j + 3 * v));
+            for (int kh = 0; kh < g.KernelH; kh++)
+            {
+                int ih = ih0 + kh * g.DilationH;
+                if ((uint)ih >= (uint)g.Height) continue;
+                nuint rowBase = (nuint)(ih * w + j - pw);
+                for (int kw = 0; kw < kwN; kw++)
+                {
+                    var t = new Vector<float>(taps[kh * kwN + kw]);
+                    nuint at = rowBase + (nuint)(kw * dw);
+                    a0 += t * Vector.LoadUnsafe(ref xr, at);
+                    a1 += t * Vector.LoadUnsafe(ref xr, at + (nuint)v);
+                    a2 += t * Vector.LoadUnsafe(ref xr, at + (nuint)(2 * v));
+                    a3 += t * Vector.LoadUnsafe(ref xr, at + (nuint)(3 * v));
+                }
+            }
+            a0.StoreUnsafe(ref yr, (nuint)j);
+            a1.StoreUnsafe(ref yr, (nuint)(j + v));
+            a2.StoreUnsafe(ref yr, (nuint)(j + 2 * v));
+            a3.StoreUnsafe(ref yr, (nuint)(j + 3 * v));
+        }
+        for (; j < jEnd; j += v)
+        {
+            Vector<float> acc = Vector.LoadUnsafe(ref yr, (nuint)j);
+            for (int kh = 0; kh < g.KernelH; kh++)
+            {
+                int ih = ih0 + kh * g.DilationH;
+                if ((uint)ih >= (uint)g.Height) continue;
+                nuint rowBase = (nuint)(ih * w + j - pw);
+                for (int kw = 0; kw < kwN; kw++)
+                    acc += new Vector<float>(taps[kh * kwN + kw]) * Vector.LoadUnsafe(ref xr, rowBase + (nuint)(kw * dw));
+            }
+            acc.StoreUnsafe(ref yr, (nuint)j);
+        }
+    }
+
+    /// <summary>Strided interior of one output row, four columns at a time in independent scalar sums.</summary>
+    private static void DirectRowStrided(ReadOnlySpan<float> xPlane, ReadOnlySpan<float> taps, Span<float> yRow, in Conv2dGeometry g,
+        int ih0, int jStart, int jEnd)
+    {
+        int sw = g.StrideW, j = jStart;
+        for (; j + 4 <= jEnd; j += 4)
+        {
+            float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+            for (int kh = 0; kh < g.KernelH; kh++)
+            {
+                int ih = ih0 + kh * g.DilationH;
+                if ((uint)ih >= (uint)g.Height) continue;
+                ReadOnlySpan<float> xRow = xPlane.Slice(ih * g.Width, g.Width);
+                for (int kw = 0; kw < g.KernelW; kw++)
+                {
+                    float t = taps[kh * g.KernelW + kw];
+                    int iw = j * sw - g.PadW + kw * g.DilationW;
+                    s0 += t * xRow[iw];
+                    s1 += t * xRow[iw + sw];
+                    s2 += t * xRow[iw + 2 * sw];
+                    s3 += t * xRow[iw + 3 * sw];
+                }
+            }
+            yRow[j] += s0;
+            yRow[j + 1] += s1;
+            yRow[j + 2] += s2;
+            yRow[j + 3] += s3;
+        }
+        for (; j < jEnd; j++) yRow[j] += DirectPoint(xPlane, taps, g, ih0, j * sw - g.PadW, checkColumns: false);
+    }
+
+    /// <summary>One output value's sum over all taps; checks columns only at the border.</summary>
+    private static float DirectPoint(ReadOnlySpan<float> xPlane, ReadOnlySpan<float> taps, in Conv2dGeometry g, int ih0, int iw0, bool checkColumns)
+    {
+        float s = 0f;
+        for (int kh = 0; kh < g.KernelH; kh++)
+        {
+            int ih = ih0 + kh * g.DilationH;
+            if ((uint)ih >= (uint)g.Height) continue;
+            ReadOnlySpan<float> xRow = xPlane.Slice(ih * g.Width, g.Width);
+            for (int kw = 0; kw < g.KernelW; kw++)
+            {
+                int iw = iw0 + kw * g.DilationW;
+                if (checkColumns && (uint)iw >= (uint)g.Width) continue;
+                s += taps[kh * g.KernelW + kw] * xRow[iw];
+            }
+        }
+        return s;
     }
 
     /// <summary>Input gradient of <see cref="Direct"/> for input channels [<paramref name="cStart"/>, <paramref name="cEnd"/>) of one image.</summary>
@@ -231,13 +335,6 @@ public static class Conv2dKernels
         lo = Math.Min(lo, outLen);
         hi = Math.Clamp(hi, lo, outLen);
         return (lo, hi);
-    }
-
-    /// <summary>y[j] += a · x[j·stride] for j &lt; y.Length.</summary>
-    private static void Gather(ReadOnlySpan<float> x, float a, Span<float> y, int stride)
-    {
-        if (stride == 1) { Axpy(x[..y.Length], a, y, 1); return; }
-        for (int j = 0; j < y.Length; j++) y[j] += a * x[j * stride];
     }
 
     /// <summary>y[j·stride] += a · x[j] for j &lt; x.Length.</summary>

@@ -4,13 +4,30 @@
 // Backward: dx = col2im(Wᵀ · dy), dWeight = Σ_n dy · im2col(x)ᵀ, dBias = Σ_{n,oh,ow} dy.
 //
 // Algorithm selection (Conv2dSelect) is a fixed rule on the shape, so a given shape always takes the same path and
-// gives bit-identical results. Measured with bench/Unravel.Benchmarks/ConvBenchmarks.cs (forward, batch 8,
-// 1 thread, this machine kind: 2 Zen 4 cores), median ms:
+// gives bit-identical results. Measured with the shapes of bench/Unravel.Benchmarks/ConvBenchmarks.cs, 1 thread,
+// thread CPU time (the 2-core host was heavily shared), median of 7 interleaved rounds, with the packed managed
+// Sgemm of the GEMM work (h/gemm 0938b41); ratio = time / im2col time:
 //
-//   shape                               im2col+GEMM   direct   pointwise GEMM
-//   resnet_conv3x3_56  64→64   56² s1        see ConvBenchmarks.cs header
+//                                                     forward                      forward + backward
+//   shape           N, C→O, size, kernel, stride      im2col   direct  pointwise    direct  pointwise
+//   resnet_stem_7x7_s2_224   1, 3→64, 224², 7, s2     10.8 ms   ×9.6
+//   resnet_conv3x3_56        2, 64→64, 56², 3         13.1 ms   ×8.3                 ×6.5
+//   resnet_conv3x3_s2_56     2, 128→128, 56², 3, s2   10.9 ms   ×31.5
+//   resnet_conv3x3_14        2, 256→256, 14², 3        7.6 ms   ×21.7
+//   resnet_conv1x1_56        2, 256→64, 56², 1         5.3 ms   ×10.5   ×0.88        ×6.6    ×0.87
+//   resnet_conv1x1_s2_56     2, 256→512, 56², 1, s2    8.2 ms   ×74
+//   resnext_conv3x3_g32_28   2, 256→256, 28², 3, g32   4.2 ms   ×3.5                 ×2.7
+//   group_conv3x3_g64_28     2, 128→128, 28², 3, g64   1.6 ms   ×1.29                ×1.18
+//   mobilenet_dw3x3_112      2, 32, 112², 3, dw        3.9 ms   ×0.58                ×0.40
+//   mobilenet_dw3x3_s2_112   2, 96, 112², 3, s2, dw    8.2 ms   ×0.79                ×0.96
+//   mobilenet_dw3x3_14       2, 576, 14², 3, dw        3.5 ms   ×0.78                ×0.72
+//   small_conv3x3_c4_32      2, 4→4, 32², 3            0.09 ms  ×2.1                 ×2.1
+//   odd_conv3x3_29x31        3, 17→19, 29×31, 3        0.61 ms  ×7.3                 ×6.1
+// (blank: not measured; "dw" = depthwise, groups = C). With the naive placeholder Sgemm the im2col path is several
+// times slower, so re-measure when the GEMM changes; the rule assumes the packed one.
 //
-// Rule: depthwise (one input channel per group) → Direct; 1×1 stride-1 unpadded → Pointwise; otherwise im2col+GEMM.
+// Rule: depthwise (one input channel per group) → Direct; 1×1 stride-1 unpadded → Pointwise (skips the im2col copy);
+// everything else → im2col + GEMM. Even two channels per group (g64 above) already favour the GEMM.
 
 using System.Buffers;
 using System.Numerics.Tensors;

@@ -1,6 +1,7 @@
 // 2-D max pooling over NCHW, matching torch.nn.functional.max_pool2d (padding as −∞, dilation, ceil mode).
 // Forward keeps the argmax of every window; backward routes dy to it: dx[argmax] += dy.
 
+using System.Buffers;
 using Unravel.Tensors.Autograd;
 using Unravel.Tensors.Kernels;
 
@@ -37,10 +38,13 @@ public static partial class Ops
         Pool2dGeometry g = Pool2dRules.Geometry("max_pool2d", x, kernel, stride ?? kernel, padding ?? (0, 0), dilation ?? (1, 1), ceilMode);
         int planes = x.Dim(0) * x.Dim(1);
         Tensor y = Tensor.Zeros(x.Dim(0), x.Dim(1), g.OutH, g.OutW);
-        int[] indices = new int[y.Length];
+        // The argmax is kept only for a recording tape; otherwise it goes to a pooled scratch buffer.
+        Tape? tape = Tape.Of(x);
+        int[] indices = tape is null ? ArrayPool<int>.Shared.Rent(y.Length) : new int[y.Length];
         Parallelism.For(planes, Pool2dRules.MinPlanesPerChunk, (start, end) =>
             Pool2dKernels.MaxPool2d(x.Data, y.Data, indices, g, start, end));
-        Tape.Of(x)?.Record("max_pool2d", y, [x], MaxPool2dBackward, new MaxPool2dState(g, indices));
+        if (tape is null) ArrayPool<int>.Shared.Return(indices);
+        else tape.Record("max_pool2d", y, [x], MaxPool2dBackward, new MaxPool2dState(g, indices));
         return y;
     }
 

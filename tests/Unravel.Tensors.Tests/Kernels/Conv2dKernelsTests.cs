@@ -21,6 +21,11 @@ public sealed class Conv2dKernelsTests
         new[] { 2, 5, 4, 6, 7, 1, 1, 1, 1, 0, 0, 1, 1, 1 },
         new[] { 1, 4, 3, 3, 2, 3, 3, 3, 3, 2, 2, 1, 1, 1 },
         new[] { 2, 16, 13, 17, 16, 3, 3, 1, 1, 1, 1, 1, 1, 16 },
+        // Wide rows: the direct kernel's four-vector blocks, single vectors and scalar tails (stride 1, dilated, strided).
+        new[] { 1, 3, 5, 45, 3, 3, 3, 1, 1, 1, 1, 1, 1, 3 },
+        new[] { 1, 2, 7, 50, 4, 3, 5, 1, 1, 2, 3, 2, 2, 2 },
+        new[] { 1, 2, 6, 61, 2, 3, 3, 2, 2, 1, 1, 1, 1, 2 },
+        new[] { 1, 2, 4, 40, 2, 1, 7, 1, 3, 0, 3, 1, 1, 1 },
     };
 
     [Theory]
