@@ -27,12 +27,12 @@ public sealed class AdaptiveAvgPool2d(WeightSource ws, int outH, int outW) : Mod
     public Tensor Forward(Tensor x) => Output(Own(Ops.AdaptiveAvgPool2d(x, OutputSize)));
 }
 
-/// <summary>torch.nn.Dropout; identity in eval mode.</summary>
+/// <summary>torch.nn.Dropout; identity in eval mode (its hook point still fires, so "classifier.2" can be cached).</summary>
 public sealed class Dropout(WeightSource ws, float p, int seed = 0) : Module(ws)
 {
     private readonly Random _rng = new(seed);
 
     public float P { get; } = p;
 
-    public Tensor Forward(Tensor x) => Training && P > 0 ? Output(Own(Ops.Dropout(x, P, true, _rng))) : x;
+    public Tensor Forward(Tensor x) => Output(Training && P > 0 ? Own(Ops.Dropout(x, P, true, _rng)) : x);
 }
