@@ -5,6 +5,9 @@ using Unravel.Cli;
 
 RootCommand root = new("Unravel: find, split and explain polysemantic neurons.")
 {
+    ModelsCommand.Create(),
+    InspectCommand.Create(),
+    RunCommand.Create(),
     BenchCommand.Create(),
 };
 return await CliRunner.InvokeAsync(root, args);
