@@ -103,17 +103,23 @@ internal static unsafe class ManagedGemm
             Packed<TK>(p, 0, p.M, 0, p.N);
             return;
         }
+        PackedParallel<TK>(p, threads, tilesM, tilesN);
+    }
+
+    // Kept apart from Drive so the single-threaded call allocates no closure.
+    private static void PackedParallel<TK>(Problem p, int threads, int tilesM, int tilesN) where TK : struct, IGemmMicroKernel
+    {
         // Each thread runs the whole blocked loop on its own rows (or columns) of C with its own buffers, so no thread
         // waits on another; the price is that every thread packs all of the operand that is not split. Duplicate the
         // cheaper one: a plain copy (op(B) untransposed, op(A) transposed) costs about half a transposing pack.
         long dupB = (long)p.K * p.N * (p.TransB ? 2 : 1), dupA = (long)p.M * p.K * (p.TransA ? 1 : 2);
         bool splitRows = tilesM >= threads && (tilesN < threads || dupB <= dupA);
-        if (!splitRows)
-            Parallelism.For(tilesN, Math.Max(1, tilesN / threads), (t0, t1) =>
-                Packed<TK>(p, 0, p.M, t0 * TK.NR, Math.Min(p.N, t1 * TK.NR)));
-        else
+        if (splitRows)
             Parallelism.For(tilesM, Math.Max(1, tilesM / threads), (t0, t1) =>
                 Packed<TK>(p, t0 * TK.MR, Math.Min(p.M, t1 * TK.MR), 0, p.N));
+        else
+            Parallelism.For(tilesN, Math.Max(1, tilesN / threads), (t0, t1) =>
+                Packed<TK>(p, 0, p.M, t0 * TK.NR, Math.Min(p.N, t1 * TK.NR)));
     }
 
     /// <summary>Blocked GEMM on C[i0..i1, j0..j1] on the calling thread.</summary>
