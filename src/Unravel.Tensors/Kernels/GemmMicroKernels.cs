@@ -139,7 +139,6 @@ internal static unsafe class GemmMicroKernels
             PrefetchTile(c, ldc, 6, 1);
             for (int p = 0; p < kc; p++)
             {
-                Sse.Prefetch0(a + 96);
                 Vector256<float> b0 = Vector256.LoadAligned(b), b1 = Vector256.LoadAligned(b + 8);
                 Vector256<float> t = Vector256.Create(a[0]);
                 c00 = Fma.MultiplyAdd(t, b0, c00); c01 = Fma.MultiplyAdd(t, b1, c01);
