@@ -154,9 +154,12 @@ public sealed class GemmTests
     [MemberData(nameof(Kernels))]
     public void Managed_RepeatedRunsAndThreadCounts_AreBitIdenticalAndCorrect(string kind)
     {
-        foreach ((int m, int n, int k) in new[] { (64, 3136, 576), (301, 203, 517), (3, 700, 300) })
+        // Packed path split by rows and by columns, and the unpacked path for few rows (direct and dot forms) and
+        // few columns, each large enough to be shared by two threads.
+        foreach ((int m, int n, int k, bool tb) in new[] { (64, 3136, 576, true), (301, 203, 517, false), (3, 700, 300, true),
+                                                           (5, 1000, 300, false), (1000, 5, 300, false), (2, 600, 700, true) })
         {
-            var g = GemmCase.Random(new Random(9), m, n, k, false, true, alpha: 1f, beta: 0.5f);
+            var g = GemmCase.Random(new Random(9), m, n, k, false, tb, alpha: 1f, beta: 0.5f);
             float[] c0 = (float[])g.C.Clone();
             float[] OneRun(int threads)
             {
