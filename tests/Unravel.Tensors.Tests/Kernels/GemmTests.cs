@@ -178,6 +178,28 @@ public sealed class GemmTests
 
     [Theory]
     [MemberData(nameof(Kernels))]
+    public void Managed_SharedOperandInBands_MatchesUnbandedBitForBit(string kind)
+    {
+        // A tiny shared-buffer limit forces row/column bands and k spans in the two-thread path; the k order of every
+        // element is unchanged, so the result must equal the unbanded one exactly.
+        foreach ((int m, int n, int k, bool ta, bool tb) in new[] { (50, 300, 2000, false, false), (300, 50, 2000, true, true), (130, 140, 700, false, true) })
+        {
+            var g = GemmCase.Random(new Random(13), m, n, k, ta, tb, alpha: 1.5f, beta: -0.5f);
+            float[] c0 = (float[])g.C.Clone();
+            WithManaged(kind, 2, () => g.Run());
+            float[] unbanded = (float[])g.C.Clone();
+            long savedLimit = ManagedGemm.SharedLimit;
+            Array.Copy(c0, g.C, c0.Length);
+            ManagedGemm.SharedLimit = 10_000;
+            try { WithManaged(kind, 2, () => g.Run()); }
+            finally { ManagedGemm.SharedLimit = savedLimit; }
+            g.AssertMatchesReference($"{kind} {m}x{n}x{k} banded");
+            Assert.True(unbanded.AsSpan().SequenceEqual(g.C), $"{kind} {m}x{n}x{k}: banded and unbanded results differ");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
     public void Managed_LargerThanBlockSizes_MatchesReference(string kind)
     {
         // 300×700×600 crosses MC, KC and the thread split; and 1100 columns cross NC.
