@@ -295,7 +295,7 @@ internal static unsafe class ManagedGemm
                 }
                 // Edge tile: full tile into scratch (alpha 1, beta 0 stores the raw sums), then the valid part is
                 // combined into C with the same rounding as a full tile.
-                TK.Run(kc, aPanel, bPanel, edge, nr, 1f, 0f);
+                TK.RunEdge(kc, aPanel, bPanel, edge, mrEff);
                 for (int r = 0; r < mrEff; r++)
                 {
                     float* src = edge + r * nr, dst = cTile + (nint)r * p.Ldc;
