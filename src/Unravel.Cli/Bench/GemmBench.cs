@@ -61,7 +61,16 @@ internal static class GemmBench
         ManagedGemm.KernelKind kernel = ParseKernel(options.Kernel);
 
         int savedThreads = Parallelism.Threads;
-        GemmBackend savedBackend = Gemm.Backend;
+        GemmBackend savedBackend;
+        try
+        {
+            savedBackend = Gemm.Backend;
+        }
+        catch (InvalidOperationException e)
+        {
+            // A bad UNRAVEL_BLAS is the user's to fix.
+            throw new UnravelUserException(e.Message);
+        }
         ManagedGemm.KernelKind savedKernel = ManagedGemm.Kernel;
         var rows = new List<Row>();
         try
