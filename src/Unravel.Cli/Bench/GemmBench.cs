@@ -6,6 +6,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
 using System.Runtime.InteropServices;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Unravel.Tensors;
 using Unravel.Tensors.Kernels;
@@ -60,7 +61,16 @@ internal static class GemmBench
         ManagedGemm.KernelKind kernel = ParseKernel(options.Kernel);
 
         int savedThreads = Parallelism.Threads;
-        GemmBackend savedBackend = Gemm.Backend;
+        GemmBackend savedBackend;
+        try
+        {
+            savedBackend = Gemm.Backend;
+        }
+        catch (InvalidOperationException e)
+        {
+            // A bad UNRAVEL_BLAS is the user's to fix.
+            throw new UnravelUserException(e.Message);
+        }
         ManagedGemm.KernelKind savedKernel = ManagedGemm.Kernel;
         var rows = new List<Row>();
         try
@@ -168,7 +178,7 @@ internal static class GemmBench
     private static void WriteJson(Options options, ManagedGemm.KernelKind kernel, List<Row> rows, TextWriter output)
     {
         using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();
             w.WriteString("benchmark", "gemm");
