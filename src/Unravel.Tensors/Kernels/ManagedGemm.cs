@@ -95,7 +95,8 @@ internal static unsafe class ManagedGemm
             GemmSmall.Run(p);
             return;
         }
-        int threads = (int)Math.Clamp(work / MinWorkPerThread, 1, Parallelism.Threads);
+        // Inside another parallel loop (e.g. per-image convolution) the GEMM stays on its thread: no oversubscription.
+        int threads = Parallelism.IsNested ? 1 : (int)Math.Clamp(work / MinWorkPerThread, 1, Parallelism.Threads);
         if (threads == 1) Packed<TK>(p);
         else PackedParallel<TK>(p, threads);
     }
