@@ -1,0 +1,2 @@
+global using Unravel.Nn;
+global using Unravel.Tensors;
