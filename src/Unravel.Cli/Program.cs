@@ -9,5 +9,8 @@ RootCommand root = new("Unravel: find, split and explain polysemantic neurons.")
     InspectCommand.Create(),
     RunCommand.Create(),
     BenchCommand.Create(),
+    CollectCommand.Create(),
+    NeuronsCommand.Create(),
+    QueryCommand.Create(),
 };
 return await CliRunner.InvokeAsync(root, args);
