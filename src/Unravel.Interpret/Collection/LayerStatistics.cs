@@ -114,6 +114,10 @@ public sealed class LayerStatistics
         bool channelsFirst = Layout == ActivationLayout.ChannelsFirst;
         int bins = _options.HistogramBins;
         float[] histRange = _histRange;
+        // Locals, so that the JIT keeps the arrays in registers inside the per-element loop.
+        long[] histogram = _histogram, outside = _outside, nanCount = _nan, infCount = _inf, positiveCount = _positive;
+        float[] minimum = _min, maximum = _max;
+        TopKTable topMax = _topMax, topMean = _topMean;
         // Neurons are independent, so chunks of neurons run in parallel; each neuron sees its inputs in order.
         Parallelism.For(c, Math.Max(1, 4096 / Math.Max(1, n * p)), (start, end) =>
         {
@@ -128,13 +132,13 @@ public sealed class LayerStatistics
                     int stride = channelsFirst ? 1 : c;
                     double sum = 0;
                     float mx = float.NegativeInfinity, mn = float.PositiveInfinity;
-                    int arg = -1, finite = 0, positive = 0;
+                    int arg = -1, finite = 0, positive = 0, nans = 0, infs = 0, below = 0, above = 0;
                     for (int q = 0, o = baseOffset; q < p; q++, o += stride)
                     {
                         float v = data[o];
                         if (!float.IsFinite(v))
                         {
-                            if (float.IsNaN(v)) _nan[ch]++; else _inf[ch]++;
+                            if (float.IsNaN(v)) nans++; else infs++;
                             continue;
                         }
                         finite++;
@@ -142,10 +146,14 @@ public sealed class LayerStatistics
                         if (v > mx) { mx = v; arg = q; }
                         if (v < mn) mn = v;
                         if (v > 0) positive++;
-                        if (v < lo) _outside[2 * ch]++;
-                        else if (v > hi) _outside[2 * ch + 1]++;
-                        else _histogram[hb + Math.Min(bins - 1, (int)((v - lo) * scale))]++;
+                        if (v < lo) below++;
+                        else if (v > hi) above++;
+                        else histogram[hb + Math.Min(bins - 1, (int)((v - lo) * scale))]++;
                     }
+                    nanCount[ch] += nans;
+                    infCount[ch] += infs;
+                    outside[2 * ch] += below;
+                    outside[2 * ch + 1] += above;
                     if (finite == 0)
                     {
                         pooledMax[i * c + ch] = float.NaN;
@@ -159,15 +167,15 @@ public sealed class LayerStatistics
                         if (float.IsFinite(v)) { double d = v - localMean; localM2 += d * d; }
                     }
                     MergeMoments(ch, finite, localMean, localM2);
-                    _positive[ch] += positive;
-                    if (mn < _min[ch]) _min[ch] = mn;
-                    if (mx > _max[ch]) _max[ch] = mx;
+                    positiveCount[ch] += positive;
+                    if (mn < minimum[ch]) minimum[ch] = mn;
+                    if (mx > maximum[ch]) maximum[ch] = mx;
                     float meanValue = (float)localMean;
                     pooledMax[i * c + ch] = mx;
                     pooledMean[i * c + ch] = meanValue;
                     long index = firstIndex + i;
-                    _topMax.Offer(ch, mx, index, arg);
-                    _topMean.Offer(ch, meanValue, index, arg);
+                    topMax.Offer(ch, mx, index, arg);
+                    topMean.Offer(ch, meanValue, index, arg);
                     if (classTables is not null)
                     {
                         classTables[i].Max.Offer(ch, mx, index, arg);
