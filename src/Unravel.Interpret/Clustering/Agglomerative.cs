@@ -82,13 +82,20 @@ public static class Agglomerative
                 {
                     currentMin = double.PositiveInfinity;
                 }
-                for (int i = 0; i < n; i++)
+                // Scan row x of the condensed matrix: entries (i, x) for i < x are strided, (x, i) for i > x contiguous.
+                for (int i = 0, idx = x - 1; i < x; idx += n - i - 2, i++)
                 {
-                    if (size[i] == 0 || i == x) continue;
-                    double dist = d[Distances.CondensedIndex(n, x, i)];
-                    if (dist < currentMin)
+                    if (size[i] != 0 && d[idx] < currentMin)
                     {
-                        currentMin = dist;
+                        currentMin = d[idx];
+                        y = i;
+                    }
+                }
+                for (int i = x + 1, idx = Distances.CondensedIndex(n, x, Math.Min(x + 1, n - 1)); i < n; i++, idx++)
+                {
+                    if (size[i] != 0 && d[idx] < currentMin)
+                    {
+                        currentMin = d[idx];
                         y = i;
                     }
                 }

@@ -1,6 +1,9 @@
 // Pairwise distances between samples, in float64, with SciPy's pdist formulas
 // (https://docs.scipy.org/doc/scipy/reference/generated/scipy.spatial.distance.pdist.html).
 
+using System.Numerics;
+using System.Numerics.Tensors;
+
 namespace Unravel.Interpret.Clustering;
 
 /// <summary>Pairwise Euclidean and cosine distances between the rows of an [N, D] matrix.</summary>
@@ -72,7 +75,7 @@ public static class Distances
     internal static double Distance(ReadOnlySpan<double> u, ReadOnlySpan<double> v, DistanceMetric metric,
         double[] norms, int i, int j)
     {
-        if (metric == DistanceMetric.Euclidean) return Math.Sqrt(SquaredEuclidean(u, v));
+        if (metric == DistanceMetric.Euclidean) return TensorPrimitives.Distance(u, v);
         // SciPy clamps the cosine to [-1, 1] before 1 − cos, so the distance stays in [0, 2].
         double c = Dot(u, v) / (norms[i] * norms[j]);
         return 1.0 - Math.Clamp(c, -1.0, 1.0);
@@ -81,7 +84,18 @@ public static class Distances
     internal static double SquaredEuclidean(ReadOnlySpan<double> u, ReadOnlySpan<double> v)
     {
         double s = 0;
-        for (int k = 0; k < u.Length; k++)
+        int k = 0;
+        if (Vector.IsHardwareAccelerated && u.Length >= Vector<double>.Count)
+        {
+            var acc = Vector<double>.Zero;
+            for (; k <= u.Length - Vector<double>.Count; k += Vector<double>.Count)
+            {
+                Vector<double> t = new Vector<double>(u[k..]) - new Vector<double>(v[k..]);
+                acc += t * t;
+            }
+            s = Vector.Sum(acc);
+        }
+        for (; k < u.Length; k++)
         {
             double t = u[k] - v[k];
             s += t * t;
@@ -89,10 +103,5 @@ public static class Distances
         return s;
     }
 
-    internal static double Dot(ReadOnlySpan<double> u, ReadOnlySpan<double> v)
-    {
-        double s = 0;
-        for (int k = 0; k < u.Length; k++) s += u[k] * v[k];
-        return s;
-    }
+    internal static double Dot(ReadOnlySpan<double> u, ReadOnlySpan<double> v) => TensorPrimitives.Dot(u, v);
 }
