@@ -10,11 +10,13 @@ namespace Unravel.Interpret.Clustering;
 public sealed class Dendrogram
 {
     private readonly Merge[] _merges;
+    private readonly double[] _heights;
 
     internal Dendrogram(int leafCount, Merge[] merges, Linkage linkage, DistanceMetric metric)
     {
         LeafCount = leafCount;
         _merges = merges;
+        _heights = merges.Select(m => m.Height).ToArray();
         Linkage = linkage;
         Metric = metric;
     }
@@ -32,7 +34,7 @@ public sealed class Dendrogram
     public DistanceMetric Metric { get; }
 
     /// <summary>The merge heights, lowest first (scikit-learn's <c>distances_</c>).</summary>
-    public double[] Heights => _merges.Select(m => m.Height).ToArray();
+    public IReadOnlyList<double> Heights => _heights;
 
     /// <summary>The number of clusters left when the tree is cut at <paramref name="threshold"/>.</summary>
     /// <remarks>Effectively computes scikit-learn's rule <c>count(heights ≥ threshold) + 1</c>: a merge whose

@@ -55,7 +55,7 @@ public sealed class AgglomerativeTests
     public void CutCount_TieFreeFixture_MatchesFclusterMaxclust(int index)
     {
         (JsonElement c, Dendrogram tree, string name) = Fit(index);
-        double[] h = tree.Heights;
+        IReadOnlyList<double> h = tree.Heights;
         foreach (JsonProperty p in c.GetProperty("maxclust").EnumerateObject())
         {
             int k = int.Parse(p.Name);
@@ -138,7 +138,7 @@ public sealed class AgglomerativeTests
         // 1-D points 0, 1, 3, 7: single-linkage heights are exactly 1, 2, 4.
         float[,] x = { { 0 }, { 1 }, { 3 }, { 7 } };
         Dendrogram tree = Agglomerative.Fit(x, Linkage.Single);
-        Assert.Equal([1.0, 2.0, 4.0], tree.Heights);
+        Assert.Equal([1.0, 2.0, 4.0], tree.Heights.ToArray());
         // sklearn: k = count(heights >= t) + 1, so t = 2 undoes the merge at height 2.
         Assert.Equal(3, tree.ClusterCountAt(2.0));
         Assert.Equal([0, 0, 1, 2], tree.CutDistance(2.0));
@@ -176,6 +176,13 @@ public sealed class AgglomerativeTests
         Dendrogram a = Agglomerative.Fit(x, Linkage.Complete, DistanceMetric.Cosine);
         Dendrogram b = Agglomerative.Fit(flat, x.GetLength(0), x.GetLength(1), Linkage.Complete, DistanceMetric.Cosine);
         Assert.Equal(a.Merges, b.Merges);
+    }
+
+    [Fact]
+    public void Fit_SpanLengthMismatch_Throws()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Agglomerative.Fit(new float[5], 2, 3));
+        Assert.Contains("5 values but shape [2, 3] needs 6", e.Message);
     }
 
     [Fact]

@@ -28,6 +28,14 @@ public sealed class MetricsTests
     }
 
     [Fact]
+    public void Silhouette_DuplicatePointsPerCluster_ScoreIsOne()
+    {
+        // a = 0 (duplicates), b > 0, so s = (b − a) / b = 1 for every sample.
+        float[,] x = { { 0, 0 }, { 0, 0 }, { 3, 4 }, { 3, 4 } };
+        Assert.Equal([1.0, 1.0, 1.0, 1.0], Silhouette.Samples(x, [7, 7, 2, 2]));
+    }
+
+    [Fact]
     public void Silhouette_OneLabel_Throws()
     {
         var e = Assert.Throws<ArgumentException>(() => Silhouette.Score(new float[,] { { 0 }, { 1 }, { 2 } }, [4, 4, 4]));
