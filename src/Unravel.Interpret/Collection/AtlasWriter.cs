@@ -6,6 +6,8 @@
 // The atlas is written into a temporary sibling directory and renamed into place, so a reader never sees half of one
 // (DESIGN.md §9). float64 statistics are float32 in the .npy files (Unravel.IO writes f4/i4/i8) and float64 in atlas.db.
 
+using Unravel.Nn;
+using Unravel.Tensors;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;

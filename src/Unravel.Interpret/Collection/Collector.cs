@@ -2,6 +2,8 @@
 // feeds each captured activation into that layer's LayerStatistics. Memory: one batch of activations plus the
 // statistics (independent of the dataset unless CollectionOptions.KeepPooled).
 
+using Unravel.Nn;
+using Unravel.Tensors;
 using System.Diagnostics;
 
 namespace Unravel.Interpret.Collection;

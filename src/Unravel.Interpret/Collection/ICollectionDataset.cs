@@ -1,5 +1,8 @@
 // What the collector iterates over: a fixed, indexable list of model inputs with optional class labels.
 
+using Unravel.Nn;
+using Unravel.Tensors;
+
 namespace Unravel.Interpret.Collection;
 
 /// <summary>A finite dataset the <see cref="Collector"/> runs a model over, in index order.</summary>

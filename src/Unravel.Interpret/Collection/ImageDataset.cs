@@ -1,5 +1,7 @@
 // An in-memory image dataset [N, C, H, W] with optional labels, e.g. MNIST / Fashion-MNIST IDX files.
 
+using Unravel.Nn;
+using Unravel.Tensors;
 using System.Security.Cryptography;
 using System.Runtime.InteropServices;
 using Unravel.IO;

@@ -8,6 +8,9 @@
 // Reference: T. F. Chan, G. H. Golub, R. J. LeVeque, "Updating formulae and a pairwise algorithm for computing sample
 // variances", 1979.
 
+using Unravel.Nn;
+using Unravel.Tensors;
+
 namespace Unravel.Interpret.Collection;
 
 /// <summary>Accumulates per-neuron statistics of one layer over batches of activations.</summary>

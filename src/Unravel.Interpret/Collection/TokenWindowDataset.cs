@@ -2,6 +2,8 @@
 // as a BOS token, as TransformerLens's prepend_bos does). Window w holds tokens [w·L', (w+1)·L') of the encoded text,
 // where L' is the window length minus the BOS; a last partial window is dropped.
 
+using Unravel.Nn;
+using Unravel.Tensors;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Unravel.IO.Text;

@@ -1,5 +1,7 @@
 // Atlas round trip: write a collection, read the .npy arrays, atlas.db rows and manifest.json back, compare.
 
+using Unravel.Nn;
+using Unravel.Tensors;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Unravel.Interpret.Collection;

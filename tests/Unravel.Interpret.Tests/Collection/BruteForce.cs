@@ -1,6 +1,8 @@
 // A slow, obvious reference for LayerStatistics: every per-input pooled value and every statistic computed from all
 // activations at once, with full sorts instead of heaps.
 
+using Unravel.Nn;
+using Unravel.Tensors;
 using Unravel.Interpret.Collection;
 
 namespace Unravel.Interpret.Tests.Collection;

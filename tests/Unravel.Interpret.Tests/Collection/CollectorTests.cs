@@ -1,6 +1,8 @@
 // Collector on a seeded small-resnet over 200 synthetic images: two layers against the brute-force reference computed
 // from every captured activation, NaN injection through a hook, unknown layer names, progress and cancellation.
 
+using Unravel.Nn;
+using Unravel.Tensors;
 using Unravel.Interpret.Collection;
 using Unravel.Models;
 

@@ -1,6 +1,8 @@
 // LayerStatistics against the brute-force reference on synthetic activations: both layouts, odd batches, ties, NaN
 // and Inf, and shard merging.
 
+using Unravel.Nn;
+using Unravel.Tensors;
 using Unravel.Interpret.Collection;
 
 namespace Unravel.Interpret.Tests.Collection;

@@ -1,5 +1,7 @@
 // Collection over token windows of a tiny random GPT-2: [B, T, C] activations, positions = tokens.
 
+using Unravel.Nn;
+using Unravel.Tensors;
 using Unravel.Interpret.Collection;
 using Unravel.Models.Text;
 

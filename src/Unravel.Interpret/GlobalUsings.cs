@@ -1,2 +1,0 @@
-global using Unravel.Nn;
-global using Unravel.Tensors;
