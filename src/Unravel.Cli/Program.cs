@@ -9,5 +9,6 @@ RootCommand root = new("Unravel: find, split and explain polysemantic neurons.")
     InspectCommand.Create(),
     RunCommand.Create(),
     BenchCommand.Create(),
+    TrainCommand.Create(),
 };
 return await CliRunner.InvokeAsync(root, args);

@@ -27,6 +27,7 @@ public static class ModelRegistry
         new("small-resnet", "small-cnn", "ResNet-style CNN for 28x28 gray images (stem + residual stages 32/64/128, 10 classes)", ws => new SmallCnn(ws, SmallCnnConfig.SmallResNet), []),
         new("small-cnn", "small-cnn", "plain CNN for 28x28 gray images (conv-BN-ReLU stages 32/64/128, 10 classes)", ws => new SmallCnn(ws, SmallCnnConfig.SmallPlain), []),
         new("gpt2", "gpt2", "GPT-2 small, 124M parameters (Radford et al. 2019)", ws => new Gpt2(ws, Gpt2Config.Small), Gpt2Checkpoint.IgnoredKeys, Gpt2Checkpoint.FromHuggingFace),
+        new("brown-gpt2", "gpt2", "GPT-2 architecture, 4 layers, width 128, 4 heads, context 128 (the shipped Brown-corpus model)", ws => new Gpt2(ws, Gpt2Config.Brown), Gpt2Checkpoint.IgnoredKeys, Gpt2Checkpoint.FromHuggingFace),
         new("gpt2-medium", "gpt2", "GPT-2 medium, 355M parameters", ws => new Gpt2(ws, Gpt2Config.Medium), Gpt2Checkpoint.IgnoredKeys, Gpt2Checkpoint.FromHuggingFace),
         new("gpt2-large", "gpt2", "GPT-2 large, 774M parameters", ws => new Gpt2(ws, Gpt2Config.Large), Gpt2Checkpoint.IgnoredKeys, Gpt2Checkpoint.FromHuggingFace),
         new("gpt2-xl", "gpt2", "GPT-2 XL, 1558M parameters", ws => new Gpt2(ws, Gpt2Config.Xl), Gpt2Checkpoint.IgnoredKeys, Gpt2Checkpoint.FromHuggingFace),

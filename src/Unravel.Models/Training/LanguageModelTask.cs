@@ -81,6 +81,14 @@ public sealed class LanguageModelTask : ITrainingTask
         return new EvaluationResult(count == 0 ? double.NaN : loss / count, count == 0 ? double.NaN : (double)correct / count, count);
     }
 
+    /// <summary>The targets that <see cref="Evaluate"/> scores: tokens 1 … T of each of the first <paramref name="limit"/>
+    /// held-out windows (for baselines scored on exactly the same tokens).</summary>
+    public int[] EvalTargets(int? limit = null)
+    {
+        int n = Math.Min(limit ?? EvalWindowCount, EvalWindowCount);
+        return Windows(_eval, Enumerable.Range(0, n).ToArray()).Y;
+    }
+
     private (int[] X, int[] Y) Windows(int[] stream, ReadOnlySpan<int> examples)
     {
         int t = Sequence;
