@@ -23,7 +23,7 @@ internal static class TrainCommand
     /// <summary>Settings shared by both recipes.</summary>
     internal sealed record Common(string Out, string Name, string Arch, int Epochs, int Batch, float Lr, float WeightDecay, string Optimizer,
         string Schedule, int Warmup, int StepSize, float Gamma, int Seed, int Threads, string? CheckpointDir, bool Resume, long? MaxSteps,
-        long? StopAt, bool F16, int EvalEvery, int ProgressEvery);
+        long? StopAt, bool F16, int EvalEvery, int ProgressEvery, bool Finish);
 
     private sealed class CommonOptions
     {
@@ -40,10 +40,11 @@ internal static class TrainCommand
         public Option<int> StepSize { get; } = new("--step-size") { Description = "Steps between decays (step schedule).", DefaultValueFactory = _ => 1000 };
         public Option<float> Gamma { get; } = new("--gamma") { Description = "Decay factor (step schedule).", DefaultValueFactory = _ => 0.1f };
         public Option<int> ProgressEvery { get; } = new("--progress-every") { Description = "Steps between progress lines.", DefaultValueFactory = _ => 50 };
+        public Option<bool> Finish { get; } = new("--finish") { Description = "Do not train: load the checkpoint as it is, then write the weights and the card (for a run cut short)." };
 
         public void AddTo(Command c)
         {
-            foreach (Option o in new Option[] { Out, Name, Seed, Threads, Checkpoint, Resume, MaxSteps, StopAt, Schedule, Warmup, StepSize, Gamma, ProgressEvery })
+            foreach (Option o in new Option[] { Out, Name, Seed, Threads, Checkpoint, Resume, MaxSteps, StopAt, Schedule, Warmup, StepSize, Gamma, ProgressEvery, Finish })
                 c.Options.Add(o);
         }
     }
@@ -60,7 +61,7 @@ internal static class TrainCommand
         Option<string> opt = new("--optimizer") { Description = "sgd (momentum 0.9) or adamw.", DefaultValueFactory = _ => "sgd" };
         Option<int> crop = new("--crop-padding") { Description = "Random-crop padding in pixels (0: off).", DefaultValueFactory = _ => 2 };
         Option<bool> flip = new("--flip") { Description = "Random horizontal flips." };
-        Option<int> subset = new("--eval-subset") { Description = "Also record accuracy on the first N test images (for fast checks).", DefaultValueFactory = _ => 1000 };
+        Option<int> subset = new("--eval-subset") { Description = "Test images scored at each epoch end; their accuracy is also recorded (for fast checks).", DefaultValueFactory = _ => 1000 };
         Option<int?> limitTrain = new("--limit-train") { Description = "Use only the first N training images (throughput checks)." };
         Option<bool> f16 = new("--f16") { Description = "Store the weights as float16." };
         Command c = new("fashion-mnist", "Train an image classifier on Fashion-MNIST.") { data, arch, epochs, batch, lr, wd, opt, crop, flip, subset, limitTrain, f16 };
@@ -103,7 +104,7 @@ internal static class TrainCommand
         string name = p.GetValue(o.Name) ?? Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(output)))!;
         return new Common(output, name, arch, epochs, batch, lr, wd, opt, p.GetValue(o.Schedule)!, p.GetValue(o.Warmup), p.GetValue(o.StepSize),
             p.GetValue(o.Gamma), p.GetValue(o.Seed), p.GetValue(o.Threads), p.GetValue(o.Checkpoint), p.GetValue(o.Resume), p.GetValue(o.MaxSteps),
-            p.GetValue(o.StopAt), f16, evalEvery, p.GetValue(o.ProgressEvery));
+            p.GetValue(o.StopAt), f16, evalEvery, p.GetValue(o.ProgressEvery), p.GetValue(o.Finish));
     }
 
     internal static int RunFashion(Common c, string data, ImageAugmentation augmentation, int evalSubset, int? limitTrain, TextWriter log, CancellationToken ct)
@@ -120,7 +121,7 @@ internal static class TrainCommand
         RootModule model = arch.Create(WeightSource.Initialize(c.Seed));
         var task = new ImageClassificationTask(model, trainX, trainY, testX, testY, augmentation);
         Optimizer optimizer = MakeOptimizer(c, model, decayAll: true);
-        TrainingResult result = Train(c, task, optimizer, clip: null, evalLimit: null, log, ct);
+        TrainingResult result = Train(c, task, optimizer, clip: null, evalLimit: evalSubset, log, ct);
         if (!result.Completed) return Stopped(c, result, log);
 
         IReadOnlyDictionary<string, Tensor> weights = Store(c, model.StateDict(), model);
@@ -252,6 +253,14 @@ internal static class TrainCommand
                 log.Flush();
             },
         };
+        if (c.Finish)
+        {
+            string dir = options.CheckpointDirectory!;
+            if (!TrainingCheckpoint.Exists(dir)) throw new UnravelUserException($"--finish: no checkpoint in {dir}.", "pass --checkpoint DIR");
+            TrainingState s = TrainingCheckpoint.Load(dir, task.Model, optimizer);
+            log.WriteLine($"finishing from the checkpoint at step {s.Step}/{s.TotalSteps} (the run was cut short)");
+            return new TrainingResult(s.Step, s.TotalSteps, true, s.TrainingSeconds, s.Step * (double)c.Batch * task.ItemsPerExample / Math.Max(1e-9, s.TrainingSeconds), null, s.Threads);
+        }
         log.WriteLine($"training {c.Arch} with {optimizer.GetType().Name.ToLowerInvariant()} (lr {c.Lr}, {c.Schedule}), batch {c.Batch}, {c.Epochs} epoch(s), seed {c.Seed}, {Parallelism.Threads} thread(s)");
         return Trainer.Run(task, optimizer, options, ct);
     }
@@ -286,7 +295,7 @@ internal static class TrainCommand
         ["tensors"] = tensorCount,
         ["summary"] = arch.Summary,
         ["seed"] = c.Seed,
-        ["threads"] = Parallelism.Threads,
+        ["threads"] = result.Threads,
         ["command"] = "unravel " + string.Join(" ", Environment.GetCommandLineArgs().Skip(1)),
         ["training"] = new JsonObject
         {
@@ -296,6 +305,7 @@ internal static class TrainCommand
             ["epochs"] = c.Epochs,
             ["batch"] = c.Batch,
             ["steps"] = result.Steps,
+            ["planned_steps"] = result.TotalSteps,
             ["training_seconds"] = Math.Round(result.TrainingSeconds, 1),
             ["throughput_per_second"] = Math.Round(result.ItemsPerSecond, 1),
             ["tool_version"] = ToolInfo.Version,

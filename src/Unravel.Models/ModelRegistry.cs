@@ -25,6 +25,7 @@ public static class ModelRegistry
         new("vgg16_bn", "vgg", "torchvision VGG-16 with batch norm", ws => new Vgg(ws, VggConfig.Vgg16Bn), []),
         new("vgg19_bn", "vgg", "torchvision VGG-19 with batch norm", ws => new Vgg(ws, VggConfig.Vgg19Bn), []),
         new("small-resnet", "small-cnn", "ResNet-style CNN for 28x28 gray images (stem + residual stages 32/64/128, 10 classes)", ws => new SmallCnn(ws, SmallCnnConfig.SmallResNet), []),
+        new("small-resnet-16", "small-cnn", "half-width small-resnet (residual stages 16/32/64, 10 classes; the shipped Fashion-MNIST model)", ws => new SmallCnn(ws, SmallCnnConfig.SmallResNet16), []),
         new("small-cnn", "small-cnn", "plain CNN for 28x28 gray images (conv-BN-ReLU stages 32/64/128, 10 classes)", ws => new SmallCnn(ws, SmallCnnConfig.SmallPlain), []),
         new("gpt2", "gpt2", "GPT-2 small, 124M parameters (Radford et al. 2019)", ws => new Gpt2(ws, Gpt2Config.Small), Gpt2Checkpoint.IgnoredKeys, Gpt2Checkpoint.FromHuggingFace),
         new("brown-gpt2", "gpt2", "GPT-2 architecture, 4 layers, width 128, 4 heads, context 128 (the shipped Brown-corpus model)", ws => new Gpt2(ws, Gpt2Config.Brown), Gpt2Checkpoint.IgnoredKeys, Gpt2Checkpoint.FromHuggingFace),

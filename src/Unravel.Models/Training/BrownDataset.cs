@@ -25,15 +25,23 @@ public sealed record BrownDataset(IReadOnlyList<string> TrainFiles, IReadOnlyLis
         if (files.Count < heldOutEvery)
             throw new ArgumentException($"brown: {folder} holds {files.Count} corpus files (ca01 … cr09 expected).", nameof(folder));
         List<string> train = [], held = [];
-        List<int> trainTokens = [], heldTokens = [];
-        for (int i = 0; i < files.Count; i++)
+        for (int i = 0; i < files.Count; i++) (i % heldOutEvery == heldOutEvery - 1 ? held : train).Add(files[i]);
+        return new BrownDataset(train.Select(f => Path.GetFileName(f)).ToList(), held.Select(f => Path.GetFileName(f)).ToList(),
+            Tokenize(train, tokenizer), Tokenize(held, tokenizer));
+    }
+
+    /// <summary>The token stream of <paramref name="paths"/> in the given order: each file's detokenized text, then
+    /// &lt;|endoftext|&gt;.</summary>
+    public static int[] Tokenize(IEnumerable<string> paths, Gpt2Tokenizer tokenizer)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        var stream = new List<int>();
+        foreach (string path in paths)
         {
-            bool isHeld = i % heldOutEvery == heldOutEvery - 1;
-            (isHeld ? held : train).Add(Path.GetFileName(files[i]));
-            List<int> stream = isHeld ? heldTokens : trainTokens;
-            stream.AddRange(tokenizer.Encode(BrownCorpus.ReadText(files[i])));
+            stream.AddRange(tokenizer.Encode(BrownCorpus.ReadText(path)));
             stream.Add(tokenizer.EndOfText);
         }
-        return new BrownDataset(train, held, [.. trainTokens], [.. heldTokens]);
+        return [.. stream];
     }
 }

@@ -103,7 +103,7 @@ public static class Trainer
         }
         model.Eval();
         return new TrainingResult(step, totalSteps, step == totalSteps, priorSeconds + trainSeconds,
-            sessionItems / Math.Max(1e-9, trainSeconds), lastEval);
+            sessionItems / Math.Max(1e-9, trainSeconds), lastEval, Parallelism.Threads);
     }
 
     /// <summary>One optimizer step on one batch.</summary>

@@ -9,5 +9,6 @@ namespace Unravel.Models.Training;
 /// <param name="TrainingSeconds">Wall time spent in training steps, summed over resumed sessions.</param>
 /// <param name="ItemsPerSecond">Training throughput of the last session.</param>
 /// <param name="FinalEvaluation">The last evaluation, if any.</param>
+/// <param name="Threads">Worker threads the steps ran with (<see cref="Parallelism.Threads"/>).</param>
 public sealed record TrainingResult(long Steps, long TotalSteps, bool Completed, double TrainingSeconds, double ItemsPerSecond,
-    EvaluationResult? FinalEvaluation);
+    EvaluationResult? FinalEvaluation, int Threads);
