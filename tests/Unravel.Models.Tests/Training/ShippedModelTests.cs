@@ -4,6 +4,8 @@
 
 using System.Text.Json;
 using Unravel.IO.Text;
+using Unravel.Nn;
+using Unravel.Tensors;
 using Unravel.Models.Training;
 
 namespace Unravel.Models.Tests.Training;
