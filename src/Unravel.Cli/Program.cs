@@ -8,9 +8,10 @@ RootCommand root = new("Unravel: find, split and explain polysemantic neurons.")
     ModelsCommand.Create(),
     InspectCommand.Create(),
     RunCommand.Create(),
-    BenchCommand.Create(),
+    TrainCommand.Create(),
     CollectCommand.Create(),
     NeuronsCommand.Create(),
     QueryCommand.Create(),
+    BenchCommand.Create(),
 };
 return await CliRunner.InvokeAsync(root, args);
