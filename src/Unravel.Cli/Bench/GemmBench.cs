@@ -6,6 +6,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
 using System.Runtime.InteropServices;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Unravel.Tensors;
 using Unravel.Tensors.Kernels;
@@ -168,7 +169,7 @@ internal static class GemmBench
     private static void WriteJson(Options options, ManagedGemm.KernelKind kernel, List<Row> rows, TextWriter output)
     {
         using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();
             w.WriteString("benchmark", "gemm");

@@ -81,6 +81,7 @@ internal static unsafe class GemmPacking
                 int t = 0;
                 for (; t + 8 <= width; t += 8) Transpose8x8(src + (nint)t * ld + q, ld, dst + (nint)q * width + t, width);
                 for (; t + 4 <= width; t += 4) Transpose4x8(src + (nint)t * ld + q, ld, dst + (nint)q * width + t, width);
+                for (; t + 2 <= width; t += 2) Transpose2x8(src + (nint)t * ld + q, ld, dst + (nint)q * width + t, width);
                 for (; t < width; t++)
                 {
                     float* s = src + (nint)t * ld + q;
@@ -144,5 +145,22 @@ internal static unsafe class GemmPacking
         Sse.Store(dst + 5 * ld, c15.GetUpper());
         Sse.Store(dst + 6 * ld, c26.GetUpper());
         Sse.Store(dst + 7 * ld, c37.GetUpper());
+    }
+
+    /// <summary>Writes the transpose of the 2×8 block at src (row stride ls) as 8 pairs at dst (row stride ld).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose2x8(float* src, nint ls, float* dst, nint ld)
+    {
+        Vector256<float> r0 = Avx.LoadVector256(src), r1 = Avx.LoadVector256(src + ls);
+        // Each 64-bit lane of the unpacks is one column's pair: lo holds columns 0, 1 | 4, 5 and hi 2, 3 | 6, 7.
+        Vector256<double> lo = Avx.UnpackLow(r0, r1).AsDouble(), hi = Avx.UnpackHigh(r0, r1).AsDouble();
+        Sse2.StoreScalar((double*)dst, lo.GetLower());
+        Sse2.StoreHigh((double*)(dst + ld), lo.GetLower());
+        Sse2.StoreScalar((double*)(dst + 2 * ld), hi.GetLower());
+        Sse2.StoreHigh((double*)(dst + 3 * ld), hi.GetLower());
+        Sse2.StoreScalar((double*)(dst + 4 * ld), lo.GetUpper());
+        Sse2.StoreHigh((double*)(dst + 5 * ld), lo.GetUpper());
+        Sse2.StoreScalar((double*)(dst + 6 * ld), hi.GetUpper());
+        Sse2.StoreHigh((double*)(dst + 7 * ld), hi.GetUpper());
     }
 }

@@ -1,11 +1,15 @@
-// GEMM without packing, for problems too small or too skinny for the blocked path (few rows or few columns, e.g.
-// one token through a linear layer). Two forms, each summing every C element in k order:
-//   axpy form  C[i, :] = beta·C[i, :] + Σ_q (alpha·op(A)[i, q])·B[q, :]   (B rows streamed once per 4 rows of C)
-//   dot form   C[i, j] = alpha·dot(op(A)[i, :], op(B)[:, j]) + beta·C[i, j]   (Bᵀ, or few columns copied to Bᵀ)
-// Both round the same way wherever the thread split falls (vector bodies and scalar tails both use FMA).
+// GEMM without packing, for problems too small or too skinny for the blocked path (a few rows or columns, e.g. one
+// token through a linear layer, or tiny matrices where packing and threads cost more than the arithmetic).
+//   direct form  C tile [≤4, 16] held in 8 ymm accumulators, op(A) broadcast and B rows loaded straight from the
+//                operands (masked at the right edge), so every B row is read once per 4 rows of C; Bᵀ is first
+//                copied to a [k, n] scratch block
+//   dot form     C[i, j] = alpha·dot(op(A)[i, :], B[j, :]) + beta·C[i, j], for Bᵀ with fewer than 4 rows of C
+//                (no copy of B, which would cost more than the product)
+// Every element is summed in k order and combined with C like the packed kernels do, wherever the threads split.
 
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -14,18 +18,36 @@ namespace Unravel.Tensors.Kernels;
 /// <summary>The unpacked GEMM path of <see cref="ManagedGemm"/>.</summary>
 internal static unsafe class GemmSmall
 {
-    /// <summary>Below this many columns, op(B) is copied to Bᵀ and C is formed by dot products.</summary>
-    private const int DotFormMaxColumns = 8;
+    /// <summary>A JIT-time row count, so unused accumulator rows of a tile compile away.</summary>
+    private interface IRows { static abstract int Value { get; } }
+    private readonly struct Rows1 : IRows { public static int Value => 1; }
+    private readonly struct Rows2 : IRows { public static int Value => 2; }
+    private readonly struct Rows3 : IRows { public static int Value => 3; }
+    private readonly struct Rows4 : IRows { public static int Value => 4; }
+
+    /// <summary>Lane masks: 8 floats from offset 16 − w have their first w lanes set (w ≤ 16).</summary>
+    private static ReadOnlySpan<int> MaskBits =>
+    [
+        -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    ];
+
+    // The portable kernel choice also keeps this path portable, so tests reach the scalar loops on any CPU.
+    private static bool Vectorized => Avx2.IsSupported && Fma.IsSupported && ManagedGemm.Kernel != ManagedGemm.KernelKind.Portable;
 
     public static void Run(ManagedGemm.Problem p)
     {
         long work = (long)p.M * p.N * p.K;
         int threads = (int)Math.Clamp(work / ManagedGemm.MinWorkPerThread, 1, Parallelism.Threads);
-        bool dotForm = p.TransB || p.N < DotFormMaxColumns;
-        // Split rows unless there are too few to share (the axpy form reads B once per 4 rows).
-        bool splitRows = p.M >= (dotForm ? threads : 4 * threads);
         if (threads == 1) Block(p, 0, p.M, 0, p.N);
-        else if (splitRows) Parallelism.For(p.M, Math.Max(1, p.M / threads), (i0, i1) => Block(p, i0, i1, 0, p.N));
+        else RunParallel(p, threads);
+    }
+
+    // Kept apart from Run so the single-threaded call allocates no closure.
+    private static void RunParallel(ManagedGemm.Problem p, int threads)
+    {
+        // Split rows unless there are too few to share: each thread reads all of B once per 4 of its rows.
+        if (p.M >= 4 * threads) Parallelism.For(p.M, Math.Max(1, p.M / threads), (i0, i1) => Block(p, i0, i1, 0, p.N));
         else Parallelism.For(p.N, Math.Max(1, p.N / threads), (j0, j1) => Block(p, 0, p.M, j0, j1));
     }
 
@@ -34,28 +56,142 @@ internal static unsafe class GemmSmall
     private static void Block(ManagedGemm.Problem p, int i0, int i1, int j0, int j1)
     {
         int n = j1 - j0;
-        if (p.TransB || n < DotFormMaxColumns) DotForm(p, i0, i1, j0, n);
-        else AxpyForm(p, i0, i1, j0, n);
-    }
-
-    private static void DotForm(ManagedGemm.Problem p, int i0, int i1, int j0, int n)
-    {
-        int k = p.K;
-        int btLength = p.TransB ? 0 : n * k, aLength = p.TransA ? k : 0;
-        float[]? scratch = btLength + aLength > 0 ? ArrayPool<float>.Shared.Rent(btLength + aLength) : null;
+        if (!Vectorized)
+        {
+            Scalar(p, i0, i1, j0, j1);
+            return;
+        }
+        if (p.TransB && i1 - i0 < 4)
+        {
+            DotForm(p, i0, i1, j0, n);
+            return;
+        }
+        if (!p.TransB)
+        {
+            Direct(p, p.B + j0, p.Ldb, i0, i1, j0, n);
+            return;
+        }
+        float[] scratch = ArrayPool<float>.Shared.Rent(p.K * n);
         try
         {
             fixed (float* s = scratch)
             {
-                float* bt = p.TransB ? p.B + (nint)j0 * p.Ldb : s;
-                nint ldbt = p.TransB ? p.Ldb : k;
-                if (!p.TransB)
-                    for (int q = 0; q < k; q++)
-                    {
-                        float* bRow = p.B + (nint)q * p.Ldb + j0;
-                        for (int j = 0; j < n; j++) s[(nint)j * k + q] = bRow[j];
-                    }
-                float* aColumn = s + btLength;
+                for (int j = 0; j < n; j++)
+                {
+                    float* bRow = p.B + (nint)(j0 + j) * p.Ldb;
+                    for (int q = 0; q < p.K; q++) s[(nint)q * n + j] = bRow[q];
+                }
+                Direct(p, s, n, i0, i1, j0, n);
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(scratch);
+        }
+    }
+
+    /// <summary>C[i0..i1, j0..j0+n] from op(B) rows at b (row stride ldb, n columns).</summary>
+    private static void Direct(ManagedGemm.Problem p, float* b, nint ldb, int i0, int i1, int j0, int n)
+    {
+        for (int i = i0; i < i1; i += 4)
+        {
+            switch (Math.Min(4, i1 - i))
+            {
+                case 4: DirectRows<Rows4>(p, b, ldb, i, j0, n); break;
+                case 3: DirectRows<Rows3>(p, b, ldb, i, j0, n); break;
+                case 2: DirectRows<Rows2>(p, b, ldb, i, j0, n); break;
+                default: DirectRows<Rows1>(p, b, ldb, i, j0, n); break;
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void DirectRows<TRows>(ManagedGemm.Problem p, float* b, nint ldb, int i, int j0, int n)
+        where TRows : struct, IRows
+    {
+        // op(A)[i + r, q] = a[r·aRowStep + q·aStep]
+        nint aStep = p.TransA ? p.Lda : 1, aRowStep = p.TransA ? 1 : p.Lda;
+        float* a = p.TransA ? p.A + i : p.A + (nint)i * p.Lda;
+        float* c = p.C + (nint)i * p.Ldc + j0;
+        ref int maskBits = ref MemoryMarshal.GetReference(MaskBits);
+        for (int j = 0; j < n; j += 16)
+        {
+            int w = Math.Min(16, n - j);
+            Vector256<float> m0 = Vector256.LoadUnsafe(ref maskBits, (nuint)(16 - w)).AsSingle();
+            Vector256<float> m1 = Vector256.LoadUnsafe(ref maskBits, (nuint)(24 - w)).AsSingle();
+            Tile<TRows>(a, aRowStep, aStep, b + j, ldb, c + j, p.Ldc, p.K, m0, m1, p.Alpha, p.Beta);
+        }
+    }
+
+    /// <summary>C tile [TRows, 16] (columns masked by m0, m1) = alpha·Σ_q op(A)[r, q]·B[q, :] + beta·C.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile<TRows>(float* a, nint aRowStep, nint aStep, float* b, nint ldb, float* c, nint ldc, int k,
+        Vector256<float> m0, Vector256<float> m1, float alpha, float beta) where TRows : struct, IRows
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default;
+        Vector256<float> c20 = default, c21 = default, c30 = default, c31 = default;
+        float* a1 = a + aRowStep, a2 = a1 + aRowStep, a3 = a2 + aRowStep; // read only for rows the tile has
+        for (int q = 0; q < k; q++)
+        {
+            Vector256<float> b0 = Avx.MaskLoad(b, m0), b1 = Avx.MaskLoad(b + 8, m1);
+            Vector256<float> t = Vector256.Create(*a);
+            c00 = Fma.MultiplyAdd(t, b0, c00); c01 = Fma.MultiplyAdd(t, b1, c01);
+            if (TRows.Value > 1)
+            {
+                t = Vector256.Create(*a1);
+                c10 = Fma.MultiplyAdd(t, b0, c10); c11 = Fma.MultiplyAdd(t, b1, c11);
+            }
+            if (TRows.Value > 2)
+            {
+                t = Vector256.Create(*a2);
+                c20 = Fma.MultiplyAdd(t, b0, c20); c21 = Fma.MultiplyAdd(t, b1, c21);
+            }
+            if (TRows.Value > 3)
+            {
+                t = Vector256.Create(*a3);
+                c30 = Fma.MultiplyAdd(t, b0, c30); c31 = Fma.MultiplyAdd(t, b1, c31);
+            }
+            a += aStep; a1 += aStep; a2 += aStep; a3 += aStep;
+            b += ldb;
+        }
+        StoreRow(c, c00, c01, m0, m1, alpha, beta);
+        if (TRows.Value > 1) StoreRow(c + ldc, c10, c11, m0, m1, alpha, beta);
+        if (TRows.Value > 2) StoreRow(c + 2 * ldc, c20, c21, m0, m1, alpha, beta);
+        if (TRows.Value > 3) StoreRow(c + 3 * ldc, c30, c31, m0, m1, alpha, beta);
+    }
+
+    /// <summary>Masked c = alpha·x + beta·c, rounded like <see cref="GemmMicroKernels.Combine"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow(float* c, Vector256<float> x0, Vector256<float> x1, Vector256<float> m0, Vector256<float> m1,
+        float alpha, float beta)
+    {
+        Vector256<float> va = Vector256.Create(alpha);
+        x0 *= va;
+        x1 *= va;
+        if (beta == 1f)
+        {
+            x0 += Avx.MaskLoad(c, m0);
+            x1 += Avx.MaskLoad(c + 8, m1);
+        }
+        else if (beta != 0f)
+        {
+            Vector256<float> vb = Vector256.Create(beta);
+            x0 += Avx.MaskLoad(c, m0) * vb;
+            x1 += Avx.MaskLoad(c + 8, m1) * vb;
+        }
+        Avx.MaskStore(c, m0, x0);
+        Avx.MaskStore(c + 8, m1, x1);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void DotForm(ManagedGemm.Problem p, int i0, int i1, int j0, int n)
+    {
+        int k = p.K;
+        float[]? scratch = p.TransA ? ArrayPool<float>.Shared.Rent(k) : null;
+        try
+        {
+            fixed (float* aColumn = scratch)
+            {
                 for (int i = i0; i < i1; i++)
                 {
                     float* aRow = p.A + (nint)i * p.Lda;
@@ -66,7 +202,7 @@ internal static unsafe class GemmSmall
                     }
                     float* cRow = p.C + (nint)i * p.Ldc + j0;
                     for (int j = 0; j < n; j++)
-                        cRow[j] = GemmMicroKernels.Combine(Dot(aRow, bt + j * ldbt, k), cRow[j], p.Alpha, p.Beta);
+                        cRow[j] = GemmMicroKernels.Combine(Dot(aRow, p.B + (nint)(j0 + j) * p.Ldb, k), cRow[j], p.Alpha, p.Beta);
                 }
             }
         }
@@ -76,80 +212,14 @@ internal static unsafe class GemmSmall
         }
     }
 
-    private static void AxpyForm(ManagedGemm.Problem p, int i0, int i1, int j0, int n)
-    {
-        for (int i = i0; i < i1; i++)
-        {
-            var c = new Span<float>(p.C + (nint)i * p.Ldc + j0, n);
-            if (p.Beta == 0f) c.Clear();
-            else if (p.Beta != 1f) System.Numerics.Tensors.TensorPrimitives.Multiply(c, p.Beta, c);
-        }
-        int i4 = i0;
-        for (; i4 + 4 <= i1; i4 += 4)
-        {
-            float* c0 = p.C + (nint)i4 * p.Ldc + j0;
-            for (int q = 0; q < p.K; q++)
-                Axpy4(p.Alpha * p.OpA(i4, q), p.Alpha * p.OpA(i4 + 1, q), p.Alpha * p.OpA(i4 + 2, q), p.Alpha * p.OpA(i4 + 3, q),
-                    p.B + (nint)q * p.Ldb + j0, c0, p.Ldc, n);
-        }
-        for (int i = i4; i < i1; i++)
-        {
-            float* cRow = p.C + (nint)i * p.Ldc + j0;
-            for (int q = 0; q < p.K; q++)
-                Axpy(p.Alpha * p.OpA(i, q), p.B + (nint)q * p.Ldb + j0, cRow, n);
-        }
-    }
-
-    /// <summary>Rows y, y + ldy, y + 2·ldy, y + 3·ldy += s0..s3 · x, reading x once.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Axpy4(float s0, float s1, float s2, float s3, float* x, float* y, nint ldy, int n)
-    {
-        float* y1 = y + ldy, y2 = y1 + ldy, y3 = y2 + ldy;
-        int j = 0;
-        if (Vector256.IsHardwareAccelerated && Fma.IsSupported)
-        {
-            Vector256<float> v0 = Vector256.Create(s0), v1 = Vector256.Create(s1), v2 = Vector256.Create(s2), v3 = Vector256.Create(s3);
-            for (; j <= n - 8; j += 8)
-            {
-                Vector256<float> xv = Vector256.Load(x + j);
-                Vector256.Store(Fma.MultiplyAdd(v0, xv, Vector256.Load(y + j)), y + j);
-                Vector256.Store(Fma.MultiplyAdd(v1, xv, Vector256.Load(y1 + j)), y1 + j);
-                Vector256.Store(Fma.MultiplyAdd(v2, xv, Vector256.Load(y2 + j)), y2 + j);
-                Vector256.Store(Fma.MultiplyAdd(v3, xv, Vector256.Load(y3 + j)), y3 + j);
-            }
-        }
-        for (; j < n; j++)
-        {
-            float xj = x[j];
-            y[j] = MulAdd(s0, xj, y[j]);
-            y1[j] = MulAdd(s1, xj, y1[j]);
-            y2[j] = MulAdd(s2, xj, y2[j]);
-            y3[j] = MulAdd(s3, xj, y3[j]);
-        }
-    }
-
-    /// <summary>y[0..n) += s · x[0..n).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Axpy(float s, float* x, float* y, int n)
-    {
-        int j = 0;
-        if (Vector256.IsHardwareAccelerated && Fma.IsSupported)
-        {
-            Vector256<float> vs = Vector256.Create(s);
-            for (; j <= n - 8; j += 8)
-                Vector256.Store(Fma.MultiplyAdd(vs, Vector256.Load(x + j), Vector256.Load(y + j)), y + j);
-        }
-        for (; j < n; j++) y[j] = MulAdd(s, x[j], y[j]);
-    }
-
-    /// <summary>Σ x[q]·y[q] in an order fixed by k alone (four vector accumulators, then the scalar tail), so the
-    /// result does not depend on how the operands happen to be aligned.</summary>
+    /// <summary>Σ x[q]·y[q] in an order fixed by k alone (four vector accumulators, then one, then the scalar
+    /// tail), so the result does not depend on how the operands happen to be aligned.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float Dot(float* x, float* y, int k)
     {
         int q = 0;
         float sum = 0f;
-        if (Vector256.IsHardwareAccelerated && Fma.IsSupported && k >= 32)
+        if (k >= 8)
         {
             Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
             for (; q + 32 <= k; q += 32)
@@ -162,11 +232,21 @@ internal static unsafe class GemmSmall
             for (; q + 8 <= k; q += 8) a0 = Fma.MultiplyAdd(Vector256.Load(x + q), Vector256.Load(y + q), a0);
             sum = Vector256.Sum((a0 + a1) + (a2 + a3));
         }
-        for (; q < k; q++) sum = MulAdd(x[q], y[q], sum);
+        for (; q < k; q++) sum = MathF.FusedMultiplyAdd(x[q], y[q], sum);
         return sum;
     }
 
-    /// <summary>x·y + z, fused where the CPU has FMA (MathF.FusedMultiplyAdd is emulated, and slow, without it).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float MulAdd(float x, float y, float z) => Fma.IsSupported ? MathF.FusedMultiplyAdd(x, y, z) : x * y + z;
+    /// <summary>Plain loops for CPUs without AVX2/FMA.</summary>
+    private static void Scalar(ManagedGemm.Problem p, int i0, int i1, int j0, int j1)
+    {
+        for (int i = i0; i < i1; i++)
+            for (int j = j0; j < j1; j++)
+            {
+                float acc = 0f;
+                for (int q = 0; q < p.K; q++)
+                    acc += p.OpA(i, q) * (p.TransB ? p.B[(nint)j * p.Ldb + q] : p.B[(nint)q * p.Ldb + j]);
+                float* c = p.C + (nint)i * p.Ldc + j;
+                *c = GemmMicroKernels.Combine(acc, *c, p.Alpha, p.Beta);
+            }
+    }
 }

@@ -4,7 +4,7 @@
 //       for ic in m step MC:        A block [MC, KC] packed into MR-row micro-panels (zero padded)
 //         for jr in nc step NR:     B micro-panel stays in L1 while ...
 //           for ir in mc step MR:   ... the micro-kernel sweeps the A block held in L2
-// Threads own disjoint column (or row) ranges of C, cut on tile boundaries; every C element is summed in the same
+// Threads own disjoint row (or column) ranges of C, cut on tile boundaries; every C element is summed in the same
 // k order (KC blocks in sequence, p in order inside a block) whatever the thread count, so results are bit-identical
 // across thread counts for a given kernel.
 // References: Goto & van de Geijn, "Anatomy of High-Performance Matrix Multiplication", TOMS 2008;
@@ -86,6 +86,7 @@ internal static unsafe class ManagedGemm
         public float OpA(int i, int p) => TransA ? A[(nint)p * Lda + i] : A[(nint)i * Lda + p];
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Drive<TK>(Problem p) where TK : struct, IGemmMicroKernel
     {
         long work = (long)p.M * p.N * p.K;
@@ -102,14 +103,23 @@ internal static unsafe class ManagedGemm
             Packed<TK>(p, 0, p.M, 0, p.N);
             return;
         }
-        // Split the longer side of C in tiles; each thread runs the whole blocked loop on its own columns (or rows)
-        // with its own packing buffers, so no thread waits on another.
-        if (tilesN >= threads && (tilesN >= tilesM || tilesM < threads))
-            Parallelism.For(tilesN, Math.Max(1, tilesN / threads), (t0, t1) =>
-                Packed<TK>(p, 0, p.M, t0 * TK.NR, Math.Min(p.N, t1 * TK.NR)));
-        else
+        PackedParallel<TK>(p, threads, tilesM, tilesN);
+    }
+
+    // Kept apart from Drive so the single-threaded call allocates no closure.
+    private static void PackedParallel<TK>(Problem p, int threads, int tilesM, int tilesN) where TK : struct, IGemmMicroKernel
+    {
+        // Each thread runs the whole blocked loop on its own rows (or columns) of C with its own buffers, so no thread
+        // waits on another; the price is that every thread packs all of the operand that is not split. Duplicate the
+        // cheaper one: a plain copy (op(B) untransposed, op(A) transposed) costs about half a transposing pack.
+        long dupB = (long)p.K * p.N * (p.TransB ? 2 : 1), dupA = (long)p.M * p.K * (p.TransA ? 1 : 2);
+        bool splitRows = tilesM >= threads && (tilesN < threads || dupB <= dupA);
+        if (splitRows)
             Parallelism.For(tilesM, Math.Max(1, tilesM / threads), (t0, t1) =>
                 Packed<TK>(p, t0 * TK.MR, Math.Min(p.M, t1 * TK.MR), 0, p.N));
+        else
+            Parallelism.For(tilesN, Math.Max(1, tilesN / threads), (t0, t1) =>
+                Packed<TK>(p, 0, p.M, t0 * TK.NR, Math.Min(p.N, t1 * TK.NR)));
     }
 
     /// <summary>Blocked GEMM on C[i0..i1, j0..j1] on the calling thread.</summary>
