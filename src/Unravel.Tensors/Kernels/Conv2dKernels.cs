@@ -87,6 +87,96 @@ public static class Conv2dKernels
         }
     }
 
+    /// <summary>Unfolds output positions [<paramref name="colStart"/>, <paramref name="colStart"/> + <paramref name="colCount"/>)
+    /// of one image's group of channels into columns of an im2col block (the blocked GEMM path of Ops.Conv2d).</summary>
+    /// <param name="x">[C/Groups, H, W] (one image, one group).</param>
+    /// <param name="col">Row r (r = (c·KH + kh)·KW + kw) starts at r·<paramref name="ldCol"/>; its first
+    /// <paramref name="colCount"/> entries are overwritten.</param>
+    /// <param name="g">The convolution's dimensions.</param>
+    /// <param name="colStart">First output position (oh·OW + ow) to unfold.</param>
+    /// <param name="colCount">Number of output positions.</param>
+    /// <param name="ldCol">Row stride of <paramref name="col"/>, at least <paramref name="colCount"/>.</param>
+    /// <remarks>Effectively computes col[r, p − colStart] = x[c, oh·sH − pH + kh·dH, ow·sW − pW + kw·dW] for p = oh·OW + ow
+    /// in the range, 0 in the padding; with the whole range and ldCol = OH·OW it equals <see cref="Im2Col"/>.</remarks>
+    public static void Im2ColBlock(ReadOnlySpan<float> x, Span<float> col, in Conv2dGeometry g, int colStart, int colCount, int ldCol)
+    {
+        int h = g.Height, w = g.Width, ow = g.OutW, sw = g.StrideW;
+        RequireLength(x, g.GroupChannels * h * w, "x");
+        RequireBlock(col, g, colStart, colCount, ldCol, "col");
+        int row = 0, end = colStart + colCount;
+        for (int c = 0; c < g.GroupChannels; c++)
+        {
+            ReadOnlySpan<float> plane = x.Slice(c * h * w, h * w);
+            for (int kh = 0; kh < g.KernelH; kh++)
+            {
+                int offH = kh * g.DilationH - g.PadH;
+                for (int kw = 0; kw < g.KernelW; kw++, row++)
+                {
+                    int offW = kw * g.DilationW - g.PadW;
+                    (int owLo, int owHi) = ValidRange(ow, sw, offW, w);
+                    Span<float> dst = col.Slice(row * ldCol, colCount);
+                    for (int p = colStart; p < end;)
+                    {
+                        int i = p / ow, j0 = p - i * ow, j1 = Math.Min(ow, j0 + end - p);
+                        Span<float> d = dst.Slice(p - colStart, j1 - j0);
+                        p += j1 - j0;
+                        int ih = i * g.StrideH + offH, lo = Math.Max(j0, owLo), hi = Math.Min(j1, owHi);
+                        if ((uint)ih >= (uint)h || lo >= hi)
+                        {
+                            d.Clear();
+                            continue;
+                        }
+                        d[..(lo - j0)].Clear();
+                        d[(hi - j0)..].Clear();
+                        ReadOnlySpan<float> src = plane[(ih * w + lo * sw + offW)..];
+                        Span<float> seg = d[(lo - j0)..(hi - j0)];
+                        if (sw == 1) src[..seg.Length].CopyTo(seg);
+                        else for (int j = 0; j < seg.Length; j++) seg[j] = src[j * sw];
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Folds a block of im2col-shaped gradient columns back onto the image, adding overlapping taps; the adjoint
+    /// of <see cref="Im2ColBlock"/>.</summary>
+    /// <param name="col">Row r starts at r·<paramref name="ldCol"/> and holds <paramref name="colCount"/> output positions.</param>
+    /// <param name="dx">[C/Groups, H, W] (one image, one group); accumulated into (padding taps are dropped).</param>
+    /// <param name="g">The convolution's dimensions.</param>
+    /// <param name="colStart">First output position of the block.</param>
+    /// <param name="colCount">Number of output positions.</param>
+    /// <param name="ldCol">Row stride of <paramref name="col"/>.</param>
+    public static void Col2ImBlock(ReadOnlySpan<float> col, Span<float> dx, in Conv2dGeometry g, int colStart, int colCount, int ldCol)
+    {
+        int h = g.Height, w = g.Width, ow = g.OutW, sw = g.StrideW;
+        RequireBlock(col, g, colStart, colCount, ldCol, "col");
+        RequireLength(dx, g.GroupChannels * h * w, "dx");
+        int row = 0, end = colStart + colCount;
+        for (int c = 0; c < g.GroupChannels; c++)
+        {
+            Span<float> plane = dx.Slice(c * h * w, h * w);
+            for (int kh = 0; kh < g.KernelH; kh++)
+            {
+                int offH = kh * g.DilationH - g.PadH;
+                for (int kw = 0; kw < g.KernelW; kw++, row++)
+                {
+                    int offW = kw * g.DilationW - g.PadW;
+                    (int owLo, int owHi) = ValidRange(ow, sw, offW, w);
+                    ReadOnlySpan<float> src = col.Slice(row * ldCol, colCount);
+                    for (int p = colStart; p < end;)
+                    {
+                        int i = p / ow, j0 = p - i * ow, j1 = Math.Min(ow, j0 + end - p);
+                        int at = p - colStart;
+                        p += j1 - j0;
+                        int ih = i * g.StrideH + offH, lo = Math.Max(j0, owLo), hi = Math.Min(j1, owHi);
+                        if ((uint)ih >= (uint)h || lo >= hi) continue;
+                        Axpy(src.Slice(at + lo - j0, hi - lo), 1f, plane[(ih * w + lo * sw + offW)..], sw);
+                    }
+                }
+            }
+        }
+    }
+
     /// <summary>Direct convolution of one image for output channels [<paramref name="oStart"/>, <paramref name="oEnd"/>).</summary>
     /// <param name="x">[C, H, W], one image.</param>
     /// <param name="weight">[O, C/Groups, KH, KW].</param>
@@ -370,6 +460,14 @@ public static class Conv2dKernels
         float s = 0f;
         for (int j = 0; j < a.Length; j++) s += a[j] * b[j * stride];
         return s;
+    }
+
+    private static void RequireBlock(ReadOnlySpan<float> col, in Conv2dGeometry g, int colStart, int colCount, int ldCol, string name)
+    {
+        if (colStart < 0 || colCount < 0 || colStart + colCount > g.ColCols || ldCol < colCount)
+            throw new ArgumentException(
+                $"Conv2dKernels: column block [{colStart}, {colStart + colCount}) with row stride {ldCol} does not fit {g.ColCols} output positions.", name);
+        if (g.ColRows > 0 && colCount > 0) RequireLength(col, (g.ColRows - 1) * ldCol + colCount, name);
     }
 
     private static void RequireLength(ReadOnlySpan<float> span, int length, string name)

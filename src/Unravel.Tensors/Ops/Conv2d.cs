@@ -66,9 +66,14 @@ public static partial class Ops
         if (alg == Conv2dAlgorithm.Pointwise && !g.IsPointwise)
             throw new ArgumentException($"conv2d: the pointwise path needs a 1×1 stride-1 unpadded kernel, got weight {weight.ShapeString}.", nameof(algorithm));
 
-        Tensor y = Tensor.Zeros(g.Batch, g.OutChannels, g.OutH, g.OutW);
+        // The blocked path writes every element, so without a bias it needs no zeroed output.
+        bool overwrite = alg == Conv2dAlgorithm.Blocked && bias is null;
+        Tensor y = overwrite
+            ? Tensor.FromArray(GC.AllocateUninitializedArray<float>(g.Batch * g.OutChannels * g.OutH * g.OutW), g.Batch, g.OutChannels, g.OutH, g.OutW)
+            : Tensor.Zeros(g.Batch, g.OutChannels, g.OutH, g.OutW);
         if (bias is not null) Conv2dFillBias(y, bias, g);
         if (alg == Conv2dAlgorithm.Direct) Conv2dDirectForward(x, weight, y, g);
+        else if (alg == Conv2dAlgorithm.Blocked) Conv2dBlockedForward(x, weight, y, g, overwrite);
         else Conv2dGemmForward(x, weight, y, g, alg == Conv2dAlgorithm.Pointwise);
 
         Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
@@ -80,8 +85,7 @@ public static partial class Ops
     internal static Conv2dAlgorithm Conv2dSelect(in Conv2dGeometry g)
     {
         if (g.IsDepthwise) return Conv2dAlgorithm.Direct;
-        if (g.IsPointwise) return Conv2dAlgorithm.Pointwise;
-        return Conv2dAlgorithm.Im2ColGemm;
+        return Conv2dAlgorithm.Blocked;
     }
 
     private sealed record Conv2dState(Conv2dGeometry Geometry, Conv2dAlgorithm Algorithm);
@@ -97,8 +101,19 @@ public static partial class Ops
         Tensor? dx = grads.Wants(x) ? grads.For(x) : null;
         Tensor? dWeight = grads.Wants(weight) ? grads.For(weight) : null;
         if (dx is null && dWeight is null) return;
-        if (state.Algorithm == Conv2dAlgorithm.Direct) Conv2dDirectBackward(x, weight, dy, dx, dWeight, g);
-        else Conv2dGemmBackward(x, weight, dy, dx, dWeight, g, state.Algorithm == Conv2dAlgorithm.Pointwise);
+        if (state.Algorithm == Conv2dAlgorithm.Direct)
+        {
+            Conv2dDirectBackward(x, weight, dy, dx, dWeight, g);
+        }
+        else if (state.Algorithm == Conv2dAlgorithm.Blocked)
+        {
+            if (dx is not null) Conv2dBlockedBackwardInput(weight, dy, dx, g);
+            if (dWeight is not null) Conv2dGemmBackward(x, weight, dy, null, dWeight, g, g.IsPointwise);
+        }
+        else
+        {
+            Conv2dGemmBackward(x, weight, dy, dx, dWeight, g, state.Algorithm == Conv2dAlgorithm.Pointwise);
+        }
     }
 
     /// <summary>Shape rule: validates the operands and returns the geometry.</summary>

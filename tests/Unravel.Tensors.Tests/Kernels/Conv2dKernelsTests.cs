@@ -26,7 +26,53 @@ public sealed class Conv2dKernelsTests
         new[] { 1, 2, 7, 50, 4, 3, 5, 1, 1, 2, 3, 2, 2, 2 },
         new[] { 1, 2, 6, 61, 2, 3, 3, 2, 2, 1, 1, 1, 1, 2 },
         new[] { 1, 2, 4, 40, 2, 1, 7, 1, 3, 0, 3, 1, 1, 1 },
+        // More than 4096 output positions per image: the blocked path cuts each image into column blocks.
+        new[] { 2, 3, 70, 70, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1 },
+        new[] { 1, 2, 66, 66, 3, 1, 1, 1, 1, 0, 0, 1, 1, 1 },
+        new[] { 2, 2, 140, 131, 3, 3, 3, 2, 2, 1, 1, 1, 1, 1 },
+        new[] { 1, 4, 70, 70, 4, 3, 3, 1, 1, 1, 1, 1, 1, 2 },
     };
+
+    [Theory]
+    [MemberData(nameof(Geometries))]
+    public void Im2ColBlock_EqualsTheColumnsOfIm2Col(int[] d)
+    {
+        Conv2dGeometry g = Geometry(d);
+        Tensor x = Tensor.RandomNormal(new Random(4), g.GroupChannels, g.Height, g.Width);
+        var full = new float[g.ColRows * g.ColCols];
+        Conv2dKernels.Im2Col(x.Data, full, g);
+        int ohw = g.ColCols;
+        foreach ((int start, int count) in new[] { (0, ohw), (0, 1), (ohw - 1, 1), (ohw / 3, ohw / 2), (g.OutW / 2, Math.Min(ohw - g.OutW / 2, g.OutW + 1)) })
+        {
+            int ld = count + 3;
+            var block = new float[Math.Max(1, g.ColRows * ld)];
+            block.AsSpan().Fill(float.NaN); // every entry of the block must be written, padding included
+            Conv2dKernels.Im2ColBlock(x.Data, block, g, start, count, ld);
+            for (int r = 0; r < g.ColRows; r++)
+                for (int p = 0; p < count; p++)
+                    Assert.Equal(full[r * ohw + start + p], block[r * ld + p]);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Geometries))]
+    public void Col2ImBlock_IsTheAdjointOfIm2ColBlock(int[] d)
+    {
+        Conv2dGeometry g = Geometry(d);
+        var rng = new Random(5);
+        int start = g.ColCols / 4, count = Math.Max(1, g.ColCols / 2), ld = count + 1;
+        Tensor x = Tensor.RandomNormal(rng, g.GroupChannels, g.Height, g.Width);
+        Tensor r = Tensor.RandomNormal(rng, g.ColRows * ld);
+        var col = new float[r.Length];
+        Conv2dKernels.Im2ColBlock(x.Data, col, g, start, count, ld);
+        var back = new float[x.Length];
+        Conv2dKernels.Col2ImBlock(r.Data, back, g, start, count, ld);
+        double lhs = 0, rhs = 0;
+        for (int row = 0; row < g.ColRows; row++)
+            for (int p = 0; p < count; p++) lhs += (double)col[row * ld + p] * r.Data[row * ld + p];
+        for (int i = 0; i < back.Length; i++) rhs += (double)back[i] * x.Data[i];
+        Assert.True(Math.Abs(lhs - rhs) <= 1e-4 * Math.Max(1, Math.Abs(lhs)), $"<im2col x, r> = {lhs}, <x, col2im r> = {rhs}");
+    }
 
     [Theory]
     [MemberData(nameof(Geometries))]
@@ -86,7 +132,7 @@ public sealed class Conv2dKernelsTests
             Stride = (g.StrideH, g.StrideW), Padding = (g.PadH, g.PadW), Dilation = (g.DilationH, g.DilationW), Groups = g.Groups,
         };
 
-        var algorithms = new List<Conv2dAlgorithm> { Conv2dAlgorithm.Im2ColGemm, Conv2dAlgorithm.Direct, Conv2dAlgorithm.Auto };
+        var algorithms = new List<Conv2dAlgorithm> { Conv2dAlgorithm.Im2ColGemm, Conv2dAlgorithm.Blocked, Conv2dAlgorithm.Direct, Conv2dAlgorithm.Auto };
         if (g.IsPointwise) algorithms.Add(Conv2dAlgorithm.Pointwise);
         foreach (Conv2dAlgorithm algorithm in algorithms)
         {
