@@ -4,7 +4,8 @@ Reads one JSON request per line on stdin and answers one JSON line on stdout, so
 interleave its own runs with PyTorch's (A B A B ...) in one session on the same machine.
 
 Request:  {"workload": "resnet18_fwd", "batch": 16, "repeats": 3}
-Answer:   {"workload": ..., "seconds": [t1, t2, t3], "items_per_run": 16}
+Answer:   {"workload": ..., "seconds": [t1, t2, t3], "cpu_seconds": [c1, c2, c3], "items_per_run": 16}
+          (wall seconds and process CPU seconds of each run)
 Errors are answered as {"error": "..."} and the worker keeps going.
 
 Workloads: resnet18_fwd, resnet50_fwd (inference under no_grad), resnet18_fwd_grad, resnet50_fwd_grad (forward and
@@ -96,22 +97,22 @@ def run(workload, batch, seq):
     x = make_input(workload, batch, seq)
     if workload == "gpt2_fwd":
         m = model("gpt2")
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         with torch.no_grad():
             m(x)
-        return time.perf_counter() - t0, batch * seq
+        return time.perf_counter() - t0, time.process_time() - c0, batch * seq
     name, _, mode = workload.partition("_")
     if mode not in ("fwd", "fwd_grad"):
         raise ValueError(f"unknown workload {workload}")
     m = model(name)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     if mode == "fwd":
         with torch.no_grad():
             m(x)
     else:
         xg = x.detach().requires_grad_(True)
         m(xg)[:, 0].sum().backward()
-    return time.perf_counter() - t0, batch
+    return time.perf_counter() - t0, time.process_time() - c0, batch
 
 
 def main():
@@ -123,12 +124,13 @@ def main():
             continue
         try:
             req = json.loads(line)
-            times = []
+            times, cpu = [], []
             items = 0
             for _ in range(int(req.get("repeats", 1))):
-                seconds, items = run(req["workload"], int(req["batch"]), int(req.get("seq", 128)))
+                seconds, cpu_seconds, items = run(req["workload"], int(req["batch"]), int(req.get("seq", 128)))
                 times.append(seconds)
-            print(json.dumps({"workload": req["workload"], "seconds": times, "items_per_run": items}), flush=True)
+                cpu.append(cpu_seconds)
+            print(json.dumps({"workload": req["workload"], "seconds": times, "cpu_seconds": cpu, "items_per_run": items}), flush=True)
         except Exception as e:  # answer and keep serving; the C# side reports it
             print(json.dumps({"error": f"{type(e).__name__}: {e}"}), flush=True)
 

@@ -61,8 +61,10 @@ internal static class ModelsBench
         bool Profile);
 
     /// <summary>Medians over the interleaved pairs of one workload at one thread count; torch fields are null without torch.</summary>
+    /// <remarks><see cref="CpuRatio"/> compares process CPU time per item instead (torch's / ours), which a busy host
+    /// disturbs less than wall time; at one thread it is the steadier figure, at more it also charges idle spinning.</remarks>
     internal sealed record Row(Workload Workload, int Threads, int Pairs, int OursRunsPerSample, int TorchRunsPerSample,
-        double Ours, double? Torch, double? Ratio, double? RatioMin, double? RatioMax);
+        double Ours, double? Torch, double? Ratio, double? RatioMin, double? RatioMax, double? CpuRatio);
 
     /// <summary>Parses "1,2" into thread counts.</summary>
     /// <exception cref="UnravelUserException">An item is not a positive integer.</exception>
@@ -112,7 +114,7 @@ internal static class ModelsBench
             output.WriteLine($"CPU: {CpuModel() ?? RuntimeInformation.ProcessArchitecture.ToString()}, {Environment.ProcessorCount} cores; load average {loadBefore}");
             if (torchNote is not null) output.WriteLine($"note: {torchNote} Timing our engine only.");
             output.WriteLine();
-            output.WriteLine($"{"workload",-20} {"thr",3} {"unit",-9} {"ours",9} {"torch",9} {"ratio",7} {"range",11}");
+            output.WriteLine($"{"workload",-20} {"thr",3} {"unit",-9} {"ours",9} {"torch",9} {"ratio",7} {"range",11} {"cpu-ratio",9}");
         }
         try
         {
@@ -145,7 +147,8 @@ internal static class ModelsBench
         else
         {
             output.WriteLine($"load average after: {loadAfter}");
-            output.WriteLine("ratio = median over pairs of ours/torch items per second (> 1: ours faster); range = min-max of the pair ratios.");
+            output.WriteLine("ratio = median over pairs of ours/torch items per second (> 1: ours faster); range = min-max of the pair ratios;");
+            output.WriteLine("cpu-ratio = the same from process CPU time per item (steadier on a busy host; at 2+ threads it also counts spinning).");
             output.WriteLine("On a shared host 2-thread figures swing by ±30 % between runs; 1-thread figures are steadier.");
         }
         return ExitCodes.Success;
@@ -159,34 +162,41 @@ internal static class ModelsBench
         double oursOnce = 0, torchOnce = 0;
         for (int i = 0; i < 2; i++)
         {
-            oursOnce = Time(ours, 1);
-            if (torch is not null) torchOnce = torch.Run(w, 1);
+            oursOnce = Time(ours, 1).Wall;
+            if (torch is not null) torchOnce = torch.Run(w, 1).Wall;
         }
         int oursRuns = RunsPerSample(oursOnce), torchRuns = torch is null ? 0 : RunsPerSample(torchOnce);
 
         var oursRate = new double[pairs];
         var torchRate = new double[torch is null ? 0 : pairs];
         var ratios = new double[torchRate.Length];
+        var cpuRatios = new double[torchRate.Length];
         for (int r = 0; r < pairs; r++)
         {
-            oursRate[r] = w.Items * oursRuns / Time(ours, oursRuns);
+            (double wall, double cpu) = Time(ours, oursRuns);
+            oursRate[r] = w.Items * oursRuns / wall;
             if (torch is null) continue;
-            torchRate[r] = w.Items * torchRuns / torch.Run(w, torchRuns);
+            (double torchWall, double torchCpu) = torch.Run(w, torchRuns);
+            torchRate[r] = w.Items * torchRuns / torchWall;
             ratios[r] = oursRate[r] / torchRate[r];
+            cpuRatios[r] = torchCpu / torchRuns / (cpu / oursRuns);
         }
         return torch is null
-            ? new Row(w, threads, pairs, oursRuns, 0, Median(oursRate), null, null, null, null)
-            : new Row(w, threads, pairs, oursRuns, torchRuns, Median(oursRate), Median(torchRate), Median(ratios), ratios.Min(), ratios.Max());
+            ? new Row(w, threads, pairs, oursRuns, 0, Median(oursRate), null, null, null, null, null)
+            : new Row(w, threads, pairs, oursRuns, torchRuns, Median(oursRate), Median(torchRate), Median(ratios), ratios.Min(), ratios.Max(),
+                Median(cpuRatios));
     }
 
     private static int RunsPerSample(double once) =>
         (int)Math.Clamp(Math.Ceiling(MinSampleTime.TotalSeconds / Math.Max(once, 1e-6)), 1, 1000);
 
-    private static double Time(Action run, int runs)
+    /// <summary>Wall and process CPU seconds of <paramref name="runs"/> runs.</summary>
+    private static (double Wall, double Cpu) Time(Action run, int runs)
     {
+        double cpu = ProcessCounters.CpuNow();
         long start = Stopwatch.GetTimestamp();
         for (int i = 0; i < runs; i++) run();
-        return Stopwatch.GetElapsedTime(start).TotalSeconds;
+        return (Stopwatch.GetElapsedTime(start).TotalSeconds, ProcessCounters.CpuNow() - cpu);
     }
 
     private static double Median(double[] values)
@@ -244,7 +254,8 @@ internal static class ModelsBench
         $"{r.Workload.Name,-20} {r.Threads,3} {r.Workload.Unit,-9} {r.Ours,9:F1} " +
         $"{(r.Torch is double t ? t.ToString("F1", CultureInfo.InvariantCulture) : "-"),9} " +
         $"{(r.Ratio is double q ? q.ToString("F2", CultureInfo.InvariantCulture) : "-"),7} " +
-        $"{(r.RatioMin is double lo && r.RatioMax is double hi ? $"{lo:F2}-{hi:F2}" : "-"),11}");
+        $"{(r.RatioMin is double lo && r.RatioMax is double hi ? $"{lo:F2}-{hi:F2}" : "-"),11} " +
+        $"{(r.CpuRatio is double cr ? cr.ToString("F2", CultureInfo.InvariantCulture) : "-"),9}");
 
     private static void WriteJson(Options options, List<Row> rows, string? torchNote, string loadBefore, string loadAfter, TextWriter output)
     {
@@ -288,6 +299,7 @@ internal static class ModelsBench
                 WriteNullable(w, "ratio", r.Ratio, 4);
                 WriteNullable(w, "ratioMin", r.RatioMin, 4);
                 WriteNullable(w, "ratioMax", r.RatioMax, 4);
+                WriteNullable(w, "cpuRatio", r.CpuRatio, 4);
                 w.WriteEndObject();
             }
             w.WriteEndArray();

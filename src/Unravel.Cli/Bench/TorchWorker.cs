@@ -95,9 +95,10 @@ internal sealed class TorchWorker : IDisposable
         }
     }
 
-    /// <summary>Runs <paramref name="w"/> <paramref name="runs"/> times in the worker; returns the summed seconds of the runs.</summary>
+    /// <summary>Runs <paramref name="w"/> <paramref name="runs"/> times in the worker; returns the summed wall and process CPU
+    /// seconds of the runs.</summary>
     /// <exception cref="InvalidOperationException">The worker answered with an error or exited.</exception>
-    public double Run(ModelsBench.Workload w, int runs)
+    public (double Wall, double Cpu) Run(ModelsBench.Workload w, int runs)
     {
         string request = JsonSerializer.Serialize(new Dictionary<string, object>
         {
@@ -106,12 +107,13 @@ internal sealed class TorchWorker : IDisposable
         _process.StandardInput.WriteLine(request);
         _process.StandardInput.Flush();
         using JsonDocument answer = ReadAnswer(_process);
-        double total = 0;
+        double total = 0, cpu = 0;
         foreach (JsonElement s in answer.RootElement.GetProperty("seconds").EnumerateArray()) total += s.GetDouble();
+        foreach (JsonElement s in answer.RootElement.GetProperty("cpu_seconds").EnumerateArray()) cpu += s.GetDouble();
         int items = answer.RootElement.GetProperty("items_per_run").GetInt32();
         if (items != w.Items)
             throw new InvalidOperationException($"bench models: the PyTorch worker ran {items} items per run of {w.TorchName}, expected {w.Items}.");
-        return total;
+        return (total, cpu);
     }
 
     private static JsonDocument ReadAnswer(Process process)

@@ -15,6 +15,10 @@ internal enum Conv2dAlgorithm
     /// one GEMM per block (Ops/Conv2dBlocked.cs); also the input gradient. The default for non-depthwise convs.</summary>
     Blocked,
 
+    /// <summary>A GEMM on the managed micro-kernels whose B panels are packed straight from the image (no im2col matrix;
+    /// Kernels/Conv2dPacked.cs); also the input gradient. The default for non-depthwise convs on the managed GEMM.</summary>
+    PackedGemm,
+
     /// <summary>1×1 stride-1 unpadded: the input already is the im2col matrix, so one GEMM with no copy.</summary>
     Pointwise,
 

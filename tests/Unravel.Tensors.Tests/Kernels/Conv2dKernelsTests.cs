@@ -132,7 +132,7 @@ public sealed class Conv2dKernelsTests
             Stride = (g.StrideH, g.StrideW), Padding = (g.PadH, g.PadW), Dilation = (g.DilationH, g.DilationW), Groups = g.Groups,
         };
 
-        var algorithms = new List<Conv2dAlgorithm> { Conv2dAlgorithm.Im2ColGemm, Conv2dAlgorithm.Blocked, Conv2dAlgorithm.Direct, Conv2dAlgorithm.Auto };
+        var algorithms = new List<Conv2dAlgorithm> { Conv2dAlgorithm.Im2ColGemm, Conv2dAlgorithm.Blocked, Conv2dAlgorithm.PackedGemm, Conv2dAlgorithm.Direct, Conv2dAlgorithm.Auto };
         if (g.IsPointwise) algorithms.Add(Conv2dAlgorithm.Pointwise);
         foreach (Conv2dAlgorithm algorithm in algorithms)
         {
@@ -169,7 +169,7 @@ public sealed class Conv2dKernelsTests
     }
 
     /// <summary>The definition, in double, one loop per index.</summary>
-    private static (Tensor Y, Tensor Dx, Tensor DWeight, Tensor DBias) Reference(Tensor x, Tensor w, Tensor b, Tensor dy, Conv2dGeometry g)
+    internal static (Tensor Y, Tensor Dx, Tensor DWeight, Tensor DBias) Reference(Tensor x, Tensor w, Tensor b, Tensor dy, Conv2dGeometry g)
     {
         var y = new double[g.Batch * g.OutChannels * g.OutH * g.OutW];
         var dx = new double[x.Length];
@@ -204,6 +204,44 @@ public sealed class Conv2dKernelsTests
         return (T(y, [g.Batch, g.OutChannels, g.OutH, g.OutW]), T(dx, x.Shape), T(dw, w.Shape), T(db, b.Shape));
     }
 
-    private static Conv2dGeometry Geometry(int[] d) =>
+    internal static Conv2dGeometry Geometry(int[] d) =>
         new(d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13]);
+}
+
+/// <summary>The packed-GEMM conv path on every micro-kernel this CPU runs (it drives them itself), against the slow
+/// reference. In the GEMM tests' collection: they switch the process-wide kernel too, so these must not run alongside.</summary>
+[Collection(nameof(GemmTests))]
+public sealed class Conv2dPackedKernelTests
+{
+    [Theory]
+    [MemberData(nameof(Conv2dKernelsTests.Geometries), MemberType = typeof(Conv2dKernelsTests))]
+    public void PackedGemm_EveryMicroKernel_MatchesSlowReference(int[] d)
+    {
+        Conv2dGeometry g = Conv2dKernelsTests.Geometry(d);
+        var rng = new Random(3);
+        Tensor x = Tensor.RandomNormal(rng, g.Batch, g.Channels, g.Height, g.Width);
+        Tensor w = Tensor.RandomNormal(rng, g.OutChannels, g.GroupChannels, g.KernelH, g.KernelW);
+        Tensor b = Tensor.RandomNormal(rng, g.OutChannels);
+        Tensor dy = Tensor.RandomNormal(rng, g.Batch, g.OutChannels, g.OutH, g.OutW);
+        (Tensor yRef, Tensor dxRef, _, _) = Conv2dKernelsTests.Reference(x, w, b, dy, g);
+        ManagedGemm.KernelKind saved = ManagedGemm.Kernel;
+        try
+        {
+            foreach (ManagedGemm.KernelKind kind in Enum.GetValues<ManagedGemm.KernelKind>().Where(ManagedGemm.IsSupported))
+            {
+                ManagedGemm.Kernel = kind;
+                var y = new float[yRef.Length];
+                y.AsSpan().Fill(float.NaN); // every output must be written
+                Conv2dPacked.Forward(x.Data, w.Data, b.Data, y, g);
+                TensorAssert.ForwardClose(yRef, Tensor.FromArray(y, yRef.Shape.ToArray()), $"{kind} y");
+                var dx = new float[x.Length];
+                Conv2dPacked.BackwardInput(dy.Data, w.Data, dx, g);
+                TensorAssert.GradClose(dxRef, Tensor.FromArray(dx, x.Shape.ToArray()), $"{kind} dx");
+            }
+        }
+        finally
+        {
+            ManagedGemm.Kernel = saved;
+        }
+    }
 }
