@@ -13,9 +13,14 @@ internal static class TensorStorage
     public static Tensor Uninitialized(params int[] shape) =>
         Tensor.FromArray(GC.AllocateUninitializedArray<float>(ShapeRules.Count(ShapeRules.Validate(shape, "Uninitialized"))), shape);
 
+    /// <summary>Above this many floats (64 MiB) a zeroed array comes from fresh OS pages: committed lazily, so a huge
+    /// tensor that is mostly never written (a checkpoint placeholder, a sparse gradient) costs no memory up front.</summary>
+    private const int LazyZeroLength = 1 << 24;
+
     /// <summary>A zeroed array of <paramref name="length"/> floats without the page-fault cost of a fresh large array.</summary>
     public static float[] ZeroedArray(int length)
     {
+        if (length >= LazyZeroLength) return new float[length];
         float[] a = GC.AllocateUninitializedArray<float>(length);
         a.AsSpan().Clear();
         return a;

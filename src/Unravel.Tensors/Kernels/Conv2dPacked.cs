@@ -31,16 +31,32 @@ internal static unsafe class Conv2dPacked
     /// <param name="bias">[O], or empty.</param>
     /// <param name="y">[N, O, OH, OW].</param>
     /// <param name="g">The convolution's dimensions.</param>
-    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y, in Conv2dGeometry g)
+    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y, in Conv2dGeometry g) =>
+        Forward(x, weight, bias, y, g, default, default, default, relu: false);
+
+    /// <summary>y = act((W ⊛ x + bias) · scale + shift + residual), the epilogue applied per output channel as each block
+    /// is stored (<see cref="Conv2dEpilogue"/>); y is overwritten.</summary>
+    /// <param name="x">[N, C, H, W].</param>
+    /// <param name="weight">[O, C/groups, KH, KW].</param>
+    /// <param name="bias">[O], or empty.</param>
+    /// <param name="y">[N, O, OH, OW].</param>
+    /// <param name="g">The convolution's dimensions.</param>
+    /// <param name="scale">[O], or empty for none (then <paramref name="shift"/> must be empty too).</param>
+    /// <param name="shift">[O], or empty.</param>
+    /// <param name="residual">[N, O, OH, OW] added after the affine step, or empty.</param>
+    /// <param name="relu">Apply max(·, 0) last.</param>
+    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y, in Conv2dGeometry g,
+        ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, ReadOnlySpan<float> residual, bool relu)
     {
-        fixed (float* px = x, pw = weight, pb = bias, py = y)
+        fixed (float* px = x, pw = weight, pb = bias, py = y, psc = scale, psh = shift, pr = residual)
         {
             var ptrs = new Pointers(px, pw, pb, py);
+            var epilogue = new Conv2dEpilogue.Pointers(pb, psc, psh, pr, relu);
             switch (ManagedGemm.Kernel)
             {
-                case ManagedGemm.KernelKind.Avx512: Forward<GemmMicroKernels.Avx512>(ptrs, g, !bias.IsEmpty); break;
-                case ManagedGemm.KernelKind.Avx2: Forward<GemmMicroKernels.Avx2>(ptrs, g, !bias.IsEmpty); break;
-                default: Forward<GemmMicroKernels.Portable>(ptrs, g, !bias.IsEmpty); break;
+                case ManagedGemm.KernelKind.Avx512: Forward<GemmMicroKernels.Avx512>(ptrs, g, epilogue); break;
+                case ManagedGemm.KernelKind.Avx2: Forward<GemmMicroKernels.Avx2>(ptrs, g, epilogue); break;
+                default: Forward<GemmMicroKernels.Portable>(ptrs, g, epilogue); break;
             }
         }
     }
@@ -70,7 +86,7 @@ internal static unsafe class Conv2dPacked
         public readonly float* In = input, Weight = weight, Bias = bias, Out = output;
     }
 
-    private static void Forward<TK>(Pointers p, Conv2dGeometry g, bool hasBias) where TK : struct, IGemmMicroKernel
+    private static void Forward<TK>(Pointers p, Conv2dGeometry g, Conv2dEpilogue.Pointers epilogue) where TK : struct, IGemmMicroKernel
     {
         int mr = TK.MR, nr = TK.NR;
         GemmBlocking blk = GemmBlocking.For<TK>();
@@ -108,6 +124,8 @@ internal static unsafe class Conv2dPacked
                             (int r0, int r1) = Parallelism.ChunkRange(ogPad / mr, rowSplit, part);
                             int p0 = block * BlockPositions, count = Math.Min(BlockPositions, positions - p0);
                             int runs = Segments(g, p0, count, seg);
+                            // No input channels (K = 0): the product is all zeros and no k block runs to write it.
+                            if (k == 0) new Span<float>(ws.A, ogPad * RoundUp(count, nr)).Clear();
                             for (int grp = 0; grp < g.Groups; grp++)
                             {
                                 float* a = pk + grp * packedLength;
@@ -122,7 +140,7 @@ internal static unsafe class Conv2dPacked
                                         PackImage<TK>(p.In, g, grp, seg, runs, count, pc, kc, ws.B, ws.Edge);
                                     Multiply<TK>(a + (nint)pc * ogPad, ws.B, ws.A, kc, r0 * mr, r1 * mr, count, pc == 0 ? 0f : 1f, blk.MC);
                                 }
-                                StoreOutput(ws.A, RoundUp(count, nr), p.Out, hasBias ? p.Bias + grp * og : null, g, grp, p0, count, r0 * mr, Math.Min(og, r1 * mr));
+                                StoreOutput(ws.A, RoundUp(count, nr), p.Out, epilogue, g, grp, p0, count, r0 * mr, Math.Min(og, r1 * mr));
                             }
                         }
                     }
@@ -146,6 +164,7 @@ internal static unsafe class Conv2dPacked
         GemmBlocking blk = GemmBlocking.For<TK>();
         int k = g.ColRows, kPad = RoundUp(k, mr), og = g.GroupOutChannels, ohw = g.ColCols;
         int positions = g.Batch * ohw;
+        if (og == 0 || k == 0 || positions == 0) return; // dx += 0
         long packedLength = (long)kPad * og;
         float[] packedArray = ArrayPool<float>.Shared.Rent((int)(g.Groups * packedLength + 16));
         try
@@ -329,20 +348,20 @@ internal static unsafe class Conv2dPacked
         for (int j = 0; j < padded; j += nr, dst += panelSize) Unsafe.CopyBlockUnaligned(dst, row + j, (uint)(nr * sizeof(float)));
     }
 
-    /// <summary>y[n, grp·og + o, local] = C[o, pos − p0] (+ bias[o]) for rows [o0, o1) and positions [p0, p0 + count).</summary>
-    private static void StoreOutput(float* c, int ldc, float* y, float* bias, in Conv2dGeometry g, int grp, int p0, int count, int o0, int o1)
+    /// <summary>y[n, grp·og + o, local] = epilogue(C[o, pos − p0]) for rows [o0, o1) and positions [p0, p0 + count).</summary>
+    private static void StoreOutput(float* c, int ldc, float* y, in Conv2dEpilogue.Pointers epilogue, in Conv2dGeometry g, int grp,
+        int p0, int count, int o0, int o1)
     {
         int ohw = g.ColCols, og = g.GroupOutChannels;
         for (int o = o0; o < o1; o++)
         {
             float* src = c + (nint)o * ldc;
+            int channel = grp * og + o;
             for (int pos = p0, at = 0; pos < p0 + count;)
             {
                 int n = pos / ohw, local = pos - n * ohw, run = Math.Min(ohw - local, p0 + count - pos);
-                var s = new ReadOnlySpan<float>(src + at, run);
-                var d = new Span<float>(y + ((nint)n * g.OutChannels + grp * og + o) * ohw + local, run);
-                if (bias is null) s.CopyTo(d);
-                else System.Numerics.Tensors.TensorPrimitives.Add(s, bias[o], d);
+                nint offset = ((nint)n * g.OutChannels + channel) * ohw + local;
+                Conv2dEpilogue.Apply(src + at, y + offset, epilogue, channel, offset, run);
                 pos += run;
                 at += run;
             }

@@ -31,6 +31,9 @@ public sealed class Conv2dKernelsTests
         new[] { 1, 2, 66, 66, 3, 1, 1, 1, 1, 0, 0, 1, 1, 1 },
         new[] { 2, 2, 140, 131, 3, 3, 3, 2, 2, 1, 1, 1, 1, 1 },
         new[] { 1, 4, 70, 70, 4, 3, 3, 1, 1, 1, 1, 1, 1, 2 },
+        // Degenerate channel counts: no input channels (the product is zero), no output channels.
+        new[] { 2, 0, 5, 6, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1 },
+        new[] { 2, 3, 5, 6, 0, 3, 3, 1, 1, 1, 1, 1, 1, 1 },
     };
 
     [Theory]
