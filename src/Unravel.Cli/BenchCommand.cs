@@ -33,11 +33,39 @@ internal static class BenchCommand
 
     private static readonly Option<bool> GemmJsonOption = new("--json") { Description = "Print machine-readable JSON." };
 
+    private static readonly Option<string> ModelsThreadsOption = new("--threads")
+    {
+        Description = "Thread count(s) for both engines, e.g. 2 or 1,2 (default: UNRAVEL_THREADS, else all cores).",
+        DefaultValueFactory = _ => Unravel.Tensors.Parallelism.Threads.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    private static readonly Option<int> ModelsRepeatsOption = new("--repeats")
+    {
+        Description = "Interleaved ours/PyTorch pairs per workload.",
+        DefaultValueFactory = _ => 5,
+    };
+
+    private static readonly Option<bool> ModelsJsonOption = new("--json") { Description = "Print machine-readable JSON." };
+
+    private static readonly Option<bool> ModelsNoTorchOption = new("--no-torch") { Description = "Time our engine only." };
+
+    private static readonly Option<string> ModelsWorkloadsOption = new("--workloads")
+    {
+        Description = "Comma-separated workload names or prefixes (e.g. resnet18,gpt2); default all.",
+        DefaultValueFactory = _ => "all",
+    };
+
+    private static readonly Option<bool> ModelsProfileOption = new("--profile")
+    {
+        Description = "Also print where our time goes (per module forward, per op backward).",
+    };
+
     public static Command Create()
     {
         Command command = new("bench", "Benchmarks measured side by side in one run.")
         {
             CreateGemm(),
+            CreateModels(),
             CreateCollect(),
         };
         return command;
@@ -71,6 +99,20 @@ internal static class BenchCommand
         };
         command.SetAction(parse => CollectBench.Run(new CollectBench.Options(parse.GetValue(CollectModelOption)!, parse.GetValue(CollectDataOption),
             parse.GetValue(CollectLayersOption)!, parse.GetValue(CollectInputsOption), parse.GetValue(CollectBatchOption), parse.GetValue(CollectRepeatsOption)),
+            Console.Out));
+        return command;
+    }
+
+    private static Command CreateModels()
+    {
+        Command command = new("models", "ResNet-18/50 and GPT-2 small throughput, ours vs tuned PyTorch CPU, interleaved runs, median ratio.")
+        {
+            ModelsThreadsOption, ModelsRepeatsOption, ModelsJsonOption, ModelsNoTorchOption, ModelsWorkloadsOption, ModelsProfileOption,
+        };
+        command.SetAction(parse => ModelsBench.Run(
+            new ModelsBench.Options(ModelsBench.ParseThreads(parse.GetValue(ModelsThreadsOption)!), parse.GetValue(ModelsRepeatsOption),
+                parse.GetValue(ModelsJsonOption), parse.GetValue(ModelsNoTorchOption), ModelsBench.ParseWorkloads(parse.GetValue(ModelsWorkloadsOption)),
+                parse.GetValue(ModelsProfileOption)),
             Console.Out));
         return command;
     }

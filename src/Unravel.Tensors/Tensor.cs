@@ -48,7 +48,8 @@ public sealed class Tensor
     /// <summary>Size of dimension <paramref name="axis"/>; negative axes count from the end.</summary>
     public int Dim(int axis) => _shape[ShapeRules.NormalizeAxis(axis, Rank, "Dim")];
 
-    public static Tensor Zeros(params int[] shape) => new(new float[ShapeRules.Count(ShapeRules.Validate(shape, "Zeros"))], 0, (int[])shape.Clone());
+    public static Tensor Zeros(params int[] shape) =>
+        new(TensorStorage.ZeroedArray(ShapeRules.Count(ShapeRules.Validate(shape, "Zeros"))), 0, (int[])shape.Clone());
 
     public static Tensor Full(float value, params int[] shape)
     {

@@ -4,13 +4,17 @@ Reads one JSON request per line on stdin and answers one JSON line on stdout, so
 interleave its own runs with PyTorch's (A B A B ...) in one session on the same machine.
 
 Request:  {"workload": "resnet18_fwd", "batch": 16, "repeats": 3}
-Answer:   {"workload": ..., "seconds": [t1, t2, t3], "items_per_run": 16}
+Answer:   {"workload": ..., "seconds": [t1, t2, t3], "cpu_seconds": [c1, c2, c3], "items_per_run": 16}
+          (wall seconds and process CPU seconds of each run)
+Errors are answered as {"error": "..."} and the worker keeps going.
 
-Workloads: resnet18_fwd, resnet50_fwd, resnet18_fwd_grad, resnet50_fwd_grad (input gradient),
-gpt2_fwd (GPT-2 small, plain PyTorch, `batch` sequences of 128 tokens).
+Workloads: resnet18_fwd, resnet50_fwd (inference under no_grad), resnet18_fwd_grad, resnet50_fwd_grad (forward and
+the gradient of the summed class-0 logit with respect to the input only: parameters do not require gradients, as
+our engine computes only what the tape watches), gpt2_fwd (GPT-2 small, plain PyTorch, `batch` sequences of `seq`
+tokens, default 128, no_grad). Inputs are made once per (workload, batch) outside the timed region.
 
-Run with Debian's torch in its best configuration (DESIGN.md §4): the C# side sets OMP/threads,
-GLIBC_TUNABLES and LD_LIBRARY_PATH for the OpenMP OpenBLAS before starting this process.
+Run with Debian's torch in its best configuration (DESIGN.md §4): the C# side sets OMP_NUM_THREADS, GLIBC_TUNABLES
+and LD_LIBRARY_PATH for the OpenMP OpenBLAS before starting this process, and passes the thread count as argv[1].
 """
 import json
 import math
@@ -34,15 +38,14 @@ class Gpt2Block(torch.nn.Module):
         self.c_fc = torch.nn.Linear(c, 4 * c)
         self.mlp_proj = torch.nn.Linear(4 * c, c)
 
-    def forward(self, x):
+    def forward(self, x, mask):
         b, t, c = x.shape
         q, k, v = self.c_attn(self.ln_1(x)).split(c, dim=2)
         q = q.view(b, t, self.heads, c // self.heads).transpose(1, 2)
         k = k.view(b, t, self.heads, c // self.heads).transpose(1, 2)
         v = v.view(b, t, self.heads, c // self.heads).transpose(1, 2)
         att = (q @ k.transpose(-2, -1)) / math.sqrt(c // self.heads)
-        mask = torch.tril(torch.ones(t, t, dtype=torch.bool))
-        att = att.masked_fill(~mask, float("-inf")).softmax(-1)
+        att = att.masked_fill(mask, float("-inf")).softmax(-1)
         y = (att @ v).transpose(1, 2).reshape(b, t, c)
         x = x + self.c_proj(y)
         return x + self.mlp_proj(torch.nn.functional.gelu(self.c_fc(self.ln_2(x)), approximate="tanh"))
@@ -55,43 +58,61 @@ class Gpt2(torch.nn.Module):
         self.wpe = torch.nn.Embedding(ctx, c)
         self.h = torch.nn.ModuleList([Gpt2Block(c, heads) for _ in range(layers)])
         self.ln_f = torch.nn.LayerNorm(c)
+        self.register_buffer("mask", ~torch.tril(torch.ones(ctx, ctx, dtype=torch.bool)), persistent=False)
 
     def forward(self, idx):
         t = idx.shape[1]
         x = self.wte(idx) + self.wpe(torch.arange(t))
+        mask = self.mask[:t, :t]
         for block in self.h:
-            x = block(x)
+            x = block(x, mask)
         return self.ln_f(x) @ self.wte.weight.t()
 
 
 MODELS = {}
+INPUTS = {}
 
 
 def model(name):
     if name not in MODELS:
-        if name == "gpt2":
-            MODELS[name] = Gpt2().eval()
-        else:
-            MODELS[name] = getattr(torchvision.models, name)().eval()
+        m = Gpt2() if name == "gpt2" else getattr(torchvision.models, name)()
+        for p in m.parameters():
+            p.requires_grad_(False)
+        MODELS[name] = m.eval()
     return MODELS[name]
 
 
-def run(workload, batch):
+def make_input(workload, batch, seq):
+    key = (workload, batch, seq)
+    if key not in INPUTS:
+        g = torch.Generator().manual_seed(1)
+        if workload == "gpt2_fwd":
+            INPUTS[key] = torch.randint(0, 50257, (batch, seq), generator=g)
+        else:
+            INPUTS[key] = torch.randn(batch, 3, 224, 224, generator=g)
+    return INPUTS[key]
+
+
+def run(workload, batch, seq):
+    x = make_input(workload, batch, seq)
     if workload == "gpt2_fwd":
-        idx = torch.randint(0, 50257, (batch, 128))
+        m = model("gpt2")
+        t0, c0 = time.perf_counter(), time.process_time()
         with torch.no_grad():
-            model("gpt2")(idx)
-        return batch * 128
+            m(x)
+        return time.perf_counter() - t0, time.process_time() - c0, batch * seq
     name, _, mode = workload.partition("_")
+    if mode not in ("fwd", "fwd_grad"):
+        raise ValueError(f"unknown workload {workload}")
     m = model(name)
-    x = torch.randn(batch, 3, 224, 224)
+    t0, c0 = time.perf_counter(), time.process_time()
     if mode == "fwd":
         with torch.no_grad():
             m(x)
     else:
-        x.requires_grad_(True)
-        m(x)[:, 0].sum().backward()
-    return batch
+        xg = x.detach().requires_grad_(True)
+        m(xg)[:, 0].sum().backward()
+    return time.perf_counter() - t0, time.process_time() - c0, batch
 
 
 def main():
@@ -99,14 +120,19 @@ def main():
     torch.set_num_threads(threads)
     print(json.dumps({"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
     for line in sys.stdin:
-        req = json.loads(line)
-        times = []
-        items = 0
-        for _ in range(int(req.get("repeats", 1))):
-            t0 = time.perf_counter()
-            items = run(req["workload"], int(req["batch"]))
-            times.append(time.perf_counter() - t0)
-        print(json.dumps({"workload": req["workload"], "seconds": times, "items_per_run": items}), flush=True)
+        if not line.strip():
+            continue
+        try:
+            req = json.loads(line)
+            times, cpu = [], []
+            items = 0
+            for _ in range(int(req.get("repeats", 1))):
+                seconds, cpu_seconds, items = run(req["workload"], int(req["batch"]), int(req.get("seq", 128)))
+                times.append(seconds)
+                cpu.append(cpu_seconds)
+            print(json.dumps({"workload": req["workload"], "seconds": times, "cpu_seconds": cpu, "items_per_run": items}), flush=True)
+        except Exception as e:  # answer and keep serving; the C# side reports it
+            print(json.dumps({"error": f"{type(e).__name__}: {e}"}), flush=True)
 
 
 if __name__ == "__main__":

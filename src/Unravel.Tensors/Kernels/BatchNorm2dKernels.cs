@@ -84,15 +84,30 @@ public static class BatchNorm2dKernels
     /// <param name="cStart">First channel.</param>
     /// <param name="cEnd">One past the last channel.</param>
     /// <remarks>With x̂ = (x − mean)·rstd and M = N·HW: dBias += Σdy, dWeight += Σdy·x̂, and dx += weight·rstd·dy with
-    /// fixed statistics, or dx += weight·rstd·(dy − Σdy/M − x̂·Σ(dy·x̂)/M) through the batch statistics.</remarks>
+    /// fixed statistics, or dx += weight·rstd·(dy − Σdy/M − x̂·Σ(dy·x̂)/M) through the batch statistics. With fixed
+    /// statistics and neither parameter gradient wanted, the sums are skipped and dx += (weight·rstd)·dy is one vector pass.</remarks>
     public static void Backward(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd,
         ReadOnlySpan<float> weight, Span<float> dx, Span<float> dWeight, Span<float> dBias, int n, int c, int hw,
         bool batchStatistics, int cStart, int cEnd)
     {
         double count = (double)n * hw;
+        // With fixed statistics and no parameter gradients (eval-mode input gradients) dx is a per-channel scale of dy.
+        bool sums = batchStatistics || !dWeight.IsEmpty || !dBias.IsEmpty;
         for (int ch = cStart; ch < cEnd; ch++)
         {
             float m = mean[ch], r = rstd[ch];
+            if (!sums)
+            {
+                if (dx.IsEmpty) continue;
+                float scale = weight[ch] * r;
+                for (int b = 0; b < n; b++)
+                {
+                    int offset = (b * c + ch) * hw;
+                    Span<float> dxp = dx.Slice(offset, hw);
+                    TensorPrimitives.MultiplyAdd(dy.Slice(offset, hw), scale, dxp, dxp);
+                }
+                continue;
+            }
             double sumDy = 0, sumDyXhat = 0;
             for (int b = 0; b < n; b++)
             {

@@ -7,6 +7,8 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Unravel.Tensors.Kernels;
 
@@ -81,6 +83,126 @@ public static class Conv2dKernels
                     {
                         Span<float> d = plane[((i * g.StrideH + offH) * w + owLo * g.StrideW + offW)..];
                         Axpy(src.Slice(i * ow + owLo, owHi - owLo), 1f, d, g.StrideW);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Unfolds output positions [<paramref name="colStart"/>, <paramref name="colStart"/> + <paramref name="colCount"/>)
+    /// of one image's group of channels into columns of an im2col block (the blocked GEMM path of Ops.Conv2d).</summary>
+    /// <param name="x">[C/Groups, H, W] (one image, one group).</param>
+    /// <param name="col">Row r (r = (c·KH + kh)·KW + kw) starts at r·<paramref name="ldCol"/>; its first
+    /// <paramref name="colCount"/> entries are overwritten.</param>
+    /// <param name="g">The convolution's dimensions.</param>
+    /// <param name="colStart">First output position (oh·OW + ow) to unfold.</param>
+    /// <param name="colCount">Number of output positions.</param>
+    /// <param name="ldCol">Row stride of <paramref name="col"/>, at least <paramref name="colCount"/>.</param>
+    /// <remarks>Effectively computes col[r, p − colStart] = x[c, oh·sH − pH + kh·dH, ow·sW − pW + kw·dW] for p = oh·OW + ow
+    /// in the range, 0 in the padding; with the whole range and ldCol = OH·OW it equals <see cref="Im2Col"/>.</remarks>
+    public static void Im2ColBlock(ReadOnlySpan<float> x, Span<float> col, in Conv2dGeometry g, int colStart, int colCount, int ldCol)
+    {
+        int h = g.Height, w = g.Width;
+        RequireLength(x, g.GroupChannels * h * w, "x");
+        RequireBlock(col, g, colStart, colCount, ldCol, "col");
+        int row = 0;
+        for (int c = 0; c < g.GroupChannels; c++)
+        {
+            ReadOnlySpan<float> plane = x.Slice(c * h * w, h * w);
+            for (int kh = 0; kh < g.KernelH; kh++)
+                for (int kw = 0; kw < g.KernelW; kw++, row++)
+                    Im2ColRow(plane, col.Slice(row * ldCol, colCount), g, kh, kw, colStart);
+        }
+    }
+
+    /// <summary>One im2col row: tap (<paramref name="kh"/>, <paramref name="kw"/>) of one channel plane for output positions
+    /// [<paramref name="colStart"/>, <paramref name="colStart"/> + dst.Length).</summary>
+    /// <param name="plane">[H, W], one channel of one image.</param>
+    /// <param name="dst">Overwritten; 0 where the tap falls in the padding.</param>
+    /// <param name="g">The convolution's dimensions.</param>
+    /// <param name="kh">Kernel row.</param>
+    /// <param name="kw">Kernel column.</param>
+    /// <param name="colStart">First output position (oh·OW + ow).</param>
+    internal static void Im2ColRow(ReadOnlySpan<float> plane, Span<float> dst, in Conv2dGeometry g, int kh, int kw, int colStart)
+    {
+        int h = g.Height, w = g.Width, ow = g.OutW, sw = g.StrideW, end = colStart + dst.Length;
+        int offH = kh * g.DilationH - g.PadH, offW = kw * g.DilationW - g.PadW;
+        (int owLo, int owHi) = ValidRange(ow, sw, offW, w);
+        for (int p = colStart; p < end;)
+        {
+            int i = p / ow, j0 = p - i * ow, j1 = Math.Min(ow, j0 + end - p);
+            Span<float> d = dst.Slice(p - colStart, j1 - j0);
+            p += j1 - j0;
+            int ih = i * g.StrideH + offH, lo = Math.Max(j0, owLo), hi = Math.Min(j1, owHi);
+            if ((uint)ih >= (uint)h || lo >= hi)
+            {
+                d.Clear();
+                continue;
+            }
+            d[..(lo - j0)].Clear();
+            d[(hi - j0)..].Clear();
+            ReadOnlySpan<float> src = plane[(ih * w + lo * sw + offW)..];
+            Span<float> seg = d[(lo - j0)..(hi - j0)];
+            if (sw == 1) src[..seg.Length].CopyTo(seg);
+            else if (sw == 2) GatherEven(src, seg);
+            else for (int j = 0; j < seg.Length; j++) seg[j] = src[j * sw];
+        }
+    }
+
+    /// <summary>dst[j] = src[2·j]: de-interleaves pairs with two loads and a shuffle per eight outputs (stride-2 convs).</summary>
+    internal static void GatherEven(ReadOnlySpan<float> src, Span<float> dst)
+    {
+        int n = dst.Length, j = 0;
+        if (Avx2.IsSupported)
+        {
+            ref float s = ref MemoryMarshal.GetReference(src);
+            ref float d = ref MemoryMarshal.GetReference(dst);
+            // Both loads must stay inside src: the pair covers src[2·j .. 2·j + 16).
+            for (; j + 8 <= n && 2 * j + 16 <= src.Length; j += 8)
+            {
+                var a = Vector256.LoadUnsafe(ref s, (nuint)(2 * j));
+                var b = Vector256.LoadUnsafe(ref s, (nuint)(2 * j + 8));
+                // shuffle_ps picks a0 a2 b0 b2 | a4 a6 b4 b6; the 64-bit lane permute restores a0 a2 a4 a6 b0 b2 b4 b6.
+                var even = Avx.Shuffle(a, b, 0b10_00_10_00);
+                Avx2.Permute4x64(even.AsDouble(), 0b11_01_10_00).AsSingle().StoreUnsafe(ref d, (nuint)j);
+            }
+        }
+        for (; j < n; j++) dst[j] = src[2 * j];
+    }
+
+    /// <summary>Folds a block of im2col-shaped gradient columns back onto the image, adding overlapping taps; the adjoint
+    /// of <see cref="Im2ColBlock"/>.</summary>
+    /// <param name="col">Row r starts at r·<paramref name="ldCol"/> and holds <paramref name="colCount"/> output positions.</param>
+    /// <param name="dx">[C/Groups, H, W] (one image, one group); accumulated into (padding taps are dropped).</param>
+    /// <param name="g">The convolution's dimensions.</param>
+    /// <param name="colStart">First output position of the block.</param>
+    /// <param name="colCount">Number of output positions.</param>
+    /// <param name="ldCol">Row stride of <paramref name="col"/>.</param>
+    public static void Col2ImBlock(ReadOnlySpan<float> col, Span<float> dx, in Conv2dGeometry g, int colStart, int colCount, int ldCol)
+    {
+        int h = g.Height, w = g.Width, ow = g.OutW, sw = g.StrideW;
+        RequireBlock(col, g, colStart, colCount, ldCol, "col");
+        RequireLength(dx, g.GroupChannels * h * w, "dx");
+        int row = 0, end = colStart + colCount;
+        for (int c = 0; c < g.GroupChannels; c++)
+        {
+            Span<float> plane = dx.Slice(c * h * w, h * w);
+            for (int kh = 0; kh < g.KernelH; kh++)
+            {
+                int offH = kh * g.DilationH - g.PadH;
+                for (int kw = 0; kw < g.KernelW; kw++, row++)
+                {
+                    int offW = kw * g.DilationW - g.PadW;
+                    (int owLo, int owHi) = ValidRange(ow, sw, offW, w);
+                    ReadOnlySpan<float> src = col.Slice(row * ldCol, colCount);
+                    for (int p = colStart; p < end;)
+                    {
+                        int i = p / ow, j0 = p - i * ow, j1 = Math.Min(ow, j0 + end - p);
+                        int at = p - colStart;
+                        p += j1 - j0;
+                        int ih = i * g.StrideH + offH, lo = Math.Max(j0, owLo), hi = Math.Min(j1, owHi);
+                        if ((uint)ih >= (uint)h || lo >= hi) continue;
+                        Axpy(src.Slice(at + lo - j0, hi - lo), 1f, plane[(ih * w + lo * sw + offW)..], sw);
                     }
                 }
             }
@@ -370,6 +492,14 @@ public static class Conv2dKernels
         float s = 0f;
         for (int j = 0; j < a.Length; j++) s += a[j] * b[j * stride];
         return s;
+    }
+
+    private static void RequireBlock(ReadOnlySpan<float> col, in Conv2dGeometry g, int colStart, int colCount, int ldCol, string name)
+    {
+        if (colStart < 0 || colCount < 0 || colStart + colCount > g.ColCols || ldCol < colCount)
+            throw new ArgumentException(
+                $"Conv2dKernels: column block [{colStart}, {colStart + colCount}) with row stride {ldCol} does not fit {g.ColCols} output positions.", name);
+        if (g.ColRows > 0 && colCount > 0) RequireLength(col, (g.ColRows - 1) * ldCol + colCount, name);
     }
 
     private static void RequireLength(ReadOnlySpan<float> span, int length, string name)

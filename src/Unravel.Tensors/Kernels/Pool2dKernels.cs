@@ -2,6 +2,9 @@
 // over planes. Window arithmetic follows PyTorch's CPU kernels (aten/src/ATen/native/cpu/MaxPoolKernel.cpp,
 // AvgPoolKernel.cpp, AdaptiveAvgPoolKernel.cpp) so ties, NaN and padded borders behave the same.
 
+using System.Numerics;
+using System.Runtime.InteropServices;
+
 namespace Unravel.Tensors.Kernels;
 
 /// <summary>Span kernels of <see cref="Ops.MaxPool2d(Tensor, int, int?, int, int, bool)"/>,
@@ -44,6 +47,119 @@ public static class Pool2dKernels
                 }
             }
         }
+    }
+
+    /// <summary>Max pooling of planes [<paramref name="planeStart"/>, <paramref name="planeEnd"/>) without the argmax, for
+    /// inference: each output row is a SIMD max over its window's input rows, then a max over each window's columns.</summary>
+    /// <param name="x">[P, H, W].</param>
+    /// <param name="y">[P, OH, OW], overwritten.</param>
+    /// <param name="rowScratch">At least W floats.</param>
+    /// <param name="g">The pooling's dimensions.</param>
+    /// <param name="planeStart">First plane.</param>
+    /// <param name="planeEnd">One past the last plane.</param>
+    /// <remarks>Gives the values of <see cref="MaxPool2d"/>: a value replaces the running maximum when it is greater or NaN
+    /// (torch's rule), so NaN propagates; only the order of comparisons differs, which cannot change a maximum.</remarks>
+    public static void MaxPool2dValues(ReadOnlySpan<float> x, Span<float> y, Span<float> rowScratch, in Pool2dGeometry g,
+        int planeStart, int planeEnd)
+    {
+        int w = g.Width, hw = g.Height * w, ow = g.OutW, ohw = g.OutH * ow;
+        Span<float> row = rowScratch[..w];
+        for (int p = planeStart; p < planeEnd; p++)
+        {
+            ReadOnlySpan<float> plane = x.Slice(p * hw, hw);
+            Span<float> yp = y.Slice(p * ohw, ohw);
+            for (int i = 0; i < g.OutH; i++)
+            {
+                (int h0, int h1) = MaxWindow(i, g.StrideH, g.PadH, g.KernelH, g.DilationH, g.Height);
+                Span<float> yr = yp.Slice(i * ow, ow);
+                if (h0 >= h1)
+                {
+                    yr.Fill(float.NegativeInfinity);
+                    continue;
+                }
+                plane.Slice(h0 * w, w).CopyTo(row);
+                for (int ih = h0 + g.DilationH; ih < h1; ih += g.DilationH) MaxInto(plane.Slice(ih * w, w), row);
+                for (int j = 0; j < ow; j++)
+                {
+                    (int w0, int w1) = MaxWindow(j, g.StrideW, g.PadW, g.KernelW, g.DilationW, w);
+                    float best = float.NegativeInfinity;
+                    for (int iw = w0; iw < w1; iw += g.DilationW)
+                    {
+                        float v = row[iw];
+                        if (v > best || float.IsNaN(v)) best = v;
+                    }
+                    yr[j] = best;
+                }
+            }
+        }
+    }
+
+    /// <summary>Max pooling with the argmax, as <see cref="MaxPool2d"/> (same values, same argmax on ties and NaN), but
+    /// with the window bounds hoisted out of the inner loops.</summary>
+    /// <param name="x">[P, H, W].</param>
+    /// <param name="y">[P, OH, OW], overwritten.</param>
+    /// <param name="indices">[P, OH, OW], overwritten with the flat argmax in its plane (−1 for an empty window).</param>
+    /// <param name="columnWindows">At least 2·OW ints, overwritten with each output column's [w0, w1).</param>
+    /// <param name="g">The pooling's dimensions.</param>
+    /// <param name="planeStart">First plane.</param>
+    /// <param name="planeEnd">One past the last plane.</param>
+    /// <remarks>Walks each window row by row and, within a row, column by column, replacing the running maximum on a
+    /// greater value or a NaN, exactly the order of <see cref="MaxPool2d"/>; so the first maximum wins a tie and the last
+    /// NaN wins over numbers.</remarks>
+    public static void MaxPool2dRows(ReadOnlySpan<float> x, Span<float> y, Span<int> indices, Span<int> columnWindows,
+        in Pool2dGeometry g, int planeStart, int planeEnd)
+    {
+        int w = g.Width, hw = g.Height * w, ow = g.OutW, ohw = g.OutH * ow, dw = g.DilationW;
+        Span<int> windows = columnWindows[..(2 * ow)];
+        for (int j = 0; j < ow; j++) (windows[2 * j], windows[2 * j + 1]) = MaxWindow(j, g.StrideW, g.PadW, g.KernelW, dw, w);
+        for (int p = planeStart; p < planeEnd; p++)
+        {
+            ReadOnlySpan<float> plane = x.Slice(p * hw, hw);
+            Span<float> yp = y.Slice(p * ohw, ohw);
+            Span<int> ip = indices.Slice(p * ohw, ohw);
+            for (int i = 0; i < g.OutH; i++)
+            {
+                (int h0, int h1) = MaxWindow(i, g.StrideH, g.PadH, g.KernelH, g.DilationH, g.Height);
+                for (int j = 0; j < ow; j++)
+                {
+                    int w0 = windows[2 * j], w1 = windows[2 * j + 1];
+                    float best = float.NegativeInfinity;
+                    int arg = h0 < h1 && w0 < w1 ? h0 * w + w0 : -1;
+                    for (int ih = h0; ih < h1; ih += g.DilationH)
+                    {
+                        ReadOnlySpan<float> xr = plane.Slice(ih * w, w);
+                        for (int iw = w0; iw < w1; iw += dw)
+                        {
+                            float v = xr[iw];
+                            if (v > best || float.IsNaN(v)) { best = v; arg = ih * w + iw; }
+                        }
+                    }
+                    yp[i * ow + j] = best;
+                    ip[i * ow + j] = arg;
+                }
+            }
+        }
+    }
+
+    /// <summary>acc[i] = v[i] when v[i] &gt; acc[i] or v[i] is NaN (torch's max-pool update), elementwise.</summary>
+    private static void MaxInto(ReadOnlySpan<float> v, Span<float> acc)
+    {
+        int i = 0, n = acc.Length;
+        if (Vector.IsHardwareAccelerated)
+        {
+            int vw = Vector<float>.Count;
+            ref float vr = ref MemoryMarshal.GetReference(v);
+            ref float ar = ref MemoryMarshal.GetReference(acc);
+            for (; i <= n - vw; i += vw)
+            {
+                var a = Vector.LoadUnsafe(ref ar, (nuint)i);
+                var b = Vector.LoadUnsafe(ref vr, (nuint)i);
+                var take = Vector.GreaterThan(b, a) | ~Vector.Equals(b, b);
+                Vector.ConditionalSelect(take, b, a).StoreUnsafe(ref ar, (nuint)i);
+            }
+        }
+        for (; i < n; i++)
+            if (v[i] > acc[i] || float.IsNaN(v[i])) acc[i] = v[i];
     }
 
     /// <summary>Routes each output gradient to its argmax: dx[p, indices[p, o]] += dy[p, o]. Accumulates.</summary>

@@ -30,7 +30,7 @@ public static partial class Ops
                 $"adaptive_avg_pool2d: output size {outputSize} must be positive and the input {x.ShapeString} must have non-empty planes.", nameof(outputSize));
         int h = x.Dim(2), w = x.Dim(3);
         (int oh, int ow) = outputSize;
-        Tensor y = Tensor.Zeros(x.Dim(0), x.Dim(1), oh, ow);
+        Tensor y = TensorStorage.Uninitialized(x.Dim(0), x.Dim(1), oh, ow);
         Parallelism.For(x.Dim(0) * x.Dim(1), Pool2dRules.MinPlanesPerChunk, (start, end) =>
             Pool2dKernels.AdaptiveAvgPool2d(x.Data, y.Data, h, w, oh, ow, start, end));
         Tape.Of(x)?.Record("adaptive_avg_pool2d", y, [x], AdaptiveAvgPool2dBackward);

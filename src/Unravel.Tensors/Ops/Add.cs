@@ -10,7 +10,7 @@ public static partial class Ops
     /// <exception cref="ArgumentException">The shapes do not broadcast.</exception>
     public static Tensor Add(Tensor a, Tensor b)
     {
-        Tensor y = Tensor.Zeros(ShapeRules.Broadcast(a.Shape, b.Shape, "add"));
+        Tensor y = TensorStorage.Uninitialized(ShapeRules.Broadcast(a.Shape, b.Shape, "add"));
         Broadcasting.Binary(BinaryKind.Add, a, b, y);
         Tape.Of(a, b)?.Record("add", y, [a, b], AddBackward);
         return y;

@@ -34,7 +34,7 @@ public static partial class Ops
         var rstd = new float[c];
         var scale = new float[c];
         var shift = new float[c];
-        Tensor y = Tensor.Zeros(x.Shape.ToArray());
+        Tensor y = TensorStorage.Uninitialized(x.Shape.ToArray());
         // Statistics first (parallel over channels), then the running-stat update and the affine fold, then y.
         if (training)
         {

@@ -40,7 +40,7 @@ public static partial class Ops
             throw new ArgumentException(
                 $"causal_self_attention: qkv {qkv.ShapeString} must be [B, T, 3C] with C divisible by heads {heads}.", nameof(qkv));
         int b = qkv.Dim(0), t = qkv.Dim(1), c = qkv.Dim(2) / 3, d = c == 0 ? 0 : c / heads;
-        Tensor y = Tensor.Zeros(b, t, c);                                    // [B, T, C]
+        Tensor y = d > 0 ? TensorStorage.Uninitialized(b, t, c) : Tensor.Zeros(b, t, c); // [B, T, C], written in full by the kernel
         Tensor? probs = keepProbs ? Tensor.Zeros(b, heads, t, t) : null;     // [B, H, T, T]
         var lse = new float[b * heads * t];                                  // [B, H, T]
         if (d > 0)

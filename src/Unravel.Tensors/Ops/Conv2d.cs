@@ -66,10 +66,22 @@ public static partial class Ops
         if (alg == Conv2dAlgorithm.Pointwise && !g.IsPointwise)
             throw new ArgumentException($"conv2d: the pointwise path needs a 1×1 stride-1 unpadded kernel, got weight {weight.ShapeString}.", nameof(algorithm));
 
-        Tensor y = Tensor.Zeros(g.Batch, g.OutChannels, g.OutH, g.OutW);
-        if (bias is not null) Conv2dFillBias(y, bias, g);
-        if (alg == Conv2dAlgorithm.Direct) Conv2dDirectForward(x, weight, y, g);
-        else Conv2dGemmForward(x, weight, y, g, alg == Conv2dAlgorithm.Pointwise);
+        Tensor y;
+        if (alg == Conv2dAlgorithm.PackedGemm)
+        {
+            y = TensorStorage.Uninitialized(g.Batch, g.OutChannels, g.OutH, g.OutW);
+            Conv2dPacked.Forward(x.Data, weight.Data, bias is null ? default : bias.Data, y.Data, g);
+        }
+        else
+        {
+            // The blocked path writes every element, so without a bias it needs no zeroed output.
+            bool overwrite = alg == Conv2dAlgorithm.Blocked && bias is null;
+            y = overwrite ? TensorStorage.Uninitialized(g.Batch, g.OutChannels, g.OutH, g.OutW) : Tensor.Zeros(g.Batch, g.OutChannels, g.OutH, g.OutW);
+            if (bias is not null) Conv2dFillBias(y, bias, g);
+            if (alg == Conv2dAlgorithm.Direct) Conv2dDirectForward(x, weight, y, g);
+            else if (alg == Conv2dAlgorithm.Blocked) Conv2dBlockedForward(x, weight, y, g, overwrite);
+            else Conv2dGemmForward(x, weight, y, g, alg == Conv2dAlgorithm.Pointwise);
+        }
 
         Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
         Tape.Of([x, weight, bias])?.Record("conv2d", y, inputs, Conv2dBackward, new Conv2dState(g, alg));
@@ -80,8 +92,8 @@ public static partial class Ops
     internal static Conv2dAlgorithm Conv2dSelect(in Conv2dGeometry g)
     {
         if (g.IsDepthwise) return Conv2dAlgorithm.Direct;
-        if (g.IsPointwise) return Conv2dAlgorithm.Pointwise;
-        return Conv2dAlgorithm.Im2ColGemm;
+        // The packed path drives the managed micro-kernels itself; with OpenBLAS selected, GEMM calls go to it.
+        return Gemm.Backend == GemmBackend.Managed ? Conv2dAlgorithm.PackedGemm : Conv2dAlgorithm.Blocked;
     }
 
     private sealed record Conv2dState(Conv2dGeometry Geometry, Conv2dAlgorithm Algorithm);
@@ -97,8 +109,20 @@ public static partial class Ops
         Tensor? dx = grads.Wants(x) ? grads.For(x) : null;
         Tensor? dWeight = grads.Wants(weight) ? grads.For(weight) : null;
         if (dx is null && dWeight is null) return;
-        if (state.Algorithm == Conv2dAlgorithm.Direct) Conv2dDirectBackward(x, weight, dy, dx, dWeight, g);
-        else Conv2dGemmBackward(x, weight, dy, dx, dWeight, g, state.Algorithm == Conv2dAlgorithm.Pointwise);
+        if (state.Algorithm == Conv2dAlgorithm.Direct)
+        {
+            Conv2dDirectBackward(x, weight, dy, dx, dWeight, g);
+        }
+        else if (state.Algorithm is Conv2dAlgorithm.Blocked or Conv2dAlgorithm.PackedGemm)
+        {
+            if (dx is not null && state.Algorithm == Conv2dAlgorithm.PackedGemm) Conv2dPacked.BackwardInput(dy.Data, weight.Data, dx.Data, g);
+            else if (dx is not null) Conv2dBlockedBackwardInput(weight, dy, dx, g);
+            if (dWeight is not null) Conv2dGemmBackward(x, weight, dy, null, dWeight, g, g.IsPointwise);
+        }
+        else
+        {
+            Conv2dGemmBackward(x, weight, dy, dx, dWeight, g, state.Algorithm == Conv2dAlgorithm.Pointwise);
+        }
     }
 
     /// <summary>Shape rule: validates the operands and returns the geometry.</summary>

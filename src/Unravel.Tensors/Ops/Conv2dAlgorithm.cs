@@ -11,6 +11,14 @@ internal enum Conv2dAlgorithm
     /// <summary>im2col per (image, group), then one GEMM.</summary>
     Im2ColGemm,
 
+    /// <summary>im2col over column blocks of the whole batch (several small images per block, or parts of a large one),
+    /// one GEMM per block (Ops/Conv2dBlocked.cs); also the input gradient. The default for non-depthwise convs.</summary>
+    Blocked,
+
+    /// <summary>A GEMM on the managed micro-kernels whose B panels are packed straight from the image (no im2col matrix;
+    /// Kernels/Conv2dPacked.cs); also the input gradient. The default for non-depthwise convs on the managed GEMM.</summary>
+    PackedGemm,
+
     /// <summary>1×1 stride-1 unpadded: the input already is the im2col matrix, so one GEMM with no copy.</summary>
     Pointwise,
 

@@ -11,7 +11,7 @@ public static partial class Ops
     /// <exception cref="ArgumentException">The shapes do not broadcast.</exception>
     public static Tensor Div(Tensor a, Tensor b)
     {
-        Tensor y = Tensor.Zeros(ShapeRules.Broadcast(a.Shape, b.Shape, "div"));
+        Tensor y = TensorStorage.Uninitialized(ShapeRules.Broadcast(a.Shape, b.Shape, "div"));
         Broadcasting.Binary(BinaryKind.Div, a, b, y);
         Tape.Of(a, b)?.Record("div", y, [a, b], DivBackward);
         return y;

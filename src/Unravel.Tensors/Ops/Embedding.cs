@@ -30,7 +30,7 @@ public static partial class Ops
                 throw new ArgumentException(
                     $"embedding: index {indices[i]} at position {i} is out of range for vocabulary size {vocab} (weight {weight.ShapeString}).", nameof(indices));
 
-        Tensor y = Tensor.Zeros([.. indexShape, c]);
+        Tensor y = TensorStorage.Uninitialized([.. indexShape, c]);
         ReadOnlySpan<float> w = weight.Data;
         Span<float> yd = y.Data;
         for (int i = 0; i < indices.Length; i++) w.Slice(indices[i] * c, c).CopyTo(yd.Slice(i * c, c));

@@ -21,7 +21,7 @@ public static partial class Ops
             GeluApproximation.Tanh => Activations.GeluTanh,
             _ => throw new ArgumentException($"gelu: unknown approximation {approximation} for input {x.ShapeString}.", nameof(approximation)),
         };
-        Tensor y = Tensor.Zeros(x.Shape.ToArray());
+        Tensor y = TensorStorage.Uninitialized(x.Shape.ToArray());
         ElementwiseParallel.Run(kernel, x, y);
         Tape.Of(x)?.Record("gelu", y, [x], GeluBackward, approximation);
         return y;

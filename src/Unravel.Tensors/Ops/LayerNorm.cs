@@ -30,7 +30,7 @@ public static partial class Ops
         LayerNormCheckAffine(x, bias, normShape, nameof(bias));
         int cols = ShapeRules.Count(normShape), rows = ShapeRules.Count(x.Shape[..^normalizedDims]);
 
-        Tensor y = Tensor.Zeros(x.Shape.ToArray());
+        Tensor y = TensorStorage.Uninitialized(x.Shape.ToArray());
         var state = new LayerNormState(new float[rows], new float[rows], cols);
         Kernels.LayerNorm.Forward(x.Data, weight is null ? default : weight.Data, bias is null ? default : bias.Data,
             y.Data, state.Mean, state.Rstd, rows, cols, eps);

@@ -26,7 +26,8 @@ public static partial class Ops
 
         int[] shape = x.Shape.ToArray();
         shape[^1] = outF;
-        Tensor y = Tensor.Zeros(shape);
+        // The bias rows or the GEMM (beta 0) write every element; only an empty inner dimension without bias leaves zeros.
+        Tensor y = bias is not null || inF > 0 ? TensorStorage.Uninitialized(shape) : Tensor.Zeros(shape);
         int rows = ShapeRules.Count(x.Shape[..^1]);
         if (bias is not null)
             for (int r = 0; r < rows; r++) bias.Data.CopyTo(y.Data.Slice(r * outF, outF));

@@ -37,14 +37,27 @@ public static partial class Ops
     {
         Pool2dGeometry g = Pool2dRules.Geometry("max_pool2d", x, kernel, stride ?? kernel, padding ?? (0, 0), dilation ?? (1, 1), ceilMode);
         int planes = x.Dim(0) * x.Dim(1);
-        Tensor y = Tensor.Zeros(x.Dim(0), x.Dim(1), g.OutH, g.OutW);
-        // The argmax is kept only for a recording tape; otherwise it goes to a pooled scratch buffer.
+        Tensor y = TensorStorage.Uninitialized(x.Dim(0), x.Dim(1), g.OutH, g.OutW);
+        // The argmax is kept only for a recording tape; inference computes the values alone (a SIMD pass over rows).
         Tape? tape = Tape.Of(x);
-        int[] indices = tape is null ? ArrayPool<int>.Shared.Rent(y.Length) : new int[y.Length];
+        if (tape is null)
+        {
+            Parallelism.For(planes, Pool2dRules.MinPlanesPerChunk, (start, end) =>
+            {
+                float[] row = ArrayPool<float>.Shared.Rent(g.Width);
+                Pool2dKernels.MaxPool2dValues(x.Data, y.Data, row, g, start, end);
+                ArrayPool<float>.Shared.Return(row);
+            });
+            return y;
+        }
+        int[] indices = GC.AllocateUninitializedArray<int>(y.Length);
         Parallelism.For(planes, Pool2dRules.MinPlanesPerChunk, (start, end) =>
-            Pool2dKernels.MaxPool2d(x.Data, y.Data, indices, g, start, end));
-        if (tape is null) ArrayPool<int>.Shared.Return(indices);
-        else tape.Record("max_pool2d", y, [x], MaxPool2dBackward, new MaxPool2dState(g, indices));
+        {
+            int[] windows = ArrayPool<int>.Shared.Rent(2 * g.OutW);
+            Pool2dKernels.MaxPool2dRows(x.Data, y.Data, indices, windows, g, start, end);
+            ArrayPool<int>.Shared.Return(windows);
+        });
+        tape.Record("max_pool2d", y, [x], MaxPool2dBackward, new MaxPool2dState(g, indices));
         return y;
     }
 

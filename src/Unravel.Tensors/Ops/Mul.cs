@@ -10,7 +10,7 @@ public static partial class Ops
     /// <exception cref="ArgumentException">The shapes do not broadcast.</exception>
     public static Tensor Mul(Tensor a, Tensor b)
     {
-        Tensor y = Tensor.Zeros(ShapeRules.Broadcast(a.Shape, b.Shape, "mul"));
+        Tensor y = TensorStorage.Uninitialized(ShapeRules.Broadcast(a.Shape, b.Shape, "mul"));
         Broadcasting.Binary(BinaryKind.Mul, a, b, y);
         Tape.Of(a, b)?.Record("mul", y, [a, b], MulBackward);
         return y;

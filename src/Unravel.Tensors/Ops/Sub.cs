@@ -11,7 +11,7 @@ public static partial class Ops
     /// <exception cref="ArgumentException">The shapes do not broadcast.</exception>
     public static Tensor Sub(Tensor a, Tensor b)
     {
-        Tensor y = Tensor.Zeros(ShapeRules.Broadcast(a.Shape, b.Shape, "sub"));
+        Tensor y = TensorStorage.Uninitialized(ShapeRules.Broadcast(a.Shape, b.Shape, "sub"));
         Broadcasting.Binary(BinaryKind.Sub, a, b, y);
         Tape.Of(a, b)?.Record("sub", y, [a, b], SubBackward);
         return y;

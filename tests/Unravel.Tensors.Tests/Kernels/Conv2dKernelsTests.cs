@@ -26,7 +26,56 @@ public sealed class Conv2dKernelsTests
         new[] { 1, 2, 7, 50, 4, 3, 5, 1, 1, 2, 3, 2, 2, 2 },
         new[] { 1, 2, 6, 61, 2, 3, 3, 2, 2, 1, 1, 1, 1, 2 },
         new[] { 1, 2, 4, 40, 2, 1, 7, 1, 3, 0, 3, 1, 1, 1 },
+        // More than 4096 output positions per image: the blocked path cuts each image into column blocks.
+        new[] { 2, 3, 70, 70, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1 },
+        new[] { 1, 2, 66, 66, 3, 1, 1, 1, 1, 0, 0, 1, 1, 1 },
+        new[] { 2, 2, 140, 131, 3, 3, 3, 2, 2, 1, 1, 1, 1, 1 },
+        new[] { 1, 4, 70, 70, 4, 3, 3, 1, 1, 1, 1, 1, 1, 2 },
+        // Degenerate channel counts: no input channels (the product is zero), no output channels.
+        new[] { 2, 0, 5, 6, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1 },
+        new[] { 2, 3, 5, 6, 0, 3, 3, 1, 1, 1, 1, 1, 1, 1 },
     };
+
+    [Theory]
+    [MemberData(nameof(Geometries))]
+    public void Im2ColBlock_EqualsTheColumnsOfIm2Col(int[] d)
+    {
+        Conv2dGeometry g = Geometry(d);
+        Tensor x = Tensor.RandomNormal(new Random(4), g.GroupChannels, g.Height, g.Width);
+        var full = new float[g.ColRows * g.ColCols];
+        Conv2dKernels.Im2Col(x.Data, full, g);
+        int ohw = g.ColCols;
+        foreach ((int start, int count) in new[] { (0, ohw), (0, 1), (ohw - 1, 1), (ohw / 3, ohw / 2), (g.OutW / 2, Math.Min(ohw - g.OutW / 2, g.OutW + 1)) })
+        {
+            int ld = count + 3;
+            var block = new float[Math.Max(1, g.ColRows * ld)];
+            block.AsSpan().Fill(float.NaN); // every entry of the block must be written, padding included
+            Conv2dKernels.Im2ColBlock(x.Data, block, g, start, count, ld);
+            for (int r = 0; r < g.ColRows; r++)
+                for (int p = 0; p < count; p++)
+                    Assert.Equal(full[r * ohw + start + p], block[r * ld + p]);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Geometries))]
+    public void Col2ImBlock_IsTheAdjointOfIm2ColBlock(int[] d)
+    {
+        Conv2dGeometry g = Geometry(d);
+        var rng = new Random(5);
+        int start = g.ColCols / 4, count = Math.Max(1, g.ColCols / 2), ld = count + 1;
+        Tensor x = Tensor.RandomNormal(rng, g.GroupChannels, g.Height, g.Width);
+        Tensor r = Tensor.RandomNormal(rng, g.ColRows * ld);
+        var col = new float[r.Length];
+        Conv2dKernels.Im2ColBlock(x.Data, col, g, start, count, ld);
+        var back = new float[x.Length];
+        Conv2dKernels.Col2ImBlock(r.Data, back, g, start, count, ld);
+        double lhs = 0, rhs = 0;
+        for (int row = 0; row < g.ColRows; row++)
+            for (int p = 0; p < count; p++) lhs += (double)col[row * ld + p] * r.Data[row * ld + p];
+        for (int i = 0; i < back.Length; i++) rhs += (double)back[i] * x.Data[i];
+        Assert.True(Math.Abs(lhs - rhs) <= 1e-4 * Math.Max(1, Math.Abs(lhs)), $"<im2col x, r> = {lhs}, <x, col2im r> = {rhs}");
+    }
 
     [Theory]
     [MemberData(nameof(Geometries))]
@@ -86,7 +135,7 @@ public sealed class Conv2dKernelsTests
             Stride = (g.StrideH, g.StrideW), Padding = (g.PadH, g.PadW), Dilation = (g.DilationH, g.DilationW), Groups = g.Groups,
         };
 
-        var algorithms = new List<Conv2dAlgorithm> { Conv2dAlgorithm.Im2ColGemm, Conv2dAlgorithm.Direct, Conv2dAlgorithm.Auto };
+        var algorithms = new List<Conv2dAlgorithm> { Conv2dAlgorithm.Im2ColGemm, Conv2dAlgorithm.Blocked, Conv2dAlgorithm.PackedGemm, Conv2dAlgorithm.Direct, Conv2dAlgorithm.Auto };
         if (g.IsPointwise) algorithms.Add(Conv2dAlgorithm.Pointwise);
         foreach (Conv2dAlgorithm algorithm in algorithms)
         {
@@ -123,7 +172,7 @@ public sealed class Conv2dKernelsTests
     }
 
     /// <summary>The definition, in double, one loop per index.</summary>
-    private static (Tensor Y, Tensor Dx, Tensor DWeight, Tensor DBias) Reference(Tensor x, Tensor w, Tensor b, Tensor dy, Conv2dGeometry g)
+    internal static (Tensor Y, Tensor Dx, Tensor DWeight, Tensor DBias) Reference(Tensor x, Tensor w, Tensor b, Tensor dy, Conv2dGeometry g)
     {
         var y = new double[g.Batch * g.OutChannels * g.OutH * g.OutW];
         var dx = new double[x.Length];
@@ -158,6 +207,44 @@ public sealed class Conv2dKernelsTests
         return (T(y, [g.Batch, g.OutChannels, g.OutH, g.OutW]), T(dx, x.Shape), T(dw, w.Shape), T(db, b.Shape));
     }
 
-    private static Conv2dGeometry Geometry(int[] d) =>
+    internal static Conv2dGeometry Geometry(int[] d) =>
         new(d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13]);
+}
+
+/// <summary>The packed-GEMM conv path on every micro-kernel this CPU runs (it drives them itself), against the slow
+/// reference. In the GEMM tests' collection: they switch the process-wide kernel too, so these must not run alongside.</summary>
+[Collection(nameof(GemmTests))]
+public sealed class Conv2dPackedKernelTests
+{
+    [Theory]
+    [MemberData(nameof(Conv2dKernelsTests.Geometries), MemberType = typeof(Conv2dKernelsTests))]
+    public void PackedGemm_EveryMicroKernel_MatchesSlowReference(int[] d)
+    {
+        Conv2dGeometry g = Conv2dKernelsTests.Geometry(d);
+        var rng = new Random(3);
+        Tensor x = Tensor.RandomNormal(rng, g.Batch, g.Channels, g.Height, g.Width);
+        Tensor w = Tensor.RandomNormal(rng, g.OutChannels, g.GroupChannels, g.KernelH, g.KernelW);
+        Tensor b = Tensor.RandomNormal(rng, g.OutChannels);
+        Tensor dy = Tensor.RandomNormal(rng, g.Batch, g.OutChannels, g.OutH, g.OutW);
+        (Tensor yRef, Tensor dxRef, _, _) = Conv2dKernelsTests.Reference(x, w, b, dy, g);
+        ManagedGemm.KernelKind saved = ManagedGemm.Kernel;
+        try
+        {
+            foreach (ManagedGemm.KernelKind kind in Enum.GetValues<ManagedGemm.KernelKind>().Where(ManagedGemm.IsSupported))
+            {
+                ManagedGemm.Kernel = kind;
+                var y = new float[yRef.Length];
+                y.AsSpan().Fill(float.NaN); // every output must be written
+                Conv2dPacked.Forward(x.Data, w.Data, b.Data, y, g);
+                TensorAssert.ForwardClose(yRef, Tensor.FromArray(y, yRef.Shape.ToArray()), $"{kind} y");
+                var dx = new float[x.Length];
+                Conv2dPacked.BackwardInput(dy.Data, w.Data, dx, g);
+                TensorAssert.GradClose(dxRef, Tensor.FromArray(dx, x.Shape.ToArray()), $"{kind} dx");
+            }
+        }
+        finally
+        {
+            ManagedGemm.Kernel = saved;
+        }
+    }
 }

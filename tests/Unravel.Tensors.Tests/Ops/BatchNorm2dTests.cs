@@ -58,6 +58,25 @@ public sealed class BatchNorm2dTests
     }
 
     [Fact]
+    public void BatchNorm2d_EvalInputGradientOnly_IsDyScaledByWeightOverStd()
+    {
+        // Fixed statistics, parameters not watched: dx = dy · weight / √(running_var + eps), the fast path without sums.
+        var rng = new Random(4);
+        Tensor x = Tensor.RandomNormal(rng, 3, 5, 6, 7), w = Tensor.RandomNormal(rng, 5), b = Tensor.RandomNormal(rng, 5);
+        Tensor rm = Tensor.RandomNormal(rng, 5), rv = Tensor.RandomUniform(rng, 0.5f, 2f, 5), dy = Tensor.RandomNormal(rng, 3, 5, 6, 7);
+        using var tape = new Tape();
+        Tensor xs = tape.Watch(x.Clone());
+        GradStore g = tape.Backward(Tensors.Ops.BatchNorm2d(xs, w, b, rm, rv, training: false, eps: 1e-3f), dy);
+        var expected = new float[x.Length];
+        for (int i = 0; i < expected.Length; i++)
+        {
+            int ch = i / 42 % 5;
+            expected[i] = (float)(dy.Data[i] * (double)w.Data[ch] / Math.Sqrt(rv.Data[ch] + 1e-3));
+        }
+        TensorAssert.GradClose(Tensor.FromArray(expected, 3, 5, 6, 7), g[xs]!, "eval dx");
+    }
+
+    [Fact]
     public void BatchNorm2d_SameInputsTwice_GivesBitIdenticalResults()
     {
         var rng = new Random(3);

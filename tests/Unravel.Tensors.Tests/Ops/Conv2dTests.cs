@@ -24,7 +24,7 @@ public sealed class Conv2dTests
         Conv2dOptions options = OptionsOf(c);
         bool pointwise = c.Input("weight").Dim(2) == 1 && c.Input("weight").Dim(3) == 1
             && options.Stride == (1, 1) && options.Padding == (0, 0);
-        var algorithms = new List<Conv2dAlgorithm> { Conv2dAlgorithm.Im2ColGemm, Conv2dAlgorithm.Direct };
+        var algorithms = new List<Conv2dAlgorithm> { Conv2dAlgorithm.Im2ColGemm, Conv2dAlgorithm.Blocked, Conv2dAlgorithm.PackedGemm, Conv2dAlgorithm.Direct };
         if (pointwise) algorithms.Add(Conv2dAlgorithm.Pointwise);
         foreach (Conv2dAlgorithm algorithm in algorithms)
             OpCheck.ForwardAndBackward(c, x => Tensors.Ops.Conv2d(x["x"], x["weight"], x.GetValueOrDefault("bias"), options, algorithm));
@@ -88,9 +88,9 @@ public sealed class Conv2dTests
     public void Conv2d_Select_FollowsTheMeasuredRule()
     {
         Assert.Equal(Conv2dAlgorithm.Direct, Tensors.Ops.Conv2dSelect(Geometry(32, 32, 3, 1, 1, groups: 32)));
-        Assert.Equal(Conv2dAlgorithm.Pointwise, Tensors.Ops.Conv2dSelect(Geometry(64, 256, 1, 1, 0, groups: 1)));
-        Assert.Equal(Conv2dAlgorithm.Im2ColGemm, Tensors.Ops.Conv2dSelect(Geometry(64, 64, 3, 1, 1, groups: 1)));
-        Assert.Equal(Conv2dAlgorithm.Im2ColGemm, Tensors.Ops.Conv2dSelect(Geometry(64, 128, 1, 2, 0, groups: 1)));
+        Assert.Equal(Conv2dAlgorithm.PackedGemm, Tensors.Ops.Conv2dSelect(Geometry(64, 256, 1, 1, 0, groups: 1)));
+        Assert.Equal(Conv2dAlgorithm.PackedGemm, Tensors.Ops.Conv2dSelect(Geometry(64, 64, 3, 1, 1, groups: 1)));
+        Assert.Equal(Conv2dAlgorithm.PackedGemm, Tensors.Ops.Conv2dSelect(Geometry(64, 128, 1, 2, 0, groups: 1)));
     }
 
     [Fact]

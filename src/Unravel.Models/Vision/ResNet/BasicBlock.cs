@@ -42,6 +42,13 @@ public sealed class BasicBlock : ResidualBlockBase
 
     public override Tensor Forward(Tensor x) // [N, C, H, W]
     {
+        if (Bn1 is not null && Bn2 is not null && ConvBnAct.CanFuse(this, x))
+        {
+            // Nothing observes the intermediates: conv-bn-relu, and conv-bn-add-relu, each as one fused op.
+            Tensor r = ConvBnAct.Forward(Conv1, Bn1, x, relu: true);                                 // [N, P, H/s, W/s]
+            Tensor shortcut = Shortcut is null ? x : ConvBnAct.Forward(Shortcut.Conv, Shortcut.Bn, x); // [N, P, H/s, W/s]
+            return ConvBnAct.Forward(Conv2, Bn2, r, shortcut, relu: true);                          // [N, P, H/s, W/s]
+        }
         Tensor h = Conv1.Forward(x);                                  // [N, P, H/s, W/s]
         if (Bn1 is not null) h = Bn1.Forward(h);                      // [N, P, H/s, W/s]
         h = Hook("hook_relu1", Ops.Relu(h));                          // [N, P, H/s, W/s]

@@ -1,0 +1,54 @@
+// Inference fast path for conv → batch norm → (+ residual) → ReLU chains (torchvision ResNet blocks and stems): one
+// fused op (Ops.Conv2dAffine) instead of a convolution and three elementwise passes. It is taken only where nothing can
+// observe the skipped intermediates: eval mode, no hook registered anywhere on the model, and neither the input nor any
+// parameter tracked by a tape. Otherwise callers run their modules one by one, hooks and tape nodes included. The
+// fused values are bit-identical to the module chain (see Kernels/Conv2dEpilogue.cs).
+
+namespace Unravel.Nn.Layers;
+
+/// <summary>The fused inference path of a Conv2d → BatchNorm2d → (+ residual) → ReLU chain.</summary>
+public static class ConvBnAct
+{
+    /// <summary>True when <paramref name="module"/> may run fused: eval mode, no hooks on its model, and neither
+    /// <paramref name="x"/> nor any parameter of the module is tracked.</summary>
+    public static bool CanFuse(Module module, Tensor x)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        ArgumentNullException.ThrowIfNull(x);
+        if (module.Training || module.Hooks.Count > 0 || x.IsTracked) return false;
+        foreach (Parameter p in module.Parameters())
+            if (p.Value.IsTracked) return false;
+        return true;
+    }
+
+    /// <summary>act(bn(conv(x)) + residual) in one op, with <paramref name="bn"/> in eval mode (its running statistics).</summary>
+    /// <param name="conv">The convolution.</param>
+    /// <param name="bn">The batch norm after it, or null for none.</param>
+    /// <param name="x">[N, C, H, W].</param>
+    /// <param name="residual">Added after the batch norm, or null.</param>
+    /// <param name="relu">Apply ReLU last.</param>
+    /// <returns>[N, O, OH, OW].</returns>
+    /// <remarks>Only valid where <see cref="CanFuse"/> holds; the hooks of conv and bn do not fire.</remarks>
+    public static Tensor Forward(Conv2d conv, BatchNorm2d? bn, Tensor x, Tensor? residual = null, bool relu = false)
+    {
+        ArgumentNullException.ThrowIfNull(conv);
+        Tensor? scale = null, shift = null;
+        if (bn is not null)
+        {
+            // Exactly BatchNorm2d's inference fold: rstd = 1/√(var + eps), scale = γ·rstd, shift = β − mean·scale.
+            int c = bn.Channels;
+            var sc = new float[c];
+            var sh = new float[c];
+            ReadOnlySpan<float> w = bn.W.Value.Data, b = bn.B.Value.Data, rm = bn.RunningMean.Value.Data, rv = bn.RunningVar.Value.Data;
+            for (int ch = 0; ch < c; ch++)
+            {
+                float rstd = 1f / MathF.Sqrt(rv[ch] + bn.Eps);
+                sc[ch] = w[ch] * rstd;
+                sh[ch] = b[ch] - rm[ch] * sc[ch];
+            }
+            scale = Tensor.FromArray(sc);
+            shift = Tensor.FromArray(sh);
+        }
+        return Ops.Conv2dAffine(x, conv.W.Value, conv.B?.Value, conv.Options, scale, shift, residual, relu);
+    }
+}

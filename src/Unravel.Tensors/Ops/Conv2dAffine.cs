@@ -1,0 +1,77 @@
+// Convolution with a fused per-channel epilogue, for inference: y = act(conv2d(x, W, b) · scale + shift + residual).
+// It is the conv → BatchNorm2d (eval) → (+ identity) → ReLU chain of a ResNet block in one op: the epilogue is applied
+// while each output block is still in cache (Kernels/Conv2dEpilogue.cs), so the three elementwise passes and their
+// three full-size outputs disappear. The values are bit-identical to the separate ops. When any input is tracked by a
+// tape, the op is computed as those separate ops instead, so gradients (and LRP rules) see the ordinary graph.
+
+using Unravel.Tensors.Kernels;
+
+namespace Unravel.Tensors;
+
+public static partial class Ops
+{
+    /// <summary>act(conv2d(x, weight, bias) · scale + shift + residual), scale and shift per output channel.</summary>
+    /// <param name="x">[N, C, H, W].</param>
+    /// <param name="weight">[O, C/groups, KH, KW].</param>
+    /// <param name="bias">[O], or null.</param>
+    /// <param name="options">Stride, padding, dilation and groups; <see cref="Conv2dOptions.Default"/> when null.</param>
+    /// <param name="scale">[O], or null for 1 (then <paramref name="shift"/> must be null too). For a batch norm in eval
+    /// mode: weight / √(running_var + eps), computed as 1 / √(·) times weight, as <see cref="BatchNorm2d"/> does.</param>
+    /// <param name="shift">[O], or null. For a batch norm: bias − running_mean · scale.</param>
+    /// <param name="residual">[N, O, OH, OW] added after the affine step, or null.</param>
+    /// <param name="relu">Apply ReLU last.</param>
+    /// <returns>[N, O, OH, OW].</returns>
+    /// <remarks>Effectively computes Relu(Add(Add(Mul(Conv2d(x, weight, bias), scale), shift), residual)) with scale and
+    /// shift broadcast over [O, 1, 1], each step rounded as that op rounds it.</remarks>
+    /// <exception cref="ArgumentException">The convolution's operands do not fit (see Conv2d), scale and shift are not both
+    /// [O] or both null, or the residual's shape differs from the output's.</exception>
+    public static Tensor Conv2dAffine(Tensor x, Tensor weight, Tensor? bias, Conv2dOptions? options, Tensor? scale, Tensor? shift,
+        Tensor? residual, bool relu)
+    {
+        Conv2dOptions o = options ?? Conv2dOptions.Default;
+        Conv2dGeometry g = Conv2dShape(x, weight, bias, o);
+        if ((scale is null) != (shift is null) || scale is not null && (scale.Rank != 1 || scale.Dim(0) != g.OutChannels || shift!.Rank != 1 || shift.Dim(0) != g.OutChannels))
+            throw new ArgumentException(
+                $"conv2d_affine: scale {scale?.ShapeString ?? "none"} and shift {shift?.ShapeString ?? "none"} must both be [{g.OutChannels}] or both be absent (weight {weight.ShapeString}).",
+                nameof(scale));
+        int[] outShape = [g.Batch, g.OutChannels, g.OutH, g.OutW];
+        if (residual is not null && !residual.Shape.SequenceEqual(outShape))
+            throw new ArgumentException(
+                $"conv2d_affine: residual {residual.ShapeString} differs from the output {ShapeRules.Format(outShape)} of input {x.ShapeString} and weight {weight.ShapeString}.",
+                nameof(residual));
+
+        if (Autograd.Tape.Of([x, weight, bias, scale, shift, residual]) is not null)
+        {
+            Tensor t = Conv2d(x, weight, bias, o);
+            if (scale is not null) t = Add(Mul(t, scale.Reshape(g.OutChannels, 1, 1)), shift!.Reshape(g.OutChannels, 1, 1));
+            if (residual is not null) t = Add(t, residual);
+            return relu ? Relu(t) : t;
+        }
+
+        Conv2dAlgorithm alg = Conv2dSelect(g);
+        if (alg == Conv2dAlgorithm.PackedGemm)
+        {
+            Tensor y = TensorStorage.Uninitialized(outShape);
+            Conv2dPacked.Forward(x.Data, weight.Data, bias is null ? default : bias.Data, y.Data, g,
+                scale is null ? default : scale.Data, shift is null ? default : shift.Data, residual is null ? default : residual.Data, relu);
+            return y;
+        }
+        // Other paths: the plain convolution, then the epilogue in place, one pass parallel over (image, channel) planes.
+        Tensor z = Conv2d(x, weight, bias, o, alg);
+        int ohw = g.OutH * g.OutW;
+        Parallelism.For(g.Batch * g.OutChannels, Math.Max(1, ElementwiseParallel.MinPerChunk / Math.Max(1, ohw)), (p0, p1) =>
+        {
+            unsafe
+            {
+                fixed (float* pz = z.Data, psc = scale is null ? default : scale.Data, psh = shift is null ? default : shift.Data,
+                       pr = residual is null ? default : residual.Data)
+                {
+                    var e = new Conv2dEpilogue.Pointers(null, psc, psh, pr, relu);
+                    for (int p = p0; p < p1; p++)
+                        Conv2dEpilogue.Apply(pz + (nint)p * ohw, pz + (nint)p * ohw, e, p % g.OutChannels, (nint)p * ohw, ohw);
+                }
+            }
+        });
+        return z;
+    }
+}

@@ -1,0 +1,79 @@
+// Ops.Conv2dAffine (the fused inference epilogue) against the chain of separate ops it replaces, bit for bit, on the
+// packed-GEMM path and on the direct (depthwise) path; its tracked form through central differences; shape errors.
+
+using Unravel.Tensors.Autograd;
+using Unravel.Tensors.Tests.Support;
+
+namespace Unravel.Tensors.Tests.Ops;
+
+public sealed class Conv2dAffineTests
+{
+    [Theory]
+    [InlineData(3, 5, 3, 1, 1, 1, true, true, true)]
+    [InlineData(4, 6, 3, 2, 1, 1, false, true, false)]
+    [InlineData(8, 8, 1, 1, 0, 1, true, false, true)]
+    [InlineData(6, 6, 3, 1, 1, 6, true, true, true)]   // depthwise: the direct path, epilogue applied in place
+    [InlineData(6, 4, 3, 1, 2, 2, false, false, false)]
+    public void Conv2dAffine_EqualsTheSeparateOps_BitForBit(int c, int o, int k, int stride, int padding, int groups,
+        bool withBias, bool withResidual, bool relu)
+    {
+        var rng = new Random(8);
+        Tensor x = Tensor.RandomNormal(rng, 2, c, 11, 9), w = Tensor.RandomNormal(rng, o, c / groups, k, k);
+        Tensor? b = withBias ? Tensor.RandomNormal(rng, o) : null;
+        Tensor scale = Tensor.RandomUniform(rng, 0.5f, 1.5f, o), shift = Tensor.RandomNormal(rng, o);
+        var options = new Conv2dOptions { Stride = (stride, stride), Padding = (padding, padding), Groups = groups };
+        Tensor expected = Tensors.Ops.Conv2d(x, w, b, options);
+        Tensor? residual = withResidual ? Tensor.RandomNormal(rng, expected.Shape.ToArray()) : null;
+        // The chain as Mul and Add over [O, 1, 1]: the same float operations as BatchNorm2d's inference kernel.
+        expected = Tensors.Ops.Add(Tensors.Ops.Mul(expected, scale.Reshape(o, 1, 1)), shift.Reshape(o, 1, 1));
+        if (residual is not null) expected = Tensors.Ops.Add(expected, residual);
+        if (relu) expected = Tensors.Ops.Relu(expected);
+
+        Tensor y = Tensors.Ops.Conv2dAffine(x, w, b, options, scale, shift, residual, relu);
+
+        Assert.Equal(expected.ShapeString, y.ShapeString);
+        Assert.Equal(expected.ToArray(), y.ToArray());
+    }
+
+    [Fact]
+    public void Conv2dAffine_NoScaleShift_IsConvPlusResidualAndRelu()
+    {
+        var rng = new Random(9);
+        Tensor x = Tensor.RandomNormal(rng, 1, 4, 7, 7), w = Tensor.RandomNormal(rng, 4, 4, 3, 3);
+        Tensor r = Tensor.RandomNormal(rng, 1, 4, 7, 7);
+        Tensor expected = Tensors.Ops.Relu(Tensors.Ops.Add(Tensors.Ops.Conv2d(x, w, null, padding: 1, stride: 1), r));
+        Tensor y = Tensors.Ops.Conv2dAffine(x, w, null, new Conv2dOptions { Padding = (1, 1) }, null, null, r, relu: true);
+        Assert.Equal(expected.ToArray(), y.ToArray());
+    }
+
+    [Fact]
+    public void Conv2dAffine_Tracked_RecordsTheChainAndPassesCentralDifference()
+    {
+        var rng = new Random(10);
+        Tensor x = Tensor.RandomNormal(rng, 2, 3, 5, 6), w = Tensor.RandomNormal(rng, 4, 3, 3, 3);
+        Tensor scale = Tensor.RandomUniform(rng, 0.5f, 1.5f, 4), shift = Tensor.RandomNormal(rng, 4);
+        Tensor r = Tensor.RandomNormal(rng, 2, 4, 5, 6);
+        var options = new Conv2dOptions { Padding = (1, 1) };
+        using (var tape = new Tape())
+        {
+            Tensor y = Tensors.Ops.Conv2dAffine(tape.Watch(x.Clone()), w, null, options, scale, shift, r, relu: false);
+            Assert.Contains(tape.Nodes, n => n.Op == "conv2d");
+        }
+        GradCheck.Check(t => Tensors.Ops.Conv2dAffine(t[0], t[1], null, options, t[2], t[3], t[4], relu: false),
+            [x, w, scale, shift, r], "conv2d_affine");
+    }
+
+    [Fact]
+    public void Conv2dAffine_WrongScaleOrResidual_ThrowsNamingOpAndShapes()
+    {
+        Tensor x = Tensor.Zeros(1, 2, 5, 5), w = Tensor.Zeros(3, 2, 3, 3), s = Tensor.Zeros(3);
+        var e = Assert.Throws<ArgumentException>(() => Tensors.Ops.Conv2dAffine(x, w, null, null, Tensor.Zeros(4), s, null, false));
+        Assert.Contains("conv2d_affine", e.Message);
+        Assert.Contains("[4]", e.Message);
+        e = Assert.Throws<ArgumentException>(() => Tensors.Ops.Conv2dAffine(x, w, null, null, s, null, null, false));
+        Assert.Contains("conv2d_affine", e.Message);
+        e = Assert.Throws<ArgumentException>(() => Tensors.Ops.Conv2dAffine(x, w, null, null, s, s, Tensor.Zeros(1, 3, 4, 4), false));
+        Assert.Contains("[1, 3, 4, 4]", e.Message);
+        Assert.Contains("[1, 3, 3, 3]", e.Message);
+    }
+}
