@@ -55,6 +55,12 @@ internal static class BenchCommand
         DefaultValueFactory = _ => "all",
     };
 
+    private static readonly Option<string> ModelsTorchWaitOption = new("--torch-wait-policy")
+    {
+        Description = "OMP_WAIT_POLICY of the PyTorch worker: auto (passive when the load average exceeds the cores), active or passive.",
+        DefaultValueFactory = _ => "auto",
+    };
+
     private static readonly Option<bool> ModelsProfileOption = new("--profile")
     {
         Description = "Also print where our time goes (per module forward, per op backward).",
@@ -108,11 +114,12 @@ internal static class BenchCommand
         Command command = new("models", "ResNet-18/50 and GPT-2 small throughput, ours vs tuned PyTorch CPU, interleaved runs, median ratio.")
         {
             ModelsThreadsOption, ModelsRepeatsOption, ModelsJsonOption, ModelsNoTorchOption, ModelsWorkloadsOption, ModelsProfileOption,
+            ModelsTorchWaitOption,
         };
         command.SetAction(parse => ModelsBench.Run(
             new ModelsBench.Options(ModelsBench.ParseThreads(parse.GetValue(ModelsThreadsOption)!), parse.GetValue(ModelsRepeatsOption),
                 parse.GetValue(ModelsJsonOption), parse.GetValue(ModelsNoTorchOption), ModelsBench.ParseWorkloads(parse.GetValue(ModelsWorkloadsOption)),
-                parse.GetValue(ModelsProfileOption)),
+                parse.GetValue(ModelsProfileOption), parse.GetValue(ModelsTorchWaitOption)!),
             Console.Out));
         return command;
     }

@@ -58,7 +58,18 @@ internal static class ModelsBench
 
     /// <summary>Parsed command-line options.</summary>
     internal sealed record Options(IReadOnlyList<int> Threads, int Repeats, bool Json, bool NoTorch, IReadOnlyList<Workload> Workloads,
-        bool Profile);
+        bool Profile, string TorchWaitPolicy = "auto");
+
+    /// <summary>OMP_WAIT_POLICY for the PyTorch worker: "active" or "passive" as given, or for "auto" passive when the
+    /// host is oversubscribed (1-minute load average above the core count) and active otherwise.</summary>
+    /// <exception cref="UnravelUserException">The value is none of auto, active, passive.</exception>
+    public static string ResolveWaitPolicy(string value, double? loadAverage, int cores) => value.ToLowerInvariant() switch
+    {
+        "active" => "active",
+        "passive" => "passive",
+        "auto" => loadAverage is double l && l > cores ? "passive" : "active",
+        _ => throw new UnravelUserException($"--torch-wait-policy: '{value}' is not a policy.", "Use auto, active or passive."),
+    };
 
     /// <summary>Medians over the interleaved pairs of one workload at one thread count; torch fields are null without torch.</summary>
     /// <remarks><see cref="CpuRatio"/> compares process CPU time per item instead (torch's / ours), which a busy host
@@ -105,6 +116,8 @@ internal static class ModelsBench
         if (options.Repeats < 1) throw new UnravelUserException($"--repeats: {options.Repeats} is not ≥ 1.");
         string? torchNote = options.NoTorch ? "PyTorch skipped (--no-torch)." : TorchWorker.Unavailable();
         string loadBefore = LoadAverage();
+        double? load = double.TryParse(loadBefore.Split(' ')[0], NumberStyles.Float, CultureInfo.InvariantCulture, out double l1) ? l1 : null;
+        string waitPolicy = ResolveWaitPolicy(options.TorchWaitPolicy, load, Environment.ProcessorCount);
         int savedThreads = Parallelism.Threads;
         var rows = new List<Row>();
         var models = new OurModels();
@@ -113,6 +126,7 @@ internal static class ModelsBench
             output.WriteLine($"Models, ours vs PyTorch CPU, interleaved pairs ({options.Repeats} per workload), medians; random-init weights, eval mode");
             output.WriteLine($"CPU: {CpuModel() ?? RuntimeInformation.ProcessArchitecture.ToString()}, {Environment.ProcessorCount} cores; load average {loadBefore}");
             if (torchNote is not null) output.WriteLine($"note: {torchNote} Timing our engine only.");
+            else output.WriteLine($"PyTorch worker: torch threads = OMP_NUM_THREADS = --threads, OpenMP OpenBLAS, glibc malloc keeping freed memory, OMP_WAIT_POLICY={waitPolicy}");
             output.WriteLine();
             output.WriteLine($"{"workload",-20} {"thr",3} {"unit",-9} {"ours",9} {"torch",9} {"ratio",7} {"range",11} {"cpu-ratio",9}");
         }
@@ -121,7 +135,7 @@ internal static class ModelsBench
             foreach (int threads in options.Threads)
             {
                 Parallelism.Threads = threads;
-                using TorchWorker? torch = torchNote is null ? TorchWorker.Start(threads) : null;
+                using TorchWorker? torch = torchNote is null ? TorchWorker.Start(threads, waitPolicy) : null;
                 foreach (Workload w in options.Workloads)
                 {
                     Row row = Measure(w, threads, options.Repeats, models, torch);
@@ -142,7 +156,7 @@ internal static class ModelsBench
         string loadAfter = LoadAverage();
         if (options.Json)
         {
-            WriteJson(options, rows, torchNote, loadBefore, loadAfter, output);
+            WriteJson(options, rows, torchNote, waitPolicy, loadBefore, loadAfter, output);
         }
         else
         {
@@ -257,7 +271,8 @@ internal static class ModelsBench
         $"{(r.RatioMin is double lo && r.RatioMax is double hi ? $"{lo:F2}-{hi:F2}" : "-"),11} " +
         $"{(r.CpuRatio is double cr ? cr.ToString("F2", CultureInfo.InvariantCulture) : "-"),9}");
 
-    private static void WriteJson(Options options, List<Row> rows, string? torchNote, string loadBefore, string loadAfter, TextWriter output)
+    private static void WriteJson(Options options, List<Row> rows, string? torchNote, string waitPolicy, string loadBefore, string loadAfter,
+        TextWriter output)
     {
         using var stream = new MemoryStream();
         using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
@@ -281,6 +296,7 @@ internal static class ModelsBench
             w.WriteNumber("pairs", options.Repeats);
             w.WriteBoolean("torchAvailable", torchNote is null);
             if (torchNote is not null) w.WriteString("torchNote", torchNote);
+            else w.WriteString("torchOmpWaitPolicy", waitPolicy);
             w.WriteStartArray("results");
             foreach (Row r in rows)
             {

@@ -2,7 +2,7 @@
 // CLI as bench/torch_worker.py) that answers one JSON request per line. It is started in PyTorch's best CPU
 // configuration (DESIGN.md §4): torch and OpenMP threads = the benchmark's thread count, the OpenMP build of OpenBLAS
 // (so its thread pool and torch's do not fight), and glibc malloc keeping freed memory (no page-fault storm on every
-// large allocation).
+// large allocation). OpenMP's wait policy is chosen by the caller (see Start).
 
 using System.Diagnostics;
 using System.Text.Json;
@@ -61,8 +61,11 @@ internal sealed class TorchWorker : IDisposable
     }
 
     /// <summary>Starts a worker using <paramref name="threads"/> threads and waits until it has imported torch.</summary>
+    /// <param name="threads">torch.set_num_threads and OMP_NUM_THREADS.</param>
+    /// <param name="waitPolicy">OMP_WAIT_POLICY, "active" (spin at barriers: best on an idle host) or "passive" (sleep:
+    /// on an oversubscribed host spinning threads wait for each other's time slices, measured 10× slower at batch 1).</param>
     /// <exception cref="InvalidOperationException">The process did not start or did not report ready.</exception>
-    public static TorchWorker Start(int threads)
+    public static TorchWorker Start(int threads, string waitPolicy)
     {
         var info = new ProcessStartInfo(Python, [Script, threads.ToString(System.Globalization.CultureInfo.InvariantCulture)])
         {
@@ -76,6 +79,7 @@ internal sealed class TorchWorker : IDisposable
         info.Environment["OPENBLAS_NUM_THREADS"] = t;
         info.Environment["MKL_NUM_THREADS"] = t;
         info.Environment["GLIBC_TUNABLES"] = MallocTunables;
+        info.Environment["OMP_WAIT_POLICY"] = waitPolicy.ToUpperInvariant();
         if (Directory.Exists(OpenMpOpenBlasDir))
         {
             string? old = Environment.GetEnvironmentVariable("LD_LIBRARY_PATH");

@@ -30,6 +30,20 @@ public sealed class GradStore
         return g;
     }
 
+    /// <summary>The gradient buffer of <paramref name="tensor"/> for a backward that can write it whole. When no gradient
+    /// exists yet, the buffer is created uninitialised and <paramref name="fresh"/> is true: the caller must then
+    /// overwrite every element (dx = …) instead of accumulating (dx += …), which saves zeroing and re-reading it.</summary>
+    internal Tensor ForWrite(Tensor tensor, out bool fresh)
+    {
+        fresh = !_grads.TryGetValue(tensor, out Tensor? g);
+        if (g is null)
+        {
+            g = TensorStorage.Uninitialized(tensor.Shape.ToArray());
+            _grads.Add(tensor, g);
+        }
+        return g;
+    }
+
     /// <summary>Adds <paramref name="grad"/> into the gradient of <paramref name="tensor"/> (shapes must match in length).</summary>
     public void Accumulate(Tensor tensor, ReadOnlySpan<float> grad)
     {

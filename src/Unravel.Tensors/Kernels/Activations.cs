@@ -31,6 +31,11 @@ public static class Activations
     public static void ReluBackward(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, Span<float> dx) =>
         ElementwiseDriver.Backward<ReluBackwardOperator>(dy, x, dx, "relu backward", nameof(x));
 
+    /// <summary>Gradient of <see cref="Relu"/> into a fresh buffer: dx[i] = x[i] &lt;= 0 ? 0 : dy[i] (dx's old contents are ignored).</summary>
+    /// <exception cref="ArgumentException">The spans differ in length or <paramref name="dx"/> partially overlaps an input.</exception>
+    public static void ReluBackwardOverwrite(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, Span<float> dx) =>
+        ElementwiseDriver.Backward<ReluBackwardOverwriteOperator>(dy, x, dx, "relu backward", nameof(x));
+
     /// <summary>Exact GELU, x · Φ(x) with Φ the standard normal CDF (torch <c>gelu(approximate='none')</c>).</summary>
     /// <remarks>Effectively computes y[i] = x[i] · ½ · erfc(-x[i] / √2). Using erfc instead of 1 + erf keeps full
     /// relative precision in the left tail, where 1 + erf cancels.</remarks>
@@ -127,6 +132,13 @@ public static class Activations
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector<float> Invoke(Vector<float> dy, Vector<float> x, Vector<float> dx) =>
             dx + Vector.ConditionalSelect(Vector.LessThanOrEqual(x, Vector<float>.Zero), Vector<float>.Zero, dy);
+    }
+
+    private readonly struct ReluBackwardOverwriteOperator : IBackwardOperator
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector<float> Invoke(Vector<float> dy, Vector<float> x, Vector<float> dx) =>
+            Vector.ConditionalSelect(Vector.LessThanOrEqual(x, Vector<float>.Zero), Vector<float>.Zero, dy);
     }
 
     private readonly struct GeluErfOperator : IUnaryOperator

@@ -2,7 +2,9 @@
 // the op parallelises over channels. Each channel's sums run over n then hw in a fixed order, in double, so results
 // do not depend on the thread count. Reference: Ioffe & Szegedy 2015, https://arxiv.org/abs/1502.03167.
 
+using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 
 namespace Unravel.Tensors.Kernels;
 
@@ -62,10 +64,24 @@ public static class BatchNorm2dKernels
             for (int ch = cStart; ch < cEnd; ch++)
             {
                 int offset = (b * c + ch) * hw;
-                Span<float> yp = y.Slice(offset, hw);
-                TensorPrimitives.Multiply(x.Slice(offset, hw), scale[ch], yp);
-                TensorPrimitives.Add(yp, shift[ch], yp);
+                ScaleShift(x.Slice(offset, hw), scale[ch], shift[ch], y.Slice(offset, hw));
             }
+    }
+
+    /// <summary>y[i] = x[i] · s + t in one pass, rounded after the multiply and after the add (never an FMA), so it equals
+    /// a multiply pass followed by an add pass.</summary>
+    private static void ScaleShift(ReadOnlySpan<float> x, float s, float t, Span<float> y)
+    {
+        int i = 0, n = x.Length;
+        if (Vector.IsHardwareAccelerated)
+        {
+            ref float xr = ref MemoryMarshal.GetReference(x);
+            ref float yr = ref MemoryMarshal.GetReference(y);
+            Vector<float> vs = new(s), vt = new(t);
+            for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
+                (Vector.LoadUnsafe(ref xr, (nuint)i) * vs + vt).StoreUnsafe(ref yr, (nuint)i);
+        }
+        for (; i < n; i++) y[i] = x[i] * s + t;
     }
 
     /// <summary>Gradients of y = (x − mean) · rstd · weight + bias for channels [<paramref name="cStart"/>, <paramref name="cEnd"/>). Accumulates.</summary>

@@ -53,7 +53,7 @@ public static class Pool2dKernels
     /// inference: each output row is a SIMD max over its window's input rows, then a max over each window's columns.</summary>
     /// <param name="x">[P, H, W].</param>
     /// <param name="y">[P, OH, OW], overwritten.</param>
-    /// <param name="rowScratch">At least W floats.</param>
+    /// <param name="rowScratch">At least W floats; 2·W + 2 lets the kernel-3, stride-2 columns run in SIMD.</param>
     /// <param name="g">The pooling's dimensions.</param>
     /// <param name="planeStart">First plane.</param>
     /// <param name="planeEnd">One past the last plane.</param>
@@ -64,6 +64,10 @@ public static class Pool2dKernels
     {
         int w = g.Width, hw = g.Height * w, ow = g.OutW, ohw = g.OutH * ow;
         Span<float> row = rowScratch[..w];
+        // ResNet's stem pool columns (kernel 3, stride 2, padding 1): the interior outputs (2j + 1 < W) in SIMD.
+        bool stride2 = g.KernelW == 3 && g.StrideW == 2 && g.PadW == 1 && g.DilationW == 1 && Vector.IsHardwareAccelerated
+            && rowScratch.Length >= 2 * w + 2;
+        int jLo = 1, jHi = stride2 ? Math.Max(1, Math.Min(ow, (w - 1) / 2)) : 1;
         for (int p = planeStart; p < planeEnd; p++)
         {
             ReadOnlySpan<float> plane = x.Slice(p * hw, hw);
@@ -79,8 +83,18 @@ public static class Pool2dKernels
                 }
                 plane.Slice(h0 * w, w).CopyTo(row);
                 for (int ih = h0 + g.DilationH; ih < h1; ih += g.DilationH) MaxInto(plane.Slice(ih * w, w), row);
+                int jStart = 0;
+                if (stride2)
+                {
+                    // Window j covers columns 2j − 1, 2j, 2j + 1: max of three unit-stride vectors over the de-interleaved row.
+                    Span<float> even = rowScratch.Slice(w, w / 2 + 1), odd = rowScratch.Slice(w + w / 2 + 1, w / 2 + 1);
+                    Deinterleave(row, even, odd);
+                    jStart = MaxOfThree(odd, even, yr, jLo, jHi);
+                }
                 for (int j = 0; j < ow; j++)
                 {
+                    if (j == jLo) j = Math.Max(j, jStart);
+                    if (j >= ow) break;
                     (int w0, int w1) = MaxWindow(j, g.StrideW, g.PadW, g.KernelW, g.DilationW, w);
                     float best = float.NegativeInfinity;
                     for (int iw = w0; iw < w1; iw += g.DilationW)
@@ -112,6 +126,10 @@ public static class Pool2dKernels
         int w = g.Width, hw = g.Height * w, ow = g.OutW, ohw = g.OutH * ow, dw = g.DilationW;
         Span<int> windows = columnWindows[..(2 * ow)];
         for (int j = 0; j < ow; j++) (windows[2 * j], windows[2 * j + 1]) = MaxWindow(j, g.StrideW, g.PadW, g.KernelW, dw, w);
+        // ResNet's stem pool (columns: kernel 3, stride 2, padding 1): the interior columns go through the SIMD scan.
+        bool simd = g.KernelW == 3 && g.StrideW == 2 && g.PadW == 1 && dw == 1 && Vector.IsHardwareAccelerated;
+        int jLo = 1, jHi = simd ? Math.Max(1, Math.Min(ow, (w - 1) / 2)) : 1; // interior: 2j + 1 < W
+        float[]? rows = simd && jHi > jLo ? System.Buffers.ArrayPool<float>.Shared.Rent(2 * g.KernelH * (w / 2 + 1)) : null;
         for (int p = planeStart; p < planeEnd; p++)
         {
             ReadOnlySpan<float> plane = x.Slice(p * hw, hw);
@@ -120,8 +138,13 @@ public static class Pool2dKernels
             for (int i = 0; i < g.OutH; i++)
             {
                 (int h0, int h1) = MaxWindow(i, g.StrideH, g.PadH, g.KernelH, g.DilationH, g.Height);
+                int vEnd = jLo;
+                if (rows is not null && h0 < h1)
+                    vEnd = MaxPool2dStride2Row(plane, rows, yp.Slice(i * ow, ow), ip.Slice(i * ow, ow), w, h0, h1, g.DilationH, jLo, jHi);
                 for (int j = 0; j < ow; j++)
                 {
+                    if (j == jLo) j = vEnd;
+                    if (j >= ow) break;
                     int w0 = windows[2 * j], w1 = windows[2 * j + 1];
                     float best = float.NegativeInfinity;
                     int arg = h0 < h1 && w0 < w1 ? h0 * w + w0 : -1;
@@ -139,6 +162,80 @@ public static class Pool2dKernels
                 }
             }
         }
+        if (rows is not null) System.Buffers.ArrayPool<float>.Shared.Return(rows);
+    }
+
+    /// <summary>Columns [jLo, j) of one output row of a kernel-3, stride-2, padding-1 column window, in SIMD, for window
+    /// rows [h0, h1); returns j (the columns from there on are left to the caller).</summary>
+    /// <remarks>Each window row is de-interleaved into even and odd columns, so the taps 2j − 1, 2j, 2j + 1 of consecutive
+    /// outputs are three unit-stride vectors. The taps are visited in the scalar kernel's order (row by row, left to right)
+    /// with its update rule (greater, or NaN), so values and argmax are the same, ties and NaN included.</remarks>
+    private static int MaxPool2dStride2Row(ReadOnlySpan<float> plane, float[] rows, Span<float> yRow, Span<int> iRow, int w,
+        int h0, int h1, int dh, int jLo, int jHi)
+    {
+        int half = w / 2 + 1, n = 0;
+        for (int ih = h0; ih < h1; ih += dh, n++)
+        {
+            ReadOnlySpan<float> src = plane.Slice(ih * w, w);
+            Span<float> even = rows.AsSpan(2 * n * half, half), odd = rows.AsSpan((2 * n + 1) * half, half);
+            Deinterleave(src, even, odd);
+        }
+        int vw = Vector<float>.Count, j = jLo;
+        ref float yr = ref MemoryMarshal.GetReference(yRow);
+        ref int ir = ref MemoryMarshal.GetReference(iRow);
+        Vector<int> lane = Vector<int>.Indices * 2;
+        for (; j + vw <= jHi; j += vw)
+        {
+            Vector<float> best = new(float.NegativeInfinity);
+            Vector<int> arg = new Vector<int>(h0 * w + 2 * j - 1) + lane;
+            for (int r = 0, ih = h0; r < n; r++, ih += dh)
+            {
+                ref float e = ref rows[2 * r * half];
+                ref float o = ref rows[(2 * r + 1) * half];
+                Vector<int> at = new(ih * w + 2 * j - 1);
+                at += lane;
+                Take(Vector.LoadUnsafe(ref o, (nuint)(j - 1)), at, ref best, ref arg);
+                Take(Vector.LoadUnsafe(ref e, (nuint)j), at + Vector<int>.One, ref best, ref arg);
+                Take(Vector.LoadUnsafe(ref o, (nuint)j), at + new Vector<int>(2), ref best, ref arg);
+            }
+            best.StoreUnsafe(ref yr, (nuint)j);
+            arg.StoreUnsafe(ref ir, (nuint)j);
+        }
+        return j;
+
+        static void Take(Vector<float> v, Vector<int> at, ref Vector<float> best, ref Vector<int> arg)
+        {
+            Vector<int> take = Vector.AsVectorInt32(Vector.GreaterThan(v, best) | ~Vector.Equals(v, v));
+            best = Vector.ConditionalSelect(take, v, best);
+            arg = Vector.ConditionalSelect(take, at, arg);
+        }
+    }
+
+    /// <summary>even[t] = row[2t], odd[t] = row[2t + 1] for every t inside the row.</summary>
+    private static void Deinterleave(ReadOnlySpan<float> row, Span<float> even, Span<float> odd)
+    {
+        int w = row.Length;
+        Conv2dKernels.GatherEven(row, even[..((w + 1) / 2)]);
+        if (w > 1) Conv2dKernels.GatherEven(row[1..], odd[..(w / 2)]);
+    }
+
+    /// <summary>y[j] = max(odd[j − 1], even[j], odd[j]) (NaN wins) for j in [jLo, j_end) in whole vectors; returns j_end.</summary>
+    private static int MaxOfThree(ReadOnlySpan<float> odd, ReadOnlySpan<float> even, Span<float> y, int jLo, int jHi)
+    {
+        int vw = Vector<float>.Count, j = jLo;
+        ref float o = ref MemoryMarshal.GetReference(odd);
+        ref float e = ref MemoryMarshal.GetReference(even);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        for (; j + vw <= jHi; j += vw)
+        {
+            Vector<float> m = Vector.LoadUnsafe(ref o, (nuint)(j - 1));
+            Vector<float> v = Vector.LoadUnsafe(ref e, (nuint)j);
+            m = Vector.ConditionalSelect(Vector.GreaterThan(v, m) | ~Vector.Equals(v, v), v, m);
+            v = Vector.LoadUnsafe(ref o, (nuint)j);
+            m = Vector.ConditionalSelect(Vector.GreaterThan(v, m) | ~Vector.Equals(v, v), v, m);
+            m.StoreUnsafe(ref yr, (nuint)j);
+        }
+        return j;
     }
 
     /// <summary>acc[i] = v[i] when v[i] &gt; acc[i] or v[i] is NaN (torch's max-pool update), elementwise.</summary>

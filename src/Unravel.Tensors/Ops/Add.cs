@@ -19,6 +19,15 @@ public static partial class Ops
     private static void AddBackward(Node node, Tensor dy, GradStore grads)
     {
         foreach (Tensor x in node.Inputs)
-            if (grads.Wants(x)) Broadcasting.AccumulateReduced(dy, grads.For(x));
+        {
+            if (!grads.Wants(x)) continue;
+            Tensor dx = grads.ForWrite(x, out bool fresh);
+            if (fresh && dx.Shape.SequenceEqual(dy.Shape)) dy.Data.CopyTo(dx.Data);
+            else
+            {
+                if (fresh) dx.Data.Clear();
+                Broadcasting.AccumulateReduced(dy, dx);
+            }
+        }
     }
 }

@@ -77,9 +77,25 @@ public static partial class Ops
         Tensor x = node.Inputs[0], weight = node.Inputs[1], bias = node.Inputs[2];
         var state = (BatchNorm2dState)node.State!;
         int n = x.Dim(0), c = x.Dim(1), hw = x.Dim(2) * x.Dim(3);
-        Tensor? dx = grads.Wants(x) ? grads.For(x) : null;
         Tensor? dWeight = grads.Wants(weight) ? grads.For(weight) : null;
         Tensor? dBias = grads.Wants(bias) ? grads.For(bias) : null;
+        bool fresh = false;
+        Tensor? dx = grads.Wants(x) ? grads.ForWrite(x, out fresh) : null;
+        if (fresh && !state.BatchStatistics && dWeight is null && dBias is null)
+        {
+            // Eval-mode input gradient into a new buffer: dx = dy · (weight · rstd), one write pass.
+            Parallelism.For(c, 1, (start, end) =>
+            {
+                for (int b = 0; b < n; b++)
+                    for (int ch = start; ch < end; ch++)
+                    {
+                        int offset = (b * c + ch) * hw;
+                        System.Numerics.Tensors.TensorPrimitives.Multiply(dy.Data.Slice(offset, hw), weight.Data[ch] * state.Rstd[ch], dx!.Data.Slice(offset, hw));
+                    }
+            });
+            return;
+        }
+        if (fresh) dx!.Data.Clear();
         Parallelism.For(c, 1, (start, end) => BatchNorm2dKernels.Backward(dy.Data, x.Data, state.Mean, state.Rstd, weight.Data,
             dx is null ? default : dx.Data, dWeight is null ? default : dWeight.Data, dBias is null ? default : dBias.Data,
             n, c, hw, state.BatchStatistics, start, end));

@@ -44,7 +44,7 @@ public static partial class Ops
         {
             Parallelism.For(planes, Pool2dRules.MinPlanesPerChunk, (start, end) =>
             {
-                float[] row = ArrayPool<float>.Shared.Rent(g.Width);
+                float[] row = ArrayPool<float>.Shared.Rent(2 * g.Width + 2);
                 Pool2dKernels.MaxPool2dValues(x.Data, y.Data, row, g, start, end);
                 ArrayPool<float>.Shared.Return(row);
             });

@@ -20,6 +20,8 @@ public static partial class Ops
     private static void ReluBackward(Node node, Tensor dy, GradStore grads)
     {
         Tensor x = node.Inputs[0];
-        if (grads.Wants(x)) ElementwiseParallel.Run(Activations.ReluBackward, dy, x, grads.For(x));
+        if (!grads.Wants(x)) return;
+        Tensor dx = grads.ForWrite(x, out bool fresh);
+        ElementwiseParallel.Run(fresh ? Activations.ReluBackwardOverwrite : Activations.ReluBackward, dy, x, dx);
     }
 }

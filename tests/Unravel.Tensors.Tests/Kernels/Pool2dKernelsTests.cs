@@ -13,6 +13,8 @@ public sealed class Pool2dKernelsTests
         new[] { 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 0 },
         new[] { 112, 112, 3, 3, 2, 2, 1, 1, 1, 1, 0 },
         new[] { 7, 9, 3, 3, 2, 2, 1, 1, 1, 1, 1 },
+        new[] { 9, 41, 3, 3, 2, 2, 1, 1, 1, 1, 1 },
+        new[] { 6, 40, 3, 3, 2, 2, 1, 1, 2, 1, 0 },
         new[] { 8, 8, 2, 2, 2, 2, 0, 0, 1, 1, 0 },
         new[] { 13, 21, 3, 2, 1, 3, 1, 1, 2, 1, 0 },
         new[] { 6, 37, 2, 5, 3, 1, 1, 2, 1, 2, 1 },
@@ -42,9 +44,12 @@ public sealed class Pool2dKernelsTests
         Assert.Equal(yRef, yRows);
 
         var yValues = new float[outLen];
-        Pool2dKernels.MaxPool2dValues(x, yValues, new float[g.Width], g, 0, planes);
-        for (int i = 0; i < outLen; i++)
-            Assert.True(yRef[i].Equals(yValues[i]) || (yRef[i] == 0f && yValues[i] == 0f), $"output {i}: plain {yRef[i]}, values-only {yValues[i]}");
+        foreach (int scratch in new[] { g.Width, 2 * g.Width + 2 }) // the plain row path, and the SIMD kernel-3 stride-2 columns
+        {
+            Pool2dKernels.MaxPool2dValues(x, yValues, new float[scratch], g, 0, planes);
+            for (int i = 0; i < outLen; i++)
+                Assert.True(yRef[i].Equals(yValues[i]) || (yRef[i] == 0f && yValues[i] == 0f), $"output {i}: plain {yRef[i]}, values-only {yValues[i]}");
+        }
     }
 
     private static Pool2dGeometry Geometry(int[] d)
