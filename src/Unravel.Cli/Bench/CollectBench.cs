@@ -6,6 +6,7 @@ using System.Globalization;
 using Unravel.Interpret.Collection;
 using Unravel.IO;
 using Unravel.Nn;
+using static Unravel.Cli.Bench.BenchReport;
 
 namespace Unravel.Cli.Bench;
 
@@ -57,11 +58,5 @@ internal static class CollectBench
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"collect  {mc,9:0.0} inputs/s (median)  ratio {mc / mf:0.000}"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"statistics alone {statsPerSecond,9:0.0} inputs/s (one captured batch fed repeatedly)"));
         return ExitCodes.Success;
-    }
-
-    private static double Median(List<double> v)
-    {
-        var s = v.Order().ToArray();
-        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
     }
 }
