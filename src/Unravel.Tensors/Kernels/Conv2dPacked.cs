@@ -100,10 +100,7 @@ internal static unsafe class Conv2dPacked
             {
                 float* packed = Align(packed0);
                 // A operand: each group's [og, K] weights as MR-row panels, KC block by KC block (PackA's layout).
-                for (int grp = 0; grp < g.Groups; grp++)
-                    for (int pc = 0; pc < k; pc += blk.KC)
-                        GemmPacking.PackA<TK>(p.Weight + (nint)grp * og * k, k, false, 0, og, pc, Math.Min(blk.KC, k - pc),
-                            packed + grp * packedLength + (nint)pc * ogPad);
+                PackWeights<TK>(p.Weight, k, og, g.Groups, transposed: false, packed, packedLength, blk.KC);
 
                 // Work items: position blocks, each optionally cut into row (output-channel) ranges when the blocks
                 // alone cannot occupy every thread (a batch of one at the 7×7 stage).
@@ -173,10 +170,7 @@ internal static unsafe class Conv2dPacked
             {
                 float* packed = Align(packed0);
                 // A operand: Wᵀ [K, og] per group (op(A)[i, q] = W[q, i]) as MR-row panels, KC block by KC block over og.
-                for (int grp = 0; grp < g.Groups; grp++)
-                    for (int pc = 0; pc < og; pc += blk.KC)
-                        GemmPacking.PackA<TK>(p.Weight + (nint)grp * og * k, k, true, 0, k, pc, Math.Min(blk.KC, og - pc),
-                            packed + grp * packedLength + (nint)pc * kPad);
+                PackWeights<TK>(p.Weight, k, og, g.Groups, transposed: true, packed, packedLength, blk.KC);
 
                 // col2im of two blocks of one image may touch the same dx elements, so a work unit is a whole image
                 // (its blocks in order) when images are larger than a block, else a block of whole images.
@@ -222,6 +216,32 @@ internal static unsafe class Conv2dPacked
         {
             ArrayPool<float>.Shared.Return(packedArray);
         }
+    }
+
+    /// <summary>Packs every group's weights as the A operand: W [og, K] (or Wᵀ [K, og] when <paramref name="transposed"/>) in
+    /// MR-row panels, KC block by KC block over the inner dimension, group g at g·<paramref name="groupLength"/>. The
+    /// (group, k block, row range) pieces are spread over the threads.</summary>
+    private static void PackWeights<TK>(float* w, int k, int og, int groups, bool transposed, float* dst, long groupLength, int kcMax)
+        where TK : struct, IGemmMicroKernel
+    {
+        int mr = TK.MR, rows = transposed ? k : og, inner = transposed ? og : k, rowsPad = RoundUp(rows, mr);
+        int kBlocks = (inner + kcMax - 1) / kcMax, panels = rowsPad / mr;
+        if (rows == 0 || inner == 0) return;
+        int threads = Parallelism.IsNested ? 1 : Parallelism.Threads;
+        int chunks = Math.Clamp(threads, 1, panels);
+        Parallelism.For(groups * kBlocks * chunks, 1, (i0, i1) =>
+        {
+            for (int item = i0; item < i1; item++)
+            {
+                int grp = item / (kBlocks * chunks), rest = item % (kBlocks * chunks), pc = rest / chunks * kcMax, chunk = rest % chunks;
+                int kc = Math.Min(kcMax, inner - pc);
+                (int p0, int p1) = Parallelism.ChunkRange(panels, chunks, chunk);
+                if (p0 == p1) continue;
+                int ic = p0 * mr, mc = Math.Min(rows, p1 * mr) - ic;
+                GemmPacking.PackA<TK>(w + (nint)grp * og * k, k, transposed, ic, mc, pc, kc,
+                    dst + grp * groupLength + (nint)pc * rowsPad + (nint)ic * kc);
+            }
+        });
     }
 
     /// <summary>C[rows i0..i1, 0..count) (ldc = count rounded up to NR) = beta·C + A·B over one KC block, A from the
