@@ -22,15 +22,15 @@ internal static class ModelsProfile
     {
         RootModule model = models.Get(w.Model);
         Dictionary<string, string> kinds = Kinds(model);
-        var forward = new Dictionary<string, double>();
-        var backward = new Dictionary<string, double>();
-        double last = 0;
+        var forward = new Dictionary<string, (double Cpu, double Wall)>();
+        var backward = new Dictionary<string, (double Cpu, double Wall)>();
+        (double Cpu, long Wall) last = default;
         Action run = models.Run(w, node => (n, dy, grads) =>
         {
-            double start = ProcessCounters.CpuNow();
+            (double Cpu, long Wall) start = (ProcessCounters.CpuNow(), Stopwatch.GetTimestamp());
             node.Backward(n, dy, grads);
             string key = node.Owner is Module m && m.Path.Length > 0 ? $"{node.Op} ({kinds.GetValueOrDefault(m.Path, m.GetType().Name)})" : node.Op;
-            Add(backward, key, (ProcessCounters.CpuNow() - start) * 1e3);
+            Add(backward, key, start);
         });
 
         Action plain = models.Run(w);
@@ -49,8 +49,8 @@ internal static class ModelsProfile
         double totalMs;
         using (model.Hooks.Add("**", (name, _) =>
         {
-            Add(forward, kinds.GetValueOrDefault(name, Suffix(name)), (ProcessCounters.CpuNow() - last) * 1e3);
-            last = ProcessCounters.CpuNow();
+            Add(forward, kinds.GetValueOrDefault(name, Suffix(name)), last);
+            last = (ProcessCounters.CpuNow(), Stopwatch.GetTimestamp());
         }))
         {
             run();
@@ -59,7 +59,7 @@ internal static class ModelsProfile
             double start = ProcessCounters.CpuNow();
             for (int i = 0; i < Runs; i++)
             {
-                last = ProcessCounters.CpuNow();
+                last = (ProcessCounters.CpuNow(), Stopwatch.GetTimestamp());
                 run();
             }
             totalMs = (ProcessCounters.CpuNow() - start) * 1e3 / Runs;
@@ -71,23 +71,28 @@ internal static class ModelsProfile
             $"{used.MinorFaults} page faults), allocated {allocated / 1048576.0:F0} MiB, " +
             $"GC gen0/1/2 {GC.CollectionCount(0) - g0}/{GC.CollectionCount(1) - g1}/{GC.CollectionCount(2) - g2}, pause {pauseMs:F1} ms; " +
             $"hooked run CPU {totalMs:F1} ms"));
-        WriteTable("forward (time up to each hook, by module kind)", forward, output);
+        WriteTable("forward, unfused (the hooks turn fused inference off; time up to each hook, by module kind)", forward, output);
         if (backward.Count > 0) WriteTable("backward (per tape node, by op and owner kind)", backward, output);
     }
 
-    private static void WriteTable(string title, Dictionary<string, double> times, TextWriter output)
+    private static void WriteTable(string title, Dictionary<string, (double Cpu, double Wall)> times, TextWriter output)
     {
-        double total = times.Values.Sum() / Runs;
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {title}: {total:F1} ms"));
-        foreach ((string key, double ms) in times.OrderByDescending(kv => kv.Value))
+        double total = times.Values.Sum(t => t.Cpu) / Runs, wall = times.Values.Sum(t => t.Wall) / Runs;
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {title}: CPU {total:F1} ms, wall {wall:F1} ms"));
+        foreach ((string key, (double cpu, double w)) in times.OrderByDescending(kv => kv.Value.Cpu))
         {
-            double per = ms / Runs;
+            double per = cpu / Runs;
             if (per < total * 0.005) continue;
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {key,-44} {per,9:F2} ms {100 * per / total,6:F1} %"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {key,-44} CPU {per,8:F2} ms {100 * per / total,5:F1} %   wall {w / Runs,8:F2} ms"));
         }
     }
 
-    private static void Add(Dictionary<string, double> d, string key, double ms) => d[key] = d.GetValueOrDefault(key) + ms;
+    /// <summary>Adds the CPU and wall milliseconds since <paramref name="since"/> to <paramref name="d"/>[key].</summary>
+    private static void Add(Dictionary<string, (double Cpu, double Wall)> d, string key, (double Cpu, long Wall) since)
+    {
+        (double cpu, double wall) = d.GetValueOrDefault(key);
+        d[key] = (cpu + (ProcessCounters.CpuNow() - since.Cpu) * 1e3, wall + Stopwatch.GetElapsedTime(since.Wall).TotalMilliseconds);
+    }
 
     /// <summary>Hook name → a kind such as "Conv2d 3x3 s2 64→128" or "BatchNorm2d", for every module path.</summary>
     private static Dictionary<string, string> Kinds(RootModule model)

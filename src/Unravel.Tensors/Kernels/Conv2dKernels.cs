@@ -464,6 +464,11 @@ public static class Conv2dKernels
     private static void Axpy(ReadOnlySpan<float> x, float a, Span<float> y, int stride)
     {
         int n = x.Length;
+        if (stride == 2 && Avx2.IsSupported)
+        {
+            AxpyEven(x, a, y);
+            return;
+        }
         if (stride != 1)
         {
             for (int j = 0; j < n; j++) y[j * stride] += a * x[j];
@@ -483,6 +488,28 @@ public static class Conv2dKernels
             }
         }
         for (; i < n; i++) Unsafe.Add(ref yr, i) += a * Unsafe.Add(ref xr, i);
+    }
+
+    /// <summary>y[2j] += a · x[j] (the col2im of stride-2 convs), eight at a time: the products are interleaved into two
+    /// vectors of y and added, and a blend keeps the odd elements as they were (so even −0 survives).</summary>
+    private static void AxpyEven(ReadOnlySpan<float> x, float a, Span<float> y)
+    {
+        int n = x.Length, j = 0;
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        Vector256<float> va = Vector256.Create(a);
+        // Both stores stay inside y: they cover y[2j .. 2j + 16).
+        for (; j + 8 <= n && 2 * j + 16 <= y.Length; j += 8)
+        {
+            Vector256<float> p = Vector256.LoadUnsafe(ref xr, (nuint)j) * va;
+            // unpack: p0 0 p1 0 | p4 0 p5 0 and p2 0 p3 0 | p6 0 p7 0; the lane permutes put them back in order.
+            Vector256<float> lo = Avx.UnpackLow(p, Vector256<float>.Zero), hi = Avx.UnpackHigh(p, Vector256<float>.Zero);
+            Vector256<float> first = Avx.Permute2x128(lo, hi, 0x20), second = Avx.Permute2x128(lo, hi, 0x31);
+            Vector256<float> y0 = Vector256.LoadUnsafe(ref yr, (nuint)(2 * j)), y1 = Vector256.LoadUnsafe(ref yr, (nuint)(2 * j + 8));
+            Avx.Blend(y0 + first, y0, 0b1010_1010).StoreUnsafe(ref yr, (nuint)(2 * j));
+            Avx.Blend(y1 + second, y1, 0b1010_1010).StoreUnsafe(ref yr, (nuint)(2 * j + 8));
+        }
+        for (; j < n; j++) y[2 * j] += a * x[j];
     }
 
     /// <summary>Σ_j a[j] · b[j·stride].</summary>
