@@ -70,9 +70,10 @@ internal static class CollectCommand
         if (!File.Exists(r.Data)) throw new UnravelUserException($"{r.Data}: no such file.", "pass --data PATH to an IDX images file or a text file");
 
         LoadedModel loaded = ModelResolver.Resolve(r.Model, r.Arch, r.Seed);
+        string? labels = null;
         ICollectionDataset dataset = loaded.Model switch
         {
-            IImageClassifier => Images(r),
+            IImageClassifier => Images(r, out labels),
             ILanguageModel lm => Text(r, lm),
             _ => throw new UnravelUserException($"collect: {loaded.Model.GetType().Name} is neither an image classifier nor a language model."),
         };
@@ -90,7 +91,9 @@ internal static class CollectCommand
         }
         bar.Finish();
         var provenance = new AtlasProvenance(ToolInfo.Version, loaded.Architecture, loaded.Source, loaded.Sha256, Path.GetFullPath(r.Data),
-            dataset.Description, dataset.ContentSha256, "unravel " + string.Join(" ", Environment.GetCommandLineArgs().Skip(1)));
+            dataset.Description, dataset.ContentSha256, "unravel " + string.Join(" ", Environment.GetCommandLineArgs().Skip(1)),
+            dataset is ImageDataset ? new DatasetSpec("idx", Path.GetFullPath(r.Data), labels is null ? null : Path.GetFullPath(labels))
+                : new DatasetSpec("text", Path.GetFullPath(r.Data), Window: r.Window, Bos: r.Bos));
         AtlasWriter.Write(r.Out, result, options, provenance, r.Force);
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -106,9 +109,9 @@ internal static class CollectCommand
         return ExitCodes.Success;
     }
 
-    private static ImageDataset Images(Request r)
+    private static ImageDataset Images(Request r, out string? labels)
     {
-        string? labels = r.Labels;
+        labels = r.Labels;
         if (labels is null)
         {
             string guess = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(r.Data))!, Path.GetFileName(r.Data).Replace("images-idx3", "labels-idx1", StringComparison.Ordinal));
@@ -123,10 +126,9 @@ internal static class CollectCommand
     {
         if (r.Window > lm.Context)
             throw new UnravelUserException($"--window {r.Window} exceeds the model's context of {lm.Context} tokens.", $"use --window {lm.Context} or less");
-        Gpt2Tokenizer tokenizer = Gpt2Tokenizer.Load(Assets.PathOf("gpt2-tokenizer", "encoder.json"), Assets.PathOf("gpt2-tokenizer", "vocab.bpe"));
         try
         {
-            return TokenWindowDataset.FromText(File.ReadAllText(r.Data), tokenizer, r.Window, r.Bos, r.Data);
+            return TokenWindowDataset.FromText(File.ReadAllText(r.Data), AtlasSources.Tokenizer(), r.Window, r.Bos, r.Data);
         }
         catch (ArgumentException e)
         {

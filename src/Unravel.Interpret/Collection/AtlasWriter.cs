@@ -208,6 +208,10 @@ public static class AtlasWriter
             ["dataset"] = new JsonObject
             {
                 ["source"] = p.DatasetSource, ["description"] = p.DatasetDescription, ["sha256"] = p.DatasetSha256, ["inputs"] = result.Inputs,
+                ["spec"] = p.Spec is { } spec ? new JsonObject
+                {
+                    ["kind"] = spec.Kind, ["path"] = spec.Path, ["labels"] = spec.Labels, ["window"] = spec.Window, ["bos"] = spec.Bos,
+                } : null,
             },
             ["options"] = new JsonObject
             {
