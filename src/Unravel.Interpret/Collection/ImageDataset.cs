@@ -63,6 +63,31 @@ public sealed class ImageDataset : ICollectionDataset
         return classifier.Forward(batch);
     }
 
+    /// <inheritdoc/>
+    public Tensor Forward(RootModule model, IReadOnlyList<long> indices)
+    {
+        if (model is not IImageClassifier classifier)
+            throw new ArgumentException($"collect: {model.GetType().Name} is not an image classifier; image data needs one.", nameof(model));
+        return classifier.Forward(Gather(indices));
+    }
+
+    /// <summary>The preprocessed images at <paramref name="indices"/>, stacked [n, C, H, W] in the given order.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An index is outside the dataset.</exception>
+    public Tensor Gather(IReadOnlyList<long> indices)
+    {
+        ArgumentNullException.ThrowIfNull(indices);
+        int per = _images.Length / Count;
+        var batch = Tensor.Zeros(indices.Count, _images.Dim(1), _images.Dim(2), _images.Dim(3));             // [n, C, H, W]
+        for (int i = 0; i < indices.Count; i++)
+        {
+            long index = indices[i];
+            if ((ulong)index >= (ulong)Count)
+                throw new ArgumentOutOfRangeException(nameof(indices), $"dataset: input {index} is outside 0 … {Count - 1}.");
+            _images.Data.Slice((int)index * per, per).CopyTo(batch.Data.Slice(i * per, per));
+        }
+        return batch;
+    }
+
     private string Hash()
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);

@@ -76,4 +76,20 @@ public sealed class TokenWindowDataset : ICollectionDataset
             throw new ArgumentException($"collect: {model.GetType().Name} is not a language model; text data needs one.", nameof(model));
         return lm.Forward(_tokens.AsSpan(start * Length, count * Length).ToArray(), count, Length);
     }
+
+    /// <inheritdoc/>
+    public Tensor Forward(RootModule model, IReadOnlyList<long> indices)
+    {
+        if (model is not ILanguageModel lm)
+            throw new ArgumentException($"collect: {model.GetType().Name} is not a language model; text data needs one.", nameof(model));
+        ArgumentNullException.ThrowIfNull(indices);
+        var tokens = new int[indices.Count * Length];
+        for (int i = 0; i < indices.Count; i++) Window(indices[i]).CopyTo(tokens.AsSpan(i * Length));
+        return lm.Forward(tokens, indices.Count, Length);
+    }
+
+    /// <summary>The tokens of window <paramref name="index"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The index is outside the dataset.</exception>
+    public ReadOnlySpan<int> Window(long index) => (ulong)index < (ulong)Count ? _tokens.AsSpan((int)index * Length, Length)
+        : throw new ArgumentOutOfRangeException(nameof(index), $"dataset: window {index} is outside 0 … {Count - 1}.");
 }

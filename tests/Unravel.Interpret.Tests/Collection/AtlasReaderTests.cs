@@ -57,4 +57,22 @@ public sealed class AtlasReaderTests : IDisposable
         File.WriteAllText(Path.Combine(_dir, "manifest.json"), "{\"format\": \"other\"}");
         Assert.Contains("manifest.json", Assert.Throws<InvalidDataException>(() => AtlasReader.Open(_dir)).Message);
     }
+
+    [Fact]
+    public void ForwardIndices_AnyOrder_EqualsTheRowsOfAContiguousForward()
+    {
+        ImageDataset data = (ImageDataset)CollectorTests.Synthetic();
+        Unravel.Nn.RootModule model = CollectorTests.SmallResNet();
+        float[] all = data.Forward(model, 0, 8).ToArray();
+        float[] picked = data.Forward(model, [5L, 0L, 7L]).ToArray();
+        int per = all.Length / 8;
+        int[] order = [5, 0, 7];
+        for (int i = 0; i < order.Length; i++)
+            for (int j = 0; j < per; j++)
+                Assert.Equal(all[order[i] * per + j], picked[i * per + j], 1e-5f);            // batch size changes only the GEMM's summation order
+        float[] images = data.Gather([7L, 5L]).ToArray(), contiguous = data.Gather([5L, 6L, 7L]).ToArray();
+        int pixels = images.Length / 2;
+        Assert.Equal(contiguous.AsSpan(2 * pixels, pixels).ToArray(), images.AsSpan(0, pixels).ToArray());
+        Assert.Throws<ArgumentOutOfRangeException>(() => data.Gather([data.Count]));
+    }
 }
