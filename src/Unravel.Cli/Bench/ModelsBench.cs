@@ -100,7 +100,9 @@ internal static class ModelsBench
         var chosen = new List<Workload>();
         foreach (string item in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            Workload[] matches = AllWorkloads.Where(w => w.Name.StartsWith(item, StringComparison.OrdinalIgnoreCase)).ToArray();
+            // An exact name selects that workload alone ("resnet18_fwd_b1" is also a prefix of "resnet18_fwd_b16").
+            Workload[] matches = AllWorkloads.Where(w => w.Name.Equals(item, StringComparison.OrdinalIgnoreCase)).ToArray();
+            if (matches.Length == 0) matches = AllWorkloads.Where(w => w.Name.StartsWith(item, StringComparison.OrdinalIgnoreCase)).ToArray();
             if (matches.Length == 0)
                 throw new UnravelUserException($"--workloads: '{item}' matches no workload.",
                     $"Known: {string.Join(", ", AllWorkloads.Select(w => w.Name))}.");
