@@ -72,6 +72,7 @@ internal static class BenchCommand
         {
             CreateGemm(),
             CreateModels(),
+            CreateCollect(),
         };
         return command;
     }
@@ -85,6 +86,25 @@ internal static class BenchCommand
         command.SetAction(parse => GemmBench.Run(
             new GemmBench.Options(GemmBench.ParseSizes(parse.GetValue(GemmSizesOption)!), parse.GetValue(GemmThreadsOption),
                 parse.GetValue(GemmRepeatsOption), parse.GetValue(GemmKernelOption)!, parse.GetValue(GemmJsonOption)),
+            Console.Out));
+        return command;
+    }
+
+    private static readonly Option<string> CollectModelOption = new("--model") { Description = "Architecture (random weights).", DefaultValueFactory = _ => "small-resnet" };
+    private static readonly Option<string?> CollectDataOption = new("--data") { Description = "IDX images file (default: synthetic 28x28 images)." };
+    private static readonly Option<string> CollectLayersOption = new("--layers") { Description = "Layers to collect.", DefaultValueFactory = _ => "layer2,layer3" };
+    private static readonly Option<int> CollectInputsOption = new("--inputs") { Description = "Inputs per run.", DefaultValueFactory = _ => 1024 };
+    private static readonly Option<int> CollectBatchOption = new("--batch") { Description = "Batch size.", DefaultValueFactory = _ => 64 };
+    private static readonly Option<int> CollectRepeatsOption = new("--repeats") { Description = "Interleaved forward/collect pairs.", DefaultValueFactory = _ => 3 };
+
+    private static Command CreateCollect()
+    {
+        Command command = new("collect", "Collection throughput vs plain forward throughput, same model, data and batch.")
+        {
+            CollectModelOption, CollectDataOption, CollectLayersOption, CollectInputsOption, CollectBatchOption, CollectRepeatsOption,
+        };
+        command.SetAction(parse => CollectBench.Run(new CollectBench.Options(parse.GetValue(CollectModelOption)!, parse.GetValue(CollectDataOption),
+            parse.GetValue(CollectLayersOption)!, parse.GetValue(CollectInputsOption), parse.GetValue(CollectBatchOption), parse.GetValue(CollectRepeatsOption)),
             Console.Out));
         return command;
     }

@@ -1,29 +1,44 @@
-// Runs a parsed command and maps failures to exit codes: user mistakes print one message and a hint,
-// anything else prints the full trace (it is our bug).
+// Runs a parsed command and maps failures to exit codes: user mistakes (bad option, missing or malformed file,
+// checkpoint that does not fit) print one message and a hint; anything else prints the full trace (our bug).
 
 using System.CommandLine;
+using Unravel.IO;
+using Unravel.Nn;
 
 namespace Unravel.Cli;
 
 internal static class CliRunner
 {
-    public static async Task<int> InvokeAsync(RootCommand root, string[] args)
+    public static async Task<int> InvokeAsync(RootCommand root, string[] args, TextWriter? error = null)
     {
+        error ??= Console.Error;
         try
         {
             ParseResult parse = root.Parse(args);
             return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
-        catch (UnravelUserException e)
+        catch (Exception e) when (UserMessage(e) is { } message)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
-            if (e.Hint is not null) Console.Error.WriteLine($"hint: {e.Hint}");
+            error.WriteLine($"error: {message.Text}");
+            if (message.Hint is not null) error.WriteLine($"hint: {message.Hint}");
             return ExitCodes.UsageError;
         }
-        catch (ArgumentException e)
+        catch (Exception e)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return ExitCodes.UsageError;
+            error.WriteLine($"internal error (a bug in unravel, please report it with this trace):\n{e}");
+            return ExitCodes.InternalError;
         }
     }
+
+    /// <summary>The message for an exception caused by the user's input, or null for our own bugs.</summary>
+    internal static (string Text, string? Hint)? UserMessage(Exception e) => e switch
+    {
+        UnravelUserException u => (u.Message, u.Hint),
+        CheckpointFormatException c => (c.Message, null),
+        WeightMismatchException w => (w.Message, null),
+        FileNotFoundException f => (f.Message, "check the path"),
+        DirectoryNotFoundException d => (d.Message, "check the path"),
+        UnauthorizedAccessException a => (a.Message, "check the file permissions"),
+        _ => null,
+    };
 }

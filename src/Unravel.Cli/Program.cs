@@ -5,6 +5,13 @@ using Unravel.Cli;
 
 RootCommand root = new("Unravel: find, split and explain polysemantic neurons.")
 {
+    ModelsCommand.Create(),
+    InspectCommand.Create(),
+    RunCommand.Create(),
+    TrainCommand.Create(),
+    CollectCommand.Create(),
+    NeuronsCommand.Create(),
+    QueryCommand.Create(),
     BenchCommand.Create(),
 };
 return await CliRunner.InvokeAsync(root, args);

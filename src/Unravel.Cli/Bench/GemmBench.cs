@@ -10,6 +10,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using Unravel.Tensors;
 using Unravel.Tensors.Kernels;
+using static Unravel.Cli.Bench.BenchReport;
 
 namespace Unravel.Cli.Bench;
 
@@ -61,7 +62,16 @@ internal static class GemmBench
         ManagedGemm.KernelKind kernel = ParseKernel(options.Kernel);
 
         int savedThreads = Parallelism.Threads;
-        GemmBackend savedBackend = Gemm.Backend;
+        GemmBackend savedBackend;
+        try
+        {
+            savedBackend = Gemm.Backend;
+        }
+        catch (InvalidOperationException e)
+        {
+            // A bad UNRAVEL_BLAS is the user's to fix.
+            throw new UnravelUserException(e.Message);
+        }
         ManagedGemm.KernelKind savedKernel = ManagedGemm.Kernel;
         var rows = new List<Row>();
         try
@@ -144,12 +154,6 @@ internal static class GemmBench
         return x;
     }
 
-    private static double Median(double[] values)
-    {
-        double[] s = values.Order().ToArray();
-        return s.Length % 2 == 1 ? s[s.Length / 2] : 0.5 * (s[s.Length / 2 - 1] + s[s.Length / 2]);
-    }
-
     private static ManagedGemm.KernelKind ParseKernel(string name)
     {
         if (name.Equals("auto", StringComparison.OrdinalIgnoreCase)) return ManagedGemm.BestKernel();
@@ -207,30 +211,5 @@ internal static class GemmBench
             w.WriteEndObject();
         }
         output.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
-    }
-
-    private static void WriteNullable(Utf8JsonWriter w, string name, double? value, int digits)
-    {
-        if (value is double v) w.WriteNumber(name, Math.Round(v, digits));
-        else w.WriteNull(name);
-    }
-
-    /// <summary>The "model name" line of /proc/cpuinfo, or null where there is none.</summary>
-    private static string? CpuModel()
-    {
-        try
-        {
-            if (!File.Exists("/proc/cpuinfo")) return null;
-            foreach (string line in File.ReadLines("/proc/cpuinfo"))
-                if (line.StartsWith("model name", StringComparison.Ordinal) && line.IndexOf(':') is int i and >= 0)
-                    return line[(i + 1)..].Trim();
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
-        return null;
     }
 }

@@ -17,6 +17,7 @@ using Unravel.Models.Vision;
 using Unravel.Nn;
 using Unravel.Tensors;
 using Unravel.Tensors.Autograd;
+using static Unravel.Cli.Bench.BenchReport;
 
 namespace Unravel.Cli.Bench;
 
@@ -215,12 +216,6 @@ internal static class ModelsBench
         return (Stopwatch.GetElapsedTime(start).TotalSeconds, ProcessCounters.CpuNow() - cpu);
     }
 
-    private static double Median(double[] values)
-    {
-        double[] s = values.Order().ToArray();
-        return s.Length % 2 == 1 ? s[s.Length / 2] : 0.5 * (s[s.Length / 2 - 1] + s[s.Length / 2]);
-    }
-
     /// <summary>Our models (built once each) and the inputs of each workload.</summary>
     internal sealed class OurModels
     {
@@ -326,12 +321,6 @@ internal static class ModelsBench
         output.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
     }
 
-    private static void WriteNullable(Utf8JsonWriter w, string name, double? value, int digits)
-    {
-        if (value is double v) w.WriteNumber(name, Math.Round(v, digits));
-        else w.WriteNull(name);
-    }
-
     /// <summary>The 1, 5 and 15 minute load averages from /proc/loadavg, or "unknown".</summary>
     private static string LoadAverage()
     {
@@ -343,24 +332,5 @@ internal static class ModelsBench
         {
         }
         return "unknown";
-    }
-
-    /// <summary>The "model name" line of /proc/cpuinfo, or null where there is none.</summary>
-    private static string? CpuModel()
-    {
-        try
-        {
-            if (!File.Exists("/proc/cpuinfo")) return null;
-            foreach (string line in File.ReadLines("/proc/cpuinfo"))
-                if (line.StartsWith("model name", StringComparison.Ordinal) && line.IndexOf(':') is int i and >= 0)
-                    return line[(i + 1)..].Trim();
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
-        return null;
     }
 }

@@ -83,8 +83,13 @@ public static class Gemm
             throw new ArgumentException($"gemm: {name} [{rows}, {cols}] with leading dimension {ld} needs {needed} values but the span holds {length} (m={m}, n={n}, k={k}).", paramName);
     }
 
-    private static GemmBackend BackendFromEnvironment() =>
-        ParseBackend(Environment.GetEnvironmentVariable(BackendVariable), OpenBlas.IsAvailable);
+    private static GemmBackend BackendFromEnvironment()
+    {
+        string? value = Environment.GetEnvironmentVariable(BackendVariable);
+        // Probing OpenBLAS loads it (and starts its thread pool), so only do that when the variable asks for it.
+        bool wantsProbe = !string.IsNullOrWhiteSpace(value) && !value.Trim().Equals("managed", StringComparison.OrdinalIgnoreCase);
+        return ParseBackend(value, wantsProbe && OpenBlas.IsAvailable);
+    }
 
     /// <summary>The backend a <c>UNRAVEL_BLAS</c> value selects, given whether OpenBLAS can be loaded.</summary>
     internal static GemmBackend ParseBackend(string? value, bool openBlasAvailable)

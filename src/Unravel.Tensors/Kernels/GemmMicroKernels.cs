@@ -21,6 +21,10 @@ internal unsafe interface IGemmMicroKernel
 
     /// <summary>C tile = alpha · acc + beta · C tile, acc summed over p = 0..kc-1 in order; beta = 0 does not read C.</summary>
     static abstract void Run(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta);
+
+    /// <summary>The raw sums (alpha 1, beta 0) of at least the first <paramref name="rows"/> rows of a tile into
+    /// <paramref name="edge"/> [MR, NR]; a kernel may skip the rows past them. Each sum is rounded as in <see cref="Run"/>.</summary>
+    static abstract void RunEdge(int kc, float* a, float* b, float* edge, int rows);
 }
 
 /// <summary>The micro-kernels, one struct per instruction set.</summary>
@@ -105,6 +109,64 @@ internal static unsafe class GemmMicroKernels
             Store(c, cB0, cB1, va, vb, beta);
         }
 
+        /// <remarks>Row panels of 4 or 8 rows use a shorter kernel: C heights such as 64 (= 5·12 + 4) would otherwise
+        /// spend a sixth of their tiles two-thirds empty.</remarks>
+        public static void RunEdge(int kc, float* a, float* b, float* edge, int rows)
+        {
+            if (rows <= 4) Rows<Four>(kc, a, b, edge);
+            else if (rows <= 8) Rows<Eight>(kc, a, b, edge);
+            else Run(kc, a, b, edge, 32, 1f, 0f);
+        }
+
+        private interface IRowCount { static abstract int Value { get; } }
+        private readonly struct Four : IRowCount { public static int Value => 4; }
+        private readonly struct Eight : IRowCount { public static int Value => 8; }
+
+        /// <summary>Raw sums of the first 4 or 8 rows of a 12-row packed A panel, stored [rows, 32] at edge.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Rows<TRows>(int kc, float* a, float* b, float* edge) where TRows : struct, IRowCount
+        {
+            Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+            Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+            Vector512<float> c60 = default, c61 = default, c70 = default, c71 = default;
+            for (int p = 0; p < kc; p++)
+            {
+                Vector512<float> b0 = Vector512.LoadAligned(b), b1 = Vector512.LoadAligned(b + 16);
+                Vector512<float> t = Vector512.Create(a[0]);
+                c00 = Avx512F.FusedMultiplyAdd(t, b0, c00); c01 = Avx512F.FusedMultiplyAdd(t, b1, c01);
+                t = Vector512.Create(a[1]);
+                c10 = Avx512F.FusedMultiplyAdd(t, b0, c10); c11 = Avx512F.FusedMultiplyAdd(t, b1, c11);
+                t = Vector512.Create(a[2]);
+                c20 = Avx512F.FusedMultiplyAdd(t, b0, c20); c21 = Avx512F.FusedMultiplyAdd(t, b1, c21);
+                t = Vector512.Create(a[3]);
+                c30 = Avx512F.FusedMultiplyAdd(t, b0, c30); c31 = Avx512F.FusedMultiplyAdd(t, b1, c31);
+                if (TRows.Value > 4)
+                {
+                    t = Vector512.Create(a[4]);
+                    c40 = Avx512F.FusedMultiplyAdd(t, b0, c40); c41 = Avx512F.FusedMultiplyAdd(t, b1, c41);
+                    t = Vector512.Create(a[5]);
+                    c50 = Avx512F.FusedMultiplyAdd(t, b0, c50); c51 = Avx512F.FusedMultiplyAdd(t, b1, c51);
+                    t = Vector512.Create(a[6]);
+                    c60 = Avx512F.FusedMultiplyAdd(t, b0, c60); c61 = Avx512F.FusedMultiplyAdd(t, b1, c61);
+                    t = Vector512.Create(a[7]);
+                    c70 = Avx512F.FusedMultiplyAdd(t, b0, c70); c71 = Avx512F.FusedMultiplyAdd(t, b1, c71);
+                }
+                a += 12;
+                b += 32;
+            }
+            c00.StoreAligned(edge); c01.StoreAligned(edge + 16);
+            c10.StoreAligned(edge + 32); c11.StoreAligned(edge + 48);
+            c20.StoreAligned(edge + 64); c21.StoreAligned(edge + 80);
+            c30.StoreAligned(edge + 96); c31.StoreAligned(edge + 112);
+            if (TRows.Value > 4)
+            {
+                c40.StoreAligned(edge + 128); c41.StoreAligned(edge + 144);
+                c50.StoreAligned(edge + 160); c51.StoreAligned(edge + 176);
+                c60.StoreAligned(edge + 192); c61.StoreAligned(edge + 208);
+                c70.StoreAligned(edge + 224); c71.StoreAligned(edge + 240);
+            }
+        }
+
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void Store(float* c, Vector512<float> x0, Vector512<float> x1, Vector512<float> va, Vector512<float> vb, float beta)
         {
@@ -139,7 +201,6 @@ internal static unsafe class GemmMicroKernels
             PrefetchTile(c, ldc, 6, 1);
             for (int p = 0; p < kc; p++)
             {
-                Sse.Prefetch0(a + 96);
                 Vector256<float> b0 = Vector256.LoadAligned(b), b1 = Vector256.LoadAligned(b + 8);
                 Vector256<float> t = Vector256.Create(a[0]);
                 c00 = Fma.MultiplyAdd(t, b0, c00); c01 = Fma.MultiplyAdd(t, b1, c01);
@@ -164,6 +225,8 @@ internal static unsafe class GemmMicroKernels
             Store(c, c40, c41, va, vb, beta); c += ldc;
             Store(c, c50, c51, va, vb, beta);
         }
+
+        public static void RunEdge(int kc, float* a, float* b, float* edge, int rows) => Run(kc, a, b, edge, 16, 1f, 0f);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void Store(float* c, Vector256<float> x0, Vector256<float> x1, Vector256<float> va, Vector256<float> vb, float beta)
@@ -216,6 +279,8 @@ internal static unsafe class GemmMicroKernels
             Store(c, c20, c21, va, vb, beta); c += ldc;
             Store(c, c30, c31, va, vb, beta);
         }
+
+        public static void RunEdge(int kc, float* a, float* b, float* edge, int rows) => Run(kc, a, b, edge, 8, 1f, 0f);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void Store(float* c, Vector128<float> x0, Vector128<float> x1, Vector128<float> va, Vector128<float> vb, float beta)

@@ -9,7 +9,7 @@ namespace Unravel.Tensors.Kernels;
 internal sealed unsafe class GemmWorkspace
 {
     private const int MaxPooled = 8;
-    private static readonly Stack<GemmWorkspace> s_pool = new();
+    private static readonly List<GemmWorkspace> s_pool = [];
 
     private readonly float[] _storage;
 
@@ -28,6 +28,7 @@ internal sealed unsafe class GemmWorkspace
     public int ALength { get; }
     public int BLength { get; }
     public int EdgeLength { get; }
+    private long Size => (long)ALength + BLength + EdgeLength;
     public float* A { get; }
     public float* B { get; }
     public float* Edge { get; }
@@ -37,10 +38,20 @@ internal sealed unsafe class GemmWorkspace
     {
         lock (s_pool)
         {
-            while (s_pool.Count > 0)
+            // The smallest pooled workspace that fits, so a large shared block is not spent on a small request.
+            int best = -1;
+            for (int i = 0; i < s_pool.Count; i++)
             {
-                GemmWorkspace w = s_pool.Pop();
-                if (w.ALength >= aLength && w.BLength >= bLength && w.EdgeLength >= edgeLength) return w;
+                GemmWorkspace w = s_pool[i];
+                if (w.ALength >= aLength && w.BLength >= bLength && w.EdgeLength >= edgeLength
+                    && (best < 0 || w.Size < s_pool[best].Size))
+                    best = i;
+            }
+            if (best >= 0)
+            {
+                GemmWorkspace w = s_pool[best];
+                s_pool.RemoveAt(best);
+                return w;
             }
         }
         return new GemmWorkspace(aLength, bLength, edgeLength);
@@ -49,7 +60,18 @@ internal sealed unsafe class GemmWorkspace
     public static void Return(GemmWorkspace workspace)
     {
         lock (s_pool)
-            if (s_pool.Count < MaxPooled) s_pool.Push(workspace);
+        {
+            if (s_pool.Count < MaxPooled)
+            {
+                s_pool.Add(workspace);
+                return;
+            }
+            // Full: keep the larger workspaces, which are the costly ones to allocate again.
+            int smallest = 0;
+            for (int i = 1; i < s_pool.Count; i++)
+                if (s_pool[i].Size < s_pool[smallest].Size) smallest = i;
+            if (s_pool[smallest].Size < workspace.Size) s_pool[smallest] = workspace;
+        }
     }
 
     private static float* Align(float* p) => (float*)(((nint)p + 63) & ~(nint)63);

@@ -4,9 +4,9 @@
 //       for ic in m step MC:        A block [MC, KC] packed into MR-row micro-panels (zero padded)
 //         for jr in nc step NR:     B micro-panel stays in L1 while ...
 //           for ir in mc step MR:   ... the micro-kernel sweeps the A block held in L2
-// Threads own disjoint row (or column) ranges of C, cut on tile boundaries; every C element is summed in the same
-// k order (KC blocks in sequence, p in order inside a block) whatever the thread count, so results are bit-identical
-// across thread counts for a given kernel.
+// With threads, one operand is packed once and shared, and C is cut into chunks along the other dimension (see
+// SharedA/SharedB). Every C element is summed in the same k order (KC blocks in sequence, p in order inside a block)
+// whatever the thread count or chunking, so results are bit-identical across thread counts for a given kernel.
 // References: Goto & van de Geijn, "Anatomy of High-Performance Matrix Multiplication", TOMS 2008;
 // Van Zee & van de Geijn, "BLIS", TOMS 2015.
 
@@ -95,82 +95,32 @@ internal static unsafe class ManagedGemm
             GemmSmall.Run(p);
             return;
         }
-
-        int threads = (int)Math.Clamp(work / MinWorkPerThread, 1, Parallelism.Threads);
-        int tilesM = (p.M + TK.MR - 1) / TK.MR, tilesN = (p.N + TK.NR - 1) / TK.NR;
-        if (threads == 1)
-        {
-            Packed<TK>(p, 0, p.M, 0, p.N);
-            return;
-        }
-        PackedParallel<TK>(p, threads, tilesM, tilesN);
+        // Inside another parallel loop (e.g. per-image convolution) the GEMM stays on its thread: no oversubscription.
+        int threads = Parallelism.IsNested ? 1 : (int)Math.Clamp(work / MinWorkPerThread, 1, Parallelism.Threads);
+        if (threads == 1) Packed<TK>(p);
+        else PackedParallel<TK>(p, threads);
     }
 
-    // Kept apart from Drive so the single-threaded call allocates no closure.
-    private static void PackedParallel<TK>(Problem p, int threads, int tilesM, int tilesN) where TK : struct, IGemmMicroKernel
-    {
-        // Each thread runs the whole blocked loop on its own rows (or columns) of C with its own buffers, so no thread
-        // waits on another; the price is that every thread packs all of the operand that is not split. Duplicate the
-        // cheaper one: a plain copy (op(B) untransposed, op(A) transposed) costs about half a transposing pack.
-        long dupB = (long)p.K * p.N * (p.TransB ? 2 : 1), dupA = (long)p.M * p.K * (p.TransA ? 1 : 2);
-        bool splitRows = tilesM >= threads && (tilesN < threads || dupB <= dupA);
-        if (splitRows)
-            Parallelism.For(tilesM, Math.Max(1, tilesM / threads), (t0, t1) =>
-                Packed<TK>(p, t0 * TK.MR, Math.Min(p.M, t1 * TK.MR), 0, p.N));
-        else
-            Parallelism.For(tilesN, Math.Max(1, tilesN / threads), (t0, t1) =>
-                Packed<TK>(p, 0, p.M, t0 * TK.NR, Math.Min(p.N, t1 * TK.NR)));
-    }
-
-    /// <summary>Blocked GEMM on C[i0..i1, j0..j1] on the calling thread.</summary>
+    /// <summary>The whole loop nest on the calling thread.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Packed<TK>(Problem p, int i0, int i1, int j0, int j1) where TK : struct, IGemmMicroKernel
+    private static void Packed<TK>(Problem p) where TK : struct, IGemmMicroKernel
     {
-        int mr = TK.MR, nr = TK.NR;
         GemmBlocking blk = GemmBlocking.For<TK>();
-        GemmWorkspace ws = GemmWorkspace.Rent(blk.MC * blk.KC, blk.KC * blk.NC, mr * nr);
+        GemmWorkspace ws = GemmWorkspace.Rent(blk.MC * blk.KC, blk.KC * blk.NC, TK.MR * TK.NR);
         try
         {
-            for (int jc = j0; jc < j1; jc += blk.NC)
+            for (int jc = 0; jc < p.N; jc += blk.NC)
             {
-                int nc = Math.Min(blk.NC, j1 - jc);
+                int nc = Math.Min(blk.NC, p.N - jc);
                 for (int pc = 0; pc < p.K; pc += blk.KC)
                 {
                     int kc = Math.Min(blk.KC, p.K - pc);
                     GemmPacking.PackB<TK>(p.B, p.Ldb, p.TransB, pc, kc, jc, nc, ws.B);
-                    // The first k block applies beta; later blocks add to what the earlier ones stored.
-                    float beta = pc == 0 ? p.Beta : 1f;
-                    for (int ic = i0; ic < i1; ic += blk.MC)
+                    for (int ic = 0; ic < p.M; ic += blk.MC)
                     {
-                        int mc = Math.Min(blk.MC, i1 - ic);
+                        int mc = Math.Min(blk.MC, p.M - ic);
                         GemmPacking.PackA<TK>(p.A, p.Lda, p.TransA, ic, mc, pc, kc, ws.A);
-                        for (int jr = 0; jr < nc; jr += nr)
-                        {
-                            int nrEff = Math.Min(nr, nc - jr);
-                            float* bPanel = ws.B + (nint)jr * kc;
-                            for (int ir = 0; ir < mc; ir += mr)
-                            {
-                                int mrEff = Math.Min(mr, mc - ir);
-                                float* aPanel = ws.A + (nint)ir * kc;
-                                float* cTile = p.C + (nint)(ic + ir) * p.Ldc + jc + jr;
-                                if (mrEff == mr && nrEff == nr)
-                                {
-                                    TK.Run(kc, aPanel, bPanel, cTile, p.Ldc, p.Alpha, beta);
-                                }
-                                else
-                                {
-                                    // Edge tile: full tile into scratch (alpha 1, beta 0 stores the raw sums), then
-                                    // the valid part is combined into C with the same rounding as a full tile.
-                                    TK.Run(kc, aPanel, bPanel, ws.Edge, nr, 1f, 0f);
-                                    for (int r = 0; r < mrEff; r++)
-                                    {
-                                        float* src = ws.Edge + r * nr, dst = cTile + (nint)r * p.Ldc;
-                                        for (int j = 0; j < nrEff; j++)
-                                            dst[j] = GemmMicroKernels.Combine(src[j], dst[j], p.Alpha, beta);
-                                    }
-                                }
-                            }
-                        }
+                        Macro<TK>(p, ws.A, ws.B, ic, mc, jc, nc, pc, kc, ws.Edge);
                     }
                 }
             }
@@ -178,6 +128,182 @@ internal static unsafe class ManagedGemm
         finally
         {
             GemmWorkspace.Return(ws);
+        }
+    }
+
+    // Threads: one operand is packed once into a shared buffer (in parallel over k blocks), then C is cut along the
+    // other dimension into more chunks than threads, handed out dynamically, and each chunk packs its own slice of
+    // the other operand. Nothing is packed twice, and a thread that the (shared, noisy) host pauses holds up only
+    // its current chunk. Which thread runs a chunk never changes what it computes, so results stay deterministic.
+
+    /// <summary>Largest shared packed operand, in floats (32 MiB); a larger one is processed in bands. Tests lower it.</summary>
+    internal static long SharedLimit { get; set; } = 8L << 20;
+
+    private static void PackedParallel<TK>(Problem p, int threads) where TK : struct, IGemmMicroKernel
+    {
+        int tilesM = (p.M + TK.MR - 1) / TK.MR, tilesN = (p.N + TK.NR - 1) / TK.NR;
+        bool shareA = tilesN >= 2 * threads && (p.M <= p.N || tilesM < 2 * threads);
+        if (shareA) SharedA<TK>(p, threads, tilesN);
+        else SharedB<TK>(p, threads, tilesM);
+    }
+
+    /// <summary>The band (rows of A or columns of B, a multiple of <paramref name="tile"/>) and the k span (a multiple of
+    /// <paramref name="kcBlock"/>) whose packed copy stays within <see cref="SharedLimit"/>: all of k when it fits.</summary>
+    private static (int Band, int KSpan) SharedBand(int extent, int k, int tile, int kcBlock)
+    {
+        long padded = (extent + tile - 1) / tile * tile;
+        long band = Math.Min(padded, Math.Max(tile, SharedLimit / k / tile * tile));
+        long kSpan = band * k <= SharedLimit ? k : Math.Max(kcBlock, SharedLimit / band / kcBlock * kcBlock);
+        return ((int)band, (int)Math.Min(k, kSpan));
+    }
+
+    /// <summary>How many chunks to cut <paramref name="tiles"/> into: up to 4 per thread, each at least
+    /// <paramref name="minTiles"/> tiles, and at least one per thread where there are enough tiles.</summary>
+    private static int ChunkCount(int tiles, int threads, int minTiles) =>
+        Math.Max(Math.Min(tiles, threads), Math.Min(4 * threads, tiles / minTiles));
+
+    /// <summary>Packs all of op(A) (in row bands), then splits C by columns.</summary>
+    private static void SharedA<TK>(Problem p, int threads, int tilesN) where TK : struct, IGemmMicroKernel
+    {
+        GemmBlocking blk = GemmBlocking.For<TK>();
+        int mr = TK.MR, nr = TK.NR;
+        (int bandRows, int kSpan) = SharedBand(p.M, p.K, mr, blk.KC);
+        int chunks = ChunkCount(tilesN, threads, minTiles: 4);
+        var options = new ParallelOptions { MaxDegreeOfParallelism = threads };
+        GemmWorkspace shared = GemmWorkspace.Rent(bandRows * kSpan, 0, 0);
+        try
+        {
+            float* a = shared.A;
+            for (int i0 = 0; i0 < p.M; i0 += bandRows)
+            for (int k0 = 0; k0 < p.K; k0 += kSpan)
+            {
+                int i1 = Math.Min(p.M, i0 + bandRows), rowsPad = (i1 - i0 + mr - 1) / mr * mr, k1 = Math.Min(p.K, k0 + kSpan);
+                // The k block at pc starts at rowsPad·(pc − k0): rowsPad/MR panels of [kc, MR].
+                Parallelism.For((k1 - k0 + blk.KC - 1) / blk.KC, 1, (b0, b1) =>
+                {
+                    for (int pc = k0 + b0 * blk.KC; pc < Math.Min(k1, k0 + b1 * blk.KC); pc += blk.KC)
+                        GemmPacking.PackA<TK>(p.A, p.Lda, p.TransA, i0, i1 - i0, pc, Math.Min(blk.KC, k1 - pc), a + (nint)rowsPad * (pc - k0));
+                });
+                Parallel.For(0, chunks, options, chunk =>
+                {
+                    (int t0, int t1) = Parallelism.ChunkRange(tilesN, chunks, chunk);
+                    int j1 = Math.Min(p.N, t1 * nr);
+                    GemmWorkspace ws = GemmWorkspace.Rent(0, blk.KC * blk.NC, mr * nr);
+                    try
+                    {
+                        for (int jc = t0 * nr; jc < j1; jc += blk.NC)
+                        {
+                            int nc = Math.Min(blk.NC, j1 - jc);
+                            for (int pc = k0; pc < k1; pc += blk.KC)
+                            {
+                                int kc = Math.Min(blk.KC, k1 - pc);
+                                GemmPacking.PackB<TK>(p.B, p.Ldb, p.TransB, pc, kc, jc, nc, ws.B);
+                                for (int ic = i0; ic < i1; ic += blk.MC)
+                                    Macro<TK>(p, a + (nint)rowsPad * (pc - k0) + (nint)(ic - i0) * kc, ws.B, ic, Math.Min(blk.MC, i1 - ic),
+                                        jc, nc, pc, kc, ws.Edge);
+                            }
+                        }
+                    }
+                    finally
+                    {
+                        GemmWorkspace.Return(ws);
+                    }
+                });
+            }
+        }
+        finally
+        {
+            GemmWorkspace.Return(shared);
+        }
+    }
+
+    /// <summary>Packs all of op(B) (in column bands), then splits C by rows.</summary>
+    private static void SharedB<TK>(Problem p, int threads, int tilesM) where TK : struct, IGemmMicroKernel
+    {
+        GemmBlocking blk = GemmBlocking.For<TK>();
+        int mr = TK.MR, nr = TK.NR;
+        (int bandCols, int kSpan) = SharedBand(p.N, p.K, nr, blk.KC);
+        int chunks = ChunkCount(tilesM, threads, minTiles: 8);
+        var options = new ParallelOptions { MaxDegreeOfParallelism = threads };
+        GemmWorkspace shared = GemmWorkspace.Rent(0, bandCols * kSpan, 0);
+        try
+        {
+            float* b = shared.B;
+            for (int j0 = 0; j0 < p.N; j0 += bandCols)
+            for (int k0 = 0; k0 < p.K; k0 += kSpan)
+            {
+                int j1 = Math.Min(p.N, j0 + bandCols), colsPad = (j1 - j0 + nr - 1) / nr * nr, k1 = Math.Min(p.K, k0 + kSpan);
+                // The k block at pc starts at colsPad·(pc − k0): colsPad/NR panels of [kc, NR].
+                Parallelism.For((k1 - k0 + blk.KC - 1) / blk.KC, 1, (b0, b1) =>
+                {
+                    for (int pc = k0 + b0 * blk.KC; pc < Math.Min(k1, k0 + b1 * blk.KC); pc += blk.KC)
+                        GemmPacking.PackB<TK>(p.B, p.Ldb, p.TransB, pc, Math.Min(blk.KC, k1 - pc), j0, j1 - j0, b + (nint)colsPad * (pc - k0));
+                });
+                Parallel.For(0, chunks, options, chunk =>
+                {
+                    (int t0, int t1) = Parallelism.ChunkRange(tilesM, chunks, chunk);
+                    int i1 = Math.Min(p.M, t1 * mr);
+                    GemmWorkspace ws = GemmWorkspace.Rent(blk.MC * blk.KC, 0, mr * nr);
+                    try
+                    {
+                        for (int pc = k0; pc < k1; pc += blk.KC)
+                        {
+                            int kc = Math.Min(blk.KC, k1 - pc);
+                            for (int ic = t0 * mr; ic < i1; ic += blk.MC)
+                            {
+                                int mc = Math.Min(blk.MC, i1 - ic);
+                                GemmPacking.PackA<TK>(p.A, p.Lda, p.TransA, ic, mc, pc, kc, ws.A);
+                                for (int jc = j0; jc < j1; jc += blk.NC)
+                                    Macro<TK>(p, ws.A, b + (nint)colsPad * (pc - k0) + (nint)(jc - j0) * kc, ic, mc,
+                                        jc, Math.Min(blk.NC, j1 - jc), pc, kc, ws.Edge);
+                            }
+                        }
+                    }
+                    finally
+                    {
+                        GemmWorkspace.Return(ws);
+                    }
+                });
+            }
+        }
+        finally
+        {
+            GemmWorkspace.Return(shared);
+        }
+    }
+
+    /// <summary>C[ic..ic+mc, jc..jc+nc] (+)= packed A block · packed B block for the k block at pc.</summary>
+    /// <remarks>The first k block (pc = 0) applies beta; later blocks add to what the earlier ones stored.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Macro<TK>(Problem p, float* aBlock, float* bBlock, int ic, int mc, int jc, int nc, int pc, int kc, float* edge)
+        where TK : struct, IGemmMicroKernel
+    {
+        int mr = TK.MR, nr = TK.NR;
+        float beta = pc == 0 ? p.Beta : 1f;
+        for (int jr = 0; jr < nc; jr += nr)
+        {
+            int nrEff = Math.Min(nr, nc - jr);
+            float* bPanel = bBlock + (nint)jr * kc;
+            for (int ir = 0; ir < mc; ir += mr)
+            {
+                int mrEff = Math.Min(mr, mc - ir);
+                float* aPanel = aBlock + (nint)ir * kc;
+                float* cTile = p.C + (nint)(ic + ir) * p.Ldc + jc + jr;
+                if (mrEff == mr && nrEff == nr)
+                {
+                    TK.Run(kc, aPanel, bPanel, cTile, p.Ldc, p.Alpha, beta);
+                    continue;
+                }
+                // Edge tile: full tile into scratch (alpha 1, beta 0 stores the raw sums), then the valid part is
+                // combined into C with the same rounding as a full tile.
+                TK.RunEdge(kc, aPanel, bPanel, edge, mrEff);
+                for (int r = 0; r < mrEff; r++)
+                {
+                    float* src = edge + r * nr, dst = cTile + (nint)r * p.Ldc;
+                    for (int j = 0; j < nrEff; j++)
+                        dst[j] = GemmMicroKernels.Combine(src[j], dst[j], p.Alpha, beta);
+                }
+            }
         }
     }
 }

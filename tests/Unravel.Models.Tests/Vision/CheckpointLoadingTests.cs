@@ -40,7 +40,7 @@ public sealed class CheckpointLoadingTests(ITestOutputHelper output) : IDisposab
         IReadOnlyDictionary<string, Tensor> expected = VisionFixtures.Tensors("checkpoints", name, "expected.safetensors");
         Tensor input = expected["input"];
 
-        double d = VisionAssert.Close(expected["logits"], model.Forward(input), VisionAssert.ForwardAtol, VisionAssert.ForwardRtol, $"{name} logits");
+        double d = TensorAssert.Close(expected["logits"], model.Forward(input), TensorAssert.ForwardAtol, TensorAssert.ForwardRtol, $"{name} logits");
 
         using var tape = new Tape();
         Tensor x = tape.Watch(input.Clone());
@@ -48,7 +48,7 @@ public sealed class CheckpointLoadingTests(ITestOutputHelper output) : IDisposab
         GradStore grads = tape.Backward(logits, OneHot(VisionFixtures.Targets(name), model.Classes));
         Tensor dx = grads[x]!;
         Assert.Equal(input.Shape.ToArray(), dx.Shape.ToArray());
-        double g = VisionAssert.Close(expected["input_grad"], dx, VisionAssert.GradAtol, VisionAssert.GradRtol, $"{name} input grad");
+        double g = TensorAssert.Close(expected["input_grad"], dx, TensorAssert.GradAtol, TensorAssert.GradRtol, $"{name} input grad");
         output.WriteLine($"{name}/{file}: logits maxDiff {d:G3}, input grad maxDiff {g:G3}");
     }
 
@@ -69,18 +69,18 @@ public sealed class CheckpointLoadingTests(ITestOutputHelper output) : IDisposab
         Tensor loss = Ops.CrossEntropy(logits, VisionFixtures.Targets(name));      // []
         GradStore grads = tape.Backward(loss);
 
-        VisionAssert.Close(expected["train_logits"], logits, VisionAssert.ForwardAtol, VisionAssert.ForwardRtol, $"{name} train logits");
-        VisionAssert.Close(expected["train_loss"], loss, VisionAssert.ForwardAtol, VisionAssert.ForwardRtol, $"{name} loss");
+        TensorAssert.Close(expected["train_logits"], logits, TensorAssert.ForwardAtol, TensorAssert.ForwardRtol, $"{name} train logits");
+        TensorAssert.Close(expected["train_loss"], loss, TensorAssert.ForwardAtol, TensorAssert.ForwardRtol, $"{name} loss");
         double worst = 0;
         int checkedGrads = 0;
         foreach (Parameter p in model.TrainableParameters())
         {
-            worst = Math.Max(worst, VisionAssert.Close(expected["grad/" + p.Path], grads[p.Value]!, VisionAssert.GradAtol, VisionAssert.GradRtol, $"{name} d{p.Path}"));
+            worst = Math.Max(worst, TensorAssert.Close(expected["grad/" + p.Path], grads[p.Value]!, TensorAssert.GradAtol, TensorAssert.GradRtol, $"{name} d{p.Path}"));
             checkedGrads++;
         }
         Assert.Equal(expected.Keys.Count(k => k.StartsWith("grad/", StringComparison.Ordinal)), checkedGrads);
         foreach (Parameter p in model.Parameters().Where(p => p.IsBuffer))
-            VisionAssert.Close(expected["after/" + p.Path], p.Value, VisionAssert.ForwardAtol, VisionAssert.ForwardRtol, $"{name} {p.Path} after the step");
+            TensorAssert.Close(expected["after/" + p.Path], p.Value, TensorAssert.ForwardAtol, TensorAssert.ForwardRtol, $"{name} {p.Path} after the step");
         output.WriteLine($"{name}: {checkedGrads} parameter gradients, max diff {worst:G3}");
     }
 
@@ -91,10 +91,10 @@ public sealed class CheckpointLoadingTests(ITestOutputHelper output) : IDisposab
             VisionFixtures.ArchitectureOf("resnet18_w6"));
         IReadOnlyDictionary<string, Tensor> expected = VisionFixtures.Tensors("checkpoints", "resnet18_w6", "expected.safetensors");
         Tensor logits = model.Forward(expected["input"]);
-        VisionAssert.Close(expected["logits_f16"], logits, VisionAssert.ForwardAtol, VisionAssert.ForwardRtol, "f16 logits");
+        TensorAssert.Close(expected["logits_f16"], logits, TensorAssert.ForwardAtol, TensorAssert.ForwardRtol, "f16 logits");
         // The half-precision weights really differ from the float32 ones, so this is not the f32 file again.
         Assert.Throws<Xunit.Sdk.XunitException>(() =>
-            VisionAssert.Close(expected["logits"], logits, VisionAssert.ForwardAtol, VisionAssert.ForwardRtol, "f32 logits"));
+            TensorAssert.Close(expected["logits"], logits, TensorAssert.ForwardAtol, TensorAssert.ForwardRtol, "f32 logits"));
     }
 
     [Fact]
@@ -111,7 +111,7 @@ public sealed class CheckpointLoadingTests(ITestOutputHelper output) : IDisposab
 
         Assert.Equal(labels, model.ClassNames);
         IReadOnlyDictionary<string, Tensor> expected = VisionFixtures.Tensors("checkpoints", "resnet18_w6", "expected.safetensors");
-        VisionAssert.Close(expected["logits"], model.Forward(expected["input"]), VisionAssert.ForwardAtol, VisionAssert.ForwardRtol, "hf logits");
+        TensorAssert.Close(expected["logits"], model.Forward(expected["input"]), TensorAssert.ForwardAtol, TensorAssert.ForwardRtol, "hf logits");
     }
 
     [Fact]
@@ -166,7 +166,7 @@ public sealed class CheckpointLoadingTests(ITestOutputHelper output) : IDisposab
         var model = (IImageClassifier)ModelLoader.Load(path, VisionFixtures.ArchitectureOf("resnet18_w6"));
 
         IReadOnlyDictionary<string, Tensor> expected = VisionFixtures.Tensors("checkpoints", "resnet18_w6", "expected.safetensors");
-        VisionAssert.Close(expected["logits"], model.Forward(expected["input"]), VisionAssert.ForwardAtol, VisionAssert.ForwardRtol, "logits");
+        TensorAssert.Close(expected["logits"], model.Forward(expected["input"]), TensorAssert.ForwardAtol, TensorAssert.ForwardRtol, "logits");
         Assert.Equal(0f, ((ResNet)model).Bn1.NumBatchesTracked.Value.ToScalar());
     }
 

@@ -26,13 +26,13 @@ public sealed class ResNetBlockTests
         (ResidualBlockBase block, IReadOnlyDictionary<string, Tensor> expected) = Build(name);
         Tensor x = expected["input"].Clone();
 
-        VisionAssert.Close(expected["output"], block.Forward(x), VisionAssert.ForwardAtol, VisionAssert.ForwardRtol, $"{name} output");
+        TensorAssert.Close(expected["output"], block.Forward(x), TensorAssert.ForwardAtol, TensorAssert.ForwardRtol, $"{name} output");
 
         using var tape = new Tape();
         tape.Watch(x);
         Tensor y = block.Forward(x);
         GradStore grads = tape.Backward(y, expected["grad_out"]);
-        VisionAssert.Close(expected["input_grad"], grads[x]!, VisionAssert.GradAtol, VisionAssert.GradRtol, $"{name} input grad");
+        TensorAssert.Close(expected["input_grad"], grads[x]!, TensorAssert.GradAtol, TensorAssert.GradRtol, $"{name} input grad");
     }
 
     [Fact]

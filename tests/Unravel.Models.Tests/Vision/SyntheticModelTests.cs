@@ -53,7 +53,7 @@ public sealed class SyntheticModelTests(ITestOutputHelper output)
         ActivationCache cache = model.RunWithCache(() => classifier.Forward(x), names);
         IReadOnlyDictionary<string, Tensor> expected = VisionFixtures.Tensors("synthetic", name + ".safetensors");
 
-        double d = VisionAssert.Close(expected["logits"], cache.Output, Atol, Rtol, $"{name} logits");
+        double d = TensorAssert.Close(expected["logits"], cache.Output, Atol, Rtol, $"{name} logits");
         output.WriteLine($"{name} logits maxDiff {d:G3}");
         foreach (JsonProperty act in acts.EnumerateObject())
         {
@@ -61,12 +61,12 @@ public sealed class SyntheticModelTests(ITestOutputHelper output)
             Assert.Equal(VisionFixtures.Ints(act.Value.GetProperty("shape")), actual.Shape.ToArray());
             int step = act.Value.GetProperty("step").GetInt32();
             Tensor reference = expected[act.Name];
-            if (step == 1) d = VisionAssert.Close(reference, actual, Atol, Rtol, $"{name} {act.Name}");
+            if (step == 1) d = TensorAssert.Close(reference, actual, Atol, Rtol, $"{name} {act.Name}");
             else
             {
                 float[] samples = new float[reference.Length];
                 for (int i = 0; i < samples.Length; i++) samples[i] = actual.Data[i * step];
-                d = VisionAssert.Close(reference.Data, samples, Atol, Rtol, $"{name} {act.Name} (every {step}th value)");
+                d = TensorAssert.Close(reference.Data, samples, Atol, Rtol, $"{name} {act.Name} (every {step}th value)");
             }
             double sum = 0, absSum = 0;
             foreach (float v in actual.Data)

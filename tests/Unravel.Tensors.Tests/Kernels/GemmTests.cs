@@ -154,9 +154,12 @@ public sealed class GemmTests
     [MemberData(nameof(Kernels))]
     public void Managed_RepeatedRunsAndThreadCounts_AreBitIdenticalAndCorrect(string kind)
     {
-        foreach ((int m, int n, int k) in new[] { (64, 3136, 576), (301, 203, 517), (3, 700, 300) })
+        // Packed path split by rows and by columns, and the unpacked path for few rows (direct and dot forms) and
+        // few columns, each large enough to be shared by two threads.
+        foreach ((int m, int n, int k, bool tb) in new[] { (64, 3136, 576, true), (301, 203, 517, false), (3, 700, 300, true),
+                                                           (5, 1000, 300, false), (1000, 5, 300, false), (2, 600, 700, true) })
         {
-            var g = GemmCase.Random(new Random(9), m, n, k, false, true, alpha: 1f, beta: 0.5f);
+            var g = GemmCase.Random(new Random(9), m, n, k, false, tb, alpha: 1f, beta: 0.5f);
             float[] c0 = (float[])g.C.Clone();
             float[] OneRun(int threads)
             {
@@ -170,6 +173,28 @@ public sealed class GemmTests
             g.AssertMatchesReference($"{kind} {m}x{n}x{k} 2 threads", first);
             // Stronger than required: the k order never depends on the partition.
             Assert.True(first.AsSpan().SequenceEqual(single), $"{kind} {m}x{n}x{k}: 1 and 2 threads differ");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void Managed_SharedOperandInBands_MatchesUnbandedBitForBit(string kind)
+    {
+        // A tiny shared-buffer limit forces row/column bands and k spans in the two-thread path; the k order of every
+        // element is unchanged, so the result must equal the unbanded one exactly.
+        foreach ((int m, int n, int k, bool ta, bool tb) in new[] { (50, 300, 2000, false, false), (300, 50, 2000, true, true), (130, 140, 700, false, true) })
+        {
+            var g = GemmCase.Random(new Random(13), m, n, k, ta, tb, alpha: 1.5f, beta: -0.5f);
+            float[] c0 = (float[])g.C.Clone();
+            WithManaged(kind, 2, () => g.Run());
+            float[] unbanded = (float[])g.C.Clone();
+            long savedLimit = ManagedGemm.SharedLimit;
+            Array.Copy(c0, g.C, c0.Length);
+            ManagedGemm.SharedLimit = 10_000;
+            try { WithManaged(kind, 2, () => g.Run()); }
+            finally { ManagedGemm.SharedLimit = savedLimit; }
+            g.AssertMatchesReference($"{kind} {m}x{n}x{k} banded");
+            Assert.True(unbanded.AsSpan().SequenceEqual(g.C), $"{kind} {m}x{n}x{k}: banded and unbanded results differ");
         }
     }
 

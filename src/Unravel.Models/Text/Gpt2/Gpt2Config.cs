@@ -31,6 +31,10 @@ public sealed record Gpt2Config(int Vocab, int Context, int Layers, int Heads, i
     /// <summary>gpt2-xl: 1,557,611,200 parameters.</summary>
     public static Gpt2Config Xl { get; } = new(50257, 1024, 48, 25, 1600);
 
+    /// <summary>brown-gpt2: the shipped Brown-corpus model, 4 layers, width 128, 4 heads, context 128 (7,237,376
+    /// parameters, 6,432,896 of them in the tied token embedding).</summary>
+    public static Gpt2Config Brown { get; } = new(50257, 128, 4, 4, 128);
+
     /// <summary>MLP width (n_inner); 4·C when not set.</summary>
     public int Inner
     {

@@ -59,27 +59,8 @@ internal static class Gpt2Fixture
 
     public static string FixturePath(string name) => System.IO.Path.Combine(AppContext.BaseDirectory, "Fixtures", "gpt2", name);
 
-    /// <summary>Asserts equal shapes and |a - e| ≤ atol + rtol·|e|; returns the max difference.</summary>
-    public static double Close(Tensor expected, Tensor actual, float atol, float rtol, string label)
-    {
-        if (!expected.Shape.SequenceEqual(actual.Shape))
-            throw new XunitException($"{label}: shape {actual.ShapeString}, expected {expected.ShapeString}.");
-        double maxDiff = 0;
-        int bad = 0;
-        var first = new StringBuilder();
-        ReadOnlySpan<float> e = expected.Data, a = actual.Data;
-        for (int i = 0; i < e.Length; i++)
-        {
-            double d = Math.Abs((double)a[i] - e[i]);
-            if (double.IsNaN(d)) d = double.PositiveInfinity;
-            maxDiff = Math.Max(maxDiff, d);
-            if (!(d <= atol + rtol * Math.Abs(e[i])) && bad++ < 5)
-                first.Append(CultureInfo.InvariantCulture, $"  [{i}] expected {e[i]:G9}, got {a[i]:G9}\n");
-        }
-        if (bad > 0)
-            throw new XunitException($"{label}: {bad} of {e.Length} values out of tolerance (atol {atol}, rtol {rtol}); maxDiff {maxDiff:G4}\n{first}");
-        return maxDiff;
-    }
+    public static double Close(Tensor expected, Tensor actual, float atol, float rtol, string label) =>
+        TensorAssert.Close(expected, actual, atol, rtol, label);
 
     public static double ForwardClose(Tensor expected, Tensor actual, string label) =>
         Close(expected, actual, ForwardAtol, ForwardRtol, label);

@@ -1,11 +1,12 @@
 // Tolerance comparison that reports the max difference and the first mismatching pairs (llm.c check_tensor).
+// Shared by every test project (linked from tests/Shared).
 
 using System.Globalization;
 using System.Text;
 using Unravel.Tensors;
 using Xunit.Sdk;
 
-namespace Unravel.Tensors.Tests.Support;
+namespace Unravel.Testing;
 
 public static class TensorAssert
 {
@@ -16,14 +17,15 @@ public static class TensorAssert
     public const float GradAtol = 1e-4f, GradRtol = 1e-3f;
 
     /// <summary>Asserts equal shapes and |a - e| ≤ atol + rtol·|e| everywhere; NaN matches NaN, ±Inf must match exactly.</summary>
-    public static void Close(Tensor expected, Tensor actual, float atol, float rtol, string label)
+    /// <returns>The largest absolute difference over finite pairs.</returns>
+    public static double Close(Tensor expected, Tensor actual, float atol, float rtol, string label)
     {
         if (!expected.Shape.SequenceEqual(actual.Shape))
             throw new XunitException($"{label}: shape {actual.ShapeString}, expected {expected.ShapeString}.");
-        Close(expected.Data, actual.Data, atol, rtol, label);
+        return Close(expected.Data, actual.Data, atol, rtol, label);
     }
 
-    public static void Close(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, float atol, float rtol, string label)
+    public static double Close(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, float atol, float rtol, string label)
     {
         if (expected.Length != actual.Length)
             throw new XunitException($"{label}: {actual.Length} values, expected {expected.Length}.");
@@ -47,9 +49,10 @@ public static class TensorAssert
         }
         if (bad > 0)
             throw new XunitException($"{label}: {bad} of {expected.Length} values out of tolerance (atol {atol}, rtol {rtol}); maxDiff {maxDiff:G4}\n{first}");
+        return maxDiff;
     }
 
-    public static void ForwardClose(Tensor expected, Tensor actual, string label) => Close(expected, actual, ForwardAtol, ForwardRtol, label);
+    public static double ForwardClose(Tensor expected, Tensor actual, string label) => Close(expected, actual, ForwardAtol, ForwardRtol, label);
 
-    public static void GradClose(Tensor expected, Tensor actual, string label) => Close(expected, actual, GradAtol, GradRtol, label);
+    public static double GradClose(Tensor expected, Tensor actual, string label) => Close(expected, actual, GradAtol, GradRtol, label);
 }

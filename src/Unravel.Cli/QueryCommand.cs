@@ -1,0 +1,39 @@
+// `unravel query ATLAS "SQL"`: runs a read-only SQL query on an atlas's atlas.db and prints the rows.
+
+using System.CommandLine;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+
+namespace Unravel.Cli;
+
+internal static class QueryCommand
+{
+    private static readonly Argument<string> AtlasArgument = new("atlas") { Description = "Atlas directory (from `unravel collect`)." };
+    private static readonly Argument<string> SqlArgument = new("sql") { Description = "SQL over the tables neurons, layers and meta (read-only)." };
+    private static readonly Option<bool> JsonOption = new("--json") { Description = "Print machine-readable JSON." };
+
+    public static Command Create()
+    {
+        Command command = new("query", "Run a read-only SQL query on an atlas (tables: neurons, layers, meta).") { AtlasArgument, SqlArgument, JsonOption };
+        command.SetAction(parse => Run(parse.GetValue(AtlasArgument)!, parse.GetValue(SqlArgument)!, parse.GetValue(JsonOption), Console.Out));
+        return command;
+    }
+
+    internal static int Run(string atlas, string sql, bool json, TextWriter output)
+    {
+        using SqliteConnection db = AtlasDatabase.OpenReadOnly(atlas);
+        (string[] columns, List<object?[]> rows) = AtlasDatabase.Query(db, sql);
+        if (json)
+        {
+            output.WriteLine(JsonSerializer.Serialize(rows.Select(r => columns.Select((c, i) => (c, r[i])).ToDictionary(t => t.c, t => t.Item2)),
+                new JsonSerializerOptions { WriteIndented = true }));
+            return ExitCodes.Success;
+        }
+        if (columns.Length == 0) return ExitCodes.Success;
+        var table = new TextTable(columns);
+        foreach (object?[] r in rows) table.Add(r.Select(AtlasDatabase.Format).ToArray());
+        output.Write(table);
+        output.WriteLine($"({rows.Count} row{(rows.Count == 1 ? "" : "s")})");
+        return ExitCodes.Success;
+    }
+}

