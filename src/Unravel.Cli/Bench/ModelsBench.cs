@@ -241,7 +241,8 @@ internal static class ModelsBench
             for (int n = 0; n < w.Batch; n++) seed[n, 0] = 1f;
             return () =>
             {
-                using var tape = new Tape();
+                // Only the input's gradient is wanted, as in PyTorch (which keeps no intermediate gradients either).
+                using var tape = new Tape { KeepIntermediateGradients = false };
                 Tensor x = tape.Watch(images);
                 Tensor logits = classifier.Forward(x);
                 GradStore grads = tape.Backward(logits, seed, rule: rule);

@@ -61,6 +61,9 @@ internal readonly unsafe struct Conv2dAvx512x8 : IGemmMicroKernel
         Store(c, c70, c71, va, vb, beta);
     }
 
+    /// <summary>Raw sums of a whole tile (every row of an 8-row panel is worth computing).</summary>
+    public static void RunEdge(int kc, float* a, float* b, float* edge, int rows) => Run(kc, a, b, edge, 32, 1f, 0f);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store(float* c, Vector512<float> x0, Vector512<float> x1, Vector512<float> va, Vector512<float> vb, float beta)
     {
