@@ -80,7 +80,7 @@ public static class ConceptAtlas
             ["created_utc"] = created, ["ranking"] = run.Ranking, ["pooling"] = run.Pooling,
             ["top_inputs"] = Inputs(r.TopRows), ["top_values"] = Floats(top.Values.Take(r.TopRows.Length)),
             ["linkage"] = new JsonArray(r.Linkage?.Merges.Select(m => (JsonNode)new JsonArray(m.Left, m.Right, m.Height, m.Size)).ToArray() ?? []),
-            ["cut_height"] = r.CutHeight, ["outlier_radius"] = r.Radius, ["scale"] = r.Scale,
+            ["cut_height"] = r.CutHeight, ["outlier_radius"] = double.IsFinite(r.Radius) ? r.Radius : null, ["scale"] = r.Scale,
             ["labels"] = new JsonArray(r.Labels.Select(l => (JsonNode)l).ToArray()),
             ["concepts"] = new JsonArray(r.Concepts.Select(c =>
             {
