@@ -14,5 +14,6 @@ RootCommand root = new("Unravel: find, split and explain polysemantic neurons.")
     NeuronsCommand.Create(),
     QueryCommand.Create(),
     BenchCommand.Create(),
+    ConceptsCommand.Create(),
 };
 return await CliRunner.InvokeAsync(root, args);
