@@ -8,6 +8,7 @@ RootCommand root = new("Unravel: find, split and explain polysemantic neurons.")
     ModelsCommand.Create(),
     InspectCommand.Create(),
     RunCommand.Create(),
+    AttributeCommand.Create(),
     TrainCommand.Create(),
     CollectCommand.Create(),
     MergeCommand.Create(),
