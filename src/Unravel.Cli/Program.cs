@@ -13,5 +13,8 @@ RootCommand root = new("Unravel: find, split and explain polysemantic neurons.")
     NeuronsCommand.Create(),
     QueryCommand.Create(),
     BenchCommand.Create(),
+    ReportCommand.Create(),
+    ServeCommand.Create(),
+    DemoCommand.Create(),
 };
 return await CliRunner.InvokeAsync(root, args);
