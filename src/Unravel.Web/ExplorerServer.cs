@@ -108,7 +108,7 @@ public static class ExplorerServer
             }
             return Results.Redirect("/" + HtmlReport.NeuronHref(layer.Name, neuron), permanent: false, preserveMethod: false);
         });
-        app.MapFallback((HttpContext c) => Text(StatusCodes.Status404NotFound, $"not found: {c.Request.Path} (this server shows one atlas: start at /index.html)"));
+        app.MapFallback("{*path}", (HttpContext c) => Text(StatusCodes.Status404NotFound, $"not found: {c.Request.Path} (this server shows one atlas: start at /index.html)"));
         return app;
     }
 

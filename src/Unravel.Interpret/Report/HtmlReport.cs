@@ -269,7 +269,7 @@ public sealed class HtmlReport
         int bins = shape[1];
         ReadOnlySpan<float> range = _atlas.ReadFloat(layer.Name, "histogram_range").Data;
         double[] row = counts.AsSpan(neuron * bins, bins).ToArray().Select(c => (double)c).ToArray();
-        return Svg.Histogram(row, range[neuron * 2], range[neuron * 2 + 1], "activation", "act-hist");
+        return Svg.Histogram(row, range[neuron * 2], range[neuron * 2 + 1], "activation", "act-hist", logScale: true);
     }
 
     private NeuronTable Table(string layer)

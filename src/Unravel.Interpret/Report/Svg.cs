@@ -18,10 +18,14 @@ internal static class Svg
     private static string F(double v) => v.ToString("0.##", CultureInfo.InvariantCulture);
 
     /// <summary>Bars of <paramref name="counts"/> over [low, high], with the axis ends labelled.</summary>
-    public static string Histogram(IReadOnlyList<double> counts, double low, double high, string xLabel, string cssClass, int width = 420, int height = 150)
+    /// <remarks>With <paramref name="logScale"/> bar heights are log(1 + count), so a spike at zero (ReLU) leaves the tail visible.</remarks>
+    public static string Histogram(IReadOnlyList<double> counts, double low, double high, string xLabel, string cssClass, int width = 420, int height = 150,
+        bool logScale = false)
     {
-        const int left = 40, bottom = 28, top = 8, right = 10;
-        double max = counts.Count == 0 ? 1 : Math.Max(1e-12, counts.Max());
+        const int left = 44, bottom = 28, top = 8, right = 10;
+        double Scale(double c) => logScale ? Math.Log(1 + Math.Max(c, 0)) : c;
+        double max = counts.Count == 0 ? 1 : Math.Max(1e-12, counts.Max(Scale));
+        double maxCount = counts.Count == 0 ? 0 : counts.Max();
         double plotW = width - left - right, plotH = height - top - bottom;
         var sb = new StringBuilder();
         sb.Append(CultureInfo.InvariantCulture, $"<svg class=\"{cssClass}\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"{Html.E(xLabel)} histogram\">");
@@ -29,7 +33,7 @@ internal static class Svg
         double bw = counts.Count == 0 ? 0 : plotW / counts.Count;
         for (int i = 0; i < counts.Count; i++)
         {
-            double h = plotH * counts[i] / max;
+            double h = plotH * Scale(counts[i]) / max;
             if (h <= 0) continue;
             sb.Append(CultureInfo.InvariantCulture,
                 $"<rect class=\"bar\" x=\"{F(left + i * bw + 0.5)}\" y=\"{F(top + plotH - h)}\" width=\"{F(Math.Max(bw - 1, 0.5))}\" height=\"{F(h)}\" fill=\"#2f6fdf\"><title>{Html.Num(counts[i])}</title></rect>");
@@ -37,11 +41,16 @@ internal static class Svg
         sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{left}\" y=\"{height - 10}\">{Html.Num(low, "0.##")}</text>");
         sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{left + plotW}\" y=\"{height - 10}\" text-anchor=\"end\">{Html.Num(high, "0.##")}</text>");
         sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{left + plotW / 2}\" y=\"{height - 10}\" text-anchor=\"middle\">{Html.E(xLabel)}</text>");
-        sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{left - 4}\" y=\"{top + 8}\" text-anchor=\"end\">{Html.Num(max, "0.##")}</text>");
+        sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{left - 4}\" y=\"{top + 8}\" text-anchor=\"end\">{Compact(maxCount)}</text>");
+        if (logScale) sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{left + plotW}\" y=\"{top + 8}\" text-anchor=\"end\">log scale</text>");
         sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{left - 4}\" y=\"{top + plotH}\" text-anchor=\"end\">0</text>");
         sb.Append("</svg>");
         return sb.ToString();
     }
+
+    /// <summary>A count in at most four characters: 950, 12k, 3.4M.</summary>
+    public static string Compact(double v) =>
+        v >= 1e6 ? Html.Num(v / 1e6, v >= 1e7 ? "0" : "0.#") + "M" : v >= 1e3 ? Html.Num(v / 1e3, v >= 1e4 ? "0" : "0.#") + "k" : Html.Num(v, "0.##");
 
     /// <summary>A dendrogram of a linkage matrix (rows [a, b, height, size]); leaf i coloured by <paramref name="labels"/>[i];
     /// a dashed line at <paramref name="cutHeight"/>. Returns "" for fewer than two leaves.</summary>
