@@ -62,7 +62,7 @@ internal static class Html
         figure.ref{margin:0;text-align:center;font-size:.8em;color:var(--muted)} figure.ref img{display:block;image-rendering:pixelated;border:1px solid var(--line);border-radius:3px}
         .tokens{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.85em;line-height:1.9;margin:.15em 0;white-space:pre-wrap}
         .tokens .tok{border-radius:2px} .tokens .max{outline:1.5px solid var(--warm)} .tokens .val{color:var(--muted);margin-right:.8em}
-        section.concept,section.vn{border:1px solid var(--line);border-radius:8px;padding:.4em 1em .8em;margin:.8em 0}
+        section.concept,section.vn{border:1px solid var(--line);border-radius:8px;padding:.4em 1em .8em;margin:.8em 0;scroll-margin-top:4em}
         section.concept:target,section.vn:target{border-color:var(--accent);box-shadow:0 0 0 3px #2f6fdf33}
         .chips a,.chips span{display:inline-block;margin:.1em .3em .1em 0;padding:.05em .6em;border:1px solid var(--line);border-radius:999px;text-decoration:none}
         svg text{font:11px system-ui,sans-serif;fill:var(--muted)}
