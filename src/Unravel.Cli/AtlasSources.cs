@@ -63,6 +63,12 @@ internal static class AtlasSources
         ICollectionDataset dataset = spec.Kind switch
         {
             "idx" => ImageDataset.FromIdx(spec.Path, spec.Labels),
+            "image-folder" => ImageDataset.FromFolder(spec.Path, new Unravel.IO.Images.ImagePreprocessing
+            {
+                ResizeTo = spec.Resize ?? 0, CropTo = spec.Crop ?? 0, Grayscale = spec.Grayscale ?? false,
+                Mean = spec.Mean ?? [0.485f, 0.456f, 0.406f], Std = spec.Std ?? [0.229f, 0.224f, 0.225f],
+            }),
+            "brown" when model.Model is ILanguageModel => TokenWindowDataset.FromBrown(spec.Path, Tokenizer(), spec.Window ?? 64, spec.Bos ?? false),
             "text" when model.Model is ILanguageModel => TokenWindowDataset.FromText(File.ReadAllText(spec.Path), Tokenizer(), spec.Window ?? 64, spec.Bos ?? false, spec.Path),
             _ => throw new UnravelUserException($"{atlas.Root}: unknown dataset kind '{spec.Kind}' for a {model.Architecture} model.", "re-create the atlas with `unravel collect`"),
         };

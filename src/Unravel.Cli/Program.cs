@@ -10,6 +10,7 @@ RootCommand root = new("Unravel: find, split and explain polysemantic neurons.")
     RunCommand.Create(),
     TrainCommand.Create(),
     CollectCommand.Create(),
+    MergeCommand.Create(),
     NeuronsCommand.Create(),
     QueryCommand.Create(),
     BenchCommand.Create(),

@@ -70,7 +70,9 @@ public sealed class AtlasReader
     /// <summary>How to rebuild the dataset; null for atlases written before it was recorded.</summary>
     public DatasetSpec? Dataset => Manifest["dataset"]?["spec"] is JsonObject s
         ? new DatasetSpec(s["kind"]!.GetValue<string>(), s["path"]!.GetValue<string>(), s["labels"]?.GetValue<string>(),
-            s["window"]?.GetValue<int>(), s["bos"]?.GetValue<bool>())
+            s["window"]?.GetValue<int>(), s["bos"]?.GetValue<bool>(), s["resize"]?.GetValue<int>(), s["crop"]?.GetValue<int>(),
+            s["grayscale"]?.GetValue<bool>(), s["mean"]?.AsArray().Select(v => v!.GetValue<float>()).ToArray(),
+            s["std"]?.AsArray().Select(v => v!.GetValue<float>()).ToArray())
         : null;
 
     /// <summary>Full path of atlas.db.</summary>
