@@ -16,5 +16,8 @@ RootCommand root = new("Unravel: find, split and explain polysemantic neurons.")
     QueryCommand.Create(),
     BenchCommand.Create(),
     ConceptsCommand.Create(),
+    ReportCommand.Create(),
+    ServeCommand.Create(),
+    DemoCommand.Create(),
 };
 return await CliRunner.InvokeAsync(root, args);
