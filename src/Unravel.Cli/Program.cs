@@ -11,8 +11,13 @@ RootCommand root = new("Unravel: find, split and explain polysemantic neurons.")
     AttributeCommand.Create(),
     TrainCommand.Create(),
     CollectCommand.Create(),
+    MergeCommand.Create(),
     NeuronsCommand.Create(),
     QueryCommand.Create(),
     BenchCommand.Create(),
+    ConceptsCommand.Create(),
+    ReportCommand.Create(),
+    ServeCommand.Create(),
+    DemoCommand.Create(),
 };
 return await CliRunner.InvokeAsync(root, args);

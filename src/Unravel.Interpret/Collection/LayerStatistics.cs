@@ -8,6 +8,7 @@
 // Reference: T. F. Chan, G. H. Golub, R. J. LeVeque, "Updating formulae and a pairwise algorithm for computing sample
 // variances", 1979.
 
+using System.Runtime.InteropServices;
 using Unravel.Nn;
 using Unravel.Tensors;
 
@@ -198,6 +199,93 @@ public sealed class LayerStatistics
         }
         _inputs += n;
     }
+
+    /// <summary>Fixes the per-neuron histogram range from a batch of activations (the first batch of the whole dataset),
+    /// unless a range is already set; a shard calls this so that its histograms bin exactly as one full pass would.</summary>
+    /// <exception cref="ArgumentException">The shape does not match the layer.</exception>
+    public void PrimeHistogramRange(Tensor activations)
+    {
+        ArgumentNullException.ThrowIfNull(activations);
+        if (activations.Rank != ItemShape.Length + 1 || !activations.Shape[1..].SequenceEqual(ItemShape))
+            throw new ArgumentException($"collect: layer '{Name}' activation {activations.ShapeString} does not match [N, {string.Join(", ", ItemShape)}].", nameof(activations));
+        if (activations.Dim(0) > 0) _histRange ??= FirstBatchRange(activations.ToArray(), activations.Dim(0));
+    }
+
+    /// <summary>Writes the complete accumulator state, bit-exact (checkpoints and shard states).</summary>
+    public void Save(BinaryWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.Write(Name);
+        writer.Write((int)Layout);
+        StateIO.Write(writer, ItemShape);
+        CollectionOptions o = _options;
+        writer.Write(o.TopK); writer.Write(o.ClassTopK); writer.Write(o.HistogramBins);
+        writer.Write(o.HistogramRange is not null);
+        writer.Write(o.HistogramRange?.Low ?? 0f); writer.Write(o.HistogramRange?.High ?? 0f);
+        writer.Write(o.RandomSamples); writer.Write(o.Seed); writer.Write(o.Quantiles); writer.Write(o.KeepPooled);
+        _topMax.Save(writer);
+        _topMean.Save(writer);
+        writer.Write(_byClass.Count);
+        foreach ((int label, (TopKTable max, TopKTable mean)) in _byClass)
+        {
+            writer.Write(label);
+            max.Save(writer);
+            mean.Save(writer);
+        }
+        foreach (long[] a in new[] { _count, _positive, _nan, _inf, _histogram, _outside }) StateIO.Write(writer, a);
+        StateIO.Write(writer, _mean); StateIO.Write(writer, _m2);
+        StateIO.Write(writer, _min); StateIO.Write(writer, _max);
+        writer.Write(_histRange is not null);
+        if (_histRange is not null) StateIO.Write(writer, _histRange);
+        writer.Write(_sample.Count);
+        foreach ((ulong key, long index, float[] values) in _sample)
+        {
+            writer.Write(key);
+            writer.Write(index);
+            StateIO.Write(writer, values);
+        }
+        StateIO.Write(writer, CollectionsMarshal.AsSpan(_pooledIndices));
+        StateIO.Write(writer, CollectionsMarshal.AsSpan(_pooledMax));
+        StateIO.Write(writer, CollectionsMarshal.AsSpan(_pooledMean));
+        writer.Write(_inputs);
+    }
+
+    /// <summary>Reads an accumulator written by <see cref="Save"/>; it continues exactly where the saved one stopped.</summary>
+    /// <exception cref="InvalidDataException">The data is truncated or inconsistent.</exception>
+    public static LayerStatistics Load(BinaryReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        string name = reader.ReadString();
+        var layout = (ActivationLayout)reader.ReadInt32();
+        int[] shape = StateIO.Read<int>(reader);
+        int topK = reader.ReadInt32(), classTopK = reader.ReadInt32(), bins = reader.ReadInt32();
+        bool hasRange = reader.ReadBoolean();
+        float low = reader.ReadSingle(), high = reader.ReadSingle();
+        var options = new CollectionOptions
+        {
+            TopK = topK, ClassTopK = classTopK, HistogramBins = bins, HistogramRange = hasRange ? (low, high) : null,
+            RandomSamples = reader.ReadInt32(), Seed = reader.ReadInt32(), Quantiles = reader.ReadInt32(), KeepPooled = reader.ReadBoolean(),
+        };
+        var s = new LayerStatistics(name, shape, layout, options);
+        s._topMax.LoadFrom(reader);
+        s._topMean.LoadFrom(reader);
+        int classes = reader.ReadInt32();
+        for (int i = 0; i < classes; i++) s._byClass[reader.ReadInt32()] = (TopKTable.Load(reader), TopKTable.Load(reader));
+        foreach (long[] a in new[] { s._count, s._positive, s._nan, s._inf, s._histogram, s._outside }) StateIO.Read(reader, a);
+        StateIO.Read(reader, s._mean); StateIO.Read(reader, s._m2);
+        StateIO.Read(reader, s._min); StateIO.Read(reader, s._max);
+        if (reader.ReadBoolean()) s._histRange = StateIO.Read<float>(reader);
+        int samples = reader.ReadInt32();
+        for (int i = 0; i < samples; i++) s._sample.Add((reader.ReadUInt64(), reader.ReadInt64(), StateIO.Read<float>(reader)));
+        s._pooledIndices.AddRange(StateIO.Read<long>(reader));
+        s._pooledMax.AddRange(StateIO.Read<float>(reader));
+        s._pooledMean.AddRange(StateIO.Read<float>(reader));
+        s._inputs = reader.ReadInt64();
+        return s;
+    }
+
+    /// <summary>The options this accumulator was created with.</summary>
+    public CollectionOptions Options => _options;
 
     /// <summary>Adds another pass's statistics (e.g. another shard of the dataset) into this one.</summary>
     /// <exception cref="ArgumentException">Different layer shape, options or histogram ranges.</exception>
