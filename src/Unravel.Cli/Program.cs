@@ -13,5 +13,6 @@ RootCommand root = new("Unravel: find, split and explain polysemantic neurons.")
     NeuronsCommand.Create(),
     QueryCommand.Create(),
     BenchCommand.Create(),
+    PureCommand.Create(),
 };
 return await CliRunner.InvokeAsync(root, args);
