@@ -29,11 +29,11 @@ internal static class PureCommand
     private static readonly Option<bool> AllOption = new("--all") { Description = "Split every neuron of the layer (the default)." };
     private static readonly Option<int> ReferencesOption = new("--references", "-r") { Description = "Top-activating references clustered per neuron (at most the atlas's top-k).", DefaultValueFactory = _ => 100 };
     private static readonly Option<bool> WideOption = new("--wide") { Description = "Also route the neuron's per-class top inputs (default: its top-max and top-mean inputs)." };
-    private static readonly Option<int> BatchOption = new("--batch") { Description = "Inputs per forward of the circuit pass.", DefaultValueFactory = _ => 32 };
+    private static readonly Option<int> BatchOption = new("--batch") { Description = "Inputs per forward of the circuit pass.", DefaultValueFactory = _ => 64 };
     private static readonly Option<int> RestartsOption = new("--restarts") { Description = "k-means++ restarts.", DefaultValueFactory = _ => 10 };
     private static readonly Option<int?> SeedOption = new("--seed") { Description = "Seed of k-means and the random baseline (default: the atlas's seed)." };
     private static readonly Option<bool> EvaluateOption = new("--evaluate") { Description = "Compare PURE, activation clustering and random labels in a judge embedding." };
-    private static readonly Option<string?> JudgeOption = new("--judge") { Description = "Judge model (checkpoint file or folder) for --evaluate; default: the analysed model itself (not independent)." };
+    private static readonly Option<string?> JudgeOption = new("--judge") { Description = "Judge for --evaluate: a model checkpoint file or folder (with --judge-arch), or 'pixels' (the images themselves); default: the analysed model's own --judge-layer (not independent)." };
     private static readonly Option<string?> JudgeArchOption = new("--judge-arch") { Description = "Architecture of a --judge checkpoint file." };
     private static readonly Option<string> JudgeLayerOption = new("--judge-layer") { Description = "Judge hook whose pooled activation is the embedding.", DefaultValueFactory = _ => "avgpool" };
     private static readonly Option<int> CompareNaiveOption = new("--compare-naive") { Description = "Time the naive baseline (one full forward+backward per pair) on this many pairs and report the speed-up.", DefaultValueFactory = _ => 0 };
@@ -55,7 +55,7 @@ internal static class PureCommand
     }
 
     internal sealed record Request(string Atlas, string Layer, string? Lower = null, string K = "2", string? Neurons = null, bool All = false,
-        int References = 100, bool Wide = false, int Batch = 32, int Restarts = 10, int? Seed = null, bool Evaluate = false, string? Judge = null,
+        int References = 100, bool Wide = false, int Batch = 64, int Restarts = 10, int? Seed = null, bool Evaluate = false, string? Judge = null,
         string? JudgeArch = null, string JudgeLayer = "avgpool", int CompareNaive = 0, bool Json = false);
 
     internal static int Run(Request r, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
@@ -171,7 +171,9 @@ internal static class PureCommand
     private static PureEvaluation Evaluate(Request r, RootModule model, ImageDataset data, PureResult result, CancellationToken ct)
     {
         IJudgeEmbedding judge;
-        if (r.Judge is not null)
+        if (string.Equals(r.Judge, "pixels", StringComparison.OrdinalIgnoreCase))
+            judge = new PixelJudge(data);
+        else if (r.Judge is not null)
         {
             LoadedModel j = ModelResolver.Resolve(r.Judge, r.JudgeArch);
             j.Model.Eval();
