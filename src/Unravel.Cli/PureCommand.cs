@@ -116,7 +116,7 @@ internal static class PureCommand
         string folder = PureAtlasWriter.Write(atlas, result, evaluation, ToolInfo.Version, config);
         if (r.Json) WriteJson(output, atlas, result, evaluation, naive, folder);
         else WriteText(output, result, evaluation, naive, folder, atlasK, r.References);
-        if (loaded.RandomWeights) output.WriteLine("note: random weights — pass a checkpoint for meaningful virtual neurons");
+        if (loaded.RandomWeights) (r.Json ? error : output).WriteLine("note: random weights — pass a checkpoint for meaningful virtual neurons");
         return ExitCodes.Success;
     }
 

@@ -70,11 +70,11 @@ public sealed class PureCommandTests : IDisposable
             Assert.InRange(refs.Length, 1, 8);
             Assert.Equal(refs.Length, r.GetProperty("labels").GetArrayLength());
             Assert.Equal(refs.Length, r.GetProperty("circuits").GetArrayLength());
-            Assert.Equal(32, r.GetProperty("circuits")[0].GetArrayLength());              // layer2 has 32 channels
+            Assert.Equal(64, r.GetProperty("circuits")[0].GetArrayLength());              // small-resnet layer2 has 64 channels
             JsonElement vns = r.GetProperty("virtual_neurons");
             Assert.Equal(k, vns.GetArrayLength());
             Assert.Equal(refs.Order(), vns.EnumerateArray().SelectMany(v => v.GetProperty("members").EnumerateArray().Select(e => e.GetInt64())).Order());
-            Assert.Equal(32, vns[0].GetProperty("centroid").GetArrayLength());
+            Assert.Equal(64, vns[0].GetProperty("centroid").GetArrayLength());
             Assert.Equal(Convert.ToInt64(k), Scalar(atlas, $"SELECT pure_k FROM neurons WHERE layer = 'layer3' AND idx = {neuron}"));
             if (k >= 2) Assert.True(r.GetProperty("evaluation").GetProperty("methods").TryGetProperty("pure", out _));
         }
