@@ -8,7 +8,6 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Unravel.Interpret.Report;
-using Unravel.IO.Text;
 
 namespace Unravel.Cli;
 
@@ -58,14 +57,11 @@ internal static class DemoCommand
             Labels: Assets.PathOf("data", "fashion-mnist", "t10k-labels-idx1-ubyte.gz"), Limit: r.Limit, Force: true), output, error, cancellationToken));
         AnalyseFashion(fashion, r.Top, output, stages);
 
-        string text = Path.Combine(root, "brown-heldout.txt");
-        Stage("collect brown-gpt2 MLP layers over held-out Brown text", () =>
-        {
-            IReadOnlyList<string> files = BrownCorpus.ListFiles(Assets.PathOf("data", "brown", "heldout"));
-            Unravel.IO.AtomicFile.WriteAllText(text, string.Join("\n\n", files.Select(BrownCorpus.ReadText)));
-            CollectCommand.Run(new CollectCommand.Request(Assets.PathOf("models", "brown-gpt2", "model.safetensors"), text, "blocks.*.mlp.hook_post", brown,
-                Arch: "brown-gpt2", Batch: 8, Limit: r.TextWindows, Window: 64, Force: true), output, error, cancellationToken);
-        });
+        // The held-out Brown files (tags stripped, detokenized, joined in name order) cut into 64-token windows; batches of
+        // 8 windows keep the [B, T, 50257] logits at ~100 MB.
+        Stage("collect brown-gpt2 MLP layers over held-out Brown text", () => CollectCommand.Run(new CollectCommand.Request(
+            Assets.PathOf("models", "brown-gpt2", "model.safetensors"), Assets.PathOf("data", "brown", "heldout"), "blocks.*.mlp.hook_post", brown,
+            Arch: "brown-gpt2", Batch: 8, Limit: r.TextWindows, Window: 64, Force: true) { Format = "brown" }, output, error, cancellationToken));
 
         var reports = new List<string>();
         Stage("write reports", () =>
