@@ -94,7 +94,7 @@ public static class Composites
             "epsilonalpha2beta1flat" => EpsilonAlpha2Beta1Flat(settings),
             "epsilongammabox" => EpsilonGammaBox(settings),
             "epsilon" => Epsilon(settings),
-            _ => throw new ArgumentException($"unknown composite '{name}'. Known: {string.Join(", ", Names)}.", nameof(name)),
+            _ => throw new ArgumentException($"unknown composite '{name}'. Known: {string.Join(", ", Names)}."),
         };
     }
 

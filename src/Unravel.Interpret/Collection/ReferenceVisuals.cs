@@ -147,7 +147,8 @@ public static class ReferenceVisuals
                         if (!cache.TryGetValue(input, out Image? full)) cache[input] = full = images.Display(input);
                         (int y, int x, int h, int w) = rf.Region(Math.Max(0, top.Positions[r * top.Neurons + n]));
                         string file = CropFile(n, r);
-                        Png.Write(Path.Combine(dir, file), ImageTransforms.Crop(full, y, x, h, w));
+                        // The whole atlas is renamed into place at the end, so plain writes are atomic enough here.
+                        File.WriteAllBytes(Path.Combine(dir, file), Png.Encode(ImageTransforms.Crop(full, y, x, h, w)));
                         files.Add(file);
                     }
                 manifest["crops"] = new JsonObject { ["ranking"] = "max", ["pattern"] = "crops/n{neuron}_r{rank}.png", ["count"] = files.Count };

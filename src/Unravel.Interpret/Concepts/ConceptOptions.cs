@@ -5,15 +5,18 @@ namespace Unravel.Interpret.Concepts;
 /// <summary>Options for <see cref="ConceptVectors.Analyse"/>.</summary>
 public sealed record ConceptOptions
 {
-    /// <summary>Ward cut height. Default rel:4, four times the median pairwise distance of the top inputs: a unimodal
-    /// cloud's top Ward merge stays below ≈ 3× that median (isotropic Gaussian, D ≥ 16), two groups of 50 whose
-    /// centroids lie one typical pairwise distance apart merge at ≈ 5.5–6×. The authors' setting is abs:15.</summary>
-    public ConceptThreshold Cut { get; init; } = ConceptThreshold.Scaled(4);
+    /// <summary>Ward cut height. Default rel:10, ten times the lower quartile q of the top inputs' pairwise distances
+    /// (a within-group distance). Calibration (tools/fixtures/concepts.py header, 100 points): the top Ward merge of a
+    /// unimodal cloud stays below ≈ 3.3·q for an isotropic or ReLU'd Gaussian (D ≥ 16), ≈ 7.4·q for an elongated one
+    /// (spectrum 1/i^0.7) and mostly below 9·q for log-normal tails; two groups whose centroids lie one within-group
+    /// distance apart merge at ≈ 7·q, two apart at ≈ 14·q. 10·q thus splits groups ≈ 1.4 typical distances apart and
+    /// keeps unimodal clouds whole. The authors' setting is abs:15.</summary>
+    public ConceptThreshold Cut { get; init; } = ConceptThreshold.Scaled(10);
 
     /// <summary>Outlier radius: a sample whose squared distance to its k-means centroid is ≥ radius² is dropped.
-    /// Default rel:1, the median pairwise distance (≈ 1.4× the typical distance to a Gaussian cluster's centre). The
-    /// authors' setting is abs:3.873 (radius² = 15); "none" keeps every sample.</summary>
-    public ConceptThreshold Outlier { get; init; } = ConceptThreshold.Scaled(1);
+    /// Default rel:1.5, 1.5·q (about twice the typical distance of a Gaussian cluster's members to its centre,
+    /// ≈ q/√2). The authors' setting is abs:3.873 (radius² = 15); "none" keeps every sample.</summary>
+    public ConceptThreshold Outlier { get; init; } = ConceptThreshold.Scaled(1.5);
 
     /// <summary>Clusters with fewer members left after outlier removal are dropped (authors: 5).</summary>
     public int MinSize { get; init; } = 5;

@@ -7,7 +7,7 @@ namespace Unravel.Interpret.Concepts;
 /// <summary>A neuron's top inputs clustered into concepts.</summary>
 /// <param name="TopRows">Rows (of the pooled matrix) of the top inputs analysed, best first.</param>
 /// <param name="Linkage">Ward tree over <paramref name="TopRows"/> (SciPy linkage layout); null for fewer than 2 inputs.</param>
-/// <param name="Scale">Median pairwise Euclidean distance of the top inputs (the unit of relative thresholds).</param>
+/// <param name="Scale">Lower quartile of the pairwise Euclidean distances of the top inputs (the unit of relative thresholds).</param>
 /// <param name="CutHeight">Resolved Ward cut height.</param>
 /// <param name="Radius">Resolved outlier radius.</param>
 /// <param name="Labels">Concept id per top input; −1 = outlier or member of a dropped cluster.</param>

@@ -8,7 +8,7 @@
 // - k-means starts from the Ward cluster means (one deterministic run) instead of sklearn's k-means++ with
 //   random_state=0 and 5 restarts, which a C# RNG cannot reproduce. Both minimise the within-cluster sum of squares;
 //   with a given init our k-means equals sklearn's KMeans(init=array, n_init=1).
-// - The cut height and outlier radius default to multiples of the median pairwise distance of the top inputs
+// - The cut height and outlier radius default to multiples of the lower quartile of the top inputs' pairwise distances
 //   (ConceptOptions), since the authors' absolute 15 / √15 fit only InceptionV3 Mixed_7b; abs:15 / abs:3.873 restore them.
 
 using System.Numerics.Tensors;
@@ -43,8 +43,8 @@ public static class ConceptVectors
     /// means of the k Ward clusters; samples with ‖x − c‖² ≥ r² are outliers; clusters with fewer than MinSize
     /// remaining members are dropped; each survivor's v = mean / ‖mean‖ (a cluster whose mean is 0 is dropped too);
     /// every row of <paramref name="pooled"/> is scored by ⟨a(x), v⟩ and the ScoreTop best are kept. t and r are
-    /// <see cref="ConceptOptions.Cut"/> and <see cref="ConceptOptions.Outlier"/> resolved against the median pairwise
-    /// distance of X.</remarks>
+    /// <see cref="ConceptOptions.Cut"/> and <see cref="ConceptOptions.Outlier"/> resolved against the lower quartile of the
+    /// pairwise distances of X (<see cref="PairwiseScale"/>).</remarks>
     /// <param name="pooled">Pooled vectors of every input [N, C] (GAP, as the authors).</param>
     /// <param name="topRows">Rows of the neuron's top inputs, best first.</param>
     /// <param name="options">Thresholds and sizes.</param>
@@ -76,7 +76,7 @@ public static class ConceptVectors
             throw new ArgumentException($"{Op}: the pooled vectors of the top inputs hold NaN or ±Inf.", nameof(pooled));
         double? rawEntropy = labels is null ? null : LabelEntropy.Bits(rows, labels);
 
-        double scale = MedianPairwiseDistance(x, m, c);
+        double scale = PairwiseScale(x, m, c);
         double cut = options.Cut.Resolve(scale), radius = options.Outlier.Resolve(scale);
         if (m == 0)
             return new ConceptResult(rows, null, scale, cut, radius, [], [], new Polysemanticity(0, 0, 0), rawEntropy);
@@ -103,7 +103,8 @@ public static class ConceptVectors
                 double t = (double)x[i * c + f] - km.Centroids[j, f];
                 d2 += t * t;
             }
-            kept[i] = d2 >= r2 ? -1 : j;
+            // A radius of 0 (relative to a scale of 0: all top inputs identical) removes nothing.
+            kept[i] = r2 > 0 && d2 >= r2 ? -1 : j;
             if (kept[i] >= 0) sizes[j]++;
         }
         var concepts = new List<(int Cluster, int[] Members, float[] Vector)>();
@@ -145,14 +146,19 @@ public static class ConceptVectors
         return Math.Exp(h);
     }
 
-    /// <summary>Median of the pairwise Euclidean distances between the m rows of x (0 for fewer than 2 rows).</summary>
-    internal static double MedianPairwiseDistance(ReadOnlySpan<float> x, int m, int c)
+    /// <summary>Lower quartile of the pairwise Euclidean distances between the m rows of x (0 for fewer than 2 rows),
+    /// with NumPy's default linear interpolation (<c>np.percentile(pdist(x), 25)</c>).</summary>
+    /// <remarks>The lower quartile rather than the median: when the top inputs form 2-3 groups, more than a quarter of
+    /// all pairs lie within a group, so the scale stays a within-group distance however far apart the groups are. The
+    /// median becomes a between-group distance for two balanced groups, which caps the relative top height at √(N/2).</remarks>
+    internal static double PairwiseScale(ReadOnlySpan<float> x, int m, int c)
     {
         if (m < 2) return 0;
         double[] d = Distances.Condensed(DataMatrix.From(x, m, c, Op), DistanceMetric.Euclidean, Op);
         Array.Sort(d);
-        int h = d.Length / 2;
-        return d.Length % 2 == 1 ? d[h] : 0.5 * (d[h - 1] + d[h]);
+        double pos = 0.25 * (d.Length - 1);
+        int lo = (int)Math.Floor(pos);
+        return lo + 1 < d.Length ? d[lo] + (pos - lo) * (d[lo + 1] - d[lo]) : d[lo];
     }
 
     private static float[,] Means(float[] x, int c, int[] labels, int k)

@@ -6,9 +6,9 @@ namespace Unravel.Interpret.Concepts;
 /// <param name="Concepts">Number of surviving concepts.</param>
 /// <param name="Score">Effective number of concepts, exp(H(p)) with p the concepts' sizes normalised to sum 1
 /// (0 when none survives): 1 for one concept, 2 for two equal ones, between 1 and 2 for an unequal pair.</param>
-/// <param name="Separation">Height of the top Ward merge divided by the median pairwise distance of the top
-/// inputs (0 when fewer than 2 inputs or all identical): independent of the cut, it ranks neurons within one
-/// concept count too; the default cut splits a neuron exactly when it is ≥ 4.</param>
+/// <param name="Separation">Height of the top Ward merge divided by the lower quartile of the top inputs' pairwise
+/// distances (0 when fewer than 2 inputs or all identical): independent of the cut, it ranks neurons within one
+/// concept count too; the default cut (rel:10) splits a neuron exactly when it is ≥ 10.</param>
 public sealed record Polysemanticity(int Concepts, double Score, double Separation)
 {
     /// <summary>The definition of <see cref="Score"/>, as written into results.</summary>

@@ -19,7 +19,7 @@ using System.Runtime.CompilerServices;
 namespace Unravel.Tensors.Kernels;
 
 /// <summary>Packed-GEMM convolution kernels on the managed micro-kernels (NCHW, any stride, padding, dilation, groups).</summary>
-internal static unsafe class Conv2dPacked
+internal static unsafe partial class Conv2dPacked
 {
     /// <summary>Output positions per block: a multiple of every micro-kernel's NR; 256 positions × KC keep the packed B
     /// block at 256 KiB (L2), and the scratch tile [O, 256] stays small for wide layers.</summary>

@@ -71,12 +71,19 @@ public static partial class Ops
         Conv2dAlgorithm alg = algorithm == Conv2dAlgorithm.Auto ? Conv2dSelect(g) : algorithm;
         if (alg == Conv2dAlgorithm.Pointwise && !g.IsPointwise)
             throw new ArgumentException($"conv2d: the pointwise path needs a 1×1 stride-1 unpadded kernel, got weight {weight.ShapeString}.", nameof(algorithm));
+        if (alg == Conv2dAlgorithm.Winograd && !Conv2dPacked.WinogradApplies(g))
+            throw new ArgumentException($"conv2d: the Winograd path needs a 3×3 stride-1 undilated ungrouped kernel with padding ≤ 2 and AVX2, got weight {weight.ShapeString}.", nameof(algorithm));
 
         Tensor y;
         if (alg == Conv2dAlgorithm.PackedGemm)
         {
             y = TensorStorage.Uninitialized(g.Batch, g.OutChannels, g.OutH, g.OutW);
             Conv2dPacked.Forward(x.Data, weight.Data, bias is null ? default : bias.Data, y.Data, g);
+        }
+        else if (alg == Conv2dAlgorithm.Winograd)
+        {
+            y = TensorStorage.Uninitialized(g.Batch, g.OutChannels, g.OutH, g.OutW);
+            Conv2dPacked.WinogradForward(x.Data, weight.Data, bias is null ? default : bias.Data, y.Data, g, default, default, default, relu: false);
         }
         else
         {
@@ -98,6 +105,7 @@ public static partial class Ops
     internal static Conv2dAlgorithm Conv2dSelect(in Conv2dGeometry g)
     {
         if (g.IsDepthwise) return Conv2dAlgorithm.Direct;
+        if (Gemm.Backend == GemmBackend.Managed && Conv2dPacked.WinogradPays(g)) return Conv2dAlgorithm.Winograd;
         // The packed path drives the managed micro-kernels itself; with OpenBLAS selected, GEMM calls go to it.
         return Gemm.Backend == GemmBackend.Managed ? Conv2dAlgorithm.PackedGemm : Conv2dAlgorithm.Blocked;
     }
@@ -119,9 +127,10 @@ public static partial class Ops
         {
             Conv2dDirectBackward(x, weight, dy, dx, dWeight, g);
         }
-        else if (state.Algorithm is Conv2dAlgorithm.Blocked or Conv2dAlgorithm.PackedGemm)
+        else if (state.Algorithm is Conv2dAlgorithm.Blocked or Conv2dAlgorithm.PackedGemm or Conv2dAlgorithm.Winograd)
         {
-            if (dx is not null && state.Algorithm == Conv2dAlgorithm.PackedGemm) Conv2dPacked.BackwardInput(dy.Data, weight.Data, dx.Data, g);
+            if (dx is not null && state.Algorithm == Conv2dAlgorithm.Winograd) Conv2dPacked.WinogradBackwardInput(dy.Data, weight.Data, dx.Data, g);
+            else if (dx is not null && state.Algorithm == Conv2dAlgorithm.PackedGemm) Conv2dPacked.BackwardInput(dy.Data, weight.Data, dx.Data, g);
             else if (dx is not null) Conv2dBlockedBackwardInput(weight, dy, dx, g);
             if (dWeight is not null) Conv2dGemmBackward(x, weight, dy, null, dWeight, g, g.IsPointwise);
         }
