@@ -125,7 +125,17 @@ public sealed class HtmlReport
             var counts = new double[Math.Max(maxK, 1)];
             foreach (double k in concepts) if (k >= 1) counts[(int)k - 1]++;
             sb.Append(CultureInfo.InvariantCulture, $"<div class=\"card\"><h3>{Html.E(layer.Name)}</h3><p class=\"muted\">{concepts.Length} analysed neurons, concepts per neuron 1 … {maxK}</p>")
-              .Append(Svg.Histogram(counts, 0.5, maxK + 0.5, "concepts per neuron", "poly-hist", 320, 140)).Append("</div>");
+              .Append(Svg.Histogram(counts, 0.5, maxK + 0.5, "concepts per neuron", "poly-hist", 320, 140));
+            NeuronTable t = Table(layer.Name);
+            var most = t.Rows.Where(r => t.Number(r, "polysemanticity") is { } p && double.IsFinite(p))
+                .OrderByDescending(r => t.Number(r, "polysemanticity")).ThenBy(r => t.Number(r, "idx")).Take(5).ToList();
+            sb.Append("<p class=\"chips\">most polysemantic: ");
+            foreach (object?[] r in most)
+            {
+                int idx = (int)t.Number(r, "idx")!.Value;
+                sb.Append(CultureInfo.InvariantCulture, $"<a href=\"{NeuronHref(layer.Name, idx)}\">{idx} · {Html.Num(t.Number(r, "polysemanticity")!.Value, "0.00")}</a>");
+            }
+            sb.Append("</p></div>");
         }
         sb.Append("</div>");
         if (!any) sb.Append("<p class=\"note\">No neuron has concept-vector results yet: run <code>unravel concepts ATLAS --layer L</code>, then re-run <code>unravel report</code>.</p>");
@@ -209,7 +219,9 @@ public sealed class HtmlReport
         sb.Append("</div>");
 
         sb.Append("<h2>Top inputs</h2><p class=\"muted\">Ranked by the maximum activation over positions")
-          .Append(layer.Positions > 1 ? "; the red box is the receptive field of the unit where the neuron peaks (its feature-map cell when the field covers the whole image), the outlined token where it peaks." : ".").Append("</p>")
+          .Append(layer.Positions <= 1 ? "." : layer.Shape.Length == 3
+              ? "; the red box is the receptive field of the unit where the neuron peaks (its feature-map cell when the field covers the whole image)."
+              : "; tokens are shaded by the neuron's activation, the outlined one is where it peaks.").Append("</p>")
           .Append(refs.Render(top.Inputs, [.. top.Values.Select(v => (double)v)], top.Positions, topShown, "activation"));
 
         if (concepts is not null) sb.Append(ConceptsSection(concepts, refs, refShown));
