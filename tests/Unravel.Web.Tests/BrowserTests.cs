@@ -101,7 +101,8 @@ public sealed class BrowserTests(AtlasFixture fixture) : IClassFixture<AtlasFixt
             // A neuron without results: the page offers the analysis, which runs concept vectors and shows them.
             await page.GotoAsync(url + "neurons/layer3/7.html");
             Assert.Equal(0, await page.Locator("#concept-count").CountAsync());
-            await page.RunAndWaitForNavigationAsync(() => page.Locator("#analyse").ClickAsync());
+            await page.Locator("#analyse").ClickAsync();
+            await page.Locator("#concept-count").WaitForAsync(new() { Timeout = 60_000 });
             Assert.EndsWith("/neurons/layer3/7.html", page.Url);
             var written = Unravel.Interpret.Report.MethodResults.ReadConcepts(atlas, "layer3", 7);
             Assert.NotNull(written);
