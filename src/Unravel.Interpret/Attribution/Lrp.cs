@@ -43,13 +43,38 @@ public static class Lrp
     /// <returns>Input relevance, heatmap, conservation report, and the recorded layers.</returns>
     /// <exception cref="ArgumentException">A layer name is unknown or not reached, a channel is out of range, a condition
     /// sits above the start layer, or the target class is out of range.</exception>
-    public static LrpResult Attribute(RootModule model, Func<Tensor, Tensor> forward, Tensor input, LrpOptions? options = null)
+    public static LrpResult Attribute(RootModule model, Func<Tensor, Tensor> forward, Tensor input, LrpOptions? options = null) =>
+        AttributeMany(model, forward, input, options, [[]])[0];
+
+    /// <summary>Many CRP attributions of one input from a single taped forward (zennit-crp's <c>generate</c>): one backward
+    /// walk per condition set, each combined with <see cref="LrpOptions.Conditions"/>.</summary>
+    /// <param name="model">The model (switched to eval mode); must implement <see cref="IImageClassifier"/>.</param>
+    /// <param name="input">Input batch; not modified.</param>
+    /// <param name="options">Shared options; defaults when null.</param>
+    /// <param name="conditionSets">One entry per result, e.g. one <see cref="ChannelCondition"/> per channel of a layer.</param>
+    /// <returns>One result per condition set, in order.</returns>
+    /// <exception cref="ArgumentException">As <see cref="Attribute(RootModule, Tensor, LrpOptions?)"/>.</exception>
+    public static IReadOnlyList<LrpResult> AttributeMany(RootModule model, Tensor input, LrpOptions? options,
+        IReadOnlyList<IReadOnlyList<ChannelCondition>> conditionSets)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (model is not IImageClassifier classifier)
+            throw new ArgumentException($"lrp: {model.GetType().Name} is not an image classifier; pass its forward function explicitly.", nameof(model));
+        model.Eval();
+        return AttributeMany(model, classifier.Forward, input, options, conditionSets);
+    }
+
+    /// <summary>As <see cref="AttributeMany(RootModule, Tensor, LrpOptions?, IReadOnlyList{IReadOnlyList{ChannelCondition}})"/>
+    /// with an explicit forward function.</summary>
+    public static IReadOnlyList<LrpResult> AttributeMany(RootModule model, Func<Tensor, Tensor> forward, Tensor input, LrpOptions? options,
+        IReadOnlyList<IReadOnlyList<ChannelCondition>> conditionSets)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(forward);
         ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(conditionSets);
         options ??= new LrpOptions();
-        IEnumerable<string> requested = options.Conditions.Select(c => c.Layer).Concat(options.RecordLayers);
+        IEnumerable<string> requested = options.Conditions.Concat(conditionSets.SelectMany(c => c)).Select(c => c.Layer).Concat(options.RecordLayers);
         if (options.StartLayer is not null) requested = requested.Append(options.StartLayer);
         if (options.StopLayer is not null) requested = requested.Append(options.StopLayer);
         foreach (string name in requested) CheckLayer(model, name);
@@ -62,11 +87,20 @@ public static class Lrp
         using (model.Hooks.Add("**", (name, t) => { names.TryAdd(t, name); tensors.TryAdd(name, t); }))
             logits = forward(x);                                                                   // [N, K]
 
-        var walk = new Walk(tape, options, names);
-        foreach (ICanonizer c in options.Canonizers) c.Apply(walk.Graph);
+        var graph = new LrpGraph(tape.Nodes);
+        foreach (ICanonizer c in options.Canonizers) c.Apply(graph);
+        int[] classes = options.Target.Resolve(logits);
+        return conditionSets.Select(set => Run(model, options, [.. options.Conditions, .. set], tape, graph, names, tensors, x, logits, classes)).ToArray();
+    }
+
+    // One backward walk (or exclude-parallel chain of walks) on a recorded forward.
+    private static LrpResult Run(RootModule model, LrpOptions options, IReadOnlyList<ChannelCondition> conditions, Tape tape, LrpGraph graph,
+        Dictionary<Tensor, string> names, Dictionary<string, Tensor> tensors, Tensor x, Tensor logits, int[] classes)
+    {
+        var walk = new Walk(tape, graph, options.Composite, names);
 
         // Conditions → channel masks on the layer tensors.
-        foreach (ChannelCondition cond in options.Conditions)
+        foreach (ChannelCondition cond in conditions)
         {
             Tensor t = TensorOf(tensors, model, cond.Layer);
             int channels = t.Rank >= 2 ? t.Dim(1) : throw new ArgumentException($"lrp: layer '{cond.Layer}' output {t.ShapeString} has no channel axis.");
@@ -76,7 +110,6 @@ public static class Lrp
             walk.AddMask(t, cond.Channels);
         }
 
-        int[] classes = options.Target.Resolve(logits);
         Tensor root, seed;
         if (options.StartLayer is { } start)
         {
@@ -95,7 +128,7 @@ public static class Lrp
         var chain = new List<Tensor> { root };
         if (options.ExcludeParallel)
         {
-            foreach (ChannelCondition cond in options.Conditions)
+            foreach (ChannelCondition cond in conditions)
             {
                 Tensor t = tensors[model.Hooks.ResolveAlias(cond.Layer)];
                 if (ReferenceEquals(t, root) || chain.Contains(t, ReferenceEqualityComparer.Instance)) continue;
@@ -123,7 +156,7 @@ public static class Lrp
             if (i + 1 < chain.Count) seed = grads[chain[i + 1]] ?? Tensor.Zeros(chain[i + 1].Shape.ToArray());
         }
 
-        Tensor relevance = grads[x]?.Detach() ?? Tensor.Zeros(input.Shape.ToArray());
+        Tensor relevance = grads[x]?.Detach() ?? Tensor.Zeros(x.Shape.ToArray());
         var report = new ConservationReport(seeded, Elementwise.Sum(relevance.Data), walk.Report);
         var activations = options.RecordLayers.ToDictionary(l => l, l => TensorOf(tensors, model, l).Detach());
         return new LrpResult(logits.Detach(), classes, relevance, ChannelSum(relevance), report, walk.Recorded, activations);
@@ -163,12 +196,12 @@ public static class Lrp
         private readonly Dictionary<Tensor, Tensor> _masked = new(ReferenceEqualityComparer.Instance);
         private readonly int _first = -1;
 
-        public Walk(Tape tape, LrpOptions options, Dictionary<Tensor, string> names)
+        public Walk(Tape tape, LrpGraph graph, Composite composite, Dictionary<Tensor, string> names)
         {
             _tape = tape;
-            _composite = options.Composite;
+            _composite = composite;
             _names = names;
-            Graph = new LrpGraph(tape.Nodes);
+            Graph = graph;
             for (int i = 0; i < tape.Nodes.Count; i++)
             {
                 Node n = tape.Nodes[i];

@@ -41,12 +41,11 @@ public sealed class CrpTests
         LrpResult full = Lrp.Attribute(model, x, new LrpOptions { RecordLayers = ["layer2.0"] });
         Tensor sum = Tensor.Zeros(full.Heatmap.Shape.ToArray());
         Tensor channelRelevance = full.ChannelRelevance("layer2.0");                          // [N, 32]
+        IReadOnlyList<LrpResult> many = Lrp.AttributeMany(model, x, new LrpOptions { ExcludeParallel = excludeParallel, RecordLayers = ["layer2.0"] },
+            [.. Enumerable.Range(0, 32).Select(ch => (IReadOnlyList<ChannelCondition>)[new ChannelCondition("layer2.0", [ch])])]);
         for (int ch = 0; ch < 32; ch++)
         {
-            LrpResult r = Lrp.Attribute(model, x, new LrpOptions
-            {
-                Conditions = [new ChannelCondition("layer2.0", [ch])], ExcludeParallel = excludeParallel, RecordLayers = ["layer2.0"],
-            });
+            LrpResult r = many[ch];
             System.Numerics.Tensors.TensorPrimitives.Add(sum.Data, r.Heatmap.Data, sum.Data);
             // The masked relevance at the layer is that channel's share of the unconditional one.
             Tensor cr = r.ChannelRelevance("layer2.0");
@@ -54,6 +53,22 @@ public sealed class CrpTests
             Assert.Equal(0f, cr[1, (ch + 1) % 32]);
         }
         TensorAssert.Close(full.Heatmap, sum, 1e-4f * (float)Scale(full.Heatmap), 1e-3f, "Σ_c R(x | layer2.0:c)");
+    }
+
+    [Fact]
+    public void AttributeMany_OneForward_EqualsSeparateAttributions()
+    {
+        RootModule model = LrpFixtures.SmallResNet16();
+        Tensor x = LrpFixtures.Input("small-resnet-16");
+        var options = new LrpOptions { Composite = Composites.EpsilonAlpha2Beta1Flat(), ExcludeParallel = true };
+        ChannelCondition[][] sets = [[new("layer3.0", [7])], [new("layer3.0", [1, 2]), new("layer2.0.hook_relu1", [4])], []];
+        IReadOnlyList<LrpResult> many = Lrp.AttributeMany(model, x, options, sets);
+        for (int i = 0; i < sets.Length; i++)
+        {
+            LrpResult single = Lrp.Attribute(model, x, options with { Conditions = sets[i] });
+            TensorAssert.Close(single.InputRelevance, many[i].InputRelevance, 0f, 0f, $"set {i}");
+            Assert.Equal(single.Conservation.Layers.Count, many[i].Conservation.Layers.Count);
+        }
     }
 
     [Fact]
