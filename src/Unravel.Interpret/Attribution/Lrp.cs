@@ -107,7 +107,10 @@ public static class Lrp
             foreach (int ch in cond.Channels)
                 if (ch < 0 || ch >= channels)
                     throw new ArgumentException($"lrp: channel {ch} is out of range for layer '{cond.Layer}', which has {channels} channels (0..{channels - 1}).");
-            walk.AddMask(t, cond.Channels);
+            int spatial = t.Length / (t.Dim(0) * channels);
+            if (cond.Position is { } pos && (pos < 0 || pos >= spatial))
+                throw new ArgumentException($"lrp: position {pos} is out of range for layer '{cond.Layer}', which has {spatial} positions per channel (0..{spatial - 1}).");
+            walk.AddMask(t, cond.Channels, cond.Position);
         }
 
         Tensor root, seed;
@@ -192,7 +195,7 @@ public static class Lrp
         private readonly Composite _composite;
         private readonly Dictionary<Tensor, string> _names;
         private readonly Dictionary<Node, int> _index = [];
-        private readonly Dictionary<Tensor, bool[]?> _masks = new(ReferenceEqualityComparer.Instance);
+        private readonly Dictionary<Tensor, ChannelMask> _masks = new(ReferenceEqualityComparer.Instance);
         private readonly Dictionary<Tensor, Tensor> _masked = new(ReferenceEqualityComparer.Instance);
         private readonly int _first = -1;
 
@@ -219,16 +222,14 @@ public static class Lrp
         public int IndexOf(Tensor t) => Graph.ProducerOf(t) is { } n ? _index[n]
             : throw new ArgumentException($"lrp: the tensor {t.ShapeString} was not produced by a recorded op (is it the input?).");
 
-        public void AddMask(Tensor t, IReadOnlyList<int> channels)
+        public void AddMask(Tensor t, IReadOnlyList<int> channels, int? position)
         {
-            int c = t.Dim(1);
-            if (!_masks.TryGetValue(t, out bool[]? keep) || keep is null) keep = new bool[c];
-            foreach (int ch in channels) keep[ch] = true;
-            _masks[t] = keep;
+            if (!_masks.TryGetValue(t, out ChannelMask? mask)) _masks[t] = mask = new ChannelMask(t.Dim(1));
+            foreach (int ch in channels) mask.Keep(ch, position);
         }
 
         /// <summary>The seed as the walk will see it (masked when its layer is conditioned).</summary>
-        public Tensor Masked(Tensor t, Tensor relevance) => _masks.TryGetValue(t, out bool[]? keep) && keep is not null ? Mask(relevance, keep) : relevance;
+        public Tensor Masked(Tensor t, Tensor relevance) => _masks.TryGetValue(t, out ChannelMask? mask) ? mask.Apply(relevance) : relevance;
 
         public GradStore Run(Tensor root, Tensor seed, int stop) =>
             _tape.Backward(root, seed, rule: node => _index[node] <= stop ? s_stop : Substitute(node));
@@ -249,9 +250,9 @@ public static class Lrp
             string ruleName = rule?.Name ?? "gradient";
             return (n, dy, grads) =>
             {
-                if (_masks.TryGetValue(n.Output, out bool[]? keep) && keep is not null)
+                if (_masks.TryGetValue(n.Output, out ChannelMask? mask))
                 {
-                    dy = Mask(dy, keep);
+                    dy = mask.Apply(dy);
                     _masked[n.Output] = dy;
                 }
                 var local = new GradStore();
@@ -303,14 +304,32 @@ public static class Lrp
             _names.TryGetValue(n.Output, out string? name) ? name : n.Owner is Module m && m.Path.Length > 0 ? m.Path : $"{n.Op}#{_index[n]}";
     }
 
-    // Zeroes the channels (axis 1) not kept.
-    private static Tensor Mask(Tensor r, bool[] keep)
+    /// <summary>CRP mask of one layer: kept channels (axis 1), each whole or at single flat spatial positions.</summary>
+    private sealed class ChannelMask(int channels)
     {
-        Tensor o = Tensor.Zeros(r.Shape.ToArray());
-        int n = r.Dim(0), c = r.Dim(1), inner = r.Length / (n * c);
-        for (int i = 0; i < n; i++)
-            for (int ch = 0; ch < c; ch++)
-                if (keep[ch]) r.Data.Slice((i * c + ch) * inner, inner).CopyTo(o.Data.Slice((i * c + ch) * inner, inner));
-        return o;
+        private readonly HashSet<int>?[] _positions = new HashSet<int>?[channels];
+        private readonly bool[] _whole = new bool[channels];
+
+        public void Keep(int channel, int? position)
+        {
+            if (position is null) _whole[channel] = true;
+            else (_positions[channel] ??= []).Add(position.Value);
+        }
+
+        /// <summary>A copy of <paramref name="r"/> [N, C, …] with everything not kept set to zero.</summary>
+        public Tensor Apply(Tensor r)
+        {
+            Tensor o = Tensor.Zeros(r.Shape.ToArray());
+            int n = r.Dim(0), c = r.Dim(1), inner = r.Length / (n * c);
+            for (int i = 0; i < n; i++)
+                for (int ch = 0; ch < c; ch++)
+                {
+                    int at = (i * c + ch) * inner;
+                    if (_whole[ch]) r.Data.Slice(at, inner).CopyTo(o.Data.Slice(at, inner));
+                    else if (_positions[ch] is { } ps)
+                        foreach (int p in ps) o.Data[at + p] = r.Data[at + p];
+                }
+            return o;
+        }
     }
 }

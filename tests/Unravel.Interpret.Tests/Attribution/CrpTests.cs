@@ -129,3 +129,52 @@ public sealed class GradientCompositeTests
         TensorAssert.Close(expected, lrp.LayerRelevance["layer2.0"], 1e-6f, 1e-4f, "circuit gradient at layer2.0");
     }
 }
+
+public sealed class SingleNeuronTests
+{
+    [Fact]
+    public void Parse_ChannelsAndPosition_ReadsAllParts()
+    {
+        ChannelCondition c = ChannelCondition.Parse("layer3.0:5,6@12");
+        Assert.Equal("layer3.0", c.Layer);
+        Assert.Equal([5, 6], c.Channels);
+        Assert.Equal(12, c.Position);
+        Assert.Throws<FormatException>(() => ChannelCondition.Parse("layer3.0:5@x"));
+    }
+
+    [Fact]
+    public void StartAtSingleUnit_GradientComposite_EqualsActivationTimesItsInputGradient()
+    {
+        // Seed = ReLU(a) kept at one unit (row 0's strongest unit) → input relevance = a⁺_{5,12} · ∂a_{5,12}/∂x.
+        RootModule model = LrpFixtures.SmallResNet16();
+        var classifier = (Unravel.Models.Vision.IImageClassifier)model;
+        Tensor x = LrpFixtures.Input("small-resnet-16");
+        Tensor act = Lrp.Attribute(model, x, new LrpOptions { RecordLayers = ["layer3.0"] }).LayerActivations["layer3.0"];
+        int flat = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(act.Data.Slice(0, 64 * 49));  // row 0's strongest unit
+        int ch = flat / 49, pos = flat % 49;
+        LrpResult lrp = Lrp.Attribute(model, x, new LrpOptions
+        {
+            Composite = Composites.Gradient(), StartLayer = "layer3.0", Conditions = [new ChannelCondition("layer3.0", [ch], pos)],
+        });
+
+        using var tape = new Unravel.Tensors.Autograd.Tape();
+        Tensor xw = tape.Watch(x.Clone());
+        Tensor? a = null;
+        using (model.Hooks.Add("layer3.0", (_, t) => { a = t; }))
+            classifier.Forward(xw);
+        Tensor seed = Tensor.Zeros(a!.Shape.ToArray());
+        int hw = a.Dim(2) * a.Dim(3);
+        for (int n = 0; n < a.Dim(0); n++) seed.Data[(n * 64 + ch) * hw + pos] = Math.Max(0f, a.Data[(n * 64 + ch) * hw + pos]);
+        Tensor expected = tape.Backward(a, seed)[xw]!;
+        TensorAssert.Close(expected, lrp.InputRelevance, 1e-7f, 1e-4f, "single-unit relevance");
+        Assert.Contains(lrp.InputRelevance.ToArray(), v => v != 0f);
+    }
+
+    [Fact]
+    public void Position_OutOfRange_Throws()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => Lrp.Attribute(LrpFixtures.SmallResNet16(), LrpFixtures.Input("small-resnet-16"),
+            new LrpOptions { Conditions = [new ChannelCondition("layer3.0", [5], 49)] }));
+        Assert.Contains("49 positions", ex.Message);
+    }
+}
