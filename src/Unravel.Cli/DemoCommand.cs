@@ -7,8 +7,8 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using Unravel.Interpret.Report;
-using Unravel.IO.Text;
+using Microsoft.Data.Sqlite;
+using Unravel.Interpret.Collection;
 
 namespace Unravel.Cli;
 
@@ -21,7 +21,7 @@ internal static class DemoCommand
     private static readonly Option<int> TopOption = new("--top") { Description = "Most polysemantic neurons per layer to analyse with concept vectors and PURE.", DefaultValueFactory = _ => 8 };
     private static readonly Option<int> WindowsOption = new("--text-windows")
     {
-        Description = "Held-out Brown windows of 64 tokens to collect (keeps the demo under 2 minutes).", DefaultValueFactory = _ => 512,
+        Description = "Held-out Brown windows of 64 tokens to collect (keeps the demo under 2 minutes).", DefaultValueFactory = _ => 256,
     };
     private static readonly Option<int?> LimitOption = new("--limit") { Description = "Use only the first N Fashion-MNIST test images (default: all 10,000)." };
 
@@ -33,7 +33,7 @@ internal static class DemoCommand
         return command;
     }
 
-    internal sealed record Request(string Out, int Top = 8, int TextWindows = 512, int? Limit = null);
+    internal sealed record Request(string Out, int Top = 8, int TextWindows = 256, int? Limit = null);
 
     internal static int Run(Request r, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
@@ -56,16 +56,15 @@ internal static class DemoCommand
         Stage("collect fashion-small-resnet " + string.Join(", ", FashionLayers), () => CollectCommand.Run(new CollectCommand.Request(
             Assets.PathOf("models", "fashion-small-resnet", "model.safetensors"), images, string.Join(",", FashionLayers), fashion, Arch: "small-resnet-16",
             Labels: Assets.PathOf("data", "fashion-mnist", "t10k-labels-idx1-ubyte.gz"), Limit: r.Limit, Force: true), output, error, cancellationToken));
-        AnalyseFashion(fashion, r.Top, output, stages);
+        Dictionary<string, int[]> ranked = [];
+        Stage("concept vectors for every Fashion neuron; rank by polysemanticity", () => ranked = RankByPolysemanticity(fashion, r.Top, output, error, cancellationToken));
+        output.WriteLine("== PURE: not in this build yet (issue 7); the report shows concept vectors only");
 
-        string text = Path.Combine(root, "brown-heldout.txt");
-        Stage("collect brown-gpt2 MLP layers over held-out Brown text", () =>
-        {
-            IReadOnlyList<string> files = BrownCorpus.ListFiles(Assets.PathOf("data", "brown", "heldout"));
-            Unravel.IO.AtomicFile.WriteAllText(text, string.Join("\n\n", files.Select(BrownCorpus.ReadText)));
-            CollectCommand.Run(new CollectCommand.Request(Assets.PathOf("models", "brown-gpt2", "model.safetensors"), text, "blocks.*.mlp.hook_post", brown,
-                Arch: "brown-gpt2", Batch: 8, Limit: r.TextWindows, Window: 64, Force: true), output, error, cancellationToken);
-        });
+        // The held-out Brown files (tags stripped, detokenized, joined in name order) cut into 64-token windows; batches of
+        // 8 windows keep the [B, T, 50257] logits at ~100 MB.
+        Stage("collect brown-gpt2 MLP layers over held-out Brown text", () => CollectCommand.Run(new CollectCommand.Request(
+            Assets.PathOf("models", "brown-gpt2", "model.safetensors"), Assets.PathOf("data", "brown", "heldout"), "blocks.*.mlp.hook_post", brown,
+            Arch: "brown-gpt2", K: 50, Batch: 8, Limit: r.TextWindows, Window: 64, Force: true) { Format = "brown" }, output, error, cancellationToken));
 
         var reports = new List<string>();
         Stage("write reports", () =>
@@ -84,6 +83,9 @@ internal static class DemoCommand
         output.WriteLine();
         output.WriteLine("Unravel demo done. Open in a browser:");
         foreach (string index in reports) output.WriteLine("  file://" + index);
+        foreach ((string layer, int[] neurons) in ranked)
+            if (neurons.Length > 0)
+                output.WriteLine($"  most polysemantic {layer} neuron {neurons[0]}: file://{Path.Combine(fashion, "report", Unravel.Interpret.Report.HtmlReport.NeuronHref(layer, neurons[0]))}");
         output.WriteLine($"or explore interactively: unravel serve {fashion}");
         foreach ((string stage, double seconds) in stages) output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {seconds,6:0.0} s  {stage}"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -91,11 +93,26 @@ internal static class DemoCommand
         return ExitCodes.Success;
     }
 
-    // Concept vectors and PURE land in issues 6 and 7; until their commands are in this build the demo says so.
-    private static void AnalyseFashion(string fashion, int top, TextWriter output, List<(string, double)> stages)
+    /// <summary>Concept vectors for every neuron of the Fashion layers (the polysemanticity ranking), then the
+    /// <paramref name="top"/> most polysemantic neurons of each layer.</summary>
+    private static Dictionary<string, int[]> RankByPolysemanticity(string fashion, int top, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
-        output.WriteLine($"== rank neurons by polysemanticity, concept vectors and PURE on the top {top}: skipped (concept vectors, issue 6, and PURE, issue 7, are not in this build yet)");
-        stages.Add(("concepts + PURE (not in this build)", 0));
-        _ = HtmlReport.FallbackNeurons;
+        var ranked = new Dictionary<string, int[]>();
+        foreach (string layer in FashionLayers)
+        {
+            ConceptsCommand.Run(new ConceptsCommand.Request(fashion, layer), output, error, cancellationToken);
+            AtlasReader atlas = AtlasSources.Open(fashion);
+            using SqliteConnection db = atlas.OpenDatabase();
+            using SqliteCommand cmd = db.CreateCommand();
+            cmd.CommandText = "SELECT idx FROM neurons WHERE layer = $l AND polysemanticity IS NOT NULL ORDER BY polysemanticity DESC, concepts DESC, idx LIMIT $k";
+            cmd.Parameters.AddWithValue("$l", layer);
+            cmd.Parameters.AddWithValue("$k", top);
+            using SqliteDataReader r = cmd.ExecuteReader();
+            var neurons = new List<int>();
+            while (r.Read()) neurons.Add(r.GetInt32(0));
+            ranked[layer] = [.. neurons];
+            output.WriteLine($"most polysemantic in {layer}: {string.Join(", ", neurons)}");
+        }
+        return ranked;
     }
 }

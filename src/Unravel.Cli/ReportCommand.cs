@@ -18,7 +18,7 @@ internal static class ReportCommand
     private static readonly Option<string?> OutOption = new("--out", "-o") { Description = "Report folder to write (default: ATLAS/report)." };
     private static readonly Option<bool> NoModelOption = new("--no-model")
     {
-        Description = "Do not re-run the model on references (no peak boxes / per-token colours; faster).",
+        Description = "Do not re-run the model on references (peak boxes from the recorded top-k positions only, no per-token colours; faster).",
     };
 
     public static Command Create()
@@ -109,6 +109,6 @@ internal static class ReportCommand
         }
         IReadOnlyList<string>? classes = atlas.Dataset?.Path is { } p && Path.GetFileName(Path.GetDirectoryName(p) ?? "").Contains("fashion", StringComparison.OrdinalIgnoreCase)
             ? FashionMnist.ClassNames : null;
-        return new ReportSources(dataset, useModel && dataset is not null ? model?.Model : null, decode, classes);
+        return new ReportSources(dataset, dataset is not null ? model?.Model : null, decode, classes, useModel);
     }
 }

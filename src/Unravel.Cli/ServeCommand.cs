@@ -57,8 +57,21 @@ internal static class ServeCommand
         ExplorerServer.Build(atlas, sources, new ExplorerOptions
         {
             Port = port,
-            // TODO(issue 6): wire concept vectors here once `unravel concepts` is in main (Analyse = ConceptsCommand's per-neuron run).
-            Analyse = null,
-            UnavailableReason = "on-demand analysis needs concept vectors (issue 6), which this build does not have yet",
+            Analyse = (layer, neuron, ct) => Task.Run(() => AnalyseNeuron(atlas.Root, layer, neuron, ct), ct),
         });
+
+    /// <summary>Concept vectors for one neuron, through the same code as `unravel concepts ATLAS --layer L --neurons N`;
+    /// a user error (e.g. an atlas without pooled vectors) becomes an ArgumentException, which the server answers with 400.</summary>
+    private static void AnalyseNeuron(string atlas, string layer, int neuron, CancellationToken cancellationToken)
+    {
+        try
+        {
+            ConceptsCommand.Run(new ConceptsCommand.Request(atlas, layer, Neurons: neuron.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                TextWriter.Null, TextWriter.Null, cancellationToken);
+        }
+        catch (UnravelUserException e)
+        {
+            throw new ArgumentException(e.Hint is null ? e.Message : $"{e.Message} ({e.Hint})", e);
+        }
+    }
 }

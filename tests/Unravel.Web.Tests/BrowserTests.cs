@@ -88,7 +88,7 @@ public sealed class BrowserTests(AtlasFixture fixture) : IClassFixture<AtlasFixt
     public async Task ServedExplorer_LayerNeuronConcept_AndBadIdShowsMessage()
     {
         var atlas = fixture.Atlas;
-        await using WebApplication app = ExplorerServer.Build(atlas, Cli.ReportCommand.Sources(atlas, useModel: false, TextWriter.Null), new ExplorerOptions { Port = 0 });
+        await using WebApplication app = Cli.ServeCommand.Build(atlas, Cli.ReportCommand.Sources(atlas, useModel: false, TextWriter.Null), port: 0);
         await app.StartAsync();
         string url = ExplorerServer.Url(app);
         (IPlaywright playwright, IBrowser browser) = await Launch();
@@ -98,9 +98,19 @@ public sealed class BrowserTests(AtlasFixture fixture) : IClassFixture<AtlasFixt
             IPage page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1280, Height = 900 } });
             await Tour(page, url + "index.html", "serve");
 
-            // A neuron without results: the page offers the analysis; a bad id gets a short message.
+            // A neuron without results: the page offers the analysis, which runs concept vectors and shows them.
             await page.GotoAsync(url + "neurons/layer3/7.html");
-            Assert.True(await page.Locator("#analyse").IsVisibleAsync());
+            Assert.Equal(0, await page.Locator("#concept-count").CountAsync());
+            await page.Locator("#analyse").ClickAsync();
+            await page.Locator("#concept-count").WaitForAsync(new() { Timeout = 60_000 });
+            Assert.EndsWith("/neurons/layer3/7.html", page.Url);
+            var written = Unravel.Interpret.Report.MethodResults.ReadConcepts(atlas, "layer3", 7);
+            Assert.NotNull(written);
+            Assert.Equal($"{written.ConceptCount} concepts", await page.Locator("#concept-count").InnerTextAsync());
+            Assert.Equal(written.Concepts.Count, await page.Locator("section.concept").CountAsync());
+            Assert.Equal(0, await page.Locator("#analyse").CountAsync());
+
+            // A bad id gets a short message.
             IResponse? bad = await page.GotoAsync(url + "neurons/layer3/x.html");
             Assert.Equal(400, bad!.Status);
             Assert.Contains("not a non-negative integer", await page.Locator("body").InnerTextAsync());

@@ -36,6 +36,7 @@ public sealed class HtmlReport
     private readonly ReportSources _sources;
     private readonly ReportMode _mode;
     private readonly Dictionary<string, NeuronTable> _tables = [];
+    private readonly Dictionary<string, Unravel.Tensors.Tensor?> _tokenActivations = [];
 
     /// <summary>A report of <paramref name="atlas"/>.</summary>
     public HtmlReport(AtlasReader atlas, ReportSources sources, ReportMode mode)
@@ -124,7 +125,17 @@ public sealed class HtmlReport
             var counts = new double[Math.Max(maxK, 1)];
             foreach (double k in concepts) if (k >= 1) counts[(int)k - 1]++;
             sb.Append(CultureInfo.InvariantCulture, $"<div class=\"card\"><h3>{Html.E(layer.Name)}</h3><p class=\"muted\">{concepts.Length} analysed neurons, concepts per neuron 1 … {maxK}</p>")
-              .Append(Svg.Histogram(counts, 0.5, maxK + 0.5, "concepts per neuron", "poly-hist", 320, 140)).Append("</div>");
+              .Append(Svg.Histogram(counts, 0.5, maxK + 0.5, "concepts per neuron", "poly-hist", 320, 140));
+            NeuronTable t = Table(layer.Name);
+            var most = t.Rows.Where(r => t.Number(r, "polysemanticity") is { } p && double.IsFinite(p))
+                .OrderByDescending(r => t.Number(r, "polysemanticity")).ThenBy(r => t.Number(r, "idx")).Take(5).ToList();
+            sb.Append("<p class=\"chips\">most polysemantic: ");
+            foreach (object?[] r in most)
+            {
+                int idx = (int)t.Number(r, "idx")!.Value;
+                sb.Append(CultureInfo.InvariantCulture, $"<a href=\"{NeuronHref(layer.Name, idx)}\">{idx} · {Html.Num(t.Number(r, "polysemanticity")!.Value, "0.00")}</a>");
+            }
+            sb.Append("</p></div>");
         }
         sb.Append("</div>");
         if (!any) sb.Append("<p class=\"note\">No neuron has concept-vector results yet: run <code>unravel concepts ATLAS --layer L</code>, then re-run <code>unravel report</code>.</p>");
@@ -181,6 +192,12 @@ public sealed class HtmlReport
         const int topShown = 16, refShown = 8;
 
         var refs = new ReferenceRenderer(_sources, layer, neuron);
+        if (TokenActivations(layer.Name) is { } acts)
+        {
+            int k = acts.Dim(0), c = acts.Dim(1), len = acts.Dim(2);
+            for (int rank = 0; rank < Math.Min(k, top.Inputs.Length); rank++)
+                refs.Preload(top.Inputs[rank], acts.Data.Slice((rank * c + neuron) * len, len).ToArray());
+        }
         refs.Prepare(top.Inputs.Take(topShown)
             .Concat(concepts?.Concepts.SelectMany(c => c.TopInputs.Take(refShown)) ?? [])
             .Concat(pure?.VirtualNeurons.SelectMany(v => v.TopInputs.Take(refShown)) ?? []));
@@ -202,7 +219,9 @@ public sealed class HtmlReport
         sb.Append("</div>");
 
         sb.Append("<h2>Top inputs</h2><p class=\"muted\">Ranked by the maximum activation over positions")
-          .Append(layer.Positions > 1 ? "; the box / outlined token marks where the neuron peaks." : ".").Append("</p>")
+          .Append(layer.Positions <= 1 ? "." : layer.Shape.Length == 3
+              ? "; the red box is the receptive field of the unit where the neuron peaks (its feature-map cell when the field covers the whole image)."
+              : "; tokens are shaded by the neuron's activation, the outlined one is where it peaks.").Append("</p>")
           .Append(refs.Render(top.Inputs, [.. top.Values.Select(v => (double)v)], top.Positions, topShown, "activation"));
 
         if (concepts is not null) sb.Append(ConceptsSection(concepts, refs, refShown));
@@ -270,6 +289,14 @@ public sealed class HtmlReport
         ReadOnlySpan<float> range = _atlas.ReadFloat(layer.Name, "histogram_range").Data;
         double[] row = counts.AsSpan(neuron * bins, bins).ToArray().Select(c => (double)c).ToArray();
         return Svg.Histogram(row, range[neuron * 2], range[neuron * 2 + 1], "activation", "act-hist", logScale: true);
+    }
+
+    /// <summary>The per-token activations [K, C, T] of the top_max references that collection recorded for a token layer, or null.</summary>
+    private Unravel.Tensors.Tensor? TokenActivations(string layer)
+    {
+        if (!_tokenActivations.TryGetValue(layer, out Unravel.Tensors.Tensor? t))
+            _tokenActivations[layer] = t = _atlas.Has(layer, ReferenceVisuals.TokenActivationsArray) ? _atlas.ReadFloat(layer, ReferenceVisuals.TokenActivationsArray) : null;
+        return t;
     }
 
     private NeuronTable Table(string layer)

@@ -1,6 +1,7 @@
 // Draws a neuron's reference inputs for a report page. Images: the input as the model saw it, upscaled with
-// nearest-neighbour to about 84 px, embedded as a PNG data: URI, with a box around the feature-map cell where the
-// neuron's activation peaks (that cell's footprint on the input grid, not the full receptive field). Token windows:
+// nearest-neighbour to about 84 px, embedded as a PNG data: URI, with a box around the receptive field of the unit
+// where the neuron's activation peaks (ReceptiveField; when that field covers the whole image, the peak's feature-map
+// cell instead, which still shows where in the image the neuron fired). Token windows:
 // the tokens around the peak, each shaded in proportion to the neuron's activation on it. Activation maps come from
 // re-running the model on the page's references (once per page, in small batches); without a model only the recorded
 // argmax position is marked.
@@ -22,6 +23,8 @@ internal sealed class ReferenceRenderer
     private readonly int _neuron;
     private readonly Dictionary<long, float[]> _maps = [];
     private float _scale = 1;
+    private ReceptiveField? _field;
+    private bool _fieldKnown;
 
     public ReferenceRenderer(ReportSources sources, AtlasLayer layer, int neuron)
     {
@@ -33,10 +36,17 @@ internal sealed class ReferenceRenderer
     /// <summary>Whether references can be drawn at all (the dataset is available).</summary>
     public bool CanDraw => _sources.Dataset is ImageDataset || (_sources.Dataset is TokenWindowDataset && _sources.DecodeToken is not null);
 
+    /// <summary>Uses a recorded activation map of <paramref name="input"/> (e.g. the atlas's token_activations) instead of re-running the model.</summary>
+    public void Preload(long input, float[] map)
+    {
+        _maps[input] = map;
+        UpdateScale();
+    }
+
     /// <summary>Recomputes the neuron's activation map on every input of <paramref name="inputs"/> (if the model is there).</summary>
     public void Prepare(IEnumerable<long> inputs)
     {
-        if (_sources.Model is null || _sources.Dataset is null) return;
+        if (_sources.Model is null || _sources.Dataset is null || !_sources.RunModel) return;
         long[] todo = inputs.Where(i => i >= 0 && i < _sources.Dataset.Count && !_maps.ContainsKey(i)).Distinct().ToArray();
         for (int start = 0; start < todo.Length; start += Batch)
         {
@@ -54,6 +64,11 @@ internal sealed class ReferenceRenderer
                 _maps[chunk[i]] = map;
             }
         }
+        UpdateScale();
+    }
+
+    private void UpdateScale()
+    {
         float max = _maps.Values.SelectMany(m => m).Where(float.IsFinite).DefaultIfEmpty(1f).Max();
         _scale = max > 0 ? max : 1;
     }
@@ -113,13 +128,38 @@ internal sealed class ReferenceRenderer
         int gridH = _layer.Shape.Length == 3 ? _layer.Shape[1] : 1, gridW = _layer.Shape.Length == 3 ? _layer.Shape[2] : 1;
         if (peak is { } p && gridH * gridW > 1 && p < gridH * gridW)
         {
-            int cellH = h * s / gridH, cellW = w * s / gridW;
-            DrawBox(pixels, w * s, h * s, p % gridW * cellW, p / gridW * cellH, cellW, cellH);
+            (int top, int left, int bh, int bw) = Field(h, w) is { Global: false } field ? field.Region(p) : (0, 0, h, w);
+            if (bh >= h && bw >= w)
+            {
+                int cellH = h * s / gridH, cellW = w * s / gridW;
+                DrawBox(pixels, w * s, h * s, p % gridW * cellW, p / gridW * cellH, cellW, cellH);
+            }
+            else
+            {
+                DrawBox(pixels, w * s, h * s, left * s, top * s, bw * s, bh * s);
+            }
         }
         string png = Convert.ToBase64String(Png.Encode(new Image(w * s, h * s, 3, pixels)));
         string label = images.Labels is { } labels ? ClassName(labels[(int)index]) : "";
         string caption = $"#{index}{(score is { } sc ? $" · {Html.Num(sc, "0.##")}" : "")}";
         return $"<figure class=\"ref\" data-input=\"{index}\"><img src=\"data:image/png;base64,{png}\" width=\"{w * s}\" height=\"{h * s}\" alt=\"input {index}\" title=\"input {index}, {Html.E(scoreName)} {(score is { } t ? Html.Num(t) : "–")}{(label.Length > 0 ? ", " + Html.E(label) : "")}\"><figcaption>{Html.E(caption)}<br>{Html.E(label)}</figcaption></figure>";
+    }
+
+    /// <summary>The receptive field of the layer for h × w inputs, or null when unknown (no model, or not a CNN layer).</summary>
+    private ReceptiveField? Field(int h, int w)
+    {
+        if (_fieldKnown) return _field;
+        _fieldKnown = true;
+        if (_sources.Model is null) return null;
+        try
+        {
+            _field = ReceptiveField.Of(_sources.Model, _layer.Name, h, w);
+        }
+        catch (ArgumentException)
+        {
+            _field = null;
+        }
+        return _field;
     }
 
     private string ClassName(int label) => _sources.ClassNames is { } names && (uint)label < (uint)names.Count ? names[label] : $"class {label}";
@@ -148,7 +188,7 @@ internal sealed class ReferenceRenderer
         if (from > 0) sb.Append("<span class=\"muted\">…</span>");
         for (int t = from; t < to; t++)
         {
-            double a = map is not null && t < map.Length ? Math.Clamp(map[t] / _scale, 0, 1) : t == peak ? 1 : 0;
+            double a = map is not null && t < map.Length && float.IsFinite(map[t]) ? Math.Clamp(map[t] / _scale, 0, 1) : t == peak ? 1 : 0;
             string tok = _sources.DecodeToken!(tokens[t]).Replace("\n", "⏎", StringComparison.Ordinal);
             string value = map is not null && t < map.Length ? Html.Num(map[t]) : t == peak ? "peak" : "";
             sb.Append(CultureInfo.InvariantCulture,
