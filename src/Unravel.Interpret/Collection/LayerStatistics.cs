@@ -8,6 +8,8 @@
 // Reference: T. F. Chan, G. H. Golub, R. J. LeVeque, "Updating formulae and a pairwise algorithm for computing sample
 // variances", 1979.
 
+using System.Numerics;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using System.Runtime.InteropServices;
 using Unravel.Nn;
 using Unravel.Tensors;
@@ -137,7 +139,26 @@ public sealed class LayerStatistics
                     double sum = 0;
                     float mx = float.NegativeInfinity, mn = float.PositiveInfinity;
                     int arg = -1, finite = 0, positive = 0, nans = 0, infs = 0, below = 0, above = 0;
-                    for (int q = 0, o = baseOffset; q < p; q++, o += stride)
+                    ReadOnlySpan<float> xs = channelsFirst ? data.AsSpan(baseOffset, p) : default;
+                    if (channelsFirst && float.IsFinite(TensorPrimitives.MaxMagnitude(xs)))
+                    {
+                        // Fast path (contiguous, all finite): max, min and the positive count vectorised; the float64 sum
+                        // stays sequential so that means (and the ranking by mean) are exactly those of the scalar loop.
+                        finite = p;
+                        mx = TensorPrimitives.Max(xs);
+                        arg = xs.IndexOf(mx);
+                        mn = TensorPrimitives.Min(xs);
+                        positive = CountPositive(xs);
+                        for (int q = 0; q < xs.Length; q++)
+                        {
+                            float v = xs[q];
+                            sum += v;
+                            if (v < lo) below++;
+                            else if (v > hi) above++;
+                            else histogram[hb + Math.Min(bins - 1, (int)((v - lo) * scale))]++;
+                        }
+                    }
+                    else for (int q = 0, o = baseOffset; q < p; q++, o += stride)
                     {
                         float v = data[o];
                         if (!float.IsFinite(v))
@@ -165,7 +186,11 @@ public sealed class LayerStatistics
                         continue;
                     }
                     double localMean = sum / finite, localM2 = 0;
-                    for (int q = 0, o = baseOffset; q < p; q++, o += stride)
+                    if (finite == p && channelsFirst)
+                    {
+                        for (int q = 0; q < xs.Length; q++) { double d = xs[q] - localMean; localM2 += d * d; }
+                    }
+                    else for (int q = 0, o = baseOffset; q < p; q++, o += stride)
                     {
                         float v = data[o];
                         if (float.IsFinite(v)) { double d = v - localMean; localM2 += d * d; }
@@ -198,6 +223,22 @@ public sealed class LayerStatistics
             _pooledMean.AddRange(pooledMean);
         }
         _inputs += n;
+    }
+
+    /// <summary>Number of values &gt; 0.</summary>
+    private static int CountPositive(ReadOnlySpan<float> x)
+    {
+        int i = 0, count = 0;
+        if (Vector.IsHardwareAccelerated && x.Length >= Vector<float>.Count)
+        {
+            // Each lane of the comparison is all ones (-1) where x > 0.
+            Vector<int> lanes = Vector<int>.Zero;
+            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
+                lanes -= Vector.GreaterThan(new Vector<float>(x.Slice(i)), Vector<float>.Zero);
+            count = Vector.Sum(lanes);
+        }
+        for (; i < x.Length; i++) if (x[i] > 0) count++;
+        return count;
     }
 
     /// <summary>Fixes the per-neuron histogram range from a batch of activations (the first batch of the whole dataset),
