@@ -264,7 +264,7 @@ internal static class CollectCommand
     }
 
     /// <summary>A one-line progress bar on stderr with rate and time left, redrawn at most 10 times a second.</summary>
-    private sealed class ProgressBar(TextWriter error) : IProgress<CollectionProgress>
+    internal sealed class ProgressBar(TextWriter error) : IProgress<CollectionProgress>
     {
         private DateTime _last = DateTime.MinValue;
         private bool _drawn;
