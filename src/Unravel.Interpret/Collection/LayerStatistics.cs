@@ -4,7 +4,9 @@
 // with Chan et al.'s parallel formula, min/max/positive/NaN/Inf counts, a fixed-range histogram, a seeded bottom-k
 // random sample and, optionally, the pooled vectors themselves. Memory is independent of the dataset size unless
 // KeepPooled is on. Every piece merges: Merge(A, B) gives what one pass over A ∪ B gives (exactly for top-k, counts,
-// min, max, histogram and samples; to float64 rounding for mean and std).
+// min, max, histogram and samples; to float64 rounding for mean and std). Save/Load write the exact state (checkpoints,
+// shard states). Speed: a contiguous all-finite (input, neuron) row takes a vectorised path (max/argmax, min, positive
+// count, float64 sum and squared deviations in vector lanes); rows with NaN/Inf or channels-last rows use the scalar loop.
 // Reference: T. F. Chan, G. H. Golub, R. J. LeVeque, "Updating formulae and a pairwise algorithm for computing sample
 // variances", 1979.
 
