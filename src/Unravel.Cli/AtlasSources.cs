@@ -36,7 +36,8 @@ internal static class AtlasSources
         }
         catch (ArgumentException e)
         {
-            throw new UnravelUserException(e.Message, "pass one of the collected layers, or collect this one with `unravel collect --layers`");
+            string message = e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal);
+            throw new UnravelUserException(message, "pass one of the collected layers, or collect this one with `unravel collect --layers`");
         }
     }
 

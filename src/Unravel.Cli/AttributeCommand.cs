@@ -38,6 +38,8 @@ internal static class AttributeCommand
     private static readonly Option<bool> ExcludeParallelOption = new("--exclude-parallel") { Description = "CRP: relevance reaches the input only through the conditioned layers." };
     private static readonly Option<int?> TargetOption = new("--target") { Description = "Class to explain (default: the predicted class)." };
     private static readonly Option<float> EpsilonOption = new("--epsilon") { Description = "ε of the Epsilon rule on dense layers.", DefaultValueFactory = _ => 1e-6f };
+    private static readonly Option<float> StabilizerOption = new("--stabilizer") { Description = "Denominator stabiliser of the other rules (ZPlus, AlphaBeta, Gamma, Norm, …).", DefaultValueFactory = _ => 1e-6f };
+    private static readonly Option<float> GammaOption = new("--gamma") { Description = "γ of the Gamma rule (epsilon-gamma-box).", DefaultValueFactory = _ => 0.25f };
     private static readonly Option<string?> ArchOption = new("--arch") { Description = "Architecture of a checkpoint (see `unravel models`)." };
     private static readonly Option<string> OutOption = new("--out", "-o") { Description = "Heatmap PNG to write.", Required = true };
     private static readonly Option<int> ScaleOption = new("--scale") { Description = "Pixel magnification of the PNG (0: auto, ≥ 224 px).", DefaultValueFactory = _ => 0 };
@@ -49,22 +51,24 @@ internal static class AttributeCommand
         Command command = new("attribute", "LRP / CRP heatmap of one image: which pixels made the model decide.")
         {
             ModelArgument, InputOption, IndexOption, CompositeOption, ConditionOption, StartOption, ExcludeParallelOption, TargetOption,
-            EpsilonOption, ArchOption, OutOption, ScaleOption, LayersOption, JsonOption,
+            EpsilonOption, StabilizerOption, GammaOption, ArchOption, OutOption, ScaleOption, LayersOption, JsonOption,
         };
         command.SetAction(p => Run(new Request(p.GetValue(ModelArgument)!, p.GetValue(InputOption)!, p.GetValue(IndexOption),
             p.GetValue(CompositeOption)!, p.GetValue(ConditionOption) ?? [], p.GetValue(StartOption), p.GetValue(ExcludeParallelOption),
-            p.GetValue(TargetOption), p.GetValue(EpsilonOption), p.GetValue(ArchOption), p.GetValue(OutOption)!, p.GetValue(ScaleOption),
+            p.GetValue(TargetOption), p.GetValue(EpsilonOption), p.GetValue(StabilizerOption), p.GetValue(GammaOption), p.GetValue(ArchOption), p.GetValue(OutOption)!, p.GetValue(ScaleOption),
             p.GetValue(LayersOption), p.GetValue(JsonOption)), Console.Out));
         return command;
     }
 
     internal sealed record Request(string Model, string Input, int Index, string Composite, string[] Conditions, string? Start,
-        bool ExcludeParallel, int? Target, float Epsilon, string? Arch, string Out, int Scale, int Layers, bool Json);
+        bool ExcludeParallel, int? Target, float Epsilon, float Stabilizer, float Gamma, string? Arch, string Out, int Scale, int Layers, bool Json);
 
     internal static int Run(Request q, TextWriter output)
     {
         if (!File.Exists(q.Input)) throw new UnravelUserException($"{q.Input}: no such file.", "pass --input PATH to a PNG/JPEG image or an IDX file");
         if (q.Scale < 0) throw new UnravelUserException($"--scale must be ≥ 0 (got {q.Scale}).");
+        if (!(q.Epsilon >= 0) || !(q.Stabilizer >= 0) || !(q.Gamma >= 0))
+            throw new UnravelUserException($"--epsilon {q.Epsilon}, --stabilizer {q.Stabilizer} and --gamma {q.Gamma} must be ≥ 0.", "zennit's defaults are 1e-6, 1e-6 and 0.25");
         string? outDir = Path.GetDirectoryName(Path.GetFullPath(q.Out));
         if (outDir is not null && !Directory.Exists(outDir)) throw new UnravelUserException($"{q.Out}: the folder {outDir} does not exist.", "create it first");
         (LoadedModel loaded, IReadOnlyList<string>? classNames) = ResolveModel(q.Model, q.Arch);
@@ -76,6 +80,8 @@ internal static class AttributeCommand
         var settings = new CompositeSettings
         {
             Epsilon = q.Epsilon,
+            Stabilizer = q.Stabilizer,
+            Gamma = q.Gamma,
             Low = imageNet ? [.. ImagePreprocessing.ImageNet.Mean.Zip(ImagePreprocessing.ImageNet.Std, (m, s) => -m / s)] : [0f],
             High = imageNet ? [.. ImagePreprocessing.ImageNet.Mean.Zip(ImagePreprocessing.ImageNet.Std, (m, s) => (1 - m) / s)] : [1f],
         };
@@ -123,7 +129,7 @@ internal static class AttributeCommand
                 tool_version = ToolInfo.Version, architecture = loaded.Architecture, source = loaded.Source, sha256 = loaded.Sha256,
                 random_weights = loaded.RandomWeights, input = Path.GetFullPath(q.Input), index = q.Index, out_path = Path.GetFullPath(q.Out),
                 composite = composite.ToString(), canonizers = options.Canonizers.Select(c => c.Name), conditions = q.Conditions, start = q.Start,
-                exclude_parallel = q.ExcludeParallel, epsilon = q.Epsilon,
+                exclude_parallel = q.ExcludeParallel, epsilon = q.Epsilon, stabilizer = q.Stabilizer, gamma = q.Gamma,
                 top_class = new { id = top, label = Label(top), probability = probs[top] },
                 explained_class = new { id = cls, label = Label(cls), logit = result.Output.Data[cls] },
                 relevance = new { seeded = result.Conservation.Seeded, at_input = result.Conservation.AtInput },

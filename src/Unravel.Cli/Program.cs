@@ -19,5 +19,6 @@ RootCommand root = new("Unravel: find, split and explain polysemantic neurons.")
     ReportCommand.Create(),
     ServeCommand.Create(),
     DemoCommand.Create(),
+    PureCommand.Create(),
 };
 return await CliRunner.InvokeAsync(root, args);

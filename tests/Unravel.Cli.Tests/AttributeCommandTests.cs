@@ -33,7 +33,7 @@ public sealed class AttributeCommandTests
         string png = Path.Combine(Path.GetTempPath(), $"attr-{Guid.NewGuid():N}.png");
         var output = new StringWriter();
         int code = AttributeCommand.Run(new AttributeCommand.Request(RepoFile("assets", "models", "fashion-small-resnet"), TestImages, 0,
-            "epsilon-plus-flat", [], null, false, null, 1e-6f, null, png, 0, 12, true), output);
+            "epsilon-plus-flat", [], null, false, null, 1e-6f, 1e-6f, 0.25f, null, png, 0, 12, true), output);
         Assert.Equal(ExitCodes.Success, code);
         using JsonDocument doc = JsonDocument.Parse(output.ToString());
         JsonElement r = doc.RootElement;
@@ -61,6 +61,7 @@ public sealed class AttributeCommandTests
     [InlineData("--condition", "layer2.0:99", "channel 99 is out of range for layer 'layer2.0', which has 32 channels")]
     [InlineData("--condition", "layer2.0", "expected LAYER:CHANNEL")]
     [InlineData("--target", "10", "target class 10 is out of range")]
+    [InlineData("--gamma", "-1", "must be ≥ 0")]
     public async Task Attribute_BadOption_ExitsWithUsageErrorAndHint(string option, string value, string message)
     {
         string png = Path.Combine(Path.GetTempPath(), $"attr-{Guid.NewGuid():N}.png");

@@ -4,7 +4,7 @@
 //   epsilon-alpha2-beta1       first AlphaBeta(2,1), conv AlphaBeta(2,1), dense Epsilon
 //   epsilon-alpha2-beta1-flat  first Flat,           conv AlphaBeta(2,1), dense Epsilon
 //   epsilon-gamma-box          first ZBox(l, h),     conv Gamma(0.25),    dense Epsilon
-// plus "epsilon" (Epsilon everywhere; LRP-0 with ε = 0) for checks.
+// plus "epsilon" (Epsilon everywhere; LRP-0 with ε = 0) for checks and "gradient" (no rule: plain backprop).
 
 using Unravel.Interpret.Attribution.Rules;
 
@@ -34,7 +34,7 @@ public static class Composites
 {
     /// <summary>Registry names, in display order.</summary>
     public static IReadOnlyList<string> Names { get; } =
-        ["epsilon-plus", "epsilon-plus-flat", "epsilon-alpha2-beta1", "epsilon-alpha2-beta1-flat", "epsilon-gamma-box", "epsilon"];
+        ["epsilon-plus", "epsilon-plus-flat", "epsilon-alpha2-beta1", "epsilon-alpha2-beta1-flat", "epsilon-gamma-box", "epsilon", "gradient"];
 
     public static Composite EpsilonPlus(CompositeSettings? s = null)
     {
@@ -79,6 +79,15 @@ public static class Composites
         return Composite.Uniform(new EpsilonRule(s.Epsilon), "epsilon") with { Sum = Norm(s), Pooling = Norm(s) };
     }
 
+    /// <summary>The plain gradient everywhere (no LRP rule): with a start layer and recorded layers this gives PURE's
+    /// circuit gradients; multiply by the recorded activation for gradient × activation.</summary>
+    public static Composite Gradient()
+    {
+        var node = new GradientNodeRule();
+        var affine = new GradientRule();
+        return new Composite("gradient", affine, affine, affine) { Sum = node, Pooling = node, Activation = node, BatchNorm = node };
+    }
+
     /// <summary>The composite called <paramref name="name"/> (case-insensitive; "EpsilonPlusFlat" also accepted).</summary>
     /// <exception cref="ArgumentException">Unknown name (the message lists the known ones), or missing ZBox bounds.</exception>
     public static Composite Create(string name, CompositeSettings? settings = null)
@@ -94,6 +103,7 @@ public static class Composites
             "epsilonalpha2beta1flat" => EpsilonAlpha2Beta1Flat(settings),
             "epsilongammabox" => EpsilonGammaBox(settings),
             "epsilon" => Epsilon(settings),
+            "gradient" => Gradient(),
             _ => throw new ArgumentException($"unknown composite '{name}'. Known: {string.Join(", ", Names)}."),
         };
     }

@@ -51,6 +51,7 @@ public static class Lrp
         options ??= new LrpOptions();
         IEnumerable<string> requested = options.Conditions.Select(c => c.Layer).Concat(options.RecordLayers);
         if (options.StartLayer is not null) requested = requested.Append(options.StartLayer);
+        if (options.StopLayer is not null) requested = requested.Append(options.StopLayer);
         foreach (string name in requested) CheckLayer(model, name);
 
         var names = new Dictionary<Tensor, string>(ReferenceEqualityComparer.Instance);
@@ -105,12 +106,20 @@ public static class Lrp
             chain.Sort(1, chain.Count - 1, Comparer<Tensor>.Create((a, b) => walk.IndexOf(b).CompareTo(walk.IndexOf(a))));
         }
 
+        int bottom = -1;
+        if (options.StopLayer is { } stopLayer)
+        {
+            bottom = walk.IndexOf(TensorOf(tensors, model, stopLayer));
+            if (bottom >= rootIndex || chain.Skip(1).Any(t => walk.IndexOf(t) <= bottom))
+                throw new ArgumentException($"lrp: stop layer '{stopLayer}' must lie below the start and every exclude-parallel condition.");
+        }
         GradStore grads = null!;
         for (int i = 0; i < chain.Count; i++)
         {
-            int stop = i + 1 < chain.Count ? walk.IndexOf(chain[i + 1]) : -1;
+            int stop = i + 1 < chain.Count ? walk.IndexOf(chain[i + 1]) : bottom;
             grads = walk.Run(chain[i], seed, stop);
-            foreach (string layer in options.RecordLayers) walk.Record(layer, TensorOf(tensors, model, layer), grads, stop);
+            bool last = i + 1 == chain.Count;
+            foreach (string layer in options.RecordLayers) walk.Record(layer, TensorOf(tensors, model, layer), grads, stop, last);
             if (i + 1 < chain.Count) seed = grads[chain[i + 1]] ?? Tensor.Zeros(chain[i + 1].Shape.ToArray());
         }
 
@@ -191,9 +200,12 @@ public static class Lrp
         public GradStore Run(Tensor root, Tensor seed, int stop) =>
             _tape.Backward(root, seed, rule: node => _index[node] <= stop ? s_stop : Substitute(node));
 
-        public void Record(string layer, Tensor t, GradStore grads, int stop)
+        /// <summary>Keeps the relevance at <paramref name="t"/> if this walk finalised it: its producer ran (index above
+        /// <paramref name="stop"/>), or it is the bottom of the last walk (the stop layer).</summary>
+        public void Record(string layer, Tensor t, GradStore grads, int stop, bool last)
         {
-            if (Recorded.ContainsKey(layer) || Graph.ProducerOf(t) is not { } n || _index[n] <= stop) return;
+            if (Recorded.ContainsKey(layer) || Graph.ProducerOf(t) is not { } n) return;
+            if (_index[n] < stop || _index[n] == stop && !last) return;
             Tensor r = _masked.TryGetValue(t, out Tensor? m) ? m : grads[t] ?? Tensor.Zeros(t.Shape.ToArray());
             Recorded[layer] = r.Detach();
         }

@@ -25,6 +25,11 @@ public sealed record LrpOptions
     /// the input only through the conditioned layers (not through skip connections around them).</summary>
     public bool ExcludeParallel { get; init; }
 
+    /// <summary>Stop the walk below this hook point (its producer and everything recorded before it are skipped): the
+    /// relevance at this layer (record it) is the result and the input relevance stays zero. Saves the lower half of the
+    /// backward when only a layer's relevance is needed (CRP concept relevance, PURE circuits).</summary>
+    public string? StopLayer { get; init; }
+
     /// <summary>Hook points whose activation and relevance are returned in the result.</summary>
     public IReadOnlyList<string> RecordLayers { get; init; } = [];
 }

@@ -51,7 +51,7 @@ public static class Circuits
             set.Add(r.Neuron);
         }
         long[] order = byInput.Keys.OrderByDescending(i => byInput[i].Count).ThenBy(i => i).ToArray();
-        Func<Tensor, Tensor>? sub = SubNetwork.TryCreate(model, lowerLayer, layer);
+        (Func<Tensor, Tensor> Prefix, Func<Tensor, Tensor> Sub)? chain = data is ImageDataset ? SubNetwork.TryCreate(model, lowerLayer, layer) : null;
 
         var circuits = new Dictionary<CircuitRequest, float[]>();
         var activations = new Dictionary<CircuitRequest, float>();
@@ -63,12 +63,12 @@ public static class Circuits
             cancellationToken.ThrowIfCancellationRequested();
             long[] inputs = order[start..Math.Min(order.Length, start + batch)];
             int[][] neurons = inputs.Select(i => byInput[i].ToArray()).ToArray();
-            lowerChannels = Batch(model, data, layer, lowerLayer, sub, inputs, neurons, circuits, activations, pooled);
+            lowerChannels = Batch(model, data, layer, lowerLayer, chain, inputs, neurons, circuits, activations, pooled);
             int done = start + inputs.Length;
             double rate = done / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
             progress?.Report(new CollectionProgress(done, order.Length, rate, TimeSpan.FromSeconds((order.Length - done) / Math.Max(rate, 1e-9))));
         }
-        return new CircuitResult(layer, lowerLayer, lowerChannels, circuits, activations, pooled, order.Length, sub is not null, clock.Elapsed);
+        return new CircuitResult(layer, lowerLayer, lowerChannels, circuits, activations, pooled, order.Length, chain is not null, clock.Elapsed);
     }
 
     /// <summary>The slow reference: one full forward and one full backward (down to the input image) for a single
@@ -98,25 +98,28 @@ public static class Circuits
         return (circuit, Max(y));
     }
 
-    private static int Batch(RootModule model, ICollectionDataset data, string layer, string lowerLayer, Func<Tensor, Tensor>? sub,
-        long[] inputs, int[][] neurons, Dictionary<CircuitRequest, float[]> circuits, Dictionary<CircuitRequest, float> activations,
-        Dictionary<long, float[]> pooled)
+    private static int Batch(RootModule model, ICollectionDataset data, string layer, string lowerLayer,
+        (Func<Tensor, Tensor> Prefix, Func<Tensor, Tensor> Sub)? chain, long[] inputs, int[][] neurons,
+        Dictionary<CircuitRequest, float[]> circuits, Dictionary<CircuitRequest, float> activations, Dictionary<long, float[]> pooled)
     {
-        ActivationCache cache = model.RunWithCache(() => data.Forward(model, inputs), lowerLayer, layer);
-        Tensor low = Captured(cache, lowerLayer), up = Captured(cache, layer);
-        int n = inputs.Length, c = up.Dim(1), positions = up.Length / (n * c);
+        // Known chain: images → lower layer without hooks (fused path, nothing after the lower layer), then only the
+        // blocks up to the analysed layer on the tape. Otherwise: a hooked full forward, then a replay from the lower layer.
+        Tensor low = chain is { } ch ? ch.Prefix(((ImageDataset)data).Gather(inputs))
+            : Captured(model.RunWithCache(() => data.Forward(model, inputs), lowerLayer), lowerLayer);   // [n, C', H', W']
+        using var tape = new Tape();
+        Tensor x = tape.Watch(low.Detach());                                                           // [n, C', H', W']
+        Tensor y = chain is { } c2 ? c2.Sub(x) : Replay(model, data, layer, lowerLayer, inputs, x);    // [n, C, H, W]
+        if (!y.IsTracked)
+            throw new ArgumentException($"pure: layer '{layer}' does not depend on lower layer '{lowerLayer}'; the lower layer must run before it and feed it.", nameof(lowerLayer));
+        if (y.Rank < 2)
+            throw new ArgumentException($"pure: activation '{layer}' {y.ShapeString} has no channel axis; need [N, C, …].", nameof(layer));
+        int n = inputs.Length, c = y.Dim(1), positions = y.Length / (n * c);
         int lowC = low.Dim(1), lowPositions = low.Length / (n * lowC);
         for (int b = 0; b < n; b++)
         {
-            foreach (int j in neurons[b]) CheckNeuron(up, j, layer);
-            pooled[inputs[b]] = PooledRelu(up.Data.Slice(b * c * positions, c * positions), c, positions);
+            foreach (int j in neurons[b]) CheckNeuron(y, j, layer);
+            pooled[inputs[b]] = PooledRelu(y.Data.Slice(b * c * positions, c * positions), c, positions);
         }
-
-        using var tape = new Tape();
-        Tensor x = tape.Watch(low.Detach());                                          // [n, C', H', W']
-        Tensor y = sub is not null ? sub(x) : Replay(model, data, layer, lowerLayer, inputs, x); // [n, C, H, W]
-        if (!y.IsTracked)
-            throw new ArgumentException($"pure: layer '{layer}' does not depend on lower layer '{lowerLayer}'; the lower layer must run before it and feed it.", nameof(lowerLayer));
 
         int rounds = neurons.Max(list => list.Length);
         int rowY = c * positions, rowX = lowC * lowPositions;
@@ -138,7 +141,7 @@ public static class Circuits
                 if (r >= neurons[b].Length) continue;
                 var key = new CircuitRequest(neurons[b][r], inputs[b]);
                 circuits[key] = Relevance(x.Data.Slice(b * rowX, rowX), g.Slice(b * rowX, rowX), lowC, lowPositions);
-                activations[key] = Max(up.Data.Slice(b * rowY + key.Neuron * positions, positions));
+                activations[key] = Max(y.Data.Slice(b * rowY + key.Neuron * positions, positions));
             }
         }
         return lowC;

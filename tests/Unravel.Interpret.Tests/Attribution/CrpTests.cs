@@ -72,3 +72,45 @@ public sealed class CrpTests
         Assert.True(diff > 1e-3 * Scale(full.Heatmap), $"exclude-parallel kept the shortcut (max diff {diff})");
     }
 }
+
+public sealed class GradientCompositeTests
+{
+    [Fact]
+    public void GradientComposite_SeedOne_EqualsTapeGradient()
+    {
+        RootModule model = LrpFixtures.SmallResNet16();
+        Tensor x = LrpFixtures.Input("small-resnet-16");
+        LrpResult lrp = Lrp.Attribute(model, x, new LrpOptions
+        {
+            Composite = Composites.Gradient(), Target = AttributionTarget.Predicted with { Seed = SeedMode.One },
+        });
+        (Tensor g, _) = Gradients.Gradient(((Unravel.Models.Vision.IImageClassifier)model).Forward, x);
+        TensorAssert.Close(g, lrp.InputRelevance, 1e-6f, 1e-4f, "gradient composite");
+    }
+
+    [Fact]
+    public void StartAndStopLayer_GradientComposite_EqualsVjpOfHalfSquaredChannel()
+    {
+        // PURE's circuit gradient (spec §1.3): seed ReLU(A^l_j) at layer3.0 channel j gives G^{l-1} = ∂/∂A^{l-1} ½ Σ_p (A^l_{j,p})²
+        // at layer2.0. Reference: a taped forward of layer3.0 alone from the cached layer2.0 activation.
+        var model = (Unravel.Models.Vision.SmallCnn)LrpFixtures.SmallResNet16();
+        Tensor x = LrpFixtures.Input("small-resnet-16");
+        LrpResult lrp = Lrp.Attribute(model, x, new LrpOptions
+        {
+            Composite = Composites.Gradient(), StartLayer = "layer3.0", Conditions = [new ChannelCondition("layer3.0", [5])],
+            StopLayer = "layer2.0", RecordLayers = ["layer2.0"],
+        });
+        Assert.All(lrp.InputRelevance.ToArray(), v => Assert.Equal(0f, v));
+
+        Tensor a = lrp.LayerActivations["layer2.0"].Clone();
+        using var tape = new Unravel.Tensors.Autograd.Tape();
+        Tensor aw = tape.Watch(a);
+        Tensor y = model.Stages[2].Forward(aw);                                                  // [N, 64, 7, 7]
+        Tensor seed = Tensor.Zeros(y.Shape.ToArray());
+        int hw = y.Dim(2) * y.Dim(3);
+        for (int n = 0; n < y.Dim(0); n++)
+            y.Data.Slice((n * 64 + 5) * hw, hw).CopyTo(seed.Data.Slice((n * 64 + 5) * hw, hw));  // ∂½Σa²/∂a = a (a ≥ 0 after ReLU)
+        Tensor expected = tape.Backward(y, seed)[aw]!;
+        TensorAssert.Close(expected, lrp.LayerRelevance["layer2.0"], 1e-6f, 1e-4f, "circuit gradient at layer2.0");
+    }
+}
