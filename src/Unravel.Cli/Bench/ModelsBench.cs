@@ -101,7 +101,9 @@ internal static class ModelsBench
         var chosen = new List<Workload>();
         foreach (string item in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            Workload[] matches = AllWorkloads.Where(w => w.Name.StartsWith(item, StringComparison.OrdinalIgnoreCase)).ToArray();
+            // An exact name selects that workload alone ("resnet18_fwd_b1" is also a prefix of "resnet18_fwd_b16").
+            Workload[] matches = AllWorkloads.Where(w => w.Name.Equals(item, StringComparison.OrdinalIgnoreCase)).ToArray();
+            if (matches.Length == 0) matches = AllWorkloads.Where(w => w.Name.StartsWith(item, StringComparison.OrdinalIgnoreCase)).ToArray();
             if (matches.Length == 0)
                 throw new UnravelUserException($"--workloads: '{item}' matches no workload.",
                     $"Known: {string.Join(", ", AllWorkloads.Select(w => w.Name))}.");
@@ -239,7 +241,8 @@ internal static class ModelsBench
             for (int n = 0; n < w.Batch; n++) seed[n, 0] = 1f;
             return () =>
             {
-                using var tape = new Tape();
+                // Only the input's gradient is wanted, as in PyTorch (which keeps no intermediate gradients either).
+                using var tape = new Tape { KeepIntermediateGradients = false };
                 Tensor x = tape.Watch(images);
                 Tensor logits = classifier.Forward(x);
                 GradStore grads = tape.Backward(logits, seed, rule: rule);

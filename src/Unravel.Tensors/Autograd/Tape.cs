@@ -21,6 +21,13 @@ public sealed class Tape : IDisposable
 
     public IReadOnlyList<Node> Nodes => _nodes;
 
+    /// <summary>Whether <see cref="Backward"/> returns the gradients of intermediates (op outputs) too; true by default.</summary>
+    /// <remarks>When false, each op output's gradient is dropped as soon as its node has propagated it, so only the
+    /// gradients of watched leaves are returned (as PyTorch, which does not retain non-leaf gradients). The dropped
+    /// buffers can be reused by the rest of the walk, which keeps the peak memory of a deep network's input gradient
+    /// near that of its forward pass instead of twice it.</remarks>
+    public bool KeepIntermediateGradients { get; set; } = true;
+
     /// <summary>Marks <paramref name="tensor"/> as a leaf whose gradient is wanted; returns it.</summary>
     /// <exception cref="InvalidOperationException">The tape has been disposed, or the tensor belongs to another active tape.</exception>
     public Tensor Watch(Tensor tensor)
@@ -59,7 +66,8 @@ public sealed class Tape : IDisposable
     /// <param name="seed">dL/droot; defaults to ones (so a scalar root gives plain gradients).</param>
     /// <param name="into">A store to accumulate into (gradients add across calls); a new one when null.</param>
     /// <param name="rule">Per-node override of the backward; return null to keep the op's own.</param>
-    /// <returns>Gradients for every tracked tensor that <paramref name="root"/> depends on, intermediates included.</returns>
+    /// <returns>Gradients for every tracked tensor that <paramref name="root"/> depends on, intermediates included unless
+    /// <see cref="KeepIntermediateGradients"/> is false.</returns>
     /// <exception cref="ArgumentException">The root is not tracked by this tape or the seed's shape differs.</exception>
     public GradStore Backward(Tensor root, Tensor? seed = null, GradStore? into = null, Func<Node, BackwardFn?>? rule = null)
     {
@@ -69,7 +77,7 @@ public sealed class Tape : IDisposable
             throw new ArgumentException($"Tape.Backward: seed shape {seed.ShapeString} differs from root shape {root.ShapeString}.", nameof(seed));
 
         // The walk uses a fresh store so that gradients already in `into` are not pushed through the graph again.
-        var grads = new GradStore();
+        var grads = new GradStore { DropsIntermediates = !KeepIntermediateGradients };
         Tensor rootGrad = grads.For(root);
         if (seed is null) System.Numerics.Tensors.TensorPrimitives.Add(rootGrad.Data, 1f, rootGrad.Data);
         else System.Numerics.Tensors.TensorPrimitives.Add(rootGrad.Data, seed.Data, rootGrad.Data);
@@ -82,6 +90,7 @@ public sealed class Tape : IDisposable
             if (!grads.TryGet(node.Output, out Tensor? dy)) continue;
             BackwardFn backward = rule?.Invoke(node) ?? node.Backward;
             backward(node, dy, grads);
+            if (!KeepIntermediateGradients) grads.Remove(node.Output);
         }
         if (into is null) return grads;
         into.AddFrom(grads);

@@ -19,7 +19,7 @@ using System.Runtime.CompilerServices;
 namespace Unravel.Tensors.Kernels;
 
 /// <summary>Packed-GEMM convolution kernels on the managed micro-kernels (NCHW, any stride, padding, dilation, groups).</summary>
-internal static unsafe class Conv2dPacked
+internal static unsafe partial class Conv2dPacked
 {
     /// <summary>Output positions per block: a multiple of every micro-kernel's NR; 256 positions × KC keep the packed B
     /// block at 256 KiB (L2), and the scratch tile [O, 256] stays small for wide layers.</summary>
@@ -54,6 +54,7 @@ internal static unsafe class Conv2dPacked
             var epilogue = new Conv2dEpilogue.Pointers(pb, psc, psh, pr, relu);
             switch (ManagedGemm.Kernel)
             {
+                case ManagedGemm.KernelKind.Avx512 when Use8Rows(g.GroupOutChannels): Forward<Conv2dAvx512x8>(ptrs, g, epilogue); break;
                 case ManagedGemm.KernelKind.Avx512: Forward<GemmMicroKernels.Avx512>(ptrs, g, epilogue); break;
                 case ManagedGemm.KernelKind.Avx2: Forward<GemmMicroKernels.Avx2>(ptrs, g, epilogue); break;
                 default: Forward<GemmMicroKernels.Portable>(ptrs, g, epilogue); break;
@@ -73,11 +74,25 @@ internal static unsafe class Conv2dPacked
             var ptrs = new Pointers(pdy, pw, null, pdx);
             switch (ManagedGemm.Kernel)
             {
+                case ManagedGemm.KernelKind.Avx512 when Use8Rows(g.ColRows): BackwardInput<Conv2dAvx512x8>(ptrs, g); break;
                 case ManagedGemm.KernelKind.Avx512: BackwardInput<GemmMicroKernels.Avx512>(ptrs, g); break;
                 case ManagedGemm.KernelKind.Avx2: BackwardInput<GemmMicroKernels.Avx2>(ptrs, g); break;
                 default: BackwardInput<GemmMicroKernels.Portable>(ptrs, g); break;
             }
         }
+    }
+
+    /// <summary>Lets benchmarks compare the 8-row kernel with the 12-row one on the same shapes.</summary>
+    internal static bool EightRowTiles { get; set; } = true;
+
+    /// <summary>True when 12-row tiles would waste at least a tenth of their rows on <paramref name="rows"/> (the GEMM's M)
+    /// and 8-row tiles waste fewer, e.g. 64 output channels (72 padded rows with the 12×32 kernel, 64 with the 8×32 one).
+    /// Below that the 12-row kernel's better multiply-add to load ratio wins.</summary>
+    internal static bool Use8Rows(int rows)
+    {
+        if (!EightRowTiles) return false;
+        int pad12 = (rows + 11) / 12 * 12, pad8 = (rows + 7) / 8 * 8;
+        return rows > 0 && pad8 < pad12 && (pad12 - rows) * 10 >= pad12;
     }
 
     /// <summary>The pinned operands: In is x (forward) or dy (backward), Out is y or dx.</summary>

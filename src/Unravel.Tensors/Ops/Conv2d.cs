@@ -26,8 +26,14 @@
 // (blank: not measured; "dw" = depthwise, groups = C). With the naive placeholder Sgemm the im2col path is several
 // times slower, so re-measure when the GEMM changes; the rule assumes the packed one.
 //
-// Rule: depthwise (one input channel per group) → Direct; 1×1 stride-1 unpadded → Pointwise (skips the im2col copy);
-// everything else → im2col + GEMM. Even two channels per group (g64 above) already favour the GEMM.
+// Rule: depthwise (one input channel per group) → Direct; everything else → PackedGemm on the managed GEMM (im2col
+// packed straight into the micro-kernel's panels over column blocks of the whole batch, Kernels/Conv2dPacked.cs), or
+// Blocked (im2col blocks + Sgemm) when OpenBLAS is the GEMM backend. Even two channels per group (g64 above) already
+// favour the GEMM. Packed vs the per-image im2col path, ResNet convs at batch 16, 1 thread, thread CPU time, min of 7
+// (bench/Unravel.Benchmarks/ResNetConvBenchmarks.cs; loaded host, ±10 %):
+//   resnet18_l1_conv3x3 83 → 52 ms, l2 51 → 40 ms, l3 47 → 39 ms, l4 74 → 40 ms, resnet50_l4_conv1x1_2048→512 30 → 17 ms;
+// a plain GEMM of the same size (no im2col at all) takes 43, 37, 38, 35 and 17 ms. Im2ColGemm, Pointwise and Blocked
+// stay selectable (tests compare every path with a slow reference).
 
 using System.Buffers;
 using System.Numerics.Tensors;
@@ -65,12 +71,19 @@ public static partial class Ops
         Conv2dAlgorithm alg = algorithm == Conv2dAlgorithm.Auto ? Conv2dSelect(g) : algorithm;
         if (alg == Conv2dAlgorithm.Pointwise && !g.IsPointwise)
             throw new ArgumentException($"conv2d: the pointwise path needs a 1×1 stride-1 unpadded kernel, got weight {weight.ShapeString}.", nameof(algorithm));
+        if (alg == Conv2dAlgorithm.Winograd && !Conv2dPacked.WinogradApplies(g))
+            throw new ArgumentException($"conv2d: the Winograd path needs a 3×3 stride-1 undilated ungrouped kernel with padding ≤ 2 and AVX2, got weight {weight.ShapeString}.", nameof(algorithm));
 
         Tensor y;
         if (alg == Conv2dAlgorithm.PackedGemm)
         {
             y = TensorStorage.Uninitialized(g.Batch, g.OutChannels, g.OutH, g.OutW);
             Conv2dPacked.Forward(x.Data, weight.Data, bias is null ? default : bias.Data, y.Data, g);
+        }
+        else if (alg == Conv2dAlgorithm.Winograd)
+        {
+            y = TensorStorage.Uninitialized(g.Batch, g.OutChannels, g.OutH, g.OutW);
+            Conv2dPacked.WinogradForward(x.Data, weight.Data, bias is null ? default : bias.Data, y.Data, g, default, default, default, relu: false);
         }
         else
         {
@@ -92,6 +105,7 @@ public static partial class Ops
     internal static Conv2dAlgorithm Conv2dSelect(in Conv2dGeometry g)
     {
         if (g.IsDepthwise) return Conv2dAlgorithm.Direct;
+        if (Gemm.Backend == GemmBackend.Managed && Conv2dPacked.WinogradPays(g)) return Conv2dAlgorithm.Winograd;
         // The packed path drives the managed micro-kernels itself; with OpenBLAS selected, GEMM calls go to it.
         return Gemm.Backend == GemmBackend.Managed ? Conv2dAlgorithm.PackedGemm : Conv2dAlgorithm.Blocked;
     }
@@ -113,9 +127,10 @@ public static partial class Ops
         {
             Conv2dDirectBackward(x, weight, dy, dx, dWeight, g);
         }
-        else if (state.Algorithm is Conv2dAlgorithm.Blocked or Conv2dAlgorithm.PackedGemm)
+        else if (state.Algorithm is Conv2dAlgorithm.Blocked or Conv2dAlgorithm.PackedGemm or Conv2dAlgorithm.Winograd)
         {
-            if (dx is not null && state.Algorithm == Conv2dAlgorithm.PackedGemm) Conv2dPacked.BackwardInput(dy.Data, weight.Data, dx.Data, g);
+            if (dx is not null && state.Algorithm == Conv2dAlgorithm.Winograd) Conv2dPacked.WinogradBackwardInput(dy.Data, weight.Data, dx.Data, g);
+            else if (dx is not null && state.Algorithm == Conv2dAlgorithm.PackedGemm) Conv2dPacked.BackwardInput(dy.Data, weight.Data, dx.Data, g);
             else if (dx is not null) Conv2dBlockedBackwardInput(weight, dy, dx, g);
             if (dWeight is not null) Conv2dGemmBackward(x, weight, dy, null, dWeight, g, g.IsPointwise);
         }

@@ -56,6 +56,13 @@ public static partial class Ops
                 scale is null ? default : scale.Data, shift is null ? default : shift.Data, residual is null ? default : residual.Data, relu);
             return y;
         }
+        if (alg == Conv2dAlgorithm.Winograd)
+        {
+            Tensor y = TensorStorage.Uninitialized(outShape);
+            Conv2dPacked.WinogradForward(x.Data, weight.Data, bias is null ? default : bias.Data, y.Data, g,
+                scale is null ? default : scale.Data, shift is null ? default : shift.Data, residual is null ? default : residual.Data, relu);
+            return y;
+        }
         // Other paths: the plain convolution, then the epilogue in place, one pass parallel over (image, channel) planes.
         Tensor z = Conv2d(x, weight, bias, o, alg);
         int ohw = g.OutH * g.OutW;

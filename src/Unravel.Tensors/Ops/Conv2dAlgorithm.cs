@@ -19,6 +19,10 @@ internal enum Conv2dAlgorithm
     /// Kernels/Conv2dPacked.cs); also the input gradient. The default for non-depthwise convs on the managed GEMM.</summary>
     PackedGemm,
 
+    /// <summary>Winograd F(2×2, 3×3) on the managed micro-kernels for 3×3 stride-1 convs (Kernels/Conv2dWinograd.cs); also the
+    /// input gradient. The default for such convs with enough output tiles.</summary>
+    Winograd,
+
     /// <summary>1×1 stride-1 unpadded: the input already is the im2col matrix, so one GEMM with no copy.</summary>
     Pointwise,
 

@@ -89,7 +89,7 @@ public sealed class Conv2dTests
     {
         Assert.Equal(Conv2dAlgorithm.Direct, Tensors.Ops.Conv2dSelect(Geometry(32, 32, 3, 1, 1, groups: 32)));
         Assert.Equal(Conv2dAlgorithm.PackedGemm, Tensors.Ops.Conv2dSelect(Geometry(64, 256, 1, 1, 0, groups: 1)));
-        Assert.Equal(Conv2dAlgorithm.PackedGemm, Tensors.Ops.Conv2dSelect(Geometry(64, 64, 3, 1, 1, groups: 1)));
+        Assert.Equal(Conv2dAlgorithm.Winograd, Tensors.Ops.Conv2dSelect(Geometry(64, 64, 3, 1, 1, groups: 1)));
         Assert.Equal(Conv2dAlgorithm.PackedGemm, Tensors.Ops.Conv2dSelect(Geometry(64, 128, 1, 2, 0, groups: 1)));
     }
 

@@ -1,0 +1,310 @@
+// Winograd F(2×2, 3×3) convolution for 3×3 stride-1 undilated ungrouped convs (most of a ResNet's multiply-adds):
+// each 2×2 output tile is Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A over its 4×4 input patch d, so the 36 multiply-adds per tile and
+// channel pair become 16, done as 16 GEMMs M_ξ[O, tiles] = U_ξ[O, C] · V_ξ[C, tiles] (ξ = the 16 transform points) on
+// the packed micro-kernels of Conv2dPacked. Tiles of the whole batch are cut into blocks small enough for their V and
+// M to stay in L2; per block the input transform is written straight into packed B panels, the 16 GEMMs run, and the
+// output transform applies the fused epilogue (bias, batch-norm affine, residual, ReLU) as it stores each output row.
+// The input gradient of such a conv is the "full" convolution of dy with the flipped, transposed weights, padded by
+// 2 − padding, so it runs through the same code with the residual operand accumulating into dx.
+// Each output is one fixed sequence of operations whatever the thread count, so results are deterministic; they differ
+// from the direct sum by rounding only (the transforms use 0, ±1 and ½, exact in binary).
+//   Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1], G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1], Aᵀ = [1 1 1 0; 0 1 −1 −1].
+// Reference: Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks", CVPR 2016.
+
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Unravel.Tensors.Kernels;
+
+internal static unsafe partial class Conv2dPacked
+{
+    /// <summary>Fewest output tiles (of 2×2) per call for which the Winograd path pays for its weight transform and
+    /// packing. Measured (1 thread, CPU time, min of 5, vs the packed path): ResNet-18 layer1–4 3×3 convs at batch 16
+    /// (12544, 3136, 784, 256 tiles) forward ×1.27, ×1.61, ×1.36, ×0.76, input gradient ×1.55, ×1.47, ×1.59, ×0.90;
+    /// layer1 at batch 1 (784 tiles) ×1.02.</summary>
+    internal static int WinogradMinTiles { get; set; } = 512;
+
+    /// <summary>True when <see cref="WinogradForward"/> can compute <paramref name="g"/> (and <see cref="WinogradBackwardInput"/>
+    /// its input gradient): 3×3, stride 1, no dilation, one group, padding ≤ 2, an AVX2 or AVX-512 micro-kernel.</summary>
+    public static bool WinogradApplies(in Conv2dGeometry g) =>
+        g.KernelH == 3 && g.KernelW == 3 && g.StrideH == 1 && g.StrideW == 1 && g.DilationH == 1 && g.DilationW == 1
+        && g.Groups == 1 && g.PadH <= 2 && g.PadW <= 2 && g.OutH > 0 && g.OutW > 0 && g.Channels > 0 && g.OutChannels > 0
+        && Avx2.IsSupported && ManagedGemm.Kernel is ManagedGemm.KernelKind.Avx512 or ManagedGemm.KernelKind.Avx2;
+
+    /// <summary>True when the Winograd path is also expected to be faster: enough tiles and channels (measured rule).</summary>
+    public static bool WinogradPays(in Conv2dGeometry g) =>
+        WinogradApplies(g) && g.Channels >= 16 && g.OutChannels >= 16
+        && (long)g.Batch * ((g.OutH + 1) / 2) * ((g.OutW + 1) / 2) >= WinogradMinTiles;
+
+    /// <summary>y = act((W ⊛ x + bias) · scale + shift + residual) by Winograd F(2×2, 3×3); operands as in
+    /// <see cref="Forward(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, in Conv2dGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, bool)"/>.</summary>
+    public static void WinogradForward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y, in Conv2dGeometry g,
+        ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, ReadOnlySpan<float> residual, bool relu)
+    {
+        fixed (float* px = x, pw = weight, pb = bias, py = y, psc = scale, psh = shift, pr = residual)
+            Winograd(px, pw, flip: false, py, g, new Conv2dEpilogue.Pointers(pb, psc, psh, pr, relu));
+    }
+
+    /// <summary>dx += col2im(Wᵀ · dy) for a conv that <see cref="WinogradApplies"/> to, as the full convolution of dy with
+    /// the flipped, transposed weights.</summary>
+    public static void WinogradBackwardInput(ReadOnlySpan<float> dy, ReadOnlySpan<float> weight, Span<float> dx, in Conv2dGeometry g)
+    {
+        var full = new Conv2dGeometry(g.Batch, g.OutChannels, g.OutH, g.OutW, g.Channels, 3, 3, 1, 1, 2 - g.PadH, 2 - g.PadW, 1, 1, 1);
+        fixed (float* pdy = dy, pw = weight, pdx = dx)
+            Winograd(pdy, pw, flip: true, pdx, full, new Conv2dEpilogue.Pointers(null, null, null, pdx, false));
+    }
+
+    private static void Winograd(float* x, float* w, bool flip, float* y, in Conv2dGeometry g, in Conv2dEpilogue.Pointers e)
+    {
+        switch (ManagedGemm.Kernel)
+        {
+            case ManagedGemm.KernelKind.Avx512 when Use8Rows(g.OutChannels): Winograd<Conv2dAvx512x8>(x, w, flip, y, g, e); break;
+            case ManagedGemm.KernelKind.Avx512: Winograd<GemmMicroKernels.Avx512>(x, w, flip, y, g, e); break;
+            default: Winograd<GemmMicroKernels.Avx2>(x, w, flip, y, g, e); break;
+        }
+    }
+
+    /// <summary>Extra floats between the 16 V and M planes: plane sizes are often multiples of 4 KiB, and the output
+    /// transform reads all 16 planes at once, which would map its 16 streams to one L1 set.</summary>
+    private const int Skew = 16;
+
+    /// <summary>Floats of V (16·C·T) or M (16·O·T) per tile block.</summary>
+    internal static int WinogradBlockFloats { get; set; } = 262144;
+
+    /// <summary>Tiles per block: V and M of at most <see cref="WinogradBlockFloats"/> each, a multiple of NR, at most 256.</summary>
+    private static int WinogradBlock(int c, int o, int nr) => Math.Clamp(WinogradBlockFloats / (16 * Math.Max(c, o)) / nr * nr, nr, 256);
+
+    private static void Winograd<TK>(float* x, float* w, bool flip, float* y, Conv2dGeometry g, Conv2dEpilogue.Pointers e)
+        where TK : struct, IGemmMicroKernel
+    {
+        int mr = TK.MR, nr = TK.NR;
+        GemmBlocking blk = GemmBlocking.For<TK>();
+        int c = g.Channels, o = g.OutChannels, oPad = RoundUp(o, mr);
+        int tilesW = (g.OutW + 1) / 2, perImage = (g.OutH + 1) / 2 * tilesW, tiles = g.Batch * perImage;
+        int block = WinogradBlock(c, o, nr), blocks = (tiles + block - 1) / block;
+        long uLength = (long)oPad * c;
+        float[] rawArray = ArrayPool<float>.Shared.Rent(16 * o * c);
+        float[] packedArray = ArrayPool<float>.Shared.Rent((int)(16 * uLength + 16));
+        try
+        {
+            fixed (float* raw = rawArray, packed0 = packedArray)
+            {
+                float* packed = Align(packed0), rawP = raw, wP = w;
+                Parallelism.For(o, 8, (o0, o1) => TransformWeights(wP, flip, o, c, o0, o1, rawP));
+                PackWeights<TK>(raw, c, o, 16, transposed: false, packed, uLength, blk.KC);
+
+                int threads = Parallelism.IsNested ? 1 : Parallelism.Threads;
+                int rowSplit = Math.Max(1, blocks >= threads ? 1 : Math.Min((threads + blocks - 1) / blocks, oPad / mr));
+                Conv2dGeometry geo = g;
+                Parallelism.For(blocks * rowSplit, 1, (w0, w1) =>
+                {
+                    int vLength = 16 * (c * block + Skew), mLength = 16 * (oPad * block + Skew) + 16;
+                    int edgeLength = 16 * (block + 16) + 8 * (tilesW + 24) + 2 * (2 * block + 32);
+                    Workspace ws = Workspace.ForThread(mLength, vLength, edgeLength);
+                    for (int item = w0; item < w1; item++)
+                    {
+                        int b = item / rowSplit, part = item % rowSplit;
+                        (int r0, int r1) = Parallelism.ChunkRange(oPad / mr, rowSplit, part);
+                        int t0 = b * block, count = Math.Min(block, tiles - t0), padded = RoundUp(count, nr);
+                        TransformInput<TK>(x, geo, t0, count, padded, blk.KC, ws.B, ws.Edge);
+                        for (int xi = 0; xi < 16; xi++)
+                        {
+                            float* u = packed + xi * uLength, v = ws.B + (nint)xi * (c * padded + Skew), m = ws.A + (nint)xi * (oPad * padded + Skew);
+                            for (int pc = 0; pc < c; pc += blk.KC)
+                                Multiply<TK>(u + (nint)pc * oPad, v + (nint)pc * padded, m, Math.Min(blk.KC, c - pc), r0 * mr, r1 * mr, count,
+                                    pc == 0 ? 0f : 1f, blk.MC);
+                        }
+                        TransformOutput(ws.A, padded, oPad, y, geo, e, t0, count, r0 * mr, Math.Min(o, r1 * mr), ws.Edge);
+                    }
+                });
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(rawArray);
+            ArrayPool<float>.Shared.Return(packedArray);
+        }
+    }
+
+    /// <summary>raw[ξ][i][j] = (G g Gᵀ)[ξ] for output rows i in [o0, o1) and inputs j, g = W[i, j] (or, flipped,
+    /// W[j, i] rotated by 180°, for the input gradient).</summary>
+    private static void TransformWeights(float* w, bool flip, int o, int c, int o0, int o1, float* raw)
+    {
+        float* t = stackalloc float[12];
+        nint plane = (nint)o * c;
+        for (int i = o0; i < o1; i++)
+            for (int j = 0; j < c; j++)
+            {
+                float* k = flip ? w + ((nint)j * o + i) * 9 : w + ((nint)i * c + j) * 9;
+                for (int col = 0; col < 3; col++)
+                {
+                    // G g, one column of g at a time (flipped: g[r, col] = k[8 − 3r − col]).
+                    float g0 = flip ? k[8 - col] : k[col], g1 = flip ? k[5 - col] : k[3 + col], g2 = flip ? k[2 - col] : k[6 + col];
+                    t[col] = g0;
+                    t[3 + col] = 0.5f * (g0 + g1 + g2);
+                    t[6 + col] = 0.5f * (g0 - g1 + g2);
+                    t[9 + col] = g2;
+                }
+                float* dst = raw + (nint)i * c + j;
+                for (int r = 0; r < 4; r++)
+                {
+                    float a = t[3 * r], b = t[3 * r + 1], d = t[3 * r + 2];
+                    dst[(4 * r) * plane] = a;
+                    dst[(4 * r + 1) * plane] = 0.5f * (a + b + d);
+                    dst[(4 * r + 2) * plane] = 0.5f * (a - b + d);
+                    dst[(4 * r + 3) * plane] = d;
+                }
+            }
+    }
+
+    /// <summary>Writes V_ξ[ch, t] = (Bᵀ d B)[ξ] for tiles [t0, t0 + count) into packed B panels: ξ at ξ·C·padded, then
+    /// KC blocks of [padded/NR][kc][NR] as <see cref="Multiply{TK}"/> reads them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TransformInput<TK>(float* x, in Conv2dGeometry g, int t0, int count, int padded, int kcMax, float* v, float* scratch)
+        where TK : struct, IGemmMicroKernel
+    {
+        int nr = TK.NR, c = g.Channels, h = g.Height, wd = g.Width, hw = h * wd;
+        int tilesW = (g.OutW + 1) / 2, perImage = (g.OutH + 1) / 2 * tilesW, stride = padded + 16, half = tilesW + 24;
+        float* tmp = scratch, eo = scratch + 16 * stride;
+        for (int ch = 0; ch < c; ch++)
+        {
+            for (int t = t0, at = 0; t < t0 + count;)
+            {
+                int n = t / perImage, local = t - n * perImage, th = local / tilesW, tw0 = local - th * tilesW;
+                int run = Math.Min(tilesW - tw0, t0 + count - t);
+                float* plane = x + ((nint)n * c + ch) * hw;
+                // Even and odd input columns of the four input rows of this tile row: tile k reads E[k], O[k], E[k+1], O[k+1].
+                int vecEnd = (run + 7) & ~7;
+                for (int r = 0; r < 4; r++)
+                {
+                    float* ev = eo + 2 * r * half, od = ev + half;
+                    int ih = 2 * th - g.PadH + r;
+                    if ((uint)ih >= (uint)h)
+                    {
+                        new Span<float>(ev, vecEnd + 1).Clear();
+                        new Span<float>(od, vecEnd + 1).Clear();
+                        continue;
+                    }
+                    float* src = plane + (nint)ih * wd;
+                    int k0 = 0, first = 2 * tw0 - g.PadW;
+                    if (first >= 0)
+                        // Interior: 16 consecutive inputs split into 8 even and 8 odd columns per step.
+                        for (; k0 + 8 <= vecEnd + 1 && first + 2 * k0 + 16 <= wd; k0 += 8)
+                        {
+                            Vector256<float> lo = Vector256.Load(src + first + 2 * k0), hi = Vector256.Load(src + first + 2 * k0 + 8);
+                            Avx2.Permute4x64(Avx.Shuffle(lo, hi, 0b10_00_10_00).AsDouble(), 0b11_01_10_00).AsSingle().Store(ev + k0);
+                            Avx2.Permute4x64(Avx.Shuffle(lo, hi, 0b11_01_11_01).AsDouble(), 0b11_01_10_00).AsSingle().Store(od + k0);
+                        }
+                    for (int k = k0; k <= vecEnd; k++)
+                    {
+                        int iw = 2 * (tw0 + k) - g.PadW;
+                        ev[k] = (uint)iw < (uint)wd ? src[iw] : 0f;
+                        od[k] = (uint)(iw + 1) < (uint)wd ? src[iw + 1] : 0f;
+                    }
+                }
+                for (int k = 0; k < run; k += 8)
+                {
+                    float* p0 = eo + k, p1 = p0 + 2 * half, p2 = p1 + 2 * half, p3 = p2 + 2 * half;
+                    // Rows of Bᵀ d: a_r = combination of input rows, four columns each (E[k], O[k], E[k+1], O[k+1]).
+                    Vector256<float> a00 = Row(p0, p2, 0, half, out Vector256<float> a01, out Vector256<float> a02, out Vector256<float> a03, sub: true);
+                    Vector256<float> a10 = Row(p1, p2, 0, half, out Vector256<float> a11, out Vector256<float> a12, out Vector256<float> a13, sub: false);
+                    Vector256<float> a20 = Row(p2, p1, 0, half, out Vector256<float> a21, out Vector256<float> a22, out Vector256<float> a23, sub: true);
+                    Vector256<float> a30 = Row(p1, p3, 0, half, out Vector256<float> a31, out Vector256<float> a32, out Vector256<float> a33, sub: true);
+                    float* d = tmp + at + k;
+                    Columns(d, stride, 0, a00, a01, a02, a03);
+                    Columns(d, stride, 4, a10, a11, a12, a13);
+                    Columns(d, stride, 8, a20, a21, a22, a23);
+                    Columns(d, stride, 12, a30, a31, a32, a33);
+                }
+                at += run;
+                t += run;
+            }
+            int pc = ch / kcMax * kcMax, kc = Math.Min(kcMax, c - pc);
+            for (int xi = 0; xi < 16; xi++)
+                ScatterRow(tmp + xi * stride, v + (nint)xi * (c * padded + Skew) + (nint)pc * padded + (nint)(ch - pc) * nr, padded, nr, kc);
+        }
+    }
+
+    /// <summary>The four columns (E[k], O[k], E[k+1], O[k+1]) of row a = p ∓ q (sub: p − q, else p + q).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Row(float* p, float* q, int k, int half, out Vector256<float> a1, out Vector256<float> a2,
+        out Vector256<float> a3, bool sub)
+    {
+        Vector256<float> p0 = Vector256.Load(p + k), p1 = Vector256.Load(p + half + k), p2 = Vector256.Load(p + k + 1), p3 = Vector256.Load(p + half + k + 1);
+        Vector256<float> q0 = Vector256.Load(q + k), q1 = Vector256.Load(q + half + k), q2 = Vector256.Load(q + k + 1), q3 = Vector256.Load(q + half + k + 1);
+        if (sub)
+        {
+            a1 = p1 - q1;
+            a2 = p2 - q2;
+            a3 = p3 - q3;
+            return p0 - q0;
+        }
+        a1 = p1 + q1;
+        a2 = p2 + q2;
+        a3 = p3 + q3;
+        return p0 + q0;
+    }
+
+    /// <summary>Row r of Bᵀ d B from row r of Bᵀ d: (a0 − a2, a1 + a2, a2 − a1, a1 − a3) into ξ = first .. first + 3.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Columns(float* d, int stride, int first, Vector256<float> a0, Vector256<float> a1, Vector256<float> a2, Vector256<float> a3)
+    {
+        (a0 - a2).Store(d + first * stride);
+        (a1 + a2).Store(d + (first + 1) * stride);
+        (a2 - a1).Store(d + (first + 2) * stride);
+        (a1 - a3).Store(d + (first + 3) * stride);
+    }
+
+    /// <summary>y rows of output channels [o0, o1) for tiles [t0, t0 + count): Aᵀ m A from M_ξ[o, t] (ξ planes oPad·padded
+    /// apart), each output row then stored through the epilogue.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TransformOutput(float* mAll, int padded, int oPad, float* y, in Conv2dGeometry g, in Conv2dEpilogue.Pointers e,
+        int t0, int count, int o0, int o1, float* scratch)
+    {
+        int oh = g.OutH, ow = g.OutW, tilesW = (ow + 1) / 2, perImage = (oh + 1) / 2 * tilesW;
+        nint plane = (nint)oPad * padded + Skew;
+        float* row0 = scratch, row1 = scratch + 2 * padded + 32;
+        for (int oc = o0; oc < o1; oc++)
+        {
+            float* m = mAll + (nint)oc * padded;
+            for (int t = t0, at = 0; t < t0 + count;)
+            {
+                int n = t / perImage, local = t - n * perImage, th = local / tilesW, tw0 = local - th * tilesW;
+                int run = Math.Min(tilesW - tw0, t0 + count - t);
+                for (int k = 0; k < run; k += 8)
+                {
+                    float* s = m + at + k;
+                    // Aᵀ m: rows b0 = m0 + m1 + m2, b1 = m1 − m2 − m3 (four columns each); then the same over columns.
+                    Vector256<float> m0 = Vector256.Load(s), m1 = Vector256.Load(s + plane), m2 = Vector256.Load(s + 2 * plane), m3 = Vector256.Load(s + 3 * plane);
+                    Vector256<float> m4 = Vector256.Load(s + 4 * plane), m5 = Vector256.Load(s + 5 * plane), m6 = Vector256.Load(s + 6 * plane), m7 = Vector256.Load(s + 7 * plane);
+                    Vector256<float> b00 = m0 + m4, b01 = m1 + m5, b02 = m2 + m6, b03 = m3 + m7;
+                    Vector256<float> b10 = m4, b11 = m5, b12 = m6, b13 = m7;
+                    m0 = Vector256.Load(s + 8 * plane); m1 = Vector256.Load(s + 9 * plane); m2 = Vector256.Load(s + 10 * plane); m3 = Vector256.Load(s + 11 * plane);
+                    b00 += m0; b01 += m1; b02 += m2; b03 += m3;
+                    b10 -= m0; b11 -= m1; b12 -= m2; b13 -= m3;
+                    m0 = Vector256.Load(s + 12 * plane); m1 = Vector256.Load(s + 13 * plane); m2 = Vector256.Load(s + 14 * plane); m3 = Vector256.Load(s + 15 * plane);
+                    b10 -= m0; b11 -= m1; b12 -= m2; b13 -= m3;
+                    Interleave(b00 + b01 + b02, b01 - b02 - b03, row0 + 2 * k);
+                    Interleave(b10 + b11 + b12, b11 - b12 - b13, row1 + 2 * k);
+                }
+                int r = 2 * th, col = 2 * tw0, len = Math.Min(2 * run, ow - col);
+                nint offset = (((nint)n * g.OutChannels + oc) * oh + r) * ow + col;
+                Conv2dEpilogue.Apply(row0, y + offset, e, oc, offset, len);
+                if (r + 1 < oh) Conv2dEpilogue.Apply(row1, y + offset + ow, e, oc, offset + ow, len);
+                at += run;
+                t += run;
+            }
+        }
+    }
+
+    /// <summary>dst[2j] = a[j], dst[2j + 1] = b[j] for j &lt; 8.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Interleave(Vector256<float> a, Vector256<float> b, float* dst)
+    {
+        Vector256<float> lo = Avx.UnpackLow(a, b), hi = Avx.UnpackHigh(a, b);
+        Avx.Permute2x128(lo, hi, 0x20).Store(dst);
+        Avx.Permute2x128(lo, hi, 0x31).Store(dst + 8);
+    }
+}
