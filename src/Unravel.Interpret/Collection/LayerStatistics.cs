@@ -4,10 +4,14 @@
 // with Chan et al.'s parallel formula, min/max/positive/NaN/Inf counts, a fixed-range histogram, a seeded bottom-k
 // random sample and, optionally, the pooled vectors themselves. Memory is independent of the dataset size unless
 // KeepPooled is on. Every piece merges: Merge(A, B) gives what one pass over A ∪ B gives (exactly for top-k, counts,
-// min, max, histogram and samples; to float64 rounding for mean and std).
+// min, max, histogram and samples; to float64 rounding for mean and std). Save/Load write the exact state (checkpoints,
+// shard states). Speed: a contiguous all-finite (input, neuron) row takes a vectorised path (max/argmax, min, positive
+// count, float64 sum and squared deviations in vector lanes); rows with NaN/Inf or channels-last rows use the scalar loop.
 // Reference: T. F. Chan, G. H. Golub, R. J. LeVeque, "Updating formulae and a pairwise algorithm for computing sample
 // variances", 1979.
 
+using System.Numerics;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using System.Runtime.InteropServices;
 using Unravel.Nn;
 using Unravel.Tensors;
@@ -137,7 +141,26 @@ public sealed class LayerStatistics
                     double sum = 0;
                     float mx = float.NegativeInfinity, mn = float.PositiveInfinity;
                     int arg = -1, finite = 0, positive = 0, nans = 0, infs = 0, below = 0, above = 0;
-                    for (int q = 0, o = baseOffset; q < p; q++, o += stride)
+                    ReadOnlySpan<float> xs = channelsFirst ? data.AsSpan(baseOffset, p) : default;
+                    if (channelsFirst && float.IsFinite(TensorPrimitives.MaxMagnitude(xs)))
+                    {
+                        // Fast path (contiguous, all finite): max, min, the positive count and the float64 sum
+                        // vectorised (the sum in float64 lanes: a different order than one chain, equal to float64 rounding).
+                        finite = p;
+                        mx = TensorPrimitives.Max(xs);
+                        arg = xs.IndexOf(mx);
+                        mn = TensorPrimitives.Min(xs);
+                        positive = CountPositive(xs);
+                        sum = SumDeviations(xs, 0, squared: false);
+                        for (int q = 0; q < xs.Length; q++)
+                        {
+                            float v = xs[q];
+                            if (v < lo) below++;
+                            else if (v > hi) above++;
+                            else histogram[hb + Math.Min(bins - 1, (int)((v - lo) * scale))]++;
+                        }
+                    }
+                    else for (int q = 0, o = baseOffset; q < p; q++, o += stride)
                     {
                         float v = data[o];
                         if (!float.IsFinite(v))
@@ -165,7 +188,8 @@ public sealed class LayerStatistics
                         continue;
                     }
                     double localMean = sum / finite, localM2 = 0;
-                    for (int q = 0, o = baseOffset; q < p; q++, o += stride)
+                    if (finite == p && channelsFirst) localM2 = SumDeviations(xs, localMean, squared: true);
+                    else for (int q = 0, o = baseOffset; q < p; q++, o += stride)
                     {
                         float v = data[o];
                         if (float.IsFinite(v)) { double d = v - localMean; localM2 += d * d; }
@@ -198,6 +222,47 @@ public sealed class LayerStatistics
             _pooledMean.AddRange(pooledMean);
         }
         _inputs += n;
+    }
+
+    /// <summary>Σ (x − center)² (squared) or Σ x (not squared) in float64, over four or more independent lanes.</summary>
+    private static double SumDeviations(ReadOnlySpan<float> x, double center, bool squared)
+    {
+        int i = 0;
+        double total = 0;
+        if (Vector.IsHardwareAccelerated && x.Length >= Vector<float>.Count)
+        {
+            Vector<double> a = Vector<double>.Zero, b = Vector<double>.Zero, mu = new(center);
+            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                Vector.Widen(new Vector<float>(x.Slice(i)), out Vector<double> low, out Vector<double> high);
+                Vector<double> d0 = low - mu, d1 = high - mu;
+                a += squared ? d0 * d0 : d0;
+                b += squared ? d1 * d1 : d1;
+            }
+            total = Vector.Sum(a + b);
+        }
+        for (; i < x.Length; i++)
+        {
+            double d = x[i] - center;
+            total += squared ? d * d : d;
+        }
+        return total;
+    }
+
+    /// <summary>Number of values &gt; 0.</summary>
+    private static int CountPositive(ReadOnlySpan<float> x)
+    {
+        int i = 0, count = 0;
+        if (Vector.IsHardwareAccelerated && x.Length >= Vector<float>.Count)
+        {
+            // Each lane of the comparison is all ones (-1) where x > 0.
+            Vector<int> lanes = Vector<int>.Zero;
+            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
+                lanes -= Vector.GreaterThan(new Vector<float>(x.Slice(i)), Vector<float>.Zero);
+            count = Vector.Sum(lanes);
+        }
+        for (; i < x.Length; i++) if (x[i] > 0) count++;
+        return count;
     }
 
     /// <summary>Fixes the per-neuron histogram range from a batch of activations (the first batch of the whole dataset),
