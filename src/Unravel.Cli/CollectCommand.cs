@@ -3,6 +3,8 @@
 
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json.Nodes;
+using Unravel.IO.Images;
 using Unravel.Interpret.Collection;
 using Unravel.IO.Text;
 using Unravel.Models.Text;
@@ -19,8 +21,15 @@ internal static class CollectCommand
 
     private static readonly Option<string> DataOption = new("--data", "-d")
     {
-        Description = "Image model: an IDX images file (.gz ok; labels found next to it or given by --labels). Language model: a UTF-8 text file.",
+        Description = "Image model: an IDX images file (.gz ok; labels found next to it or given by --labels) or a folder with one subfolder of "
+            + "PNG/JPEG images per class. Language model: a UTF-8 text file, or tagged Brown corpus files (a folder, or --format brown).",
         Required = true,
+    };
+
+    private static readonly Option<string> FormatOption = new("--format")
+    {
+        Description = "Dataset format: auto (folder = image-folder or brown, file = idx or text), idx, image-folder, text, brown.",
+        DefaultValueFactory = _ => "auto",
     };
 
     private static readonly Option<string> LayersOption = new("--layers", "-l")
@@ -40,23 +49,51 @@ internal static class CollectCommand
     private static readonly Option<bool> BosOption = new("--bos") { Description = "Text: start each window with <|endoftext|>." };
     private static readonly Option<bool> NoPooledOption = new("--no-pooled") { Description = "Do not keep the pooled [inputs, C] vectors (no quantile samples; memory independent of the dataset)." };
     private static readonly Option<bool> ForceOption = new("--force") { Description = "Replace an existing atlas directory." };
+    private static readonly Option<int?> ResizeOption = new("--resize") { Description = "Image folder: resize the shorter side to N (default: 256 for 224-pixel models, else the model's input size)." };
+    private static readonly Option<int?> CropOption = new("--crop") { Description = "Image folder: centre crop N×N (default: the model's input size)." };
+    private static readonly Option<string?> MeanOption = new("--mean") { Description = "Image folder: per-channel Normalize mean, e.g. 0.485,0.456,0.406 (default: ImageNet for 3 channels, 0 for 1)." };
+    private static readonly Option<string?> StdOption = new("--std") { Description = "Image folder: per-channel Normalize std (default: ImageNet for 3 channels, 1 for 1)." };
+    private static readonly Option<bool> CropsOption = new("--crops") { Description = "Images: save a PNG crop (receptive field around the argmax) of every top-k reference under layers/<layer>/crops/." };
+    private static readonly Option<string?> ShardOption = new("--shard") { Description = "Collect shard i of n (contiguous inputs), e.g. 0/4; combine the shards with `unravel merge`." };
+    private static readonly Option<bool> ResumeOption = new("--resume") { Description = "Continue a killed run from its checkpoint (ATLAS.checkpoint) instead of starting over." };
+    private static readonly Option<double> CheckpointOption = new("--checkpoint-every") { Description = "Seconds between checkpoints (0 = after every batch; negative = none).", DefaultValueFactory = _ => 30 };
 
     public static Command Create()
     {
         Command command = new("collect", "Record every neuron's top inputs and activation statistics over a dataset into an atlas.")
         {
             ModelArgument, DataOption, LayersOption, OutOption, ArchOption, LabelsOption, KOption, BatchOption, SeedOption, LimitOption,
-            WindowOption, BosOption, NoPooledOption, ForceOption,
+            WindowOption, BosOption, NoPooledOption, ForceOption, FormatOption, ResizeOption, CropOption, MeanOption, StdOption, CropsOption,
+            ShardOption, ResumeOption, CheckpointOption,
         };
         command.SetAction((parse, ct) => Task.FromResult(Run(new Request(parse.GetValue(ModelArgument)!, parse.GetValue(DataOption)!,
             parse.GetValue(LayersOption)!, parse.GetValue(OutOption)!, parse.GetValue(ArchOption), parse.GetValue(LabelsOption), parse.GetValue(KOption),
             parse.GetValue(BatchOption), parse.GetValue(SeedOption), parse.GetValue(LimitOption), parse.GetValue(WindowOption), parse.GetValue(BosOption),
-            !parse.GetValue(NoPooledOption), parse.GetValue(ForceOption)), Console.Out, Console.Error, ct)));
+            !parse.GetValue(NoPooledOption), parse.GetValue(ForceOption))
+        {
+            Format = parse.GetValue(FormatOption)!, Resize = parse.GetValue(ResizeOption), Crop = parse.GetValue(CropOption), Mean = parse.GetValue(MeanOption),
+            Std = parse.GetValue(StdOption), Crops = parse.GetValue(CropsOption), Shard = parse.GetValue(ShardOption), Resume = parse.GetValue(ResumeOption),
+            CheckpointEvery = parse.GetValue(CheckpointOption),
+        }, Console.Out, Console.Error, ct)));
         return command;
     }
 
     internal sealed record Request(string Model, string Data, string Layers, string Out, string? Arch = null, string? Labels = null, int K = 100,
-        int Batch = 64, int Seed = 0, int? Limit = null, int Window = 64, bool Bos = false, bool KeepPooled = true, bool Force = false);
+        int Batch = 64, int Seed = 0, int? Limit = null, int Window = 64, bool Bos = false, bool KeepPooled = true, bool Force = false)
+    {
+        public string Format { get; init; } = "auto";
+        public int? Resize { get; init; }
+        public int? Crop { get; init; }
+        public string? Mean { get; init; }
+        public string? Std { get; init; }
+        public bool Crops { get; init; }
+        public string? Shard { get; init; }
+        public bool Resume { get; init; }
+        public double CheckpointEvery { get; init; } = 30;
+    }
+
+    /// <summary>Where a run's checkpoint lives: next to the atlas directory.</summary>
+    internal static string CheckpointPath(string atlas) => Path.GetFullPath(atlas.TrimEnd('/', '\\')) + ".checkpoint";
 
     internal static int Run(Request r, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
@@ -67,34 +104,52 @@ internal static class CollectCommand
         if (layers.Length == 0) throw new UnravelUserException("--layers is empty.", "pass hook names such as --layers layer2,layer3 (see `unravel inspect MODEL`)");
         if (Directory.Exists(r.Out) && !r.Force)
             throw new UnravelUserException($"{r.Out} already exists.", "choose another --out, or pass --force to replace it");
-        if (!File.Exists(r.Data)) throw new UnravelUserException($"{r.Data}: no such file.", "pass --data PATH to an IDX images file or a text file");
+        if (!File.Exists(r.Data) && !Directory.Exists(r.Data))
+            throw new UnravelUserException($"{r.Data}: no such file or folder.", "pass --data PATH to an IDX images file, an image folder, a text file or Brown corpus files");
+        (int Index, int Count)? shard = r.Shard is null ? null : ParseShard(r.Shard);
 
         LoadedModel loaded = ModelResolver.Resolve(r.Model, r.Arch, r.Seed);
-        ICollectionDataset dataset = loaded.Model switch
-        {
-            IImageClassifier => Images(r),
-            ILanguageModel lm => Text(r, lm),
-            _ => throw new UnravelUserException($"collect: {loaded.Model.GetType().Name} is neither an image classifier nor a language model."),
-        };
+        (ICollectionDataset dataset, DatasetSpec spec) = Dataset(r, loaded);
         var options = new CollectionOptions { TopK = r.K, ClassTopK = r.K, Seed = r.Seed, KeepPooled = r.KeepPooled, Quantiles = r.KeepPooled ? 11 : 0 };
+        string checkpoint = CheckpointPath(r.Out);
+        if (r.Resume && File.Exists(checkpoint)) error.WriteLine($"resuming from {checkpoint}");
+        var run = new CollectionRunOptions
+        {
+            BatchSize = r.Batch, Limit = r.Limit, Shard = shard, Resume = r.Resume, CheckpointPath = r.CheckpointEvery >= 0 ? checkpoint : null,
+            CheckpointInterval = TimeSpan.FromSeconds(Math.Max(0, r.CheckpointEvery)), Identity = $"{loaded.Architecture}:{loaded.Sha256}|{dataset.ContentSha256}",
+        };
         CollectionResult result;
         var bar = new ProgressBar(error);
         try
         {
-            result = Collector.Run(loaded.Model, dataset, layers, options, r.Batch, r.Limit, bar, cancellationToken);
+            result = Collector.Run(loaded.Model, dataset, layers, options, run, bar, cancellationToken);
         }
         catch (ArgumentException e) when (e.Message.StartsWith("hooks:", StringComparison.Ordinal) || e.Message.StartsWith("collect:", StringComparison.Ordinal))
         {
             bar.Finish();
-            throw new UnravelUserException(e.Message, $"see `unravel inspect {r.Model}` for the hook names");
+            throw new UnravelUserException(e.Message, e.Message.Contains("checkpoint", StringComparison.Ordinal)
+                ? $"delete {checkpoint} to start over" : $"see `unravel inspect {r.Model}` for the hook names");
+        }
+        catch (InvalidDataException e)
+        {
+            bar.Finish();
+            throw new UnravelUserException(e.Message, $"the checkpoint is damaged; delete {checkpoint} and run again without --resume");
         }
         bar.Finish();
         var provenance = new AtlasProvenance(ToolInfo.Version, loaded.Architecture, loaded.Source, loaded.Sha256, Path.GetFullPath(r.Data),
-            dataset.Description, dataset.ContentSha256, "unravel " + string.Join(" ", Environment.GetCommandLineArgs().Skip(1)));
-        AtlasWriter.Write(r.Out, result, options, provenance, r.Force);
+            dataset.Description, dataset.ContentSha256, "unravel " + string.Join(" ", Environment.GetCommandLineArgs().Skip(1)), spec);
+        JsonObject? extra = shard is { } sh ? new JsonObject
+        {
+            ["shard"] = new JsonObject { ["index"] = sh.Index, ["count"] = sh.Count, ["first"] = result.FirstInput, ["end"] = result.FirstInput + result.Inputs },
+        } : null;
+        var writeWatch = System.Diagnostics.Stopwatch.StartNew();
+        AtlasWriter.Write(r.Out, shard is null ? result with { State = null } : result, options, provenance, r.Force,
+            new ReferenceSource(loaded.Model, dataset, r.Crops, r.Batch), extra);
+        if (File.Exists(checkpoint)) File.Delete(checkpoint);
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"collected {result.Inputs} inputs in {result.Elapsed.TotalSeconds:0.0} s ({result.Inputs / Math.Max(result.Elapsed.TotalSeconds, 1e-9):0.0} inputs/s, forward {result.ForwardTime.TotalSeconds:0.0} s) → {r.Out}"));
+            $"collected {result.Inputs} inputs in {result.Elapsed.TotalSeconds:0.0} s ({result.Inputs / Math.Max(result.Elapsed.TotalSeconds, 1e-9):0.0} inputs/s, forward {result.ForwardTime.TotalSeconds:0.0} s), written in {writeWatch.Elapsed.TotalSeconds:0.0} s → {r.Out}"));
+        if (shard is { } s) output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"shard {s.Index}/{s.Count}: inputs {result.FirstInput} … {result.FirstInput + result.Inputs - 1}"));
         var table = new TextTable("layer", "shape", "neurons", "NaN", "Inf", "mean of means");
         foreach (LayerStatisticsResult l in result.Layers)
             table.Add(l.Name, ShapeRules.Format(l.ItemShape), l.Neurons.ToString(CultureInfo.InvariantCulture), l.NanCount.Sum().ToString(CultureInfo.InvariantCulture),
@@ -106,9 +161,79 @@ internal static class CollectCommand
         return ExitCodes.Success;
     }
 
-    private static ImageDataset Images(Request r)
+    private static (int, int) ParseShard(string text)
     {
-        string? labels = r.Labels;
+        string[] parts = text.Split('/');
+        if (parts.Length == 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int i)
+            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= 1 && i < n)
+            return (i, n);
+        throw new UnravelUserException($"--shard {text} is not i/n with 0 ≤ i < n.", "e.g. --shard 0/4 … --shard 3/4");
+    }
+
+    /// <summary>The dataset --data names, in the format --format gives or the model and path suggest.</summary>
+    private static (ICollectionDataset, DatasetSpec) Dataset(Request r, LoadedModel loaded)
+    {
+        string full = Path.GetFullPath(r.Data);
+        bool folder = Directory.Exists(r.Data);
+        string format = r.Format switch
+        {
+            "auto" => loaded.Model switch
+            {
+                IImageClassifier => folder ? "image-folder" : "idx",
+                ILanguageModel => folder ? "brown" : "text",
+                _ => throw new UnravelUserException($"collect: {loaded.Model.GetType().Name} is neither an image classifier nor a language model."),
+            },
+            "idx" or "image-folder" or "text" or "brown" => r.Format,
+            _ => throw new UnravelUserException($"--format {r.Format} is not one of auto, idx, image-folder, text, brown."),
+        };
+        bool image = format is "idx" or "image-folder";
+        if (image && loaded.Model is not IImageClassifier || !image && loaded.Model is not ILanguageModel)
+            throw new UnravelUserException($"--format {format} does not fit {loaded.Architecture}.", "image data needs an image model, text data a language model");
+        try
+        {
+            switch (format)
+            {
+                case "idx":
+                    ImageDataset idx = Images(r, out string? labels);
+                    return (idx, new DatasetSpec("idx", full, labels is null ? null : Path.GetFullPath(labels)));
+                case "image-folder":
+                    ImagePreprocessing pre = Preprocessing(r, (IImageClassifier)loaded.Model);
+                    return (ImageDataset.FromFolder(full, pre), new DatasetSpec("image-folder", full, Resize: pre.ResizeTo, Crop: pre.CropTo,
+                        Grayscale: pre.Grayscale, Mean: [.. pre.Mean], Std: [.. pre.Std]));
+                case "brown":
+                    CheckWindow(r, (ILanguageModel)loaded.Model);
+                    return (TokenWindowDataset.FromBrown(full, AtlasSources.Tokenizer(), r.Window, r.Bos), new DatasetSpec("brown", full, Window: r.Window, Bos: r.Bos));
+                default:
+                    return (Text(r, (ILanguageModel)loaded.Model), new DatasetSpec("text", full, Window: r.Window, Bos: r.Bos));
+            }
+        }
+        catch (Exception e) when (e is ArgumentException or Unravel.IO.CheckpointFormatException or IOException)
+        {
+            throw new UnravelUserException(e.Message, $"check --data {r.Data} and --format {format}");
+        }
+    }
+
+    /// <summary>torchvision-style transforms for an image folder: defaults fit the model's input.</summary>
+    private static ImagePreprocessing Preprocessing(Request r, IImageClassifier model)
+    {
+        (int channels, int height, _) = model.InputSize;
+        float[] Floats(string? text, float[] fallback, string option) => text is null ? fallback
+            : text.Split(',').Select(v => float.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out float f) ? f
+                : throw new UnravelUserException($"{option} {text}: '{v}' is not a number.", $"e.g. {option} 0.5,0.5,0.5")).ToArray();
+        bool imagenet = channels == 3;
+        float[] mean = Floats(r.Mean, imagenet ? [0.485f, 0.456f, 0.406f] : Enumerable.Repeat(0f, channels).ToArray(), "--mean");
+        float[] std = Floats(r.Std, imagenet ? [0.229f, 0.224f, 0.225f] : Enumerable.Repeat(1f, channels).ToArray(), "--std");
+        if (mean.Length != channels || std.Length != channels)
+            throw new UnravelUserException($"--mean/--std need {channels} values for {channels}-channel input (got {mean.Length} and {std.Length}).");
+        return new ImagePreprocessing
+        {
+            ResizeTo = r.Resize ?? (height == 224 ? 256 : height), CropTo = r.Crop ?? height, Grayscale = channels == 1, Mean = mean, Std = std,
+        };
+    }
+
+    private static ImageDataset Images(Request r, out string? labels)
+    {
+        labels = r.Labels;
         if (labels is null)
         {
             string guess = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(r.Data))!, Path.GetFileName(r.Data).Replace("images-idx3", "labels-idx1", StringComparison.Ordinal));
@@ -119,14 +244,18 @@ internal static class CollectCommand
         return data;
     }
 
-    private static TokenWindowDataset Text(Request r, ILanguageModel lm)
+    private static void CheckWindow(Request r, ILanguageModel lm)
     {
         if (r.Window > lm.Context)
             throw new UnravelUserException($"--window {r.Window} exceeds the model's context of {lm.Context} tokens.", $"use --window {lm.Context} or less");
-        Gpt2Tokenizer tokenizer = Gpt2Tokenizer.Load(Assets.PathOf("gpt2-tokenizer", "encoder.json"), Assets.PathOf("gpt2-tokenizer", "vocab.bpe"));
+    }
+
+    private static TokenWindowDataset Text(Request r, ILanguageModel lm)
+    {
+        CheckWindow(r, lm);
         try
         {
-            return TokenWindowDataset.FromText(File.ReadAllText(r.Data), tokenizer, r.Window, r.Bos, r.Data);
+            return TokenWindowDataset.FromText(File.ReadAllText(r.Data), AtlasSources.Tokenizer(), r.Window, r.Bos, r.Data);
         }
         catch (ArgumentException e)
         {
@@ -135,7 +264,7 @@ internal static class CollectCommand
     }
 
     /// <summary>A one-line progress bar on stderr with rate and time left, redrawn at most 10 times a second.</summary>
-    private sealed class ProgressBar(TextWriter error) : IProgress<CollectionProgress>
+    internal sealed class ProgressBar(TextWriter error) : IProgress<CollectionProgress>
     {
         private DateTime _last = DateTime.MinValue;
         private bool _drawn;

@@ -8,10 +8,17 @@ RootCommand root = new("Unravel: find, split and explain polysemantic neurons.")
     ModelsCommand.Create(),
     InspectCommand.Create(),
     RunCommand.Create(),
+    AttributeCommand.Create(),
     TrainCommand.Create(),
     CollectCommand.Create(),
+    MergeCommand.Create(),
     NeuronsCommand.Create(),
     QueryCommand.Create(),
     BenchCommand.Create(),
+    ConceptsCommand.Create(),
+    ReportCommand.Create(),
+    ServeCommand.Create(),
+    DemoCommand.Create(),
+    PureCommand.Create(),
 };
 return await CliRunner.InvokeAsync(root, args);

@@ -23,7 +23,7 @@ internal static class TrainCommand
     /// <summary>Settings shared by both recipes.</summary>
     internal sealed record Common(string Out, string Name, string Arch, int Epochs, int Batch, float Lr, float WeightDecay, string Optimizer,
         string Schedule, int Warmup, int StepSize, float Gamma, int Seed, int Threads, string? CheckpointDir, bool Resume, long? MaxSteps,
-        long? StopAt, bool F16, int EvalEvery, int ProgressEvery, bool Finish);
+        long? StopAt, bool F16, int EvalEvery, int ProgressEvery, bool Finish, string? Init);
 
     private sealed class CommonOptions
     {
@@ -41,10 +41,11 @@ internal static class TrainCommand
         public Option<float> Gamma { get; } = new("--gamma") { Description = "Decay factor (step schedule).", DefaultValueFactory = _ => 0.1f };
         public Option<int> ProgressEvery { get; } = new("--progress-every") { Description = "Steps between progress lines.", DefaultValueFactory = _ => 50 };
         public Option<bool> Finish { get; } = new("--finish") { Description = "Do not train: load the checkpoint as it is, then write the weights and the card (for a run cut short)." };
+        public Option<string?> Init { get; } = new("--init") { Description = "Start from these weights (a safetensors file of the same architecture) with a fresh optimizer and schedule, instead of a seeded initialisation." };
 
         public void AddTo(Command c)
         {
-            foreach (Option o in new Option[] { Out, Name, Seed, Threads, Checkpoint, Resume, MaxSteps, StopAt, Schedule, Warmup, StepSize, Gamma, ProgressEvery, Finish })
+            foreach (Option o in new Option[] { Out, Name, Seed, Threads, Checkpoint, Resume, MaxSteps, StopAt, Schedule, Warmup, StepSize, Gamma, ProgressEvery, Finish, Init })
                 c.Options.Add(o);
         }
     }
@@ -104,7 +105,7 @@ internal static class TrainCommand
         string name = p.GetValue(o.Name) ?? Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(output)))!;
         return new Common(output, name, arch, epochs, batch, lr, wd, opt, p.GetValue(o.Schedule)!, p.GetValue(o.Warmup), p.GetValue(o.StepSize),
             p.GetValue(o.Gamma), p.GetValue(o.Seed), p.GetValue(o.Threads), p.GetValue(o.Checkpoint), p.GetValue(o.Resume), p.GetValue(o.MaxSteps),
-            p.GetValue(o.StopAt), f16, evalEvery, p.GetValue(o.ProgressEvery), p.GetValue(o.Finish));
+            p.GetValue(o.StopAt), f16, evalEvery, p.GetValue(o.ProgressEvery), p.GetValue(o.Finish), p.GetValue(o.Init));
     }
 
     internal static int RunFashion(Common c, string data, ImageAugmentation augmentation, int evalSubset, int? limitTrain, TextWriter log, CancellationToken ct)
@@ -118,7 +119,7 @@ internal static class TrainCommand
             trainX = Tensor.FromArray(trainX.Data[..(n * 784)].ToArray(), n, 1, 28, 28);
             trainY = trainY[..n];
         }
-        RootModule model = arch.Create(WeightSource.Initialize(c.Seed));
+        RootModule model = CreateModel(c, arch, log);
         var task = new ImageClassificationTask(model, trainX, trainY, testX, testY, augmentation);
         Optimizer optimizer = MakeOptimizer(c, model, decayAll: true);
         TrainingResult result = Train(c, task, optimizer, clip: null, evalLimit: evalSubset, log, ct);
@@ -157,7 +158,7 @@ internal static class TrainCommand
         var sw = Stopwatch.StartNew();
         BrownDataset data = BrownDataset.Load(corpus, tokenizer, heldOutEvery);
         log.WriteLine($"brown: {data.TrainFiles.Count} training files ({data.TrainTokens.Length:N0} tokens), {data.HeldOutFiles.Count} held out ({data.HeldOutTokens.Length:N0} tokens), tokenized in {sw.Elapsed.TotalSeconds:F1} s");
-        RootModule model = arch.Create(WeightSource.Initialize(c.Seed));
+        RootModule model = CreateModel(c, arch, log);
         var task = new LanguageModelTask(model, data.TrainTokens, data.HeldOutTokens, seq);
         // nanoGPT's grouping: decay matrices (and the embeddings), not biases and layer-norm gains.
         Optimizer optimizer = MakeOptimizer(c, model, decayAll: false);
@@ -214,6 +215,37 @@ internal static class TrainCommand
         string? dir = Path.GetDirectoryName(Path.GetFullPath(c.Out));
         if (dir is not null) Directory.CreateDirectory(dir);
         return arch;
+    }
+
+    /// <summary>The model to train: seeded fresh weights, or the --init weights (stage 2 of a two-stage recipe).</summary>
+    private static RootModule CreateModel(Common c, Architecture arch, TextWriter log)
+    {
+        if (c.Init is null) return arch.Create(WeightSource.Initialize(c.Seed));
+        if (!File.Exists(c.Init)) throw new UnravelUserException($"--init {c.Init}: no such file.", $"pass a weights file of a {arch.Name} model (e.g. assets/models/NAME/model.safetensors)");
+        RootModule model;
+        try { model = ModelLoader.Load(c.Init, arch); }
+        catch (Exception e) when (e is WeightMismatchException or CheckpointFormatException)
+        {
+            throw new UnravelUserException($"--init {c.Init}: {e.Message}", $"pass weights of a {arch.Name} model");
+        }
+        log.WriteLine($"initialised from {c.Init} (sha256 {ModelResolver.Sha256Of(c.Init)}); fresh optimizer and schedule");
+        return model;
+    }
+
+    /// <summary>The card's "init" entry: the weights file started from, its hash, and the card next to it (the previous stage).</summary>
+    private static JsonObject? InitEntry(Common c)
+    {
+        if (c.Init is null) return null;
+        var entry = new JsonObject { ["weights"] = c.Init, ["sha256"] = ModelResolver.Sha256Of(c.Init) };
+        string previous = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(c.Init))!, "model.json");
+        if (File.Exists(previous) && JsonNode.Parse(File.ReadAllText(previous)) is JsonObject stage)
+        {
+            var prior = new JsonObject();
+            foreach (string key in new[] { "seed", "threads", "command", "training", "metrics", "init" })
+                if (stage[key] is { } v) prior[key] = v.DeepClone();
+            entry["previous_stage"] = prior;
+        }
+        return entry;
     }
 
     private static Optimizer MakeOptimizer(Common c, RootModule model, bool decayAll)
@@ -286,7 +318,14 @@ internal static class TrainCommand
         return tensors;
     }
 
-    private static JsonObject Card(Common c, Architecture arch, TrainingResult result, int tensorCount, JsonObject metrics) => new()
+    private static JsonObject Card(Common c, Architecture arch, TrainingResult result, int tensorCount, JsonObject metrics)
+    {
+        JsonObject card = CardBody(c, arch, result, tensorCount, metrics);
+        if (InitEntry(c) is { } init) card.Insert(card.IndexOf("command") + 1, "init", init);
+        return card;
+    }
+
+    private static JsonObject CardBody(Common c, Architecture arch, TrainingResult result, int tensorCount, JsonObject metrics) => new()
     {
         ["name"] = c.Name,
         ["architecture"] = arch.Name,

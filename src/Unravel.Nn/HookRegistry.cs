@@ -34,6 +34,18 @@ public sealed class HookRegistry
     /// <summary>Number of active hooks.</summary>
     public int Count => _entries.Count;
 
+    /// <summary>Whether an active hook matches any of <paramref name="names"/> (e.g. the hook names inside a module, to
+    /// decide whether its intermediates may be skipped by a fused kernel).</summary>
+    public bool AnyMatch(IEnumerable<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        if (_entries.Count == 0) return false;
+        foreach (string name in names)
+            foreach (Entry e in _entries)
+                if (e.Pattern.IsMatch(name)) return true;
+        return false;
+    }
+
     /// <summary>Runs the hooks matching <paramref name="name"/> in the order added; returns the (possibly replaced) activation.</summary>
     public Tensor Apply(string name, Tensor activation)
     {

@@ -2,9 +2,11 @@
 
 Same architectures as the registry presets "small-resnet-16" (torchvision BasicBlocks, stages 16/32/64, 28x28 gray
 input) and "brown-gpt2" (GPT-2, 4 layers, width 128, 4 heads, context 128, tied head), same optimizers (SGD momentum
-0.9 + weight decay / AdamW + grad clipping), same batch shapes, random data. Prints items/s after warm-up steps.
+0.9 + weight decay / AdamW + grad clipping), same batch shapes, random data. Prints items/s after warm-up steps, per
+wall second and per CPU second of the process (time.process_time: on a shared host the CPU-time rate is the one to
+compare with the CPU-time rate of `unravel train`, read from /proc/PID/stat between two progress lines).
 
-Run:  /usr/bin/python3 tools/bench/train_throughput.py --threads 1 --steps 20
+Run:  OPENBLAS_NUM_THREADS=1 /usr/bin/python3 tools/bench/train_throughput.py --threads 1 --steps 20 --brown-batch 8
 """
 import argparse
 import math
@@ -85,7 +87,7 @@ def bench(name, model, opt, make_batch, loss_fn, items, steps, warmup=3, clip=No
     model.train()
     for s in range(warmup + steps):
         if s == warmup:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
         x, y = make_batch()
         opt.zero_grad(set_to_none=True)
         loss = loss_fn(model(x), y)
@@ -93,8 +95,8 @@ def bench(name, model, opt, make_batch, loss_fn, items, steps, warmup=3, clip=No
         if clip:
             torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
         opt.step()
-    dt = time.perf_counter() - t0
-    print(f"{name}: {steps * items / dt:.1f} items/s ({steps} steps, {dt:.1f} s)")
+    dt, dc = time.perf_counter() - t0, time.process_time() - c0
+    print(f"{name}: {steps * items / dt:.1f} items/s wall, {steps * items / dc:.1f} items/CPU-s ({steps} steps, {dt:.1f} s wall, {dc:.1f} s CPU)", flush=True)
 
 
 def main():
@@ -102,6 +104,7 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--which", default="both")
+    ap.add_argument("--brown-batch", type=int, default=4)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
@@ -116,9 +119,10 @@ def main():
         decay = [p for p in m.parameters() if p.dim() >= 2]
         rest = [p for p in m.parameters() if p.dim() < 2]
         opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": rest, "weight_decay": 0.0}], lr=3e-3)
-        bench("brown-gpt2, batch 4 x 128 (tokens/s)", m, opt,
-              lambda: (torch.randint(0, 50257, (4, 128)), torch.randint(0, 50257, (4, 128))),
-              lambda lg, y: F.cross_entropy(lg.reshape(-1, lg.shape[-1]), y.reshape(-1)), 512, a.steps, clip=1.0)
+        b = a.brown_batch
+        bench(f"brown-gpt2, batch {b} x 128 (tokens/s)", m, opt,
+              lambda: (torch.randint(0, 50257, (b, 128)), torch.randint(0, 50257, (b, 128))),
+              lambda lg, y: F.cross_entropy(lg.reshape(-1, lg.shape[-1]), y.reshape(-1)), b * 128, a.steps, clip=1.0)
 
 
 if __name__ == "__main__":

@@ -11,5 +11,6 @@ namespace Unravel.Interpret.Collection;
 /// <param name="DatasetDescription">From <see cref="ICollectionDataset.Description"/>.</param>
 /// <param name="DatasetSha256">From <see cref="ICollectionDataset.ContentSha256"/>.</param>
 /// <param name="Command">The command line, for the record.</param>
+/// <param name="Spec">How to rebuild the dataset (kind, files, options), so later stages can re-read reference inputs.</param>
 public sealed record AtlasProvenance(string ToolVersion, string Architecture, string ModelSource, string? ModelSha256,
-    string DatasetSource, string DatasetDescription, string DatasetSha256, string Command);
+    string DatasetSource, string DatasetDescription, string DatasetSha256, string Command, DatasetSpec? Spec = null);

@@ -23,6 +23,9 @@ public static class AtlasWriter
     /// <summary>File name of the manifest.</summary>
     public const string ManifestFile = "manifest.json";
 
+    /// <summary>File name of the exact streaming state (written for shards; read by `unravel merge`).</summary>
+    public const string StateFile = "state.bin";
+
     /// <summary>File name of the SQLite index.</summary>
     public const string DatabaseFile = "atlas.db";
 
@@ -37,8 +40,11 @@ public static class AtlasWriter
     /// <param name="options">The options it ran with.</param>
     /// <param name="provenance">Model and data provenance for the manifest.</param>
     /// <param name="overwrite">Replace an existing directory.</param>
+    /// <param name="references">Model and dataset for reference visuals (receptive fields, crops, per-token activations); null for none.</param>
+    /// <param name="extraManifest">Top-level manifest entries to add (e.g. "shard", "merged_from").</param>
     /// <exception cref="IOException">The target exists and <paramref name="overwrite"/> is false.</exception>
-    public static void Write(string path, CollectionResult result, CollectionOptions options, AtlasProvenance provenance, bool overwrite = false)
+    public static void Write(string path, CollectionResult result, CollectionOptions options, AtlasProvenance provenance, bool overwrite = false,
+        ReferenceSource? references = null, JsonObject? extraManifest = null)
     {
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(provenance);
@@ -52,9 +58,23 @@ public static class AtlasWriter
         {
             Directory.CreateDirectory(temp);
             var files = new List<string>();
-            foreach (LayerStatisticsResult layer in result.Layers) WriteLayer(temp, layer, files);
+            var layerExtras = new Dictionary<string, JsonObject>();
+            foreach (LayerStatisticsResult layer in result.Layers)
+            {
+                WriteLayer(temp, layer, files);
+                if (references is null) continue;
+                string rel = Path.Combine("layers", LayerFolder(layer.Name));
+                (List<string> visualFiles, JsonObject entries) = ReferenceVisuals.WriteLayer(references, layer, Path.Combine(temp, rel));
+                files.AddRange(visualFiles.Where(f => !f.StartsWith("crops/", StringComparison.Ordinal)).Select(f => Path.Combine(rel, f)));
+                layerExtras[layer.Name] = entries;
+            }
+            if (result.State is { } state)
+            {
+                AtomicFile.Write(Path.Combine(temp, StateFile), stream => CollectionState.Save(stream, state));
+                files.Add(StateFile);
+            }
             WriteDatabase(Path.Combine(temp, DatabaseFile), result, provenance);
-            WriteManifest(Path.Combine(temp, ManifestFile), result, options, provenance, files, watch.Elapsed);
+            WriteManifest(Path.Combine(temp, ManifestFile), result, options, provenance, files, watch.Elapsed, layerExtras, extraManifest);
             if (Directory.Exists(full))
             {
                 string old = Path.Combine(parent, $".{Path.GetFileName(full)}.old-{Guid.NewGuid():N}");
@@ -196,7 +216,8 @@ public static class AtlasWriter
         command.ExecuteNonQuery();
     }
 
-    private static void WriteManifest(string file, CollectionResult result, CollectionOptions o, AtlasProvenance p, List<string> files, TimeSpan writeTime)
+    private static void WriteManifest(string file, CollectionResult result, CollectionOptions o, AtlasProvenance p, List<string> files, TimeSpan writeTime,
+        Dictionary<string, JsonObject> layerExtras, JsonObject? extraManifest)
     {
         var manifest = new JsonObject
         {
@@ -208,6 +229,13 @@ public static class AtlasWriter
             ["dataset"] = new JsonObject
             {
                 ["source"] = p.DatasetSource, ["description"] = p.DatasetDescription, ["sha256"] = p.DatasetSha256, ["inputs"] = result.Inputs,
+                ["spec"] = p.Spec is { } spec ? new JsonObject
+                {
+                    ["kind"] = spec.Kind, ["path"] = spec.Path, ["labels"] = spec.Labels, ["window"] = spec.Window, ["bos"] = spec.Bos,
+                    ["resize"] = spec.Resize, ["crop"] = spec.Crop, ["grayscale"] = spec.Grayscale,
+                    ["mean"] = spec.Mean is { } m ? new JsonArray(m.Select(v => (JsonNode)v).ToArray()) : null,
+                    ["std"] = spec.Std is { } sd ? new JsonArray(sd.Select(v => (JsonNode)v).ToArray()) : null,
+                } : null,
             },
             ["options"] = new JsonObject
             {
@@ -216,12 +244,18 @@ public static class AtlasWriter
                 ["random_samples"] = o.RandomSamples, ["quantiles"] = o.Quantiles, ["keep_pooled"] = o.KeepPooled, ["batch_size"] = result.BatchSize,
             },
             ["seed"] = o.Seed,
-            ["layers"] = new JsonArray(result.Layers.Select(r => (JsonNode)new JsonObject
+            ["layers"] = new JsonArray(result.Layers.Select(r =>
             {
-                ["name"] = r.Name, ["folder"] = "layers/" + LayerFolder(r.Name), ["shape"] = new JsonArray(r.ItemShape.Select(d => (JsonNode)d).ToArray()),
-                ["neurons"] = r.Neurons, ["positions"] = r.Positions, ["inputs"] = r.Inputs,
-                ["nan_total"] = r.NanCount.Sum(), ["inf_total"] = r.InfCount.Sum(),
-                ["classes"] = new JsonArray(r.TopByClass.Keys.Select(k => (JsonNode)k).ToArray()),
+                var layer = new JsonObject
+                {
+                    ["name"] = r.Name, ["folder"] = "layers/" + LayerFolder(r.Name), ["shape"] = new JsonArray(r.ItemShape.Select(d => (JsonNode)d).ToArray()),
+                    ["neurons"] = r.Neurons, ["positions"] = r.Positions, ["inputs"] = r.Inputs,
+                    ["nan_total"] = r.NanCount.Sum(), ["inf_total"] = r.InfCount.Sum(),
+                    ["classes"] = new JsonArray(r.TopByClass.Keys.Select(k => (JsonNode)k).ToArray()),
+                };
+                if (layerExtras.TryGetValue(r.Name, out JsonObject? extra))
+                    foreach ((string key, JsonNode? value) in extra.ToList()) { extra.Remove(key); layer[key] = value; }
+                return (JsonNode)layer;
             }).ToArray()),
             ["timings_s"] = new JsonObject
             {
@@ -230,6 +264,8 @@ public static class AtlasWriter
             },
             ["files"] = new JsonArray(files.Select(f => (JsonNode)f.Replace('\\', '/')).ToArray()),
         };
+        if (extraManifest is not null)
+            foreach ((string key, JsonNode? value) in extraManifest) manifest[key] = value?.DeepClone();
         File.WriteAllText(file, manifest.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 }

@@ -1,10 +1,16 @@
 // One streaming pass: runs a model over a dataset in batches with activation caching on the requested hook names and
 // feeds each captured activation into that layer's LayerStatistics. Memory: one batch of activations plus the
 // statistics (independent of the dataset unless CollectionOptions.KeepPooled).
+// Determinism: every statistic is updated batch by batch in index order, and each neuron by one thread, so a run that
+// is checkpointed, killed and resumed with the same batching ends with bit-identical arrays. A shard (a contiguous
+// index range) fixes its histogram ranges from the first batch of the whole dataset, as a single pass would, so that
+// merged shards bin exactly like one pass.
 
 using Unravel.Nn;
 using Unravel.Tensors;
 using System.Diagnostics;
+using System.Globalization;
+using Unravel.IO;
 
 namespace Unravel.Interpret.Collection;
 
@@ -24,50 +30,110 @@ public static class Collector
     /// the model does not fit the data.</exception>
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
     public static CollectionResult Run(RootModule model, ICollectionDataset dataset, IReadOnlyList<string> layers, CollectionOptions options,
-        int batchSize = 64, int? limit = null, IProgress<CollectionProgress>? progress = null, CancellationToken cancellationToken = default)
+        int batchSize = 64, int? limit = null, IProgress<CollectionProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        Run(model, dataset, layers, options, new CollectionRunOptions { BatchSize = batchSize, Limit = limit }, progress, cancellationToken);
+
+    /// <summary>Runs <paramref name="model"/> (switched to eval mode) over the inputs <paramref name="run"/> selects, with
+    /// optional checkpoints and resume.</summary>
+    /// <param name="model">The model; must accept the dataset's inputs.</param>
+    /// <param name="dataset">Inputs (and labels, which enable per-class top-k).</param>
+    /// <param name="layers">Hook names or globs; every matching hook becomes a layer.</param>
+    /// <param name="options">What to keep per neuron.</param>
+    /// <param name="run">Batching, range, checkpoints.</param>
+    /// <param name="progress">Called after each batch on the calling thread.</param>
+    /// <param name="cancellationToken">Checked between batches.</param>
+    /// <exception cref="ArgumentException">A layer name matches no hook point (the message lists the valid names), the
+    /// model does not fit the data, the shard is invalid, or the checkpoint belongs to another run.</exception>
+    /// <exception cref="InvalidDataException">The checkpoint file is damaged.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled (the last checkpoint stays for a resume).</exception>
+    public static CollectionResult Run(RootModule model, ICollectionDataset dataset, IReadOnlyList<string> layers, CollectionOptions options,
+        CollectionRunOptions run, IProgress<CollectionProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(dataset);
         ArgumentNullException.ThrowIfNull(layers);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(run);
+        int batchSize = run.BatchSize;
         if (layers.Count == 0) throw new ArgumentException("collect: no layers requested.", nameof(layers));
-        if (batchSize < 1) throw new ArgumentException($"collect: batch size {batchSize} must be at least 1.", nameof(batchSize));
+        if (batchSize < 1) throw new ArgumentException($"collect: batch size {batchSize} must be at least 1.", nameof(run));
+        if (run.Shard is { } sh && (sh.Count < 1 || sh.Index < 0 || sh.Index >= sh.Count))
+            throw new ArgumentException($"collect: shard {sh.Index}/{sh.Count} must satisfy 0 ≤ i < n.", nameof(run));
         // Fail before any work: the hook registry checks each name and lists the valid ones.
         foreach (string layer in layers) model.Hooks.Add(layer, (_, _) => { }).Dispose();
         model.Eval();
 
-        int total = Math.Min(dataset.Count, limit ?? int.MaxValue);
+        int total = Math.Min(dataset.Count, run.Limit ?? int.MaxValue);
+        (int first, int end) = run.Shard is { } s ? ((int)((long)s.Index * total / s.Count), (int)((long)(s.Index + 1) * total / s.Count)) : (0, total);
+        string fingerprint = string.Create(CultureInfo.InvariantCulture,
+            $"{run.Identity}|inputs={dataset.Count}|layers={string.Join(",", layers)}|{options}|batch={batchSize}|range={first}-{end}");
         IReadOnlyList<int>? labels = dataset.Labels;
         string[] names = [.. layers];
         Dictionary<string, int> hookOrder = model.AllHookNames.Select((n, i) => (n, i)).ToDictionary(t => t.n, t => t.i);
         var stats = new Dictionary<string, LayerStatistics>();
         var order = new List<string>();
+        int next = first;
+        TimeSpan elapsedBefore = TimeSpan.Zero, forwardBefore = TimeSpan.Zero;
+        if (run.Resume && run.CheckpointPath is { } resumeFrom && File.Exists(resumeFrom))
+        {
+            CollectionState state = CollectionState.Load(resumeFrom);
+            if (state.Fingerprint != fingerprint)
+                throw new ArgumentException($"collect: checkpoint {resumeFrom} belongs to a different run (model, data, layers, options, batch size or shard differ); delete it or run without --resume.", nameof(run));
+            foreach (LayerStatistics l in state.Layers) { stats[l.Name] = l; order.Add(l.Name); }
+            next = state.Next;
+            elapsedBefore = state.Elapsed;
+            forwardBefore = state.ForwardTime;
+        }
+
         var watch = Stopwatch.StartNew();
         var forwardWatch = new Stopwatch();
-        for (int start = 0; start < total; start += batchSize)
+        var sinceCheckpoint = Stopwatch.StartNew();
+        IEnumerable<string> Ordered(ActivationCache cache) =>
+            cache.Names.OrderBy(n => hookOrder.GetValueOrDefault(n, int.MaxValue)).ThenBy(n => n, StringComparer.Ordinal);
+        LayerStatistics Layer(string name, Tensor a)
+        {
+            if (!stats.TryGetValue(name, out LayerStatistics? l))
+            {
+                l = new LayerStatistics(name, a.Shape[1..].ToArray(), LayerStatistics.LayoutOf(a), options);
+                stats[name] = l;
+                order.Add(name);
+            }
+            return l;
+        }
+        if (first > 0 && next < end && options.HistogramRange is null)
+        {
+            // A shard bins with the ranges a single pass takes from its first batch.
+            int count = Math.Min(batchSize, total);
+            ActivationCache cache = model.RunWithCache(() => dataset.Forward(model, 0, count), names);
+            foreach (string name in Ordered(cache)) Layer(name, cache[name]).PrimeHistogramRange(cache[name]);
+        }
+        CollectionState Snapshot(int upTo) => new(fingerprint, upTo, elapsedBefore + watch.Elapsed, forwardBefore + forwardWatch.Elapsed,
+            order.Select(n => stats[n]).ToList());
+
+        for (int start = next; start < end; start += batchSize)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            int count = Math.Min(batchSize, total - start);
+            int count = Math.Min(batchSize, end - start);
             forwardWatch.Start();
             ActivationCache cache = model.RunWithCache(() => dataset.Forward(model, start, count), names);
             forwardWatch.Stop();
             int[]? batchLabels = labels is null ? null : Enumerable.Range(start, count).Select(i => labels[i]).ToArray();
-            foreach (string name in cache.Names.OrderBy(n => hookOrder.GetValueOrDefault(n, int.MaxValue)).ThenBy(n => n, StringComparer.Ordinal))
+            foreach (string name in Ordered(cache)) Layer(name, cache[name]).Update(cache[name], start, batchLabels);
+            int done = start + count;
+            if (run.CheckpointPath is { } checkpoint && done < end && sinceCheckpoint.Elapsed >= run.CheckpointInterval)
             {
-                Tensor a = cache[name];
-                if (!stats.TryGetValue(name, out LayerStatistics? s))
-                {
-                    s = new LayerStatistics(name, a.Shape[1..].ToArray(), LayerStatistics.LayoutOf(a), options);
-                    stats[name] = s;
-                    order.Add(name);
-                }
-                s.Update(a, start, batchLabels);
+                CollectionState state = Snapshot(done);
+                AtomicFile.Write(checkpoint, stream => CollectionState.Save(stream, state));
+                sinceCheckpoint.Restart();
             }
             double seconds = watch.Elapsed.TotalSeconds;
-            int done = start + count;
-            double rate = done / Math.Max(seconds, 1e-9);
-            progress?.Report(new CollectionProgress(done, total, rate, TimeSpan.FromSeconds((total - done) / rate)));
+            double rate = (done - next) / Math.Max(seconds, 1e-9);
+            progress?.Report(new CollectionProgress(done - first, end - first, rate, TimeSpan.FromSeconds((end - done) / rate)));
         }
-        return new CollectionResult(order.Select(n => stats[n].ToResult()).ToList(), total, batchSize, watch.Elapsed, forwardWatch.Elapsed);
+        return new CollectionResult(order.Select(n => stats[n].ToResult()).ToList(), end - first, batchSize,
+            elapsedBefore + watch.Elapsed, forwardBefore + forwardWatch.Elapsed)
+        {
+            FirstInput = first, State = Snapshot(end),
+        };
     }
 }

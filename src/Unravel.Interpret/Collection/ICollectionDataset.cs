@@ -23,4 +23,9 @@ public interface ICollectionDataset
     /// <summary>Runs <paramref name="model"/> on inputs start … start + count - 1.</summary>
     /// <exception cref="ArgumentException">The model cannot take this kind of input.</exception>
     Tensor Forward(RootModule model, int start, int count);
+
+    /// <summary>Runs <paramref name="model"/> on the inputs at <paramref name="indices"/> (any order, e.g. a neuron's references).</summary>
+    /// <exception cref="ArgumentException">The model cannot take this kind of input.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An index is outside the dataset.</exception>
+    Tensor Forward(RootModule model, IReadOnlyList<long> indices);
 }

@@ -51,6 +51,20 @@ public sealed class TokenWindowDataset : ICollectionDataset
             $"text {source}: {encoded.Length} GPT-2 tokens in {windows} windows of {length}{(bos ? " (BOS <|endoftext|> first)" : "")}");
     }
 
+    /// <summary>The tagged Brown corpus (one file, or a folder of "ca01" … files in name order) with its word/tag
+    /// tags stripped (<see cref="BrownCorpus.Detokenize"/>; files joined by a blank line), cut into windows as
+    /// <see cref="FromText"/> does.</summary>
+    /// <exception cref="ArgumentException">No Brown files in the folder, a bad length, or too little text.</exception>
+    /// <exception cref="Unravel.IO.CheckpointFormatException">A token is not word/tag.</exception>
+    public static TokenWindowDataset FromBrown(string path, Gpt2Tokenizer tokenizer, int length, bool bos)
+    {
+        IReadOnlyList<string> files = Directory.Exists(path) ? BrownCorpus.ListFiles(path) : [path];
+        if (files.Count == 0)
+            throw new ArgumentException($"collect: {path} holds no Brown corpus files (named ca01 … cr09).", nameof(path));
+        string text = string.Join("\n\n", files.Select(BrownCorpus.ReadText));
+        return FromText(text, tokenizer, length, bos, $"Brown corpus {path} ({files.Count} file{(files.Count == 1 ? "" : "s")}, tags stripped)");
+    }
+
     /// <summary>Tokens per window.</summary>
     public int Length { get; }
 
@@ -76,4 +90,20 @@ public sealed class TokenWindowDataset : ICollectionDataset
             throw new ArgumentException($"collect: {model.GetType().Name} is not a language model; text data needs one.", nameof(model));
         return lm.Forward(_tokens.AsSpan(start * Length, count * Length).ToArray(), count, Length);
     }
+
+    /// <inheritdoc/>
+    public Tensor Forward(RootModule model, IReadOnlyList<long> indices)
+    {
+        if (model is not ILanguageModel lm)
+            throw new ArgumentException($"collect: {model.GetType().Name} is not a language model; text data needs one.", nameof(model));
+        ArgumentNullException.ThrowIfNull(indices);
+        var tokens = new int[indices.Count * Length];
+        for (int i = 0; i < indices.Count; i++) Window(indices[i]).CopyTo(tokens.AsSpan(i * Length));
+        return lm.Forward(tokens, indices.Count, Length);
+    }
+
+    /// <summary>The tokens of window <paramref name="index"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The index is outside the dataset.</exception>
+    public ReadOnlySpan<int> Window(long index) => (ulong)index < (ulong)Count ? _tokens.AsSpan((int)index * Length, Length)
+        : throw new ArgumentOutOfRangeException(nameof(index), $"dataset: window {index} is outside 0 … {Count - 1}.");
 }

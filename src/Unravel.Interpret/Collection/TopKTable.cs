@@ -108,4 +108,41 @@ internal sealed class TopKTable
         }
         return (values, indices, positions);
     }
+
+    /// <summary>Writes the heaps exactly as they are (the layout matters: it decides later evictions only through the
+    /// total order, but an exact copy keeps a resumed run bit-identical without relying on that).</summary>
+    public void Save(BinaryWriter writer)
+    {
+        writer.Write(Neurons);
+        writer.Write(K);
+        StateIO.Write(writer, _values);
+        StateIO.Write(writer, _indices);
+        StateIO.Write(writer, _positions);
+        StateIO.Write(writer, _counts);
+    }
+
+    /// <summary>Reads a table written by <see cref="Save"/>.</summary>
+    public static TopKTable Load(BinaryReader reader)
+    {
+        var t = new TopKTable(reader.ReadInt32(), reader.ReadInt32());
+        t.ReadArrays(reader);
+        return t;
+    }
+
+    /// <summary>Overwrites this table with one written by <see cref="Save"/> of the same shape.</summary>
+    /// <exception cref="InvalidDataException">The shape differs.</exception>
+    public void LoadFrom(BinaryReader reader)
+    {
+        int neurons = reader.ReadInt32(), k = reader.ReadInt32();
+        if (neurons != Neurons || k != K) throw new InvalidDataException($"collection state: top-k table [{neurons}, {k}] where [{Neurons}, {K}] was expected.");
+        ReadArrays(reader);
+    }
+
+    private void ReadArrays(BinaryReader reader)
+    {
+        StateIO.Read(reader, _values);
+        StateIO.Read(reader, _indices);
+        StateIO.Read(reader, _positions);
+        StateIO.Read(reader, _counts);
+    }
 }

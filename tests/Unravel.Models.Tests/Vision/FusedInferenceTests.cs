@@ -23,7 +23,7 @@ public sealed class FusedInferenceTests
 
         float[] fused = model.Forward(x).ToArray();
         float[] plain;
-        using (model.Hooks.Add("fc", (_, _) => { })) // any hook makes every block run module by module
+        using (model.Hooks.Add("**", (_, _) => { })) // a hook on every point makes every block run module by module
             plain = model.Forward(x).ToArray();
 
         Assert.Equal(plain, fused);
@@ -51,7 +51,13 @@ public sealed class FusedInferenceTests
         Tensor x = Tensor.RandomNormal(new Random(7), 1, 3, 16, 16);
         Assert.True(ConvBnAct.CanFuse(model, x));
         using (model.Hooks.Add("layer1.0.hook_relu1", (_, _) => { }))
+        {
             Assert.False(ConvBnAct.CanFuse(model, x));
+            Assert.False(ConvBnAct.CanFuse(model.Stages[0].Blocks[0], x));
+            Assert.True(ConvBnAct.CanFuse(model.Stages[0].Blocks[1], x));   // a hook elsewhere does not stop this block
+        }
+        using (model.Hooks.Add("layer1", (_, _) => { }))
+            Assert.True(ConvBnAct.CanFuse(model.Stages[0].Blocks[1], x));   // a stage output is computed after its blocks
         model.Train();
         Assert.False(ConvBnAct.CanFuse(model, x));
         model.Eval();

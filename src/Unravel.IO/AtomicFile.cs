@@ -2,9 +2,10 @@
 // the bytes go to a temporary file in the same folder, are flushed to disk, and the file is renamed over the
 // target (DESIGN.md §9 "No output is left half-written").
 
-namespace Unravel.IO.Internal;
+namespace Unravel.IO;
 
-internal static class AtomicFile
+/// <summary>Atomic file writes: temp file in the same folder, flushed, renamed over the target.</summary>
+public static class AtomicFile
 {
     /// <summary>Runs <paramref name="write"/> on a temporary file next to <paramref name="path"/>, then renames it.</summary>
     /// <exception cref="DirectoryNotFoundException">The target folder does not exist; nothing is created.</exception>
@@ -32,6 +33,12 @@ internal static class AtomicFile
             throw;
         }
     }
+
+    /// <summary>Writes <paramref name="data"/> to <paramref name="path"/> atomically.</summary>
+    public static void WriteAllBytes(string path, byte[] data) => Write(path, stream => stream.Write(data));
+
+    /// <summary>Writes <paramref name="text"/> (UTF-8, no BOM) to <paramref name="path"/> atomically.</summary>
+    public static void WriteAllText(string path, string text) => WriteAllBytes(path, new System.Text.UTF8Encoding(false).GetBytes(text));
 
     /// <summary>Best-effort removal of the temporary file while another exception is already propagating.</summary>
     private static void DeleteQuietly(string temp)

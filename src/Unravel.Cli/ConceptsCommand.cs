@@ -1,0 +1,195 @@
+// `unravel concepts ATLAS --layer L [--neurons i,j | --all]`: concept vectors (O'Mahony et al. 2023, Unravel issue 6;
+// spec shared/methods/concept-vectors-and-channel-split.md §1) for a layer's neurons from the atlas's pooled vectors;
+// writes methods/concepts/<layer>/neuron_<i>.json and the atlas.db concepts columns/table, and prints a summary.
+
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Unravel.Interpret.Collection;
+using Unravel.Interpret.Concepts;
+using Unravel.IO;
+
+namespace Unravel.Cli;
+
+internal static class ConceptsCommand
+{
+    private static readonly Argument<string> AtlasArgument = new("atlas") { Description = "Atlas directory (from `unravel collect`)." };
+    private static readonly Option<string> LayerOption = new("--layer", "-l") { Description = "Layer (hook name).", Required = true };
+    private static readonly Option<string?> NeuronsOption = new("--neurons", "-n") { Description = "Comma-separated neuron indices (default: all)." };
+    private static readonly Option<bool> AllOption = new("--all") { Description = "Analyse every neuron of the layer (the default)." };
+    private static readonly Option<string> CutOption = new("--cut")
+    {
+        Description = "Ward cut height: rel:X = X × lower quartile of the top inputs' pairwise distances, abs:T = fixed height (authors: abs:15).",
+        DefaultValueFactory = _ => new ConceptOptions().Cut.ToString(),
+    };
+    private static readonly Option<string> OutlierOption = new("--outlier")
+    {
+        Description = "Outlier radius around the k-means centroid: rel:X, abs:R (authors: abs:3.873, i.e. R² = 15) or none.",
+        DefaultValueFactory = _ => new ConceptOptions().Outlier.ToString(),
+    };
+    private static readonly Option<int> MinSizeOption = new("--min-size") { Description = "Drop concepts with fewer members.", DefaultValueFactory = _ => 5 };
+    private static readonly Option<string> RankingOption = new("--ranking")
+    {
+        Description = "Top-input table: mean (GAP activation, as the authors) or max (over positions).", DefaultValueFactory = _ => "mean",
+    };
+    private static readonly Option<int> TopKOption = new("--top-k") { Description = "Top inputs clustered per neuron (at most the atlas's k).", DefaultValueFactory = _ => 100 };
+    private static readonly Option<bool> JsonOption = new("--json") { Description = "Print machine-readable JSON instead of the table." };
+
+    public static Command Create()
+    {
+        Command command = new("concepts", "Split neurons' top inputs into concepts (concept vectors, O'Mahony et al. 2023) and store them in the atlas.")
+            { AtlasArgument, LayerOption, NeuronsOption, AllOption, CutOption, OutlierOption, MinSizeOption, RankingOption, TopKOption, JsonOption };
+        command.SetAction((parse, ct) => Task.FromResult(Run(new Request(parse.GetValue(AtlasArgument)!, parse.GetValue(LayerOption)!,
+            parse.GetValue(NeuronsOption), parse.GetValue(AllOption), parse.GetValue(CutOption)!, parse.GetValue(OutlierOption)!,
+            parse.GetValue(MinSizeOption), parse.GetValue(RankingOption)!, parse.GetValue(TopKOption), parse.GetValue(JsonOption)), Console.Out, Console.Error, ct)));
+        return command;
+    }
+
+    internal sealed record Request(string Atlas, string Layer, string? Neurons = null, bool All = false, string Cut = "rel:10", string Outlier = "rel:1.5",
+        int MinSize = 5, string Ranking = "mean", int TopK = 100, bool Json = false);
+
+    internal static int Run(Request r, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    {
+        if (r.Neurons is not null && r.All) throw new UnravelUserException("--neurons and --all exclude each other.", "pass one of them (no option = --all)");
+        if (r.MinSize < 1) throw new UnravelUserException($"--min-size must be at least 1 (got {r.MinSize}).");
+        if (r.TopK < 2) throw new UnravelUserException($"--top-k must be at least 2 (got {r.TopK}).");
+        if (r.Ranking is not ("max" or "mean")) throw new UnravelUserException($"--ranking must be max or mean (got '{r.Ranking}').");
+        var options = new ConceptOptions { Cut = Threshold(r.Cut, "--cut"), Outlier = Threshold(r.Outlier, "--outlier"), MinSize = r.MinSize };
+        AtlasReader atlas = AtlasSources.Open(r.Atlas);
+        AtlasLayer layer = AtlasSources.Layer(atlas, r.Layer);
+        int[] neurons = r.Neurons is null ? Enumerable.Range(0, layer.Neurons).ToArray() : ParseNeurons(r.Neurons, layer);
+
+        const string pooling = "mean";
+        Tensor pooled;
+        long[] rowInputs;
+        try
+        {
+            (pooled, rowInputs) = atlas.Pooled(layer.Name, pooling);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new UnravelUserException(e.Message, "concept vectors cluster the pooled [inputs, C] vectors: re-collect the atlas without --no-pooled");
+        }
+        var rowOf = new Dictionary<long, int>(rowInputs.Length);
+        for (int i = 0; i < rowInputs.Length; i++) rowOf[rowInputs[i]] = i;
+        int[]? labels = RowLabels(atlas, rowInputs);
+
+        var stopwatch = Stopwatch.StartNew();
+        var bar = new CollectCommand.ProgressBar(error);
+        var results = new List<(int Neuron, TopInputs Top, ConceptResult Result)>(neurons.Length);
+        foreach (int n in neurons)
+        {
+            TopInputs top = atlas.TopInputs(layer.Name, n, r.Ranking);
+            int[] rows = top.Inputs.Take(r.TopK).Select(i => rowOf.TryGetValue(i, out int row) ? row
+                : throw new UnravelUserException($"{atlas.Root}: input {i} of neuron {n}'s top-k has no pooled vector.", "re-collect the atlas")).ToArray();
+            results.Add((n, top, ConceptVectors.Analyse(pooled, rows, options, labels, cancellationToken)));
+            double seconds = stopwatch.Elapsed.TotalSeconds, rate = results.Count / Math.Max(seconds, 1e-9);
+            bar.Report(new CollectionProgress(results.Count, neurons.Length, rate, TimeSpan.FromSeconds((neurons.Length - results.Count) / Math.Max(rate, 1e-9))));
+        }
+        bar.Finish();
+        double analyseSeconds = stopwatch.Elapsed.TotalSeconds;
+        ConceptAtlas.Write(atlas, layer.Name, new ConceptRun(r.Ranking, pooling, options, ToolInfo.Version), rowInputs, results);
+
+        if (r.Json) WriteJson(output, atlas, layer, options, r, results, rowInputs, labels, analyseSeconds);
+        else WriteTable(output, layer, options, r, results, rowInputs, labels, analyseSeconds);
+        return ExitCodes.Success;
+    }
+
+    private static ConceptThreshold Threshold(string text, string option)
+    {
+        try
+        {
+            return ConceptThreshold.Parse(text);
+        }
+        catch (FormatException e)
+        {
+            throw new UnravelUserException($"{option}: {e.Message}", $"e.g. {option} rel:4 or {option} abs:15");
+        }
+    }
+
+    private static int[] ParseNeurons(string text, AtlasLayer layer)
+    {
+        var result = new List<int>();
+        foreach (string part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int n))
+                throw new UnravelUserException($"--neurons: '{part}' is not a neuron index.", "pass indices such as --neurons 3,17");
+            if (n >= layer.Neurons)
+                throw new UnravelUserException($"--neurons: layer '{layer.Name}' has {layer.Neurons} neurons (0 … {layer.Neurons - 1}); got {n}.");
+            if (!result.Contains(n)) result.Add(n);
+        }
+        if (result.Count == 0) throw new UnravelUserException("--neurons is empty.", "pass indices such as --neurons 3,17, or --all");
+        return [.. result];
+    }
+
+    /// <summary>Class label of every pooled row, when the atlas's dataset has an IDX labels file that still exists.</summary>
+    private static int[]? RowLabels(AtlasReader atlas, long[] rowInputs)
+    {
+        if (atlas.Dataset is not { Kind: "idx", Labels: { } path } || !File.Exists(path)) return null;
+        int[] labels = Idx.ReadLabels(path);
+        return rowInputs.All(i => i < labels.Length) ? rowInputs.Select(i => labels[i]).ToArray() : null;
+    }
+
+    private static string F(double v, string format = "0.000") => v.ToString(format, CultureInfo.InvariantCulture);
+
+    private static void WriteTable(TextWriter output, AtlasLayer layer, ConceptOptions options, Request r,
+        List<(int Neuron, TopInputs Top, ConceptResult Result)> results, long[] rowInputs, int[]? labels, double seconds)
+    {
+        output.WriteLine($"{layer.Name}: concept vectors of {results.Count} neurons (top {r.TopK} by {r.Ranking}, cut {options.Cut}, outlier {options.Outlier}, min size {options.MinSize}) in {F(seconds, "0.00")} s");
+        var headers = new List<string> { "neuron", "concepts", "poly", "separation", "shares", "top input per concept" };
+        if (labels is not null) headers.AddRange(["H top", "H concepts"]);
+        var table = new TextTable([.. headers]);
+        foreach ((int n, _, ConceptResult c) in results)
+        {
+            var row = new List<string>
+            {
+                n.ToString(CultureInfo.InvariantCulture), c.Polysemanticity.Concepts.ToString(CultureInfo.InvariantCulture), F(c.Polysemanticity.Score),
+                F(c.Polysemanticity.Separation, "0.00"), string.Join("/", c.Concepts.Select(k => F(k.Share, "0.00"))),
+                string.Join(" ", c.Concepts.Select(k => k.TopRows.Length == 0 ? "-" : "#" + rowInputs[k.TopRows[0]].ToString(CultureInfo.InvariantCulture)
+                    + (labels is null ? "" : $"(c{labels[k.TopRows[0]]})"))),
+            };
+            if (labels is not null)
+                row.AddRange([F(c.LabelEntropy ?? 0), c.Concepts.Length == 0 ? "-" : F(c.Concepts.Average(k => k.LabelEntropy ?? 0))]);
+            table.Add([.. row]);
+        }
+        output.Write(table);
+        output.WriteLine("concepts per neuron: " + string.Join(", ", results.GroupBy(x => x.Result.Polysemanticity.Concepts).OrderBy(g => g.Key)
+            .Select(g => $"{g.Key}: {g.Count()}")));
+        if (labels is not null && results.Any(x => x.Result.Concepts.Length > 0))
+        {
+            (double raw, double concept, double perNeuron) = Entropies(results);
+            output.WriteLine($"mean label entropy (bits, lower = purer): neuron top-{r.TopK} {F(raw)}, concept top-{options.ScoreTop} {F(concept)} " +
+                $"(mean over neurons of their concepts' mean: {F(perNeuron)})");
+        }
+    }
+
+    /// <summary>Mean raw top-k entropy over neurons; mean over all concepts; mean over neurons (with ≥ 1 concept) of their concepts' mean.</summary>
+    private static (double Raw, double Concept, double PerNeuron) Entropies(List<(int Neuron, TopInputs Top, ConceptResult Result)> results) =>
+        (results.Average(x => x.Result.LabelEntropy ?? 0),
+         results.SelectMany(x => x.Result.Concepts).Average(k => k.LabelEntropy ?? 0),
+         results.Where(x => x.Result.Concepts.Length > 0).Average(x => x.Result.Concepts.Average(k => k.LabelEntropy ?? 0)));
+
+    private static void WriteJson(TextWriter output, AtlasReader atlas, AtlasLayer layer, ConceptOptions options, Request r,
+        List<(int Neuron, TopInputs Top, ConceptResult Result)> results, long[] rowInputs, int[]? labels, double seconds)
+    {
+        (double Raw, double Concept, double PerNeuron)? h = labels is not null && results.Any(x => x.Result.Concepts.Length > 0) ? Entropies(results) : null;
+        output.WriteLine(JsonSerializer.Serialize(new
+        {
+            atlas = atlas.Root, layer = layer.Name, ranking = r.Ranking, top_k = r.TopK, cut = options.Cut.ToString(), outlier = options.Outlier.ToString(),
+            min_size = options.MinSize, seconds, polysemanticity_definition = Polysemanticity.Definition,
+            label_entropy = h is { } e ? new { neuron_top = e.Raw, concept_top = e.Concept, concept_top_per_neuron = e.PerNeuron } : null,
+            neurons = results.Select(x => new
+            {
+                neuron = x.Neuron, concepts = x.Result.Polysemanticity.Concepts, polysemanticity = x.Result.Polysemanticity.Score,
+                separation = x.Result.Polysemanticity.Separation, cut_height = x.Result.CutHeight, label_entropy = x.Result.LabelEntropy,
+                file = ConceptAtlas.FileOf(atlas, layer.Name, x.Neuron),
+                concept_list = x.Result.Concepts.Select(k => new
+                {
+                    id = k.Id, size = k.Size, share = k.Share, top_input = k.TopRows.Length > 0 ? rowInputs[k.TopRows[0]] : (long?)null,
+                    top_score = k.TopScores.Length > 0 ? k.TopScores[0] : (float?)null, label_entropy = k.LabelEntropy,
+                }),
+            }),
+        }, new JsonSerializerOptions { WriteIndented = true }));
+    }
+}

@@ -1,0 +1,123 @@
+// `unravel demo [--out DIR]`: the whole idea on the shipped defaults in one command (Unravel issue 8). Collects two
+// layers of the Fashion-MNIST model over its test set, ranks neurons by polysemanticity, runs concept vectors and PURE
+// on the most polysemantic ones, collects the Brown language model's MLP layers over the held-out Brown text, writes
+// both reports, and prints where to open them with the wall time and peak memory. Every stage runs in-process through
+// the same code as its command.
+
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using Unravel.Interpret.Collection;
+
+namespace Unravel.Cli;
+
+internal static class DemoCommand
+{
+    /// <summary>Fashion layers collected: a middle and the last residual stage.</summary>
+    internal static readonly string[] FashionLayers = ["layer2", "layer3"];
+
+    private static readonly Option<string> OutOption = new("--out", "-o") { Description = "Demo folder (atlases and reports).", DefaultValueFactory = _ => "unravel-demo" };
+    private static readonly Option<int> TopOption = new("--top") { Description = "Most polysemantic neurons per layer to analyse with concept vectors and PURE.", DefaultValueFactory = _ => 8 };
+    private static readonly Option<int> WindowsOption = new("--text-windows")
+    {
+        Description = "Held-out Brown windows of 64 tokens to collect (keeps the demo under 2 minutes).", DefaultValueFactory = _ => 256,
+    };
+    private static readonly Option<int?> LimitOption = new("--limit") { Description = "Use only the first N Fashion-MNIST test images (default: all 10,000)." };
+
+    public static Command Create()
+    {
+        Command command = new("demo", "Run the pipeline on the shipped models and data, and write the HTML reports.") { OutOption, TopOption, WindowsOption, LimitOption };
+        command.SetAction((parse, ct) => Task.FromResult(Run(new Request(parse.GetValue(OutOption)!, parse.GetValue(TopOption), parse.GetValue(WindowsOption),
+            parse.GetValue(LimitOption)), Console.Out, Console.Error, ct)));
+        return command;
+    }
+
+    internal sealed record Request(string Out, int Top = 8, int TextWindows = 256, int? Limit = null);
+
+    internal static int Run(Request r, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    {
+        if (r.Top < 1) throw new UnravelUserException($"--top must be at least 1 (got {r.Top}).");
+        if (r.TextWindows < 1) throw new UnravelUserException($"--text-windows must be at least 1 (got {r.TextWindows}).");
+        var watch = Stopwatch.StartNew();
+        string root = Path.GetFullPath(r.Out);
+        Directory.CreateDirectory(root);
+        string fashion = Path.Combine(root, "fashion-atlas"), brown = Path.Combine(root, "brown-atlas");
+        var stages = new List<(string Stage, double Seconds)>();
+        void Stage(string name, Action action)
+        {
+            output.WriteLine($"== {name}");
+            var t = Stopwatch.StartNew();
+            action();
+            stages.Add((name, t.Elapsed.TotalSeconds));
+        }
+
+        string images = Assets.PathOf("data", "fashion-mnist", "t10k-images-idx3-ubyte.gz");
+        Stage("collect fashion-small-resnet " + string.Join(", ", FashionLayers), () => CollectCommand.Run(new CollectCommand.Request(
+            Assets.PathOf("models", "fashion-small-resnet", "model.safetensors"), images, string.Join(",", FashionLayers), fashion, Arch: "small-resnet-16",
+            Labels: Assets.PathOf("data", "fashion-mnist", "t10k-labels-idx1-ubyte.gz"), Limit: r.Limit, Force: true), output, error, cancellationToken));
+        Dictionary<string, int[]> ranked = [];
+        Stage("concept vectors for every Fashion neuron; rank by polysemanticity", () => ranked = RankByPolysemanticity(fashion, r.Top, output, error, cancellationToken));
+        Stage($"PURE virtual neurons for the {r.Top} most polysemantic neurons per layer", () =>
+        {
+            foreach ((string layer, int[] neurons) in ranked)
+                if (neurons.Length > 0)
+                    PureCommand.Run(new PureCommand.Request(fashion, layer, Neurons: string.Join(",", neurons)), output, error, cancellationToken);
+        });
+
+        // The held-out Brown files (tags stripped, detokenized, joined in name order) cut into 64-token windows; batches of
+        // 8 windows keep the [B, T, 50257] logits at ~100 MB.
+        Stage("collect brown-gpt2 MLP layers over held-out Brown text", () => CollectCommand.Run(new CollectCommand.Request(
+            Assets.PathOf("models", "brown-gpt2", "model.safetensors"), Assets.PathOf("data", "brown", "heldout"), "blocks.*.mlp.hook_post", brown,
+            Arch: "brown-gpt2", K: 50, Batch: 8, Limit: r.TextWindows, Window: 64, Force: true) { Format = "brown" }, output, error, cancellationToken));
+
+        var reports = new List<string>();
+        Stage("write reports", () =>
+        {
+            foreach (string atlasPath in new[] { fashion, brown })
+            {
+                var atlas = AtlasSources.Open(atlasPath);
+                (string index, int pages) = ReportCommand.Write(atlas, ReportCommand.Sources(atlas, useModel: true, error), null, cancellationToken);
+                reports.Add(index);
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"report: {pages} pages → {index}"));
+            }
+        });
+
+        double wall = watch.Elapsed.TotalSeconds;
+        long peak = Process.GetCurrentProcess().PeakWorkingSet64;
+        output.WriteLine();
+        output.WriteLine("Unravel demo done. Open in a browser:");
+        foreach (string index in reports) output.WriteLine("  file://" + index);
+        foreach ((string layer, int[] neurons) in ranked)
+            if (neurons.Length > 0)
+                output.WriteLine($"  most polysemantic {layer} neuron {neurons[0]}: file://{Path.Combine(fashion, "report", Unravel.Interpret.Report.HtmlReport.NeuronHref(layer, neurons[0]))}");
+        output.WriteLine($"or explore interactively: unravel serve {fashion}");
+        foreach ((string stage, double seconds) in stages) output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {seconds,6:0.0} s  {stage}"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"wall time {wall:0.0} s, peak memory {peak / (1024.0 * 1024.0):0} MiB (working set), {Environment.ProcessorCount} cores"));
+        return ExitCodes.Success;
+    }
+
+    /// <summary>Concept vectors for every neuron of the Fashion layers (the polysemanticity ranking), then the
+    /// <paramref name="top"/> most polysemantic neurons of each layer.</summary>
+    private static Dictionary<string, int[]> RankByPolysemanticity(string fashion, int top, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        var ranked = new Dictionary<string, int[]>();
+        foreach (string layer in FashionLayers)
+        {
+            ConceptsCommand.Run(new ConceptsCommand.Request(fashion, layer), output, error, cancellationToken);
+            AtlasReader atlas = AtlasSources.Open(fashion);
+            using SqliteConnection db = atlas.OpenDatabase();
+            using SqliteCommand cmd = db.CreateCommand();
+            cmd.CommandText = "SELECT idx FROM neurons WHERE layer = $l AND polysemanticity IS NOT NULL ORDER BY polysemanticity DESC, concepts DESC, idx LIMIT $k";
+            cmd.Parameters.AddWithValue("$l", layer);
+            cmd.Parameters.AddWithValue("$k", top);
+            using SqliteDataReader r = cmd.ExecuteReader();
+            var neurons = new List<int>();
+            while (r.Read()) neurons.Add(r.GetInt32(0));
+            ranked[layer] = [.. neurons];
+            output.WriteLine($"most polysemantic in {layer}: {string.Join(", ", neurons)}");
+        }
+        return ranked;
+    }
+}

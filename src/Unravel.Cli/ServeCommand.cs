@@ -1,0 +1,77 @@
+// `unravel serve ATLAS [--port P]`: the atlas explorer (Unravel issue 8) on http://127.0.0.1:P/ — the report's pages
+// rendered per request, every neuron browsable, and on-demand analysis of a neuron without results. Ctrl+C stops it.
+
+using System.CommandLine;
+using Microsoft.AspNetCore.Builder;
+using Unravel.Interpret.Collection;
+using Unravel.Interpret.Report;
+using Unravel.Web;
+
+namespace Unravel.Cli;
+
+internal static class ServeCommand
+{
+    private static readonly Argument<string> AtlasArgument = new("atlas") { Description = "Atlas directory (from `unravel collect`)." };
+    private static readonly Option<int> PortOption = new("--port", "-p") { Description = "Port on 127.0.0.1 (0 = any free port).", DefaultValueFactory = _ => 5077 };
+    private static readonly Option<bool> NoModelOption = new("--no-model") { Description = "Do not re-run the model on references." };
+
+    public static Command Create()
+    {
+        Command command = new("serve", "Explore an atlas in the browser: the report's pages plus on-demand analysis (127.0.0.1 only).")
+        {
+            AtlasArgument, PortOption, NoModelOption,
+        };
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(AtlasArgument)!, parse.GetValue(PortOption), !parse.GetValue(NoModelOption),
+            Console.Out, Console.Error, ct));
+        return command;
+    }
+
+    internal static async Task<int> RunAsync(string atlasPath, int port, bool useModel, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        if (port is < 0 or > 65535) throw new UnravelUserException($"--port must be in 0 … 65535 (got {port}).");
+        AtlasReader atlas = AtlasSources.Open(atlasPath);
+        await using WebApplication app = Build(atlas, ReportCommand.Sources(atlas, useModel, error), port);
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch (IOException e)
+        {
+            throw new UnravelUserException($"cannot listen on 127.0.0.1:{port}: {e.Message}", "pick another --port (0 = any free port)");
+        }
+        output.WriteLine($"explorer of {atlas.Root} at {ExplorerServer.Url(app)}index.html  (Ctrl+C stops it)");
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        await app.StopAsync(CancellationToken.None);
+        output.WriteLine("explorer stopped");
+        return ExitCodes.Success;
+    }
+
+    /// <summary>The explorer app for <paramref name="atlas"/> (not started), with on-demand analysis wired to the library.</summary>
+    internal static WebApplication Build(AtlasReader atlas, ReportSources sources, int port) =>
+        ExplorerServer.Build(atlas, sources, new ExplorerOptions
+        {
+            Port = port,
+            Analyse = (layer, neuron, ct) => Task.Run(() => AnalyseNeuron(atlas.Root, layer, neuron, ct), ct),
+        });
+
+    /// <summary>Concept vectors for one neuron, through the same code as `unravel concepts ATLAS --layer L --neurons N`;
+    /// a user error (e.g. an atlas without pooled vectors) becomes an ArgumentException, which the server answers with 400.</summary>
+    private static void AnalyseNeuron(string atlas, string layer, int neuron, CancellationToken cancellationToken)
+    {
+        try
+        {
+            ConceptsCommand.Run(new ConceptsCommand.Request(atlas, layer, Neurons: neuron.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                TextWriter.Null, TextWriter.Null, cancellationToken);
+        }
+        catch (UnravelUserException e)
+        {
+            throw new ArgumentException(e.Hint is null ? e.Message : $"{e.Message} ({e.Hint})", e);
+        }
+    }
+}

@@ -1,0 +1,137 @@
+// `unravel collect --shard` + `unravel merge` against a single `collect` (every array), image-folder data end to end
+// (manifest spec, AtlasSources re-opening it with the same content hash), and NaN activations reported per layer.
+
+using System.Buffers.Binary;
+using Unravel.Interpret.Collection;
+using Unravel.IO;
+using Unravel.IO.Images;
+using Unravel.Models;
+using Unravel.Nn;
+using Unravel.Tensors;
+
+namespace Unravel.Cli.Tests;
+
+public sealed class CollectScaleCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("unravel-collect-scale-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string WriteIdx(int n)
+    {
+        var rng = new Random(8);
+        static byte[] Header(int magic, params int[] dims)
+        {
+            var h = new byte[4 + 4 * dims.Length];
+            BinaryPrimitives.WriteInt32BigEndian(h, magic);
+            for (int i = 0; i < dims.Length; i++) BinaryPrimitives.WriteInt32BigEndian(h.AsSpan(4 + 4 * i), dims[i]);
+            return h;
+        }
+        var pixels = new byte[n * 28 * 28];
+        rng.NextBytes(pixels);
+        string images = Path.Combine(_dir, "t10k-images-idx3-ubyte");
+        File.WriteAllBytes(images, [.. Header(0x0803, n, 28, 28), .. pixels]);
+        File.WriteAllBytes(Path.Combine(_dir, "t10k-labels-idx1-ubyte"), [.. Header(0x0801, n), .. Enumerable.Range(0, n).Select(i => (byte)(i * 7 % 10))]);
+        return images;
+    }
+
+    [Fact]
+    public void ShardsMerged_EqualOneCollect_EveryArray()
+    {
+        string data = WriteIdx(45);
+        string single = Path.Combine(_dir, "single");
+        var request = new CollectCommand.Request("small-resnet", data, "layer2,fc", single, K: 6, Batch: 8);
+        Assert.Equal(ExitCodes.Success, CollectCommand.Run(request, TextWriter.Null, TextWriter.Null));
+        for (int i = 0; i < 3; i++)
+        {
+            var output = new StringWriter();
+            CollectCommand.Run(request with { Out = Path.Combine(_dir, $"s{i}"), Shard = $"{i}/3" }, output, TextWriter.Null);
+            Assert.Contains($"shard {i}/3: inputs {i * 15} … {i * 15 + 14}", output.ToString());
+        }
+        string merged = Path.Combine(_dir, "merged");
+        var mergeOutput = new StringWriter();
+        MergeCommand.Run([Path.Combine(_dir, "s2"), Path.Combine(_dir, "s0"), Path.Combine(_dir, "s1")], merged, crops: false, force: false, mergeOutput);
+        Assert.Contains("merged 3 shards (45 inputs, 2 layers)", mergeOutput.ToString());
+
+        foreach (string file in Directory.EnumerateFiles(Path.Combine(single, "layers"), "*.npy", SearchOption.AllDirectories))
+        {
+            string other = Path.Combine(merged, Path.GetRelativePath(single, file));
+            Assert.True(File.Exists(other), other);
+            string name = Path.GetFileNameWithoutExtension(file);
+            if (name is "mean" or "std")
+            {
+                float[] a = Npy.Read(file).ToArray(), b = Npy.Read(other).ToArray();
+                for (int i = 0; i < a.Length; i++) Assert.Equal(a[i], b[i], 1e-6f * Math.Max(1f, Math.Abs(a[i])));
+            }
+            else
+            {
+                Assert.True(File.ReadAllBytes(file).AsSpan().SequenceEqual(File.ReadAllBytes(other)), $"{name} differs");
+            }
+        }
+        Assert.Equal(45, AtlasReader.Open(merged).Inputs);
+        Assert.False(File.Exists(Path.Combine(single, AtlasWriter.StateFile)));   // only shards carry their state
+    }
+
+    [Fact]
+    public void BadShard_IsAUsageError()
+    {
+        string data = WriteIdx(4);
+        var e = Assert.Throws<UnravelUserException>(() =>
+            CollectCommand.Run(new CollectCommand.Request("small-resnet", data, "fc", Path.Combine(_dir, "x")) { Shard = "3/3" }, TextWriter.Null, TextWriter.Null));
+        Assert.Contains("--shard 3/3", e.Message);
+    }
+
+    [Fact]
+    public void ImageFolder_CollectsWithClassLabels_AndReopens()
+    {
+        string root = Path.Combine(_dir, "images");
+        var rng = new Random(3);
+        foreach (string cls in new[] { "shirt", "Boot", "bag" })
+        {
+            Directory.CreateDirectory(Path.Combine(root, cls));
+            for (int i = 0; i < 3; i++)
+            {
+                var image = Image.Create(28, 28, 1);
+                rng.NextBytes(image.Pixels);
+                Png.Write(Path.Combine(root, cls, $"{i}.png"), image);
+            }
+        }
+        string atlas = Path.Combine(_dir, "atlas");
+        var request = new CollectCommand.Request("small-resnet", root, "layer3", atlas, K: 3, Batch: 4) { Mean = "0.5", Std = "0.25", Crops = true };
+        Assert.Equal(ExitCodes.Success, CollectCommand.Run(request, TextWriter.Null, TextWriter.Null));
+        AtlasReader reader = AtlasReader.Open(atlas);
+        DatasetSpec spec = reader.Dataset!;
+        Assert.Equal("image-folder", spec.Kind);
+        Assert.Equal([0.5f], spec.Mean!);
+        Assert.Equal([0, 1, 2], reader.Layer("layer3").Classes);   // Boot, bag, shirt: ordinal order, as torchvision sorts
+        Assert.True(File.Exists(Path.Combine(atlas, "layers", "layer3", "crops", "n0_r0.png")));
+
+        LoadedModel model = AtlasSources.Model(reader);
+        var reopened = (ImageDataset)AtlasSources.Dataset(reader, model);
+        Assert.Equal(reader.DatasetSha256, reopened.ContentSha256);
+        Assert.Equal([0, 0, 0, 1, 1, 1, 2, 2, 2], reopened.Labels);
+    }
+
+    [Fact]
+    public void NanWeights_ReportedPerLayer()
+    {
+        RootModule model = ModelRegistry.Get("small-resnet").Create(WeightSource.Initialize(0));
+        var state = model.StateDict().ToDictionary(kv => kv.Key, kv => kv.Value);
+        Tensor bias = state["fc.bias"].Clone();
+        bias.Data[3] = float.NaN;                  // logit 3 is NaN for every input; nothing else changes
+        state["fc.bias"] = bias;
+        string weights = Path.Combine(_dir, "nan.safetensors");
+        SafeTensors.Write(weights, state);
+        string data = WriteIdx(12);
+        var output = new StringWriter();
+        var error = new StringWriter();
+        CollectCommand.Run(new CollectCommand.Request(weights, data, "layer3,fc", Path.Combine(_dir, "nan"), Arch: "small-resnet", K: 2, Batch: 5), output, error);
+        string[] rows = output.ToString().Split('\n');
+        Assert.Matches(@"^fc\s+\[10\]\s+10\s+12\s+0\s", rows.Single(r => r.StartsWith("fc ", StringComparison.Ordinal)));
+        Assert.Matches(@"^layer3\s+\[128, 7, 7\]\s+128\s+0\s+0\s", rows.Single(r => r.StartsWith("layer3 ", StringComparison.Ordinal)));
+        Assert.Contains("warning: 12 NaN/Inf activation values", error.ToString());
+        AtlasReader atlas = AtlasReader.Open(Path.Combine(_dir, "nan"));
+        Assert.Equal(-1, atlas.ReadInt64("fc", "top_max_indices").Data[3]);   // neuron 3 never ranked
+        Assert.Equal(12, atlas.ReadInt64("fc", "nan_count").Data[3]);
+    }
+}

@@ -1,0 +1,125 @@
+// `unravel train … --init WEIGHTS`: stage 2 of a two-stage recipe starts from the given weights with a fresh
+// optimizer and schedule, is deterministic, and its card records the init file's SHA-256 and the previous stage.
+// Data: a tiny Fashion-MNIST folder (plain IDX files) cut from the shipped test set.
+
+using System.CommandLine;
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Unravel.IO;
+using Unravel.Tensors;
+
+namespace Unravel.Cli.Tests;
+
+public sealed class TrainCommandTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "unravel-train-" + Guid.NewGuid().ToString("N"));
+
+    public TrainCommandTests()
+    {
+        Directory.CreateDirectory(_dir);
+        string source = RepoFile("assets", "data", "fashion-mnist");
+        byte[] images = Gunzip(Path.Combine(source, "t10k-images-idx3-ubyte.gz")), labels = Gunzip(Path.Combine(source, "t10k-labels-idx1-ubyte.gz"));
+        // IDX: big-endian magic and dims, then the bytes; images header 16 bytes, labels 8 bytes.
+        WriteIdx("train", images, labels, first: 0, count: 64);
+        WriteIdx("t10k", images, labels, first: 64, count: 64);
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
+    }
+
+    private static string RepoFile(params string[] parts)
+    {
+        for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "Unravel.slnx"))) return Path.Combine([d.FullName, .. parts]);
+        throw new InvalidOperationException("repository root not found");
+    }
+
+    private static byte[] Gunzip(string path)
+    {
+        using var gz = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
+        using var ms = new MemoryStream();
+        gz.CopyTo(ms);
+        return ms.ToArray();
+    }
+
+    private void WriteIdx(string split, byte[] images, byte[] labels, int first, int count)
+    {
+        static byte[] BigEndian(params int[] v) => v.SelectMany(x => new[] { (byte)(x >> 24), (byte)(x >> 16), (byte)(x >> 8), (byte)x }).ToArray();
+        File.WriteAllBytes(Path.Combine(_dir, $"{split}-images-idx3-ubyte"), [.. BigEndian(0x803, count, 28, 28), .. images.AsSpan(16 + first * 784, count * 784)]);
+        File.WriteAllBytes(Path.Combine(_dir, $"{split}-labels-idx1-ubyte"), [.. BigEndian(0x801, count), .. labels.AsSpan(8 + first, count)]);
+    }
+
+    private async Task<(int Code, string Error)> Train(string name, float lr, int seed, string[]? extra = null, string arch = "small-resnet-16")
+    {
+        RootCommand root = new() { TrainCommand.Create() };
+        var error = new StringWriter();
+        string[] args = ["train", "fashion-mnist", "--data", _dir, "--out", Path.Combine(_dir, name, "model.safetensors"), "--arch", arch,
+            "--epochs", "1", "--batch", "16", "--lr", lr.ToString(System.Globalization.CultureInfo.InvariantCulture), "--warmup", "0",
+            "--crop-padding", "0", "--eval-subset", "32", "--seed", seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--threads", "1", "--checkpoint", Path.Combine(_dir, name + ".ckpt"), .. extra ?? []];
+        int code = await CliRunner.InvokeAsync(root, args, error);
+        return (code, error.ToString());
+    }
+
+    private Dictionary<string, Tensor> Weights(string name)
+    {
+        using SafeTensors f = SafeTensors.Read(Path.Combine(_dir, name, "model.safetensors"));
+        return f.ReadAll().ToDictionary(kv => kv.Key, kv => kv.Value);
+    }
+
+    private static double MaxDiff(Tensor a, Tensor b) => a.Data.ToArray().Zip(b.Data.ToArray()).Max(t => Math.Abs((double)t.First - t.Second));
+
+    [Fact]
+    public async Task Train_WithInit_ContinuesFromTheWeightsDeterministically()
+    {
+        Assert.Equal(ExitCodes.Success, (await Train("stage1", 0.1f, seed: 0)).Code);
+        string init = Path.Combine(_dir, "stage1", "model.safetensors");
+        // Stage 2 at a tiny rate: 4 SGD steps of size ~1e-6 leave the weights next to stage 1's (a fresh init with
+        // seed 1 would be ~0.1 away), but not equal to them.
+        Assert.Equal(ExitCodes.Success, (await Train("stage2a", 1e-6f, seed: 1, ["--init", init])).Code);
+        Assert.Equal(ExitCodes.Success, (await Train("stage2b", 1e-6f, seed: 1, ["--init", init])).Code);
+        Assert.Equal(ExitCodes.Success, (await Train("fresh", 1e-6f, seed: 1)).Code);
+
+        Dictionary<string, Tensor> s1 = Weights("stage1"), s2a = Weights("stage2a"), s2b = Weights("stage2b"), fresh = Weights("fresh");
+        Assert.Equal(s1.Keys.Order(), s2a.Keys.Order());
+        Assert.True(File.ReadAllBytes(Path.Combine(_dir, "stage2a", "model.safetensors")).AsSpan()
+            .SequenceEqual(File.ReadAllBytes(Path.Combine(_dir, "stage2b", "model.safetensors"))), "same --init, seed and threads: bit-identical weights");
+        foreach (string key in new[] { "conv1.weight", "layer2.0.conv2.weight", "fc.weight" })
+        {
+            double moved = MaxDiff(s1[key], s2a[key]);
+            Assert.InRange(moved, 1e-12, 1e-4);
+            Assert.True(MaxDiff(s1[key], fresh[key]) > 1e-2, $"{key}: the run without --init starts elsewhere");
+        }
+
+        using JsonDocument card = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "stage2a", "model.json")));
+        using JsonDocument card1 = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "stage1", "model.json")));
+        JsonElement entry = card.RootElement.GetProperty("init");
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(init))), entry.GetProperty("sha256").GetString());
+        Assert.Equal(card1.RootElement.GetProperty("metrics").GetProperty("test_accuracy").GetDouble(),
+            entry.GetProperty("previous_stage").GetProperty("metrics").GetProperty("test_accuracy").GetDouble());
+        Assert.False(card1.RootElement.TryGetProperty("init", out _));
+    }
+
+    [Fact]
+    public async Task Train_InitMissingFile_ExitsWithUsageErrorAndHint()
+    {
+        (int code, string error) = await Train("missing", 0.1f, seed: 0, ["--init", Path.Combine(_dir, "nope.safetensors")]);
+        Assert.Equal(ExitCodes.UsageError, code);
+        Assert.Contains("nope.safetensors: no such file", error);
+        Assert.Contains("hint:", error);
+    }
+
+    [Fact]
+    public async Task Train_InitOfOtherArchitecture_ListsMisshapedKeys()
+    {
+        Assert.Equal(ExitCodes.Success, (await Train("stage1", 0.1f, seed: 0, ["--max-steps", "1"])).Code);
+        (int code, string error) = await Train("wrong", 0.1f, seed: 0, ["--init", Path.Combine(_dir, "stage1", "model.safetensors")], arch: "small-cnn");
+        Assert.Equal(ExitCodes.UsageError, code);
+        Assert.Contains("--init", error);
+        Assert.Contains("conv1.weight", error);
+        Assert.DoesNotContain("   at ", error);
+    }
+}

@@ -1,0 +1,104 @@
+// The explorer's HTTP surface on a real Kestrel listener (127.0.0.1, a free port): pages, parameter validation
+// (404 for unknown layers, 400 for malformed neuron ids, 404 out of range), nothing outside the atlas, no stack traces,
+// and the on-demand analysis route.
+
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Unravel.Interpret.Report;
+
+namespace Unravel.Web.Tests;
+
+public sealed class ExplorerServerTests(AtlasFixture fixture) : IClassFixture<AtlasFixture>
+{
+    private async Task<(WebApplication App, HttpClient Client)> Start(NeuronAnalysis? analyse = null)
+    {
+        WebApplication app = ExplorerServer.Build(fixture.Atlas, ReportSources.None, new ExplorerOptions { Port = 0, Analyse = analyse });
+        await app.StartAsync();
+        string url = ExplorerServer.Url(app);
+        Assert.StartsWith("http://127.0.0.1:", url);
+        return (app, new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(url) });
+    }
+
+    [Theory]
+    [InlineData("index.html", HttpStatusCode.OK, "Atlas of small-resnet-16")]
+    [InlineData("layers/layer3.html", HttpStatusCode.OK, "64 neurons")]
+    [InlineData("neurons/layer3/0.html", HttpStatusCode.OK, "2 concepts")]
+    [InlineData("neurons/layer3/63.html", HttpStatusCode.OK, "not been analysed")]
+    [InlineData("layers/nope.html", HttpStatusCode.NotFound, "no layer 'nope'")]
+    [InlineData("neurons/nope/1.html", HttpStatusCode.NotFound, "no layer 'nope'")]
+    [InlineData("neurons/layer3/64.html", HttpStatusCode.NotFound, "has 64 neurons")]
+    [InlineData("neurons/layer3/-1.html", HttpStatusCode.BadRequest, "not a non-negative integer")]
+    [InlineData("neurons/layer3/abc.html", HttpStatusCode.BadRequest, "not a non-negative integer")]
+    [InlineData("neurons/layer3/99999999999999.html", HttpStatusCode.BadRequest, "not a non-negative integer")]
+    [InlineData("manifest.json", HttpStatusCode.NotFound, "not found")]
+    [InlineData("atlas.db", HttpStatusCode.NotFound, "not found")]
+    [InlineData("layers/..%2F..%2Fmanifest.json", HttpStatusCode.NotFound, "no layer")]
+    [InlineData("methods/concepts/layer3/neuron_0.json", HttpStatusCode.NotFound, "not found")]
+    public async Task Get_Path_StatusAndMessage(string path, HttpStatusCode status, string expected)
+    {
+        (WebApplication app, HttpClient client) = await Start();
+        await using (app)
+        using (client)
+        {
+            HttpResponseMessage response = await client.GetAsync(path);
+            string body = await response.Content.ReadAsStringAsync();
+            Assert.Equal(status, response.StatusCode);
+            Assert.Contains(expected, body);
+            Assert.DoesNotContain("   at ", body);   // never a stack trace
+        }
+    }
+
+    [Fact]
+    public async Task PostAnalyse_Unavailable_501WithReason()
+    {
+        (WebApplication app, HttpClient client) = await Start();
+        await using (app)
+        using (client)
+        {
+            HttpResponseMessage response = await client.PostAsync("api/analyse/layer3/5", null);
+            Assert.Equal(HttpStatusCode.NotImplemented, response.StatusCode);
+            Assert.Contains("not available", await response.Content.ReadAsStringAsync());
+        }
+    }
+
+    [Fact]
+    public async Task PostAnalyse_Available_RunsOnceThenRedirectsToTheNeuron()
+    {
+        var calls = new List<(string, int)>();
+        (WebApplication app, HttpClient client) = await Start((layer, neuron, _) => { calls.Add((layer, neuron)); return Task.CompletedTask; });
+        await using (app)
+        using (client)
+        {
+            HttpResponseMessage bad = await client.PostAsync("api/analyse/layer3/640", null);
+            Assert.Equal(HttpStatusCode.NotFound, bad.StatusCode);
+            HttpResponseMessage response = await client.PostAsync("api/analyse/layer3/5", null);
+            Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+            Assert.Equal("/neurons/layer3/5.html", response.Headers.Location!.OriginalString);
+            Assert.Equal([("layer3", 5)], calls);
+        }
+    }
+
+    [Fact]
+    public async Task Get_FailingResultFile_422OneLine()
+    {
+        string file = MethodResults.PathOf(fixture.Atlas, MethodResults.Concepts, "layer3", 9);
+        File.WriteAllText(file, "{ not json");
+        try
+        {
+            (WebApplication app, HttpClient client) = await Start();
+            await using (app)
+            using (client)
+            {
+                HttpResponseMessage response = await client.GetAsync("neurons/layer3/9.html");
+                string body = await response.Content.ReadAsStringAsync();
+                Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+                Assert.Contains("neuron_9.json: not valid JSON", body);
+                Assert.DoesNotContain("   at ", body);
+            }
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+}
