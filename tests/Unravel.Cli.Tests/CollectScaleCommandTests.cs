@@ -46,7 +46,8 @@ public sealed class CollectScaleCommandTests : IDisposable
         {
             var output = new StringWriter();
             CollectCommand.Run(request with { Out = Path.Combine(_dir, $"s{i}"), Shard = $"{i}/3" }, output, TextWriter.Null);
-            Assert.Contains($"shard {i}/3: inputs {i * 15} … {i * 15 + 14}", output.ToString());
+            int[] bounds = [0, 8, 24, 45];   // ⌊i·45/3⌋ = 0, 15, 30 rounded down to multiples of the batch (8)
+            Assert.Contains($"shard {i}/3: inputs {bounds[i]} … {bounds[i + 1] - 1}", output.ToString());
         }
         string merged = Path.Combine(_dir, "merged");
         var mergeOutput = new StringWriter();
