@@ -114,6 +114,36 @@ public sealed class CollectScaleCommandTests : IDisposable
     }
 
     [Fact]
+    public void BrownFolder_TokenActivations_ReopenAndRender()
+    {
+        string corpus = Path.Combine(_dir, "brown");
+        Directory.CreateDirectory(corpus);
+        string sentence = "\tThe/at jury/nn said/vbd it/pps did/dod find/vb that/cs many/ap of/in Atlanta's/np$ laws/nns were/bed outmoded/jj ./.\n";
+        File.WriteAllText(Path.Combine(corpus, "ca01"), string.Concat(Enumerable.Repeat(sentence, 6)));
+        File.WriteAllText(Path.Combine(corpus, "cb01"), string.Concat(Enumerable.Repeat(sentence.Replace("jury", "court"), 6)));
+        string atlas = Path.Combine(_dir, "text-atlas");
+        const string layer = "h.0.mlp.hook_post";
+        Assert.Equal(ExitCodes.Success, CollectCommand.Run(new CollectCommand.Request("brown-gpt2", corpus, layer, atlas, K: 3, Batch: 4, Window: 12, Bos: true),
+            TextWriter.Null, TextWriter.Null));
+        AtlasReader reader = AtlasReader.Open(atlas);
+        Assert.Equal("brown", reader.Dataset!.Kind);
+        LoadedModel model = AtlasSources.Model(reader);
+        var data = (TokenWindowDataset)AtlasSources.Dataset(reader, model);
+        Assert.Equal(reader.DatasetSha256, data.ContentSha256);
+
+        TopInputs top = reader.TopInputs(layer, 7);
+        IReadOnlyList<TokenActivation> stored = ReferenceVisuals.TokenWindow(reader, data, AtlasSources.Tokenizer(), layer, 7, 0);
+        IReadOnlyList<TokenActivation> live = ReferenceVisuals.TokenWindow(model.Model, data, AtlasSources.Tokenizer(), layer, 7, top.Inputs[0]);
+        Assert.Equal(12, stored.Count);
+        Assert.Equal("<|endoftext|>", stored[0].Text);
+        Assert.Equal(data.Window(top.Inputs[0]).ToArray(), stored.Select(t => t.Token).ToArray());
+        for (int t = 0; t < 12; t++) Assert.Equal(live[t].Activation, stored[t].Activation, 5);
+        float peak = stored.Max(t => t.Activation);
+        Assert.Equal(top.Values[0], peak, 5);
+        Assert.Equal(top.Positions[0], stored.Select(t => t.Activation).ToList().IndexOf(peak));
+    }
+
+    [Fact]
     public void NanWeights_ReportedPerLayer()
     {
         RootModule model = ModelRegistry.Get("small-resnet").Create(WeightSource.Initialize(0));
