@@ -32,7 +32,7 @@ internal static class AttributeCommand
     };
     private static readonly Option<string[]> ConditionOption = new("--condition")
     {
-        Description = "CRP condition LAYER:CHANNEL[,CHANNEL…] (repeatable), e.g. layer2.0:5.", AllowMultipleArgumentsPerToken = false,
+        Description = "CRP condition LAYER:CHANNEL[,CHANNEL…][@POSITION] (repeatable), e.g. layer2.0:5, or layer3.0:5@12 for one unit.", AllowMultipleArgumentsPerToken = false,
     };
     private static readonly Option<string?> StartOption = new("--start") { Description = "CRP: start at this layer, seeded with its ReLU'd activation (use with --condition on the same layer)." };
     private static readonly Option<bool> ExcludeParallelOption = new("--exclude-parallel") { Description = "CRP: relevance reaches the input only through the conditioned layers." };

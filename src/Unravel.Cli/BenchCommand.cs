@@ -73,6 +73,7 @@ internal static class BenchCommand
             CreateGemm(),
             CreateModels(),
             CreateCollect(),
+            PureBench.Create(),
         };
         return command;
     }

@@ -58,7 +58,12 @@ internal static class DemoCommand
             Labels: Assets.PathOf("data", "fashion-mnist", "t10k-labels-idx1-ubyte.gz"), Limit: r.Limit, Force: true), output, error, cancellationToken));
         Dictionary<string, int[]> ranked = [];
         Stage("concept vectors for every Fashion neuron; rank by polysemanticity", () => ranked = RankByPolysemanticity(fashion, r.Top, output, error, cancellationToken));
-        output.WriteLine("== PURE: not in this build yet (issue 7); the report shows concept vectors only");
+        Stage($"PURE virtual neurons for the {r.Top} most polysemantic neurons per layer", () =>
+        {
+            foreach ((string layer, int[] neurons) in ranked)
+                if (neurons.Length > 0)
+                    PureCommand.Run(new PureCommand.Request(fashion, layer, Neurons: string.Join(",", neurons)), output, error, cancellationToken);
+        });
 
         // The held-out Brown files (tags stripped, detokenized, joined in name order) cut into 64-token windows; batches of
         // 8 windows keep the [B, T, 50257] logits at ~100 MB.

@@ -14,10 +14,13 @@ public static class TensorSource
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (Directory.Exists(path)) return HuggingFaceFolder.Open(path);
-        Span<byte> head = stackalloc byte[2];
+        // safetensors: an 8-byte little-endian header length, then the JSON header. Its first byte is 0x80 (a pickle's
+        // PROTO opcode) whenever the length is 128 mod 256, so the '{' at offset 8 is checked first.
+        Span<byte> head = stackalloc byte[9];
         int n;
-        using (FileStream f = File.OpenRead(path)) n = f.ReadAtLeast(head, 2, throwOnEndOfStream: false);
-        bool torch = n >= 1 && head[0] == 0x80 || n == 2 && head[0] == 'P' && head[1] == 'K';
+        using (FileStream f = File.OpenRead(path)) n = f.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        bool safetensors = n == head.Length && head[8] == '{';
+        bool torch = !safetensors && (n >= 1 && head[0] == 0x80 || n >= 2 && head[0] == 'P' && head[1] == 'K');
         return torch ? TorchCheckpoint.Open(path) : SafeTensors.Read(path);
     }
 }

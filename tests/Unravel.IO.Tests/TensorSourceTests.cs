@@ -1,6 +1,7 @@
 // TensorSource.Open picks the reader from the path's content.
 
 using Unravel.IO.Tests.Support;
+using Unravel.Tensors;
 
 namespace Unravel.IO.Tests;
 
@@ -17,6 +18,30 @@ public sealed class TensorSourceTests
         Assert.IsType(expected, source);
         Assert.NotEmpty(source.Names);
         Assert.Equal(source.GetShape(source.Names[0]), source.GetTensor(source.Names[0]).Shape.ToArray());
+    }
+
+    [Fact]
+    public void Open_SafeTensorsWhoseHeaderLengthStartsWith0x80_ReadsSafeTensors()
+    {
+        // The header length is little-endian; 128 mod 256 makes byte 0 equal a pickle's PROTO opcode (0x80).
+        string path = Path.Combine(Path.GetTempPath(), $"hdr80-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            for (int len = 1; len <= 300; len++)
+            {
+                var tensors = new Dictionary<string, Tensor> { [new string('k', len)] = Tensor.FromArray([1.5f, -2f], 2) };
+                SafeTensors.Write(path, tensors);
+                if (File.ReadAllBytes(path)[0] == 0x80) break;
+            }
+            Assert.Equal(0x80, File.ReadAllBytes(path)[0]);
+            using ITensorSource source = TensorSource.Open(path);
+            Assert.IsType<SafeTensors>(source);
+            Assert.Equal([1.5f, -2f], source.GetTensor(source.Names[0]).Data.ToArray());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     [Fact]

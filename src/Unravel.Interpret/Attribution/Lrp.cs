@@ -43,13 +43,38 @@ public static class Lrp
     /// <returns>Input relevance, heatmap, conservation report, and the recorded layers.</returns>
     /// <exception cref="ArgumentException">A layer name is unknown or not reached, a channel is out of range, a condition
     /// sits above the start layer, or the target class is out of range.</exception>
-    public static LrpResult Attribute(RootModule model, Func<Tensor, Tensor> forward, Tensor input, LrpOptions? options = null)
+    public static LrpResult Attribute(RootModule model, Func<Tensor, Tensor> forward, Tensor input, LrpOptions? options = null) =>
+        AttributeMany(model, forward, input, options, [[]])[0];
+
+    /// <summary>Many CRP attributions of one input from a single taped forward (zennit-crp's <c>generate</c>): one backward
+    /// walk per condition set, each combined with <see cref="LrpOptions.Conditions"/>.</summary>
+    /// <param name="model">The model (switched to eval mode); must implement <see cref="IImageClassifier"/>.</param>
+    /// <param name="input">Input batch; not modified.</param>
+    /// <param name="options">Shared options; defaults when null.</param>
+    /// <param name="conditionSets">One entry per result, e.g. one <see cref="ChannelCondition"/> per channel of a layer.</param>
+    /// <returns>One result per condition set, in order.</returns>
+    /// <exception cref="ArgumentException">As <see cref="Attribute(RootModule, Tensor, LrpOptions?)"/>.</exception>
+    public static IReadOnlyList<LrpResult> AttributeMany(RootModule model, Tensor input, LrpOptions? options,
+        IReadOnlyList<IReadOnlyList<ChannelCondition>> conditionSets)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (model is not IImageClassifier classifier)
+            throw new ArgumentException($"lrp: {model.GetType().Name} is not an image classifier; pass its forward function explicitly.", nameof(model));
+        model.Eval();
+        return AttributeMany(model, classifier.Forward, input, options, conditionSets);
+    }
+
+    /// <summary>As <see cref="AttributeMany(RootModule, Tensor, LrpOptions?, IReadOnlyList{IReadOnlyList{ChannelCondition}})"/>
+    /// with an explicit forward function.</summary>
+    public static IReadOnlyList<LrpResult> AttributeMany(RootModule model, Func<Tensor, Tensor> forward, Tensor input, LrpOptions? options,
+        IReadOnlyList<IReadOnlyList<ChannelCondition>> conditionSets)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(forward);
         ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(conditionSets);
         options ??= new LrpOptions();
-        IEnumerable<string> requested = options.Conditions.Select(c => c.Layer).Concat(options.RecordLayers);
+        IEnumerable<string> requested = options.Conditions.Concat(conditionSets.SelectMany(c => c)).Select(c => c.Layer).Concat(options.RecordLayers);
         if (options.StartLayer is not null) requested = requested.Append(options.StartLayer);
         if (options.StopLayer is not null) requested = requested.Append(options.StopLayer);
         foreach (string name in requested) CheckLayer(model, name);
@@ -62,21 +87,32 @@ public static class Lrp
         using (model.Hooks.Add("**", (name, t) => { names.TryAdd(t, name); tensors.TryAdd(name, t); }))
             logits = forward(x);                                                                   // [N, K]
 
-        var walk = new Walk(tape, options, names);
-        foreach (ICanonizer c in options.Canonizers) c.Apply(walk.Graph);
+        var graph = new LrpGraph(tape.Nodes);
+        foreach (ICanonizer c in options.Canonizers) c.Apply(graph);
+        int[] classes = options.Target.Resolve(logits);
+        return conditionSets.Select(set => Run(model, options, [.. options.Conditions, .. set], tape, graph, names, tensors, x, logits, classes)).ToArray();
+    }
+
+    // One backward walk (or exclude-parallel chain of walks) on a recorded forward.
+    private static LrpResult Run(RootModule model, LrpOptions options, IReadOnlyList<ChannelCondition> conditions, Tape tape, LrpGraph graph,
+        Dictionary<Tensor, string> names, Dictionary<string, Tensor> tensors, Tensor x, Tensor logits, int[] classes)
+    {
+        var walk = new Walk(tape, graph, options.Composite, names);
 
         // Conditions → channel masks on the layer tensors.
-        foreach (ChannelCondition cond in options.Conditions)
+        foreach (ChannelCondition cond in conditions)
         {
             Tensor t = TensorOf(tensors, model, cond.Layer);
             int channels = t.Rank >= 2 ? t.Dim(1) : throw new ArgumentException($"lrp: layer '{cond.Layer}' output {t.ShapeString} has no channel axis.");
             foreach (int ch in cond.Channels)
                 if (ch < 0 || ch >= channels)
                     throw new ArgumentException($"lrp: channel {ch} is out of range for layer '{cond.Layer}', which has {channels} channels (0..{channels - 1}).");
-            walk.AddMask(t, cond.Channels);
+            int spatial = t.Length / (t.Dim(0) * channels);
+            if (cond.Position is { } pos && (pos < 0 || pos >= spatial))
+                throw new ArgumentException($"lrp: position {pos} is out of range for layer '{cond.Layer}', which has {spatial} positions per channel (0..{spatial - 1}).");
+            walk.AddMask(t, cond.Channels, cond.Position);
         }
 
-        int[] classes = options.Target.Resolve(logits);
         Tensor root, seed;
         if (options.StartLayer is { } start)
         {
@@ -95,7 +131,7 @@ public static class Lrp
         var chain = new List<Tensor> { root };
         if (options.ExcludeParallel)
         {
-            foreach (ChannelCondition cond in options.Conditions)
+            foreach (ChannelCondition cond in conditions)
             {
                 Tensor t = tensors[model.Hooks.ResolveAlias(cond.Layer)];
                 if (ReferenceEquals(t, root) || chain.Contains(t, ReferenceEqualityComparer.Instance)) continue;
@@ -123,7 +159,7 @@ public static class Lrp
             if (i + 1 < chain.Count) seed = grads[chain[i + 1]] ?? Tensor.Zeros(chain[i + 1].Shape.ToArray());
         }
 
-        Tensor relevance = grads[x]?.Detach() ?? Tensor.Zeros(input.Shape.ToArray());
+        Tensor relevance = grads[x]?.Detach() ?? Tensor.Zeros(x.Shape.ToArray());
         var report = new ConservationReport(seeded, Elementwise.Sum(relevance.Data), walk.Report);
         var activations = options.RecordLayers.ToDictionary(l => l, l => TensorOf(tensors, model, l).Detach());
         return new LrpResult(logits.Detach(), classes, relevance, ChannelSum(relevance), report, walk.Recorded, activations);
@@ -159,16 +195,16 @@ public static class Lrp
         private readonly Composite _composite;
         private readonly Dictionary<Tensor, string> _names;
         private readonly Dictionary<Node, int> _index = [];
-        private readonly Dictionary<Tensor, bool[]?> _masks = new(ReferenceEqualityComparer.Instance);
+        private readonly Dictionary<Tensor, ChannelMask> _masks = new(ReferenceEqualityComparer.Instance);
         private readonly Dictionary<Tensor, Tensor> _masked = new(ReferenceEqualityComparer.Instance);
         private readonly int _first = -1;
 
-        public Walk(Tape tape, LrpOptions options, Dictionary<Tensor, string> names)
+        public Walk(Tape tape, LrpGraph graph, Composite composite, Dictionary<Tensor, string> names)
         {
             _tape = tape;
-            _composite = options.Composite;
+            _composite = composite;
             _names = names;
-            Graph = new LrpGraph(tape.Nodes);
+            Graph = graph;
             for (int i = 0; i < tape.Nodes.Count; i++)
             {
                 Node n = tape.Nodes[i];
@@ -186,16 +222,14 @@ public static class Lrp
         public int IndexOf(Tensor t) => Graph.ProducerOf(t) is { } n ? _index[n]
             : throw new ArgumentException($"lrp: the tensor {t.ShapeString} was not produced by a recorded op (is it the input?).");
 
-        public void AddMask(Tensor t, IReadOnlyList<int> channels)
+        public void AddMask(Tensor t, IReadOnlyList<int> channels, int? position)
         {
-            int c = t.Dim(1);
-            if (!_masks.TryGetValue(t, out bool[]? keep) || keep is null) keep = new bool[c];
-            foreach (int ch in channels) keep[ch] = true;
-            _masks[t] = keep;
+            if (!_masks.TryGetValue(t, out ChannelMask? mask)) _masks[t] = mask = new ChannelMask(t.Dim(1));
+            foreach (int ch in channels) mask.Keep(ch, position);
         }
 
         /// <summary>The seed as the walk will see it (masked when its layer is conditioned).</summary>
-        public Tensor Masked(Tensor t, Tensor relevance) => _masks.TryGetValue(t, out bool[]? keep) && keep is not null ? Mask(relevance, keep) : relevance;
+        public Tensor Masked(Tensor t, Tensor relevance) => _masks.TryGetValue(t, out ChannelMask? mask) ? mask.Apply(relevance) : relevance;
 
         public GradStore Run(Tensor root, Tensor seed, int stop) =>
             _tape.Backward(root, seed, rule: node => _index[node] <= stop ? s_stop : Substitute(node));
@@ -216,9 +250,9 @@ public static class Lrp
             string ruleName = rule?.Name ?? "gradient";
             return (n, dy, grads) =>
             {
-                if (_masks.TryGetValue(n.Output, out bool[]? keep) && keep is not null)
+                if (_masks.TryGetValue(n.Output, out ChannelMask? mask))
                 {
-                    dy = Mask(dy, keep);
+                    dy = mask.Apply(dy);
                     _masked[n.Output] = dy;
                 }
                 var local = new GradStore();
@@ -270,14 +304,32 @@ public static class Lrp
             _names.TryGetValue(n.Output, out string? name) ? name : n.Owner is Module m && m.Path.Length > 0 ? m.Path : $"{n.Op}#{_index[n]}";
     }
 
-    // Zeroes the channels (axis 1) not kept.
-    private static Tensor Mask(Tensor r, bool[] keep)
+    /// <summary>CRP mask of one layer: kept channels (axis 1), each whole or at single flat spatial positions.</summary>
+    private sealed class ChannelMask(int channels)
     {
-        Tensor o = Tensor.Zeros(r.Shape.ToArray());
-        int n = r.Dim(0), c = r.Dim(1), inner = r.Length / (n * c);
-        for (int i = 0; i < n; i++)
-            for (int ch = 0; ch < c; ch++)
-                if (keep[ch]) r.Data.Slice((i * c + ch) * inner, inner).CopyTo(o.Data.Slice((i * c + ch) * inner, inner));
-        return o;
+        private readonly HashSet<int>?[] _positions = new HashSet<int>?[channels];
+        private readonly bool[] _whole = new bool[channels];
+
+        public void Keep(int channel, int? position)
+        {
+            if (position is null) _whole[channel] = true;
+            else (_positions[channel] ??= []).Add(position.Value);
+        }
+
+        /// <summary>A copy of <paramref name="r"/> [N, C, …] with everything not kept set to zero.</summary>
+        public Tensor Apply(Tensor r)
+        {
+            Tensor o = Tensor.Zeros(r.Shape.ToArray());
+            int n = r.Dim(0), c = r.Dim(1), inner = r.Length / (n * c);
+            for (int i = 0; i < n; i++)
+                for (int ch = 0; ch < c; ch++)
+                {
+                    int at = (i * c + ch) * inner;
+                    if (_whole[ch]) r.Data.Slice(at, inner).CopyTo(o.Data.Slice(at, inner));
+                    else if (_positions[ch] is { } ps)
+                        foreach (int p in ps) o.Data[at + p] = r.Data[at + p];
+                }
+            return o;
+        }
     }
 }

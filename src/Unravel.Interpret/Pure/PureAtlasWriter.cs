@@ -20,6 +20,9 @@ public static class PureAtlasWriter
     /// <summary>Circuits are left out of a neuron's JSON when they would take more than this many bytes.</summary>
     public const long MaxCircuitBytes = 2_000_000;
 
+    // Plain '+', '<', non-ASCII layer names in the files (still valid JSON).
+    private static readonly JsonSerializerOptions s_json = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>Writes one JSON per neuron and the database rows.</summary>
     /// <param name="atlas">The atlas (its layer must be <see cref="PureOptions.Layer"/>).</param>
     /// <param name="result">PURE's result.</param>
@@ -40,7 +43,7 @@ public static class PureAtlasWriter
         {
             JsonObject doc = Neuron(atlas, result, n, toolVersion, config, created);
             if (evaluation is not null && evals.TryGetValue(n.Neuron, out NeuronEvaluation? e)) doc["evaluation"] = Evaluation(evaluation, e);
-            AtomicFile.WriteAllText(Path.Combine(folder, $"neuron_{n.Neuron}.json"), doc.ToJsonString());
+            AtomicFile.WriteAllText(Path.Combine(folder, $"neuron_{n.Neuron}.json"), doc.ToJsonString(s_json));
         }
         if (evaluation is not null)
         {
@@ -55,7 +58,7 @@ public static class PureAtlasWriter
                     ["gap_stderr"] = Finite(s.GapStdError), ["neurons"] = s.Neurons,
                 }).ToArray()),
             };
-            AtomicFile.WriteAllText(Path.Combine(folder, "evaluation.json"), summary.ToJsonString());
+            AtomicFile.WriteAllText(Path.Combine(folder, "evaluation.json"), summary.ToJsonString(s_json));
         }
         WriteDatabase(atlas, result);
         return folder;

@@ -49,6 +49,7 @@ internal static class Html
         .muted{color:var(--muted)} .note{background:#fff8e6;border:1px solid #f1d48a;padding:.5em .8em;border-radius:6px}
         dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1.2em;margin:.5em 0} dl.kv dt{color:var(--muted)} dl.kv dd{margin:0;word-break:break-all}
         .cards{display:flex;flex-wrap:wrap;gap:1em} .card{border:1px solid var(--line);border-radius:8px;padding:.2em 1em .8em;background:var(--bg);min-width:15em;flex:0 1 auto;max-width:100%}
+        .cards.meta{display:grid;grid-template-columns:repeat(auto-fit,minmax(24em,1fr))} .cards.meta .card{max-width:none}
         .card .big{font-size:1.6em;font-weight:600} .card p.muted{max-width:26em}
         .tablewrap{max-height:70vh;overflow:auto;border:1px solid var(--line);border-radius:6px}
         table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}

@@ -90,7 +90,7 @@ public sealed class HtmlReport
         var m = _atlas.Manifest;
         var sb = new StringBuilder();
         sb.Append(CultureInfo.InvariantCulture, $"<h1>Atlas of {Html.E(_atlas.Architecture)}</h1><p class=\"muted\">{Html.E(_atlas.Root)}</p>");
-        sb.Append("<div class=\"cards\">");
+        sb.Append("<div class=\"cards meta\">");
         sb.Append("<div class=\"card\"><h3>Model</h3><dl class=\"kv\">")
           .Append(Kv("architecture", _atlas.Architecture)).Append(Kv("weights", _atlas.ModelSource)).Append(Kv("SHA-256", _atlas.ModelSha256 ?? "–"))
           .Append("</dl></div>");

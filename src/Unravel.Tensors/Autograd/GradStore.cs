@@ -44,6 +44,22 @@ public sealed class GradStore
         return g;
     }
 
+    /// <summary>True while a <see cref="Tape.Backward"/> walk drops each op output's gradient as soon as its node has run
+    /// (<see cref="Tape.KeepIntermediateGradients"/> false), so a backward may hand that buffer on to an input.</summary>
+    internal bool DropsIntermediates { get; set; }
+
+    /// <summary>Makes <paramref name="dy"/>, the gradient of the node being walked, also the gradient of
+    /// <paramref name="tensor"/> (no copy, no new buffer) when the walk drops intermediates, the tensor has no gradient yet
+    /// and the shapes match; the caller then turns dy into the input gradient in place. False, and nothing changed,
+    /// otherwise. Safe because the node's output gradient is removed right after its backward, so the buffer has one
+    /// owner again before anything accumulates into it.</summary>
+    internal bool TryAdopt(Tensor tensor, Tensor dy)
+    {
+        if (!DropsIntermediates || _grads.ContainsKey(tensor) || !tensor.Shape.SequenceEqual(dy.Shape)) return false;
+        _grads.Add(tensor, dy);
+        return true;
+    }
+
     /// <summary>Adds <paramref name="grad"/> into the gradient of <paramref name="tensor"/> (shapes must match in length).</summary>
     public void Accumulate(Tensor tensor, ReadOnlySpan<float> grad)
     {

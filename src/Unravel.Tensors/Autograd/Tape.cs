@@ -77,7 +77,7 @@ public sealed class Tape : IDisposable
             throw new ArgumentException($"Tape.Backward: seed shape {seed.ShapeString} differs from root shape {root.ShapeString}.", nameof(seed));
 
         // The walk uses a fresh store so that gradients already in `into` are not pushed through the graph again.
-        var grads = new GradStore();
+        var grads = new GradStore { DropsIntermediates = !KeepIntermediateGradients };
         Tensor rootGrad = grads.For(root);
         if (seed is null) System.Numerics.Tensors.TensorPrimitives.Add(rootGrad.Data, 1f, rootGrad.Data);
         else System.Numerics.Tensors.TensorPrimitives.Add(rootGrad.Data, seed.Data, rootGrad.Data);

@@ -18,9 +18,16 @@ public static partial class Ops
 
     private static void AddBackward(Node node, Tensor dy, GradStore grads)
     {
+        bool adopted = false;
         foreach (Tensor x in node.Inputs)
         {
             if (!grads.Wants(x)) continue;
+            // The first input may take dy's buffer itself (dy is dropped after this node); dy is not modified here.
+            if (!adopted && grads.TryAdopt(x, dy))
+            {
+                adopted = true;
+                continue;
+            }
             Tensor dx = grads.ForWrite(x, out bool fresh);
             if (fresh && dx.Shape.SequenceEqual(dy.Shape)) dy.Data.CopyTo(dx.Data);
             else

@@ -80,7 +80,11 @@ public static partial class Ops
         Tensor? dWeight = grads.Wants(weight) ? grads.For(weight) : null;
         Tensor? dBias = grads.Wants(bias) ? grads.For(bias) : null;
         bool fresh = false;
-        Tensor? dx = grads.Wants(x) ? grads.ForWrite(x, out fresh) : null;
+        // Eval mode with only the input gradient wanted writes dx = dy · (weight · rstd) in place into dy when the walk
+        // lets x take dy's buffer, else into a new one.
+        bool inPlace = !state.BatchStatistics && dWeight is null && dBias is null && grads.Wants(x) && grads.TryAdopt(x, dy);
+        Tensor? dx = inPlace ? dy : grads.Wants(x) ? grads.ForWrite(x, out fresh) : null;
+        fresh |= inPlace;
         if (fresh && !state.BatchStatistics && dWeight is null && dBias is null)
         {
             // Eval-mode input gradient into a new buffer: dx = dy · (weight · rstd), one write pass.

@@ -21,6 +21,11 @@ public static partial class Ops
     {
         Tensor x = node.Inputs[0];
         if (!grads.Wants(x)) return;
+        if (grads.TryAdopt(x, dy))
+        {
+            ElementwiseParallel.Run(Activations.ReluBackwardOverwrite, dy, x, dy); // dx = dy · [x > 0] in place
+            return;
+        }
         Tensor dx = grads.ForWrite(x, out bool fresh);
         ElementwiseParallel.Run(fresh ? Activations.ReluBackwardOverwrite : Activations.ReluBackward, dy, x, dx);
     }

@@ -41,12 +41,11 @@ public sealed class CrpTests
         LrpResult full = Lrp.Attribute(model, x, new LrpOptions { RecordLayers = ["layer2.0"] });
         Tensor sum = Tensor.Zeros(full.Heatmap.Shape.ToArray());
         Tensor channelRelevance = full.ChannelRelevance("layer2.0");                          // [N, 32]
+        IReadOnlyList<LrpResult> many = Lrp.AttributeMany(model, x, new LrpOptions { ExcludeParallel = excludeParallel, RecordLayers = ["layer2.0"] },
+            [.. Enumerable.Range(0, 32).Select(ch => (IReadOnlyList<ChannelCondition>)[new ChannelCondition("layer2.0", [ch])])]);
         for (int ch = 0; ch < 32; ch++)
         {
-            LrpResult r = Lrp.Attribute(model, x, new LrpOptions
-            {
-                Conditions = [new ChannelCondition("layer2.0", [ch])], ExcludeParallel = excludeParallel, RecordLayers = ["layer2.0"],
-            });
+            LrpResult r = many[ch];
             System.Numerics.Tensors.TensorPrimitives.Add(sum.Data, r.Heatmap.Data, sum.Data);
             // The masked relevance at the layer is that channel's share of the unconditional one.
             Tensor cr = r.ChannelRelevance("layer2.0");
@@ -54,6 +53,22 @@ public sealed class CrpTests
             Assert.Equal(0f, cr[1, (ch + 1) % 32]);
         }
         TensorAssert.Close(full.Heatmap, sum, 1e-4f * (float)Scale(full.Heatmap), 1e-3f, "Σ_c R(x | layer2.0:c)");
+    }
+
+    [Fact]
+    public void AttributeMany_OneForward_EqualsSeparateAttributions()
+    {
+        RootModule model = LrpFixtures.SmallResNet16();
+        Tensor x = LrpFixtures.Input("small-resnet-16");
+        var options = new LrpOptions { Composite = Composites.EpsilonAlpha2Beta1Flat(), ExcludeParallel = true };
+        ChannelCondition[][] sets = [[new("layer3.0", [7])], [new("layer3.0", [1, 2]), new("layer2.0.hook_relu1", [4])], []];
+        IReadOnlyList<LrpResult> many = Lrp.AttributeMany(model, x, options, sets);
+        for (int i = 0; i < sets.Length; i++)
+        {
+            LrpResult single = Lrp.Attribute(model, x, options with { Conditions = sets[i] });
+            TensorAssert.Close(single.InputRelevance, many[i].InputRelevance, 0f, 0f, $"set {i}");
+            Assert.Equal(single.Conservation.Layers.Count, many[i].Conservation.Layers.Count);
+        }
     }
 
     [Fact]
@@ -112,5 +127,54 @@ public sealed class GradientCompositeTests
             y.Data.Slice((n * 64 + 5) * hw, hw).CopyTo(seed.Data.Slice((n * 64 + 5) * hw, hw));  // ∂½Σa²/∂a = a (a ≥ 0 after ReLU)
         Tensor expected = tape.Backward(y, seed)[aw]!;
         TensorAssert.Close(expected, lrp.LayerRelevance["layer2.0"], 1e-6f, 1e-4f, "circuit gradient at layer2.0");
+    }
+}
+
+public sealed class SingleNeuronTests
+{
+    [Fact]
+    public void Parse_ChannelsAndPosition_ReadsAllParts()
+    {
+        ChannelCondition c = ChannelCondition.Parse("layer3.0:5,6@12");
+        Assert.Equal("layer3.0", c.Layer);
+        Assert.Equal([5, 6], c.Channels);
+        Assert.Equal(12, c.Position);
+        Assert.Throws<FormatException>(() => ChannelCondition.Parse("layer3.0:5@x"));
+    }
+
+    [Fact]
+    public void StartAtSingleUnit_GradientComposite_EqualsActivationTimesItsInputGradient()
+    {
+        // Seed = ReLU(a) kept at one unit (row 0's strongest unit) → input relevance = a⁺_{5,12} · ∂a_{5,12}/∂x.
+        RootModule model = LrpFixtures.SmallResNet16();
+        var classifier = (Unravel.Models.Vision.IImageClassifier)model;
+        Tensor x = LrpFixtures.Input("small-resnet-16");
+        Tensor act = Lrp.Attribute(model, x, new LrpOptions { RecordLayers = ["layer3.0"] }).LayerActivations["layer3.0"];
+        int flat = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(act.Data.Slice(0, 64 * 49));  // row 0's strongest unit
+        int ch = flat / 49, pos = flat % 49;
+        LrpResult lrp = Lrp.Attribute(model, x, new LrpOptions
+        {
+            Composite = Composites.Gradient(), StartLayer = "layer3.0", Conditions = [new ChannelCondition("layer3.0", [ch], pos)],
+        });
+
+        using var tape = new Unravel.Tensors.Autograd.Tape();
+        Tensor xw = tape.Watch(x.Clone());
+        Tensor? a = null;
+        using (model.Hooks.Add("layer3.0", (_, t) => { a = t; }))
+            classifier.Forward(xw);
+        Tensor seed = Tensor.Zeros(a!.Shape.ToArray());
+        int hw = a.Dim(2) * a.Dim(3);
+        for (int n = 0; n < a.Dim(0); n++) seed.Data[(n * 64 + ch) * hw + pos] = Math.Max(0f, a.Data[(n * 64 + ch) * hw + pos]);
+        Tensor expected = tape.Backward(a, seed)[xw]!;
+        TensorAssert.Close(expected, lrp.InputRelevance, 1e-7f, 1e-4f, "single-unit relevance");
+        Assert.Contains(lrp.InputRelevance.ToArray(), v => v != 0f);
+    }
+
+    [Fact]
+    public void Position_OutOfRange_Throws()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => Lrp.Attribute(LrpFixtures.SmallResNet16(), LrpFixtures.Input("small-resnet-16"),
+            new LrpOptions { Conditions = [new ChannelCondition("layer3.0", [5], 49)] }));
+        Assert.Contains("49 positions", ex.Message);
     }
 }

@@ -50,6 +50,25 @@ public sealed class LrpModelTests
         TensorAssert.Close(gxi, lrp.InputRelevance, 1e-4f * (float)Scale(gxi), 1e-3f, "LRP-0 vs g×x");
     }
 
+    [Fact]
+    public void Lrp0_BottleneckResNetWithFoldedBatchNorms_EqualsGradientTimesInput()
+    {
+        // BN with β = 0 and running mean 0 folds into a bias-free convolution (b' = (0 − 0)·s + 0), so after the canonizers
+        // the network is a bias-free ReLU net with residual sums and max pool: LRP-0 must equal gradient × input.
+        var model = new ResNet(WeightSource.Initialize(8), ResNetConfig.ResNet50 with { Width = 8, Classes = 10 });
+        LrpFixtures.RandomizeBatchNorms(model, 9);
+        foreach (Module m in model.Modules())
+            if (m is BatchNorm2d bn) { bn.B.Value.Data.Clear(); bn.RunningMean.Value.Data.Clear(); }
+        model.Fc.B!.Value.Data.Clear();
+        model.Eval();
+        Tensor x = Tensor.RandomNormal(new Random(10), 2, 3, 32, 32);
+        LrpResult lrp = Lrp.Attribute(model, x, new LrpOptions { Composite = s_lrp0, Canonizers = Canonizers.ResNet });
+        Assert.Equal(16, lrp.Conservation.Layers.Count(l => l is { Op: "add", Rule: "norm" }));       // 3 + 4 + 6 + 3 bottlenecks
+        Assert.Equal(53, lrp.Conservation.Layers.Count(l => l is { Op: "batch_norm2d", Rule: "pass" })); // BN passes relevance (its scale sits in the folded conv)
+        (Tensor gxi, _) = Gradients.GradientTimesInput(model.Forward, x);
+        TensorAssert.Close(gxi, lrp.InputRelevance, 1e-4f * (float)Scale(gxi), 1e-3f, "LRP-0 vs g×x");
+    }
+
     [Theory]
     [InlineData("epsilon-plus")]
     [InlineData("epsilon")]

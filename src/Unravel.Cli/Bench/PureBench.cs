@@ -1,0 +1,90 @@
+// `unravel bench pure`: PURE circuits for a layer, the image-major pass (each input forwarded once, sub-network
+// backward in rounds) vs the naive baseline the tests use as reference (one full forward + full backward to the input
+// per (neuron, input) pair, as the official code), per-pair times in interleaved runs (DESIGN §8 target: ≥ 10×).
+
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Unravel.Interpret.Collection;
+using Unravel.Interpret.Pure;
+using Unravel.IO;
+using Unravel.Nn;
+using static Unravel.Cli.Bench.BenchReport;
+
+namespace Unravel.Cli.Bench;
+
+internal static class PureBench
+{
+    private static readonly Option<string> ModelOption = new("--model") { Description = "Checkpoint file (with --arch) or architecture (random weights).", DefaultValueFactory = _ => "small-resnet-16" };
+    private static readonly Option<string?> ArchOption = new("--arch") { Description = "Architecture of a checkpoint file." };
+    private static readonly Option<string?> DataOption = new("--data") { Description = "IDX images file (default: synthetic 28x28 images)." };
+    private static readonly Option<string> LayerOption = new("--layer") { Description = "Analysed layer.", DefaultValueFactory = _ => "layer3" };
+    private static readonly Option<string> LowerOption = new("--lower") { Description = "Lower layer.", DefaultValueFactory = _ => "layer2" };
+    private static readonly Option<int> InputsOption = new("--inputs") { Description = "Distinct inputs in the fast pass.", DefaultValueFactory = _ => 512 };
+    private static readonly Option<int> PerInputOption = new("--neurons-per-input") { Description = "Neurons whose reference each input is (a whole layer at k = 100 gives about 2).", DefaultValueFactory = _ => 2 };
+    private static readonly Option<int> NaiveOption = new("--naive-pairs") { Description = "Pairs timed with the naive baseline per run.", DefaultValueFactory = _ => 48 };
+    private static readonly Option<int> RepeatsOption = new("--repeats") { Description = "Interleaved fast/naive runs (plus one warm-up).", DefaultValueFactory = _ => 3 };
+
+    public static Command Create()
+    {
+        Command command = new("pure", "PURE circuits: image-major pass vs one full forward+backward per (neuron, input), per-pair time ratio.")
+        {
+            ModelOption, ArchOption, DataOption, LayerOption, LowerOption, InputsOption, PerInputOption, NaiveOption, RepeatsOption,
+        };
+        command.SetAction(parse => Run(parse.GetValue(ModelOption)!, parse.GetValue(ArchOption), parse.GetValue(DataOption), parse.GetValue(LayerOption)!,
+            parse.GetValue(LowerOption)!, parse.GetValue(InputsOption), parse.GetValue(PerInputOption), parse.GetValue(NaiveOption), parse.GetValue(RepeatsOption),
+            Console.Out));
+        return command;
+    }
+
+    internal static int Run(string modelName, string? arch, string? dataPath, string layer, string lower, int inputs, int perInput, int naivePairs,
+        int repeats, TextWriter output)
+    {
+        if (inputs < 1 || perInput < 1 || naivePairs < 1 || repeats < 1)
+            throw new UnravelUserException("--inputs, --neurons-per-input, --naive-pairs and --repeats must be at least 1.");
+        LoadedModel loaded = ModelResolver.Resolve(modelName, arch);
+        RootModule model = loaded.Model;
+        model.Eval();
+        Tensor images = dataPath is null ? Tensor.RandomUniform(new Random(0), 0f, 1f, inputs, 1, 28, 28) : Idx.ReadImages(dataPath); // [N, 1, H, W]
+        var data = new ImageDataset(images, null, "bench");
+        int n = Math.Min(inputs, data.Count);
+        int channels;
+        try
+        {
+            channels = model.RunWithCache(() => data.Forward(model, [0L]), layer)[layer].Dim(1);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UnravelUserException(e.Message, $"see `unravel inspect {loaded.Architecture}` for the hook names");
+        }
+        var rng = new Random(1);
+        CircuitRequest[] pairs = Enumerable.Range(0, n)
+            .SelectMany(i => Enumerable.Range(0, channels).OrderBy(_ => rng.Next()).Take(perInput).Select(j => new CircuitRequest(j, i))).ToArray();
+        var fast = new List<double>();
+        var naive = new List<double>();
+        double maxDiff = 0;
+        bool sub = false;
+        for (int r = 0; r <= repeats; r++)   // run 0 warms up and is not counted
+        {
+            CircuitResult result = Circuits.Compute(model, data, layer, lower, pairs);
+            sub = result.SubNetwork;
+            var w = Stopwatch.StartNew();
+            int m = Math.Min(naivePairs, pairs.Length);
+            for (int s = 0; s < m; s++)
+            {
+                CircuitRequest p = pairs[(int)((long)s * pairs.Length / m)];
+                (float[] c, _) = Circuits.ComputeNaive(model, data, layer, lower, p);
+                for (int i = 0; i < c.Length; i++) maxDiff = Math.Max(maxDiff, Math.Abs(c[i] - result.Circuits[p][i]));
+            }
+            if (r == 0) continue;
+            fast.Add(result.Elapsed.TotalSeconds / pairs.Length);
+            naive.Add(w.Elapsed.TotalSeconds / m);
+        }
+        double mf = Median(fast), mn = Median(naive);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{loaded.Architecture}, {layer} ← {lower}, {n} inputs × {perInput} neurons = {pairs.Length} pairs, {Parallelism.Threads} threads, {repeats} interleaved runs ({(sub ? "sub-network" : "full replay")})"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"image-major  {mf * 1e3,8:0.000} ms/pair (median)"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"naive        {mn * 1e3,8:0.000} ms/pair (median)  speed-up {mn / mf:0.0}×  max |Δ| {maxDiff:0.0e+0}"));
+        return ExitCodes.Success;
+    }
+}
