@@ -73,10 +73,13 @@ public static class Circuits
 
     /// <summary>The slow reference: one full forward and one full backward (down to the input image) for a single
     /// (neuron, input) pair, as the official code does per reference. Used to test and to time the fast pass.</summary>
+    /// <param name="parameterGradients">Also compute the parameters' gradients, as a plain PyTorch
+    /// <c>model(x)</c> + <c>.backward()</c> does (parameters require grad by default); true by default, the honest
+    /// "full forward + backward" baseline. The circuit does not depend on it.</param>
     /// <returns>The circuit [C_lower] and the neuron's max activation.</returns>
     /// <exception cref="ArgumentException">As <see cref="Compute"/>; or <paramref name="data"/> is not an image dataset.</exception>
     public static (float[] Circuit, float Activation) ComputeNaive(RootModule model, ImageDataset data, string layer, string lowerLayer,
-        CircuitRequest request)
+        CircuitRequest request, bool parameterGradients = true)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
@@ -84,6 +87,8 @@ public static class Circuits
         if (model is not IImageClassifier classifier)
             throw new ArgumentException($"pure: {model.GetType().Name} is not an image classifier.", nameof(model));
         using var tape = new Tape();
+        if (parameterGradients)
+            foreach (Parameter p in model.TrainableParameters()) tape.Watch(p.Value);
         Tensor image = tape.Watch(data.Gather([request.Input]));                     // [1, C, H, W]
         ActivationCache cache = model.RunWithCache(() => classifier.Forward(image), lowerLayer, layer);
         Tensor low = Captured(cache, lowerLayer), up = Captured(cache, layer);
@@ -106,7 +111,7 @@ public static class Circuits
         // blocks up to the analysed layer on the tape. Otherwise: a hooked full forward, then a replay from the lower layer.
         Tensor low = chain is { } ch ? ch.Prefix(((ImageDataset)data).Gather(inputs))
             : Captured(model.RunWithCache(() => data.Forward(model, inputs), lowerLayer), lowerLayer);   // [n, C', H', W']
-        using var tape = new Tape();
+        using var tape = new Tape { KeepIntermediateGradients = false };   // only grads[x] is read
         Tensor x = tape.Watch(low.Detach());                                                           // [n, C', H', W']
         Tensor y = chain is { } c2 ? c2.Sub(x) : Replay(model, data, layer, lowerLayer, inputs, x);    // [n, C, H, W]
         if (!y.IsTracked)
