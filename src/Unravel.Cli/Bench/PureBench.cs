@@ -25,7 +25,7 @@ internal static class PureBench
     private static readonly Option<int> InputsOption = new("--inputs") { Description = "Distinct inputs in the fast pass.", DefaultValueFactory = _ => 512 };
     private static readonly Option<int> PerInputOption = new("--neurons-per-input") { Description = "Neurons whose reference each input is (a whole layer at k = 100 gives about 2).", DefaultValueFactory = _ => 2 };
     private static readonly Option<int> NaiveOption = new("--naive-pairs") { Description = "Pairs timed with the naive baseline per run.", DefaultValueFactory = _ => 48 };
-    private static readonly Option<int> BatchOption = new("--batch") { Description = "Inputs per forward in the image-major pass.", DefaultValueFactory = _ => 32 };
+    private static readonly Option<int> BatchOption = new("--batch") { Description = "Inputs per forward in the image-major pass.", DefaultValueFactory = _ => 128 };
     private static readonly Option<bool> InputOnlyOption = new("--naive-input-only") { Description = "Naive backward without parameter gradients (default: with them, as PyTorch's default)." };
     private static readonly Option<int> RepeatsOption = new("--repeats") { Description = "Interleaved fast/naive runs (plus one warm-up).", DefaultValueFactory = _ => 3 };
 

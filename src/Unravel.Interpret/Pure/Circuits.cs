@@ -51,7 +51,9 @@ public static class Circuits
             set.Add(r.Neuron);
         }
         long[] order = byInput.Keys.OrderByDescending(i => byInput[i].Count).ThenBy(i => i).ToArray();
-        (Func<Tensor, Tensor> Prefix, Func<Tensor, Tensor> Sub)? chain = data is ImageDataset ? SubNetwork.TryCreate(model, lowerLayer, layer) : null;
+        (Func<Tensor, Tensor> Prefix, Func<Tensor, Tensor> Sub, ResidualBlockBase[] Between)? chain =
+            data is ImageDataset ? SubNetwork.TryCreate(model, lowerLayer, layer) : null;
+        LinearBlock? block = chain is { } known ? LinearBlock.TryCreate(known.Between) : null;
 
         var circuits = new Dictionary<CircuitRequest, float[]>();
         var activations = new Dictionary<CircuitRequest, float>();
@@ -63,7 +65,9 @@ public static class Circuits
             cancellationToken.ThrowIfCancellationRequested();
             long[] inputs = order[start..Math.Min(order.Length, start + batch)];
             int[][] neurons = inputs.Select(i => byInput[i].ToArray()).ToArray();
-            lowerChannels = Batch(model, data, layer, lowerLayer, chain, inputs, neurons, circuits, activations, pooled);
+            lowerChannels = block is not null
+                ? BlockBatch(block, chain!.Value.Prefix(((ImageDataset)data).Gather(inputs)), layer, inputs, neurons, circuits, activations, pooled)
+                : Batch(model, data, layer, lowerLayer, chain, inputs, neurons, circuits, activations, pooled);
             int done = start + inputs.Length;
             double rate = done / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
             progress?.Report(new CollectionProgress(done, order.Length, rate, TimeSpan.FromSeconds((order.Length - done) / Math.Max(rate, 1e-9))));
@@ -103,8 +107,31 @@ public static class Circuits
         return (circuit, Max(y));
     }
 
+    /// <summary>The analysed layer is one BasicBlock after the lower layer: forward it once, then a hand-written
+    /// single-channel backward per pair (<see cref="LinearBlock"/>).</summary>
+    private static int BlockBatch(LinearBlock block, Tensor low, string layer, long[] inputs, int[][] neurons,
+        Dictionary<CircuitRequest, float[]> circuits, Dictionary<CircuitRequest, float> activations, Dictionary<long, float[]> pooled)
+    {
+        LinearBlock.State state = block.Forward(low);
+        Tensor y = state.Y;                                                            // [n, C, H, W]
+        int c = y.Dim(1), positions = y.Length / (inputs.Length * c);
+        for (int b = 0; b < inputs.Length; b++)
+        {
+            ReadOnlySpan<float> row = y.Data.Slice(b * c * positions, c * positions);
+            pooled[inputs[b]] = PooledRelu(row, c, positions);
+            foreach (int j in neurons[b])
+            {
+                CheckNeuron(y, j, layer);
+                var key = new CircuitRequest(j, inputs[b]);
+                circuits[key] = Normalise(block.Relevance(state, b, j));
+                activations[key] = Max(row.Slice(j * positions, positions));
+            }
+        }
+        return low.Dim(1);
+    }
+
     private static int Batch(RootModule model, ICollectionDataset data, string layer, string lowerLayer,
-        (Func<Tensor, Tensor> Prefix, Func<Tensor, Tensor> Sub)? chain, long[] inputs, int[][] neurons,
+        (Func<Tensor, Tensor> Prefix, Func<Tensor, Tensor> Sub, ResidualBlockBase[] Between)? chain, long[] inputs, int[][] neurons,
         Dictionary<CircuitRequest, float[]> circuits, Dictionary<CircuitRequest, float> activations, Dictionary<long, float[]> pooled)
     {
         // Known chain: images → lower layer without hooks (fused path, nothing after the lower layer), then only the
@@ -182,14 +209,21 @@ public static class Circuits
     internal static float[] Relevance(ReadOnlySpan<float> x, ReadOnlySpan<float> g, int channels, int positions)
     {
         var r = new double[channels];
-        double l1 = 0;
         for (int i = 0; i < channels; i++)
         {
             double s = 0;
             for (int p = 0; p < positions; p++) s += (double)x[i * positions + p] * g[i * positions + p];
             r[i] = s;
-            l1 += Math.Abs(s);
         }
+        return Normalise(r);
+    }
+
+    /// <summary>Divides by the L1 norm plus <see cref="Epsilon"/>.</summary>
+    private static float[] Normalise(double[] r)
+    {
+        int channels = r.Length;
+        double l1 = 0;
+        foreach (double v in r) l1 += Math.Abs(v);
         var circuit = new float[channels];
         for (int i = 0; i < channels; i++) circuit[i] = (float)(r[i] / (l1 + Epsilon));
         return circuit;
