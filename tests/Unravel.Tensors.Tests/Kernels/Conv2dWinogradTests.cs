@@ -104,7 +104,22 @@ public sealed class Conv2dWinogradTests
         if (!Conv2dPacked.WinogradApplies(new Conv2dGeometry(16, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1))) return;
         Assert.Equal(Conv2dAlgorithm.Winograd, Tensors.Ops.Conv2dSelect(new Conv2dGeometry(16, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1)));
         Assert.Equal(Conv2dAlgorithm.PackedGemm, Tensors.Ops.Conv2dSelect(new Conv2dGeometry(16, 64, 56, 56, 128, 3, 3, 2, 2, 1, 1, 1, 1, 1)));
-        Assert.Equal(Conv2dAlgorithm.PackedGemm, Tensors.Ops.Conv2dSelect(new Conv2dGeometry(1, 512, 7, 7, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1)));
+        Assert.Equal(Conv2dAlgorithm.PackedGemm, Tensors.Ops.Conv2dSelect(new Conv2dGeometry(16, 256, 14, 14, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1)));
+        // The choice depends on the image, not the batch: one image of a large map takes the same path as sixteen.
+        Assert.Equal(Conv2dAlgorithm.Winograd, Tensors.Ops.Conv2dSelect(new Conv2dGeometry(1, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1)));
         Assert.Equal(Conv2dAlgorithm.PackedGemm, Tensors.Ops.Conv2dSelect(new Conv2dGeometry(16, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1, 2, 2, 1)));
+    }
+
+    [Fact]
+    public void Winograd_OneImageAloneOrInABatch_GivesBitIdenticalOutputs()
+    {
+        // Shards of a collection run different batch sizes; each image's output must not depend on its batch.
+        var rng = new Random(9);
+        Tensor x = Tensor.RandomNormal(rng, 5, 16, 30, 30), w = Tensor.RandomNormal(rng, 16, 16, 3, 3);
+        Tensor batch = Tensors.Ops.Conv2d(x, w, null, stride: 1, padding: 1);
+        Tensor third = Tensors.Ops.Conv2d(Tensor.FromArray(x.Data.Slice(2 * 16 * 900, 16 * 900).ToArray(), 1, 16, 30, 30), w, null, stride: 1, padding: 1);
+        Assert.Equal(Tensors.Ops.Conv2dSelect(new Conv2dGeometry(1, 16, 30, 30, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1)),
+            Tensors.Ops.Conv2dSelect(new Conv2dGeometry(5, 16, 30, 30, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1)));
+        Assert.Equal(batch.Data.Slice(2 * 16 * 900, 16 * 900).ToArray(), third.ToArray());
     }
 }
