@@ -116,6 +116,7 @@ internal static class CollectCommand
         (int Index, int Count)? shard = r.Shard is null ? null : ParseShard(r.Shard);
 
         LoadedModel loaded = ModelResolver.Resolve(r.Model, r.Arch, r.Seed);
+        if (r.Relevance) CollectRelevance.CheckModel(loaded);
         (ICollectionDataset dataset, DatasetSpec spec) = Dataset(r, loaded);
         RelevanceOptions? relevance = r.Relevance ? CollectRelevance.Options(r, loaded, dataset) : null;
         var options = new CollectionOptions { TopK = r.K, ClassTopK = r.K, Seed = r.Seed, KeepPooled = r.KeepPooled, Quantiles = r.KeepPooled ? 11 : 0 };

@@ -10,13 +10,20 @@ namespace Unravel.Cli;
 
 internal static class CollectRelevance
 {
+    /// <summary>User error unless the model is an image classifier (checked before the dataset is loaded).</summary>
+    public static void CheckModel(LoadedModel loaded)
+    {
+        if (loaded.Model is not IImageClassifier)
+            throw new UnravelUserException($"--relevance is not supported for {loaded.Architecture}: relevance ranking runs LRP on image classifiers only.",
+                "leave out --relevance for language models");
+    }
+
     /// <summary>The relevance options of <paramref name="r"/>; user errors for a language model, an unknown composite or target,
     /// or the label target without labels.</summary>
     public static RelevanceOptions Options(CollectCommand.Request r, LoadedModel loaded, ICollectionDataset dataset)
     {
-        if (loaded.Model is not IImageClassifier || dataset is not ImageDataset)
-            throw new UnravelUserException($"--relevance is not supported for {loaded.Architecture}: relevance ranking runs LRP on image classifiers only.",
-                "leave out --relevance for language models");
+        CheckModel(loaded);
+        if (dataset is not ImageDataset) throw new UnravelUserException("--relevance needs image data.", "pass an IDX file or an image folder as --data");
         try
         {
             Composites.Create(r.Composite);
