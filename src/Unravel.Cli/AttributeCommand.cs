@@ -74,7 +74,7 @@ internal static class AttributeCommand
         (LoadedModel loaded, IReadOnlyList<string>? classNames) = ResolveModel(q.Model, q.Arch);
         if (loaded.Model is not IImageClassifier classifier)
             throw new UnravelUserException($"attribute: {loaded.Architecture} is not an image classifier.", "LRP heatmaps need an image model");
-        classNames ??= classifier.ClassNames;
+        classNames ??= classifier.ClassNames ?? (classifier.Classes == 1000 ? RunCommand.ImageNetClasses() : null);
 
         (Tensor x, bool imageNet) = LoadInput(classifier, q.Input, q.Index);                      // [1, C, H, W]
         var settings = new CompositeSettings

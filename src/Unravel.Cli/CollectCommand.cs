@@ -54,7 +54,7 @@ internal static class CollectCommand
     private static readonly Option<string?> MeanOption = new("--mean") { Description = "Image folder: per-channel Normalize mean, e.g. 0.485,0.456,0.406 (default: ImageNet for 3 channels, 0 for 1)." };
     private static readonly Option<string?> StdOption = new("--std") { Description = "Image folder: per-channel Normalize std (default: ImageNet for 3 channels, 1 for 1)." };
     private static readonly Option<bool> CropsOption = new("--crops") { Description = "Images: save a PNG crop (receptive field around the argmax) of every top-k reference under layers/<layer>/crops/." };
-    private static readonly Option<string?> ShardOption = new("--shard") { Description = "Collect shard i of n (contiguous inputs), e.g. 0/4; combine the shards with `unravel merge`." };
+    private static readonly Option<string?> ShardOption = new("--shard") { Description = "Collect shard i of n (contiguous inputs, bounds on multiples of --batch), e.g. 0/4; combine the shards with `unravel merge` (same --batch for all)." };
     private static readonly Option<bool> ResumeOption = new("--resume") { Description = "Continue a killed run from its checkpoint (ATLAS.checkpoint) instead of starting over." };
     private static readonly Option<bool> RelevanceOption = new("--relevance") { Description = "Images: also rank inputs per channel by CRP relevance (LRP from the target logit, summed over positions) → top_rel_* arrays." };
     private static readonly Option<string> CompositeOption = new("--composite") { Description = "LRP composite of --relevance (see `unravel attribute --help`).", DefaultValueFactory = _ => "epsilon-plus-flat" };

@@ -1,8 +1,8 @@
 // `unravel demo [--out DIR]`: the whole idea on the shipped defaults in one command (Unravel issue 8). Collects two
 // layers of the Fashion-MNIST model over its test set, ranks neurons by polysemanticity, runs concept vectors and PURE
-// on the most polysemantic ones, collects the Brown language model's MLP layers over the held-out Brown text, writes
-// both reports, and prints where to open them with the wall time and peak memory. Every stage runs in-process through
-// the same code as its command.
+// on the most polysemantic ones, collects the Brown language model's MLP layers over the held-out Brown text and runs
+// concept vectors on the most active neurons of each, writes both reports, and prints where to open them with the
+// wall time and peak memory. Every stage runs in-process through the same code as its command.
 
 using System.CommandLine;
 using System.Diagnostics;
@@ -71,6 +71,14 @@ internal static class DemoCommand
             Assets.PathOf("models", "brown-gpt2", "model.safetensors"), Assets.PathOf("data", "brown", "heldout"), "blocks.*.mlp.hook_post", brown,
             Arch: "brown-gpt2", K: 50, Batch: 8, Limit: r.TextWindows, Window: 64, Force: true) { Format = "brown" }, output, error, cancellationToken));
 
+        Stage($"concept vectors for the {r.Top} most active neurons of each brown-gpt2 MLP layer", () =>
+        {
+            AtlasReader atlas = AtlasSources.Open(brown);
+            foreach (AtlasLayer layer in atlas.Layers)
+                ConceptsCommand.Run(new ConceptsCommand.Request(brown, layer.Name, Neurons: string.Join(",", MostActive(atlas, layer.Name, r.Top))),
+                    output, error, cancellationToken);
+        });
+
         var reports = new List<string>();
         Stage("write reports", () =>
         {
@@ -98,6 +106,23 @@ internal static class DemoCommand
         return ExitCodes.Success;
     }
 
+    /// <summary>The <paramref name="top"/> neurons of a layer with the highest mean top-k activation.</summary>
+    private static int[] MostActive(AtlasReader atlas, string layer, int top) =>
+        Query(atlas, "SELECT idx FROM neurons WHERE layer = $l ORDER BY topk_max_mean DESC, idx LIMIT $k", layer, top);
+
+    private static int[] Query(AtlasReader atlas, string sql, string layer, int top)
+    {
+        using SqliteConnection db = atlas.OpenDatabase();
+        using SqliteCommand cmd = db.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.Parameters.AddWithValue("$l", layer);
+        cmd.Parameters.AddWithValue("$k", top);
+        using SqliteDataReader reader = cmd.ExecuteReader();
+        var neurons = new List<int>();
+        while (reader.Read()) neurons.Add(reader.GetInt32(0));
+        return [.. neurons];
+    }
+
     /// <summary>Concept vectors for every neuron of the Fashion layers (the polysemanticity ranking), then the
     /// <paramref name="top"/> most polysemantic neurons of each layer.</summary>
     private static Dictionary<string, int[]> RankByPolysemanticity(string fashion, int top, TextWriter output, TextWriter error, CancellationToken cancellationToken)
@@ -106,16 +131,9 @@ internal static class DemoCommand
         foreach (string layer in FashionLayers)
         {
             ConceptsCommand.Run(new ConceptsCommand.Request(fashion, layer), output, error, cancellationToken);
-            AtlasReader atlas = AtlasSources.Open(fashion);
-            using SqliteConnection db = atlas.OpenDatabase();
-            using SqliteCommand cmd = db.CreateCommand();
-            cmd.CommandText = "SELECT idx FROM neurons WHERE layer = $l AND polysemanticity IS NOT NULL ORDER BY polysemanticity DESC, concepts DESC, idx LIMIT $k";
-            cmd.Parameters.AddWithValue("$l", layer);
-            cmd.Parameters.AddWithValue("$k", top);
-            using SqliteDataReader r = cmd.ExecuteReader();
-            var neurons = new List<int>();
-            while (r.Read()) neurons.Add(r.GetInt32(0));
-            ranked[layer] = [.. neurons];
+            int[] neurons = Query(AtlasSources.Open(fashion),
+                "SELECT idx FROM neurons WHERE layer = $l AND polysemanticity IS NOT NULL ORDER BY polysemanticity DESC, concepts DESC, idx LIMIT $k", layer, top);
+            ranked[layer] = neurons;
             output.WriteLine($"most polysemantic in {layer}: {string.Join(", ", neurons)}");
         }
         return ranked;

@@ -100,7 +100,7 @@ internal static class RunCommand
         return (probs, i => i < tokenizer.VocabSize ? JsonSerializer.Serialize(tokenizer.TokenText(i)) : $"<{i}>", "next tokens");
     }
 
-    private static IReadOnlyList<string>? ImageNetClasses()
+    internal static IReadOnlyList<string>? ImageNetClasses()
     {
         try
         {

@@ -40,9 +40,11 @@ internal static class ServeCommand
             throw new UnravelUserException($"cannot listen on 127.0.0.1:{port}: {e.Message}", "pick another --port (0 = any free port)");
         }
         output.WriteLine($"explorer of {atlas.Root} at {ExplorerServer.Url(app)}index.html  (Ctrl+C stops it)");
+        // Ctrl+C / SIGTERM reach either System.CommandLine (cancellationToken) or the host's console lifetime (stopping).
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, app.Lifetime.ApplicationStopping);
         try
         {
-            await Task.Delay(Timeout.Infinite, cancellationToken);
+            await Task.Delay(Timeout.Infinite, stop.Token);
         }
         catch (OperationCanceledException)
         {

@@ -46,7 +46,8 @@ public sealed class CollectScaleCommandTests : IDisposable
         {
             var output = new StringWriter();
             CollectCommand.Run(request with { Out = Path.Combine(_dir, $"s{i}"), Shard = $"{i}/3" }, output, TextWriter.Null);
-            Assert.Contains($"shard {i}/3: inputs {i * 15} … {i * 15 + 14}", output.ToString());
+            int[] bounds = [0, 8, 24, 45];   // ⌊i·45/3⌋ = 0, 15, 30 rounded down to multiples of the batch (8)
+            Assert.Contains($"shard {i}/3: inputs {bounds[i]} … {bounds[i + 1] - 1}", output.ToString());
         }
         string merged = Path.Combine(_dir, "merged");
         var mergeOutput = new StringWriter();
@@ -110,6 +111,36 @@ public sealed class CollectScaleCommandTests : IDisposable
         var reopened = (ImageDataset)AtlasSources.Dataset(reader, model);
         Assert.Equal(reader.DatasetSha256, reopened.ContentSha256);
         Assert.Equal([0, 0, 0, 1, 1, 1, 2, 2, 2], reopened.Labels);
+    }
+
+    [Fact]
+    public void BrownFolder_TokenActivations_ReopenAndRender()
+    {
+        string corpus = Path.Combine(_dir, "brown");
+        Directory.CreateDirectory(corpus);
+        string sentence = "\tThe/at jury/nn said/vbd it/pps did/dod find/vb that/cs many/ap of/in Atlanta's/np$ laws/nns were/bed outmoded/jj ./.\n";
+        File.WriteAllText(Path.Combine(corpus, "ca01"), string.Concat(Enumerable.Repeat(sentence, 6)));
+        File.WriteAllText(Path.Combine(corpus, "cb01"), string.Concat(Enumerable.Repeat(sentence.Replace("jury", "court"), 6)));
+        string atlas = Path.Combine(_dir, "text-atlas");
+        const string layer = "h.0.mlp.hook_post";
+        Assert.Equal(ExitCodes.Success, CollectCommand.Run(new CollectCommand.Request("brown-gpt2", corpus, layer, atlas, K: 3, Batch: 4, Window: 12, Bos: true),
+            TextWriter.Null, TextWriter.Null));
+        AtlasReader reader = AtlasReader.Open(atlas);
+        Assert.Equal("brown", reader.Dataset!.Kind);
+        LoadedModel model = AtlasSources.Model(reader);
+        var data = (TokenWindowDataset)AtlasSources.Dataset(reader, model);
+        Assert.Equal(reader.DatasetSha256, data.ContentSha256);
+
+        TopInputs top = reader.TopInputs(layer, 7);
+        IReadOnlyList<TokenActivation> stored = ReferenceVisuals.TokenWindow(reader, data, AtlasSources.Tokenizer(), layer, 7, 0);
+        IReadOnlyList<TokenActivation> live = ReferenceVisuals.TokenWindow(model.Model, data, AtlasSources.Tokenizer(), layer, 7, top.Inputs[0]);
+        Assert.Equal(12, stored.Count);
+        Assert.Equal("<|endoftext|>", stored[0].Text);
+        Assert.Equal(data.Window(top.Inputs[0]).ToArray(), stored.Select(t => t.Token).ToArray());
+        for (int t = 0; t < 12; t++) Assert.Equal(live[t].Activation, stored[t].Activation, 5);
+        float peak = stored.Max(t => t.Activation);
+        Assert.Equal(top.Values[0], peak, 5);
+        Assert.Equal(top.Positions[0], stored.Select(t => t.Activation).ToList().IndexOf(peak));
     }
 
     [Fact]

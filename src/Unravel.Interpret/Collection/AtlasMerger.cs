@@ -34,6 +34,8 @@ public static class AtlasMerger
             parts.Add((first, end, CollectionState.Load(file), shard));
         }
         parts.Sort((a, b) => a.First.CompareTo(b.First));
+        // A shard can be empty (more shards than batches); it has no layers and adds nothing.
+        if (parts.Any(p => p.State.Layers.Count > 0)) parts.RemoveAll(p => p.State.Layers.Count == 0);
         for (int i = 1; i < parts.Count; i++)
             if (parts[i].First < parts[i - 1].End)
                 throw new ArgumentException($"merge: {parts[i].Atlas.Root} (inputs {parts[i].First} … {parts[i].End - 1}) overlaps {parts[i - 1].Atlas.Root} (… {parts[i - 1].End - 1}).", nameof(shards));

@@ -12,7 +12,8 @@ public sealed record CollectionRunOptions
     /// <summary>Only the first inputs of the dataset; null for all.</summary>
     public int? Limit { get; init; }
 
-    /// <summary>Shard i of n: the contiguous inputs [⌊i·N/n⌋, ⌊(i+1)·N/n⌋) of the (limited) dataset; null for all.</summary>
+    /// <summary>Shard i of n: the contiguous inputs [⌊i·N/n⌋, ⌊(i+1)·N/n⌋) of the (limited) dataset, each bound rounded down
+    /// to a multiple of <see cref="BatchSize"/> (see <see cref="Collector.ShardRange"/>); null for all.</summary>
     public (int Index, int Count)? Shard { get; init; }
 
     /// <summary>File for periodic checkpoints of the streaming state (written atomically); null for none.</summary>

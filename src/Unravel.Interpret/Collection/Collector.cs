@@ -3,8 +3,8 @@
 // statistics (independent of the dataset unless CollectionOptions.KeepPooled).
 // Determinism: every statistic is updated batch by batch in index order, and each neuron by one thread, so a run that
 // is checkpointed, killed and resumed with the same batching ends with bit-identical arrays. A shard (a contiguous
-// index range) fixes its histogram ranges from the first batch of the whole dataset, as a single pass would, so that
-// merged shards bin exactly like one pass.
+// index range starting on a batch boundary, so that it forms the same batches as one pass) fixes its histogram ranges
+// from the first batch of the whole dataset, as a single pass would, so that merged shards bin exactly like one pass.
 
 using Unravel.Nn;
 using Unravel.Tensors;
@@ -64,7 +64,7 @@ public static class Collector
         model.Eval();
 
         int total = Math.Min(dataset.Count, run.Limit ?? int.MaxValue);
-        (int first, int end) = run.Shard is { } s ? ((int)((long)s.Index * total / s.Count), (int)((long)(s.Index + 1) * total / s.Count)) : (0, total);
+        (int first, int end) = run.Shard is { } s ? ShardRange(s.Index, s.Count, total, batchSize) : (0, total);
         string fingerprint = string.Create(CultureInfo.InvariantCulture,
             $"{run.Identity}|inputs={dataset.Count}|layers={string.Join(",", layers)}|{options}|batch={batchSize}|range={first}-{end}");
         IReadOnlyList<int>? labels = dataset.Labels;
@@ -135,5 +135,15 @@ public static class Collector
         {
             FirstInput = first, State = Snapshot(end),
         };
+    }
+
+    /// <summary>Inputs [first, end) of shard <paramref name="index"/> of <paramref name="count"/>: ⌊i·N/n⌋ rounded down to a
+    /// multiple of the batch size (the last shard ends at N), so that a shard's batches are exactly the batches a single
+    /// run forms and every activation is computed as it would be there (some kernels round differently with the batch
+    /// composition).</summary>
+    public static (int First, int End) ShardRange(int index, int count, int total, int batchSize)
+    {
+        int Start(int i) => i >= count ? total : (int)((long)i * total / count / batchSize * batchSize);
+        return (Start(index), Start(index + 1));
     }
 }

@@ -51,7 +51,9 @@ public static class Circuits
             set.Add(r.Neuron);
         }
         long[] order = byInput.Keys.OrderByDescending(i => byInput[i].Count).ThenBy(i => i).ToArray();
-        (Func<Tensor, Tensor> Prefix, Func<Tensor, Tensor> Sub)? chain = data is ImageDataset ? SubNetwork.TryCreate(model, lowerLayer, layer) : null;
+        (Func<Tensor, Tensor> Prefix, Func<Tensor, Tensor> Sub, ResidualBlockBase[] Between)? chain =
+            data is ImageDataset ? SubNetwork.TryCreate(model, lowerLayer, layer) : null;
+        LinearBlock? block = chain is { } known ? LinearBlock.TryCreate(known.Between) : null;
 
         var circuits = new Dictionary<CircuitRequest, float[]>();
         var activations = new Dictionary<CircuitRequest, float>();
@@ -63,7 +65,9 @@ public static class Circuits
             cancellationToken.ThrowIfCancellationRequested();
             long[] inputs = order[start..Math.Min(order.Length, start + batch)];
             int[][] neurons = inputs.Select(i => byInput[i].ToArray()).ToArray();
-            lowerChannels = Batch(model, data, layer, lowerLayer, chain, inputs, neurons, circuits, activations, pooled);
+            lowerChannels = block is not null
+                ? BlockBatch(block, chain!.Value.Prefix(((ImageDataset)data).Gather(inputs)), layer, inputs, neurons, circuits, activations, pooled)
+                : Batch(model, data, layer, lowerLayer, chain, inputs, neurons, circuits, activations, pooled);
             int done = start + inputs.Length;
             double rate = done / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
             progress?.Report(new CollectionProgress(done, order.Length, rate, TimeSpan.FromSeconds((order.Length - done) / Math.Max(rate, 1e-9))));
@@ -73,10 +77,13 @@ public static class Circuits
 
     /// <summary>The slow reference: one full forward and one full backward (down to the input image) for a single
     /// (neuron, input) pair, as the official code does per reference. Used to test and to time the fast pass.</summary>
+    /// <param name="parameterGradients">Also compute the parameters' gradients, as a plain PyTorch
+    /// <c>model(x)</c> + <c>.backward()</c> does (parameters require grad by default); true by default, the honest
+    /// "full forward + backward" baseline. The circuit does not depend on it.</param>
     /// <returns>The circuit [C_lower] and the neuron's max activation.</returns>
     /// <exception cref="ArgumentException">As <see cref="Compute"/>; or <paramref name="data"/> is not an image dataset.</exception>
     public static (float[] Circuit, float Activation) ComputeNaive(RootModule model, ImageDataset data, string layer, string lowerLayer,
-        CircuitRequest request)
+        CircuitRequest request, bool parameterGradients = true)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
@@ -84,6 +91,8 @@ public static class Circuits
         if (model is not IImageClassifier classifier)
             throw new ArgumentException($"pure: {model.GetType().Name} is not an image classifier.", nameof(model));
         using var tape = new Tape();
+        if (parameterGradients)
+            foreach (Parameter p in model.TrainableParameters()) tape.Watch(p.Value);
         Tensor image = tape.Watch(data.Gather([request.Input]));                     // [1, C, H, W]
         ActivationCache cache = model.RunWithCache(() => classifier.Forward(image), lowerLayer, layer);
         Tensor low = Captured(cache, lowerLayer), up = Captured(cache, layer);
@@ -98,15 +107,38 @@ public static class Circuits
         return (circuit, Max(y));
     }
 
+    /// <summary>The analysed layer is one BasicBlock after the lower layer: forward it once, then a hand-written
+    /// single-channel backward per pair (<see cref="LinearBlock"/>).</summary>
+    private static int BlockBatch(LinearBlock block, Tensor low, string layer, long[] inputs, int[][] neurons,
+        Dictionary<CircuitRequest, float[]> circuits, Dictionary<CircuitRequest, float> activations, Dictionary<long, float[]> pooled)
+    {
+        LinearBlock.State state = block.Forward(low);
+        Tensor y = state.Y;                                                            // [n, C, H, W]
+        int c = y.Dim(1), positions = y.Length / (inputs.Length * c);
+        for (int b = 0; b < inputs.Length; b++)
+        {
+            ReadOnlySpan<float> row = y.Data.Slice(b * c * positions, c * positions);
+            pooled[inputs[b]] = PooledRelu(row, c, positions);
+            foreach (int j in neurons[b])
+            {
+                CheckNeuron(y, j, layer);
+                var key = new CircuitRequest(j, inputs[b]);
+                circuits[key] = Normalise(block.Relevance(state, b, j));
+                activations[key] = Max(row.Slice(j * positions, positions));
+            }
+        }
+        return low.Dim(1);
+    }
+
     private static int Batch(RootModule model, ICollectionDataset data, string layer, string lowerLayer,
-        (Func<Tensor, Tensor> Prefix, Func<Tensor, Tensor> Sub)? chain, long[] inputs, int[][] neurons,
+        (Func<Tensor, Tensor> Prefix, Func<Tensor, Tensor> Sub, ResidualBlockBase[] Between)? chain, long[] inputs, int[][] neurons,
         Dictionary<CircuitRequest, float[]> circuits, Dictionary<CircuitRequest, float> activations, Dictionary<long, float[]> pooled)
     {
         // Known chain: images → lower layer without hooks (fused path, nothing after the lower layer), then only the
         // blocks up to the analysed layer on the tape. Otherwise: a hooked full forward, then a replay from the lower layer.
         Tensor low = chain is { } ch ? ch.Prefix(((ImageDataset)data).Gather(inputs))
             : Captured(model.RunWithCache(() => data.Forward(model, inputs), lowerLayer), lowerLayer);   // [n, C', H', W']
-        using var tape = new Tape();
+        using var tape = new Tape { KeepIntermediateGradients = false };   // only grads[x] is read
         Tensor x = tape.Watch(low.Detach());                                                           // [n, C', H', W']
         Tensor y = chain is { } c2 ? c2.Sub(x) : Replay(model, data, layer, lowerLayer, inputs, x);    // [n, C, H, W]
         if (!y.IsTracked)
@@ -177,14 +209,21 @@ public static class Circuits
     internal static float[] Relevance(ReadOnlySpan<float> x, ReadOnlySpan<float> g, int channels, int positions)
     {
         var r = new double[channels];
-        double l1 = 0;
         for (int i = 0; i < channels; i++)
         {
             double s = 0;
             for (int p = 0; p < positions; p++) s += (double)x[i * positions + p] * g[i * positions + p];
             r[i] = s;
-            l1 += Math.Abs(s);
         }
+        return Normalise(r);
+    }
+
+    /// <summary>Divides by the L1 norm plus <see cref="Epsilon"/>.</summary>
+    private static float[] Normalise(double[] r)
+    {
+        int channels = r.Length;
+        double l1 = 0;
+        foreach (double v in r) l1 += Math.Abs(v);
         var circuit = new float[channels];
         for (int i = 0; i < channels; i++) circuit[i] = (float)(r[i] / (l1 + Epsilon));
         return circuit;

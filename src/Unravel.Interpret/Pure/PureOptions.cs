@@ -31,7 +31,7 @@ public sealed record PureOptions
     public int Seed { get; init; }
 
     /// <summary>Inputs per forward of the circuit pass.</summary>
-    public int Batch { get; init; } = 64;
+    public int Batch { get; init; } = 128;
 
     /// <summary>Most routed inputs kept per virtual neuron.</summary>
     public int TopInputs { get; init; } = 100;

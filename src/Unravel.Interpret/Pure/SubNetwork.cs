@@ -16,9 +16,9 @@ internal static class SubNetwork
 {
     /// <summary>Two functions: <c>Prefix</c> maps images to the activation at <paramref name="lower"/> (no hooks, so the
     /// fused inference path applies, and nothing after the lower layer runs); <c>Sub</c> maps that activation to the one
-    /// at <paramref name="upper"/> by running only the blocks in between. Null when the model or the names are not a
-    /// known chain.</summary>
-    public static (Func<Tensor, Tensor> Prefix, Func<Tensor, Tensor> Sub)? TryCreate(RootModule model, string lower, string upper)
+    /// at <paramref name="upper"/> by running only the blocks in between; <c>Between</c> lists those blocks. Null when the
+    /// model or the names are not a known chain.</summary>
+    public static (Func<Tensor, Tensor> Prefix, Func<Tensor, Tensor> Sub, ResidualBlockBase[] Between)? TryCreate(RootModule model, string lower, string upper)
     {
         (string StemName, IReadOnlyList<ResNetStage> Stages, Func<Tensor, Tensor> Stem)? chain = model switch
         {
@@ -40,7 +40,7 @@ internal static class SubNetwork
         }
         if (!position.TryGetValue(lower, out int lo) || !position.TryGetValue(upper, out int hi) || hi <= lo) return null;
         ResidualBlockBase[] before = blocks.GetRange(0, lo).ToArray(), between = blocks.GetRange(lo, hi - lo).ToArray();
-        return (images => Run(before, c.Stem(images)), x => Run(between, x));
+        return (images => Run(before, c.Stem(images)), x => Run(between, x), between);
     }
 
     private static Tensor Run(ResidualBlockBase[] blocks, Tensor x)

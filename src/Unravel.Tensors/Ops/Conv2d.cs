@@ -26,7 +26,10 @@
 // (blank: not measured; "dw" = depthwise, groups = C). With the naive placeholder Sgemm the im2col path is several
 // times slower, so re-measure when the GEMM changes; the rule assumes the packed one.
 //
-// Rule: depthwise (one input channel per group) → Direct; everything else → PackedGemm on the managed GEMM (im2col
+// Rule: depthwise (one input channel per group) → Direct; 3×3 stride-1 undilated ungrouped convs with ≥ 16 channels each
+// way and ≥ 512 output tiles of 2×2 over the batch → Winograd F(2×2, 3×3) on the managed GEMM (Kernels/Conv2dWinograd.cs,
+// forward and input gradient; ResNet-18 3×3 layers at batch 16 ×1.3–1.6 over PackedGemm, see WinogradMinTiles);
+// everything else → PackedGemm on the managed GEMM (im2col
 // packed straight into the micro-kernel's panels over column blocks of the whole batch, Kernels/Conv2dPacked.cs), or
 // Blocked (im2col blocks + Sgemm) when OpenBLAS is the GEMM backend. Even two channels per group (g64 above) already
 // favour the GEMM. Packed vs the per-image im2col path, ResNet convs at batch 16, 1 thread, thread CPU time, min of 7

@@ -26,29 +26,24 @@ public sealed class LrpModelTests
 
     private static double Scale(Tensor t) => t.ToArray().Max(v => Math.Abs(v));
 
-    [Fact]
-    public void Lrp0_ResidualCnnWithZeroBiases_EqualsGradientTimesInput()
+    // LRP-0 relevance at the input must equal x ⊙ ∂f_c/∂x (the seed is the logit, so R = f_c · (∂f_c/∂x ⊙ x) / f_c).
+    private static LrpResult AssertLrp0IsGradientTimesInput<T>(T model, Tensor x) where T : RootModule, IImageClassifier
     {
-        SmallCnn model = ResidualNoBn();
         model.Eval();
-        Tensor x = Tensor.RandomNormal(new Random(1), 2, 1, 28, 28);
-        LrpResult lrp = Lrp.Attribute(model, x, new LrpOptions { Composite = s_lrp0 });
+        LrpResult lrp = Lrp.Attribute(model, x, new LrpOptions { Composite = s_lrp0, Canonizers = Canonizers.ResNet });
         (Tensor gxi, int[] classes) = Gradients.GradientTimesInput(model.Forward, x);
         Assert.Equal(classes, lrp.Classes);
-        float scale = (float)Scale(gxi);
-        TensorAssert.Close(gxi, lrp.InputRelevance, 1e-4f * scale, 1e-3f, "LRP-0 vs g×x");
+        TensorAssert.Close(gxi, lrp.InputRelevance, 1e-4f * (float)Scale(gxi), 1e-3f, "LRP-0 vs g×x");
+        return lrp;
     }
 
     [Fact]
-    public void Lrp0_VggWithMaxPoolsAndZeroBiases_EqualsGradientTimesInput()
-    {
-        Vgg model = VggNoBn();
-        model.Eval();
-        Tensor x = Tensor.RandomNormal(new Random(2), 2, 3, 32, 32);
-        LrpResult lrp = Lrp.Attribute(model, x, new LrpOptions { Composite = s_lrp0 });
-        (Tensor gxi, _) = Gradients.GradientTimesInput(model.Forward, x);
-        TensorAssert.Close(gxi, lrp.InputRelevance, 1e-4f * (float)Scale(gxi), 1e-3f, "LRP-0 vs g×x");
-    }
+    public void Lrp0_ResidualCnnWithZeroBiases_EqualsGradientTimesInput() =>
+        AssertLrp0IsGradientTimesInput(ResidualNoBn(), Tensor.RandomNormal(new Random(1), 2, 1, 28, 28));
+
+    [Fact]
+    public void Lrp0_VggWithMaxPoolsAndZeroBiases_EqualsGradientTimesInput() =>
+        AssertLrp0IsGradientTimesInput(VggNoBn(), Tensor.RandomNormal(new Random(2), 2, 3, 32, 32));
 
     [Fact]
     public void Lrp0_BottleneckResNetWithFoldedBatchNorms_EqualsGradientTimesInput()
@@ -60,13 +55,9 @@ public sealed class LrpModelTests
         foreach (Module m in model.Modules())
             if (m is BatchNorm2d bn) { bn.B.Value.Data.Clear(); bn.RunningMean.Value.Data.Clear(); }
         model.Fc.B!.Value.Data.Clear();
-        model.Eval();
-        Tensor x = Tensor.RandomNormal(new Random(10), 2, 3, 32, 32);
-        LrpResult lrp = Lrp.Attribute(model, x, new LrpOptions { Composite = s_lrp0, Canonizers = Canonizers.ResNet });
+        LrpResult lrp = AssertLrp0IsGradientTimesInput(model, Tensor.RandomNormal(new Random(10), 2, 3, 32, 32));
         Assert.Equal(16, lrp.Conservation.Layers.Count(l => l is { Op: "add", Rule: "norm" }));       // 3 + 4 + 6 + 3 bottlenecks
         Assert.Equal(53, lrp.Conservation.Layers.Count(l => l is { Op: "batch_norm2d", Rule: "pass" })); // BN passes relevance (its scale sits in the folded conv)
-        (Tensor gxi, _) = Gradients.GradientTimesInput(model.Forward, x);
-        TensorAssert.Close(gxi, lrp.InputRelevance, 1e-4f * (float)Scale(gxi), 1e-3f, "LRP-0 vs g×x");
     }
 
     [Theory]

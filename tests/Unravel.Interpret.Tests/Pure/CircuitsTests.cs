@@ -8,6 +8,7 @@ using Unravel.Interpret.Pure;
 using Unravel.Models;
 using Unravel.Models.Vision;
 using Unravel.Nn;
+using Unravel.Nn.Layers;
 using Unravel.Tensors;
 using Unravel.Tensors.Autograd;
 using Unravel.Testing;
@@ -70,6 +71,39 @@ public sealed class CircuitsTests
             TensorAssert.Close(expected, fast.Circuits[p], 1e-5f, 1e-3f, $"circuit {p}");
             Assert.Equal(fast.Activations[p] > 0 ? 1.0 : 0.0, fast.Circuits[p].Sum(Math.Abs), 1e-4);
         }
+        Assert.True(pairs.Count(p => fast.Activations[p] > 0) >= 4, "too few active pairs to test anything");
+    }
+
+    /// <summary>A small-resnet-16 layout with two blocks per stage (so "layer2.1" has an identity shortcut) and random
+    /// batch-norm statistics and affine parameters (so the hand-written backward's BN scales are not 1).</summary>
+    private static RootModule TwoBlockResNet()
+    {
+        RootModule model = new SmallCnn(WeightSource.Initialize(5), SmallCnnConfig.SmallResNet16 with { BlocksPerStage = 2 });
+        var rng = new Random(6);
+        foreach (BatchNorm2d bn in model.Modules().OfType<BatchNorm2d>())
+            for (int c = 0; c < bn.Channels; c++)
+            {
+                bn.W.Value.Data[c] = 0.5f + rng.NextSingle();
+                bn.B.Value.Data[c] = rng.NextSingle() - 0.3f;
+                bn.RunningMean.Value.Data[c] = 0.2f * (rng.NextSingle() - 0.5f);
+                bn.RunningVar.Value.Data[c] = 0.5f + rng.NextSingle();
+            }
+        model.Eval();
+        return model;
+    }
+
+    [Theory]
+    [InlineData("layer2.1", "layer2.0")] // identity shortcut
+    [InlineData("layer3.0", "layer2")]   // stride 2, conv-BN shortcut
+    public void Compute_SingleBasicBlock_HandWrittenBackwardMatchesTape(string layer, string lower)
+    {
+        RootModule model = TwoBlockResNet();
+        Assert.NotNull(LinearBlock.TryCreate(SubNetwork.TryCreate(model, lower, layer)!.Value.Between));
+        ImageDataset data = Images(5, seed: 8);
+        CircuitRequest[] pairs = [new(0, 0), new(3, 0), new(7, 1), new(15, 2), new(2, 3), new(9, 4), new(11, 4)];
+        CircuitResult fast = Circuits.Compute(model, data, layer, lower, pairs, batch: 3);
+        foreach (CircuitRequest p in pairs)
+            TensorAssert.Close(Reference(model, data, layer, lower, p.Neuron, p.Input), fast.Circuits[p], 1e-5f, 1e-3f, $"circuit {p}");
         Assert.True(pairs.Count(p => fast.Activations[p] > 0) >= 4, "too few active pairs to test anything");
     }
 
