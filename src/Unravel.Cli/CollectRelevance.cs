@@ -23,6 +23,8 @@ internal static class CollectRelevance
     public static RelevanceOptions Options(CollectCommand.Request r, LoadedModel loaded, ICollectionDataset dataset)
     {
         CheckModel(loaded);
+        if (r.Shard is not null)
+            throw new UnravelUserException("--relevance cannot be combined with --shard: `unravel merge` does not merge relevance tables yet.", "collect with --relevance in one run");
         if (dataset is not ImageDataset) throw new UnravelUserException("--relevance needs image data.", "pass an IDX file or an image folder as --data");
         try
         {
