@@ -56,6 +56,9 @@ internal static class CollectCommand
     private static readonly Option<bool> CropsOption = new("--crops") { Description = "Images: save a PNG crop (receptive field around the argmax) of every top-k reference under layers/<layer>/crops/." };
     private static readonly Option<string?> ShardOption = new("--shard") { Description = "Collect shard i of n (contiguous inputs, bounds on multiples of --batch), e.g. 0/4; combine the shards with `unravel merge` (same --batch for all)." };
     private static readonly Option<bool> ResumeOption = new("--resume") { Description = "Continue a killed run from its checkpoint (ATLAS.checkpoint) instead of starting over." };
+    private static readonly Option<bool> RelevanceOption = new("--relevance") { Description = "Images: also rank inputs per channel by CRP relevance (LRP from the target logit, summed over positions) → top_rel_* arrays." };
+    private static readonly Option<string> CompositeOption = new("--composite") { Description = "LRP composite of --relevance (see `unravel attribute --help`).", DefaultValueFactory = _ => "epsilon-plus-flat" };
+    private static readonly Option<string> RelevanceTargetOption = new("--relevance-target") { Description = "Class explained by --relevance: predicted or label.", DefaultValueFactory = _ => "predicted" };
     private static readonly Option<double> CheckpointOption = new("--checkpoint-every") { Description = "Seconds between checkpoints (0 = after every batch; negative = none).", DefaultValueFactory = _ => 30 };
 
     public static Command Create()
@@ -64,7 +67,7 @@ internal static class CollectCommand
         {
             ModelArgument, DataOption, LayersOption, OutOption, ArchOption, LabelsOption, KOption, BatchOption, SeedOption, LimitOption,
             WindowOption, BosOption, NoPooledOption, ForceOption, FormatOption, ResizeOption, CropOption, MeanOption, StdOption, CropsOption,
-            ShardOption, ResumeOption, CheckpointOption,
+            ShardOption, ResumeOption, CheckpointOption, RelevanceOption, CompositeOption, RelevanceTargetOption,
         };
         command.SetAction((parse, ct) => Task.FromResult(Run(new Request(parse.GetValue(ModelArgument)!, parse.GetValue(DataOption)!,
             parse.GetValue(LayersOption)!, parse.GetValue(OutOption)!, parse.GetValue(ArchOption), parse.GetValue(LabelsOption), parse.GetValue(KOption),
@@ -74,6 +77,7 @@ internal static class CollectCommand
             Format = parse.GetValue(FormatOption)!, Resize = parse.GetValue(ResizeOption), Crop = parse.GetValue(CropOption), Mean = parse.GetValue(MeanOption),
             Std = parse.GetValue(StdOption), Crops = parse.GetValue(CropsOption), Shard = parse.GetValue(ShardOption), Resume = parse.GetValue(ResumeOption),
             CheckpointEvery = parse.GetValue(CheckpointOption),
+            Relevance = parse.GetValue(RelevanceOption), Composite = parse.GetValue(CompositeOption)!, RelevanceTarget = parse.GetValue(RelevanceTargetOption)!,
         }, Console.Out, Console.Error, ct)));
         return command;
     }
@@ -90,6 +94,9 @@ internal static class CollectCommand
         public string? Shard { get; init; }
         public bool Resume { get; init; }
         public double CheckpointEvery { get; init; } = 30;
+        public bool Relevance { get; init; }
+        public string Composite { get; init; } = "epsilon-plus-flat";
+        public string RelevanceTarget { get; init; } = "predicted";
     }
 
     /// <summary>Where a run's checkpoint lives: next to the atlas directory.</summary>
@@ -109,7 +116,9 @@ internal static class CollectCommand
         (int Index, int Count)? shard = r.Shard is null ? null : ParseShard(r.Shard);
 
         LoadedModel loaded = ModelResolver.Resolve(r.Model, r.Arch, r.Seed);
+        if (r.Relevance) CollectRelevance.CheckModel(loaded);
         (ICollectionDataset dataset, DatasetSpec spec) = Dataset(r, loaded);
+        RelevanceOptions? relevance = r.Relevance ? CollectRelevance.Options(r, loaded, dataset) : null;
         var options = new CollectionOptions { TopK = r.K, ClassTopK = r.K, Seed = r.Seed, KeepPooled = r.KeepPooled, Quantiles = r.KeepPooled ? 11 : 0 };
         string checkpoint = CheckpointPath(r.Out);
         if (r.Resume && File.Exists(checkpoint)) error.WriteLine($"resuming from {checkpoint}");
@@ -136,6 +145,7 @@ internal static class CollectCommand
             throw new UnravelUserException(e.Message, $"the checkpoint is damaged; delete {checkpoint} and run again without --resume");
         }
         bar.Finish();
+        if (relevance is not null) result = result with { Relevance = CollectRelevance.Run(loaded, dataset, result, relevance, error, cancellationToken) };
         var provenance = new AtlasProvenance(ToolInfo.Version, loaded.Architecture, loaded.Source, loaded.Sha256, Path.GetFullPath(r.Data),
             dataset.Description, dataset.ContentSha256, "unravel " + string.Join(" ", Environment.GetCommandLineArgs().Skip(1)), spec);
         JsonObject? extra = shard is { } sh ? new JsonObject

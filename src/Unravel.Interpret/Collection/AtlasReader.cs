@@ -128,7 +128,7 @@ public sealed class AtlasReader
     /// <summary>A neuron's top-k references (unfilled slots dropped), best first.</summary>
     /// <param name="layer">Layer name.</param>
     /// <param name="neuron">Neuron index.</param>
-    /// <param name="ranking">"max" or "mean" (over positions); "class_3_top_max"-style prefixes work too via <paramref name="prefix"/>.</param>
+    /// <param name="ranking">"max" or "mean" (over positions), or "rel" (CRP relevance, written by collect --relevance); "class_3_top_max"-style prefixes work too via <paramref name="prefix"/>.</param>
     /// <param name="prefix">Array prefix overriding <paramref name="ranking"/>, e.g. "class_3_top_max".</param>
     /// <exception cref="ArgumentOutOfRangeException">The neuron index is outside the layer.</exception>
     public TopInputs TopInputs(string layer, int neuron, string ranking = "max", string? prefix = null)
@@ -136,7 +136,7 @@ public sealed class AtlasReader
         AtlasLayer l = Layer(layer);
         if ((uint)neuron >= (uint)l.Neurons)
             throw new ArgumentOutOfRangeException(nameof(neuron), $"atlas: layer '{layer}' has {l.Neurons} neurons (0 … {l.Neurons - 1}); got {neuron}.");
-        string p = prefix ?? (ranking is "max" or "mean" ? "top_" + ranking : throw new ArgumentException($"atlas: ranking must be max or mean (got '{ranking}').", nameof(ranking)));
+        string p = prefix ?? (ranking is "max" or "mean" or "rel" ? "top_" + ranking : throw new ArgumentException($"atlas: ranking must be max, mean or rel (got '{ranking}').", nameof(ranking)));
         (long[] idx, int[] shape) = ReadInt64(layer, p + "_indices");
         float[] values = ReadFloat(layer, p + "_values").ToArray();
         (int[] pos, _) = ReadInt32(layer, p + "_positions");

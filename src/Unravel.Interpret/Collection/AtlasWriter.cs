@@ -62,6 +62,8 @@ public static class AtlasWriter
             foreach (LayerStatisticsResult layer in result.Layers)
             {
                 WriteLayer(temp, layer, files);
+                files.AddRange(RelevanceRanking.WriteLayer(result.Relevance, layer.Name, Path.Combine(temp, "layers", LayerFolder(layer.Name)))
+                    .Select(f => Path.Combine("layers", LayerFolder(layer.Name), f)));
                 if (references is null) continue;
                 string rel = Path.Combine("layers", LayerFolder(layer.Name));
                 (List<string> visualFiles, JsonObject entries) = ReferenceVisuals.WriteLayer(references, layer, Path.Combine(temp, rel));
@@ -264,6 +266,11 @@ public static class AtlasWriter
             },
             ["files"] = new JsonArray(files.Select(f => (JsonNode)f.Replace('\\', '/')).ToArray()),
         };
+        if (result.Relevance is { } relevance)
+        {
+            ((JsonObject)manifest["options"]!)["relevance"] = relevance.Options.ToManifest();
+            ((JsonObject)manifest["timings_s"]!)["relevance"] = relevance.Elapsed.TotalSeconds;
+        }
         if (extraManifest is not null)
             foreach ((string key, JsonNode? value) in extraManifest) manifest[key] = value?.DeepClone();
         File.WriteAllText(file, manifest.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));

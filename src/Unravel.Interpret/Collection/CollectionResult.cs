@@ -10,4 +10,7 @@ public sealed record CollectionResult(IReadOnlyList<LayerStatisticsResult> Layer
 
     /// <summary>The exact accumulators; AtlasWriter saves them as state.bin when set (shards, for `unravel merge`).</summary>
     public CollectionState? State { get; init; }
+
+    /// <summary>Relevance-ranked references (<see cref="RelevanceRanking"/>); AtlasWriter writes them as top_rel_* when set.</summary>
+    public RelevanceTables? Relevance { get; init; }
 }
