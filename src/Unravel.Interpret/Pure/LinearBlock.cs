@@ -7,7 +7,8 @@
 //   d_h1  = d_r1 ⊙ [h1 > 0] ⊙ s1,
 //   circuit[i] = Σ_q x[i,q]·(conv1ᵀ d_h1)[i,q] + shortcut term
 //              = Σ_{o,p} d_h1[o,p] · U[i,o,p],  U[i,o,p] = Σ_k W1[o,i,k]·x[i, p·s+k−pad]
-// U (conv1 split by input channel: a grouped convolution, as costly as conv1 itself) is computed once per input, so each
+// U (conv1 split by input channel, as costly as conv1 itself: one GEMM per input channel over a one-channel im2col) is
+// computed once per batch of inputs, so each
 // (neuron, input) pair costs one single-channel transposed conv2 and C_lower dot products instead of a dense backward.
 
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
@@ -22,7 +23,7 @@ internal sealed class LinearBlock
 {
     private readonly BasicBlock _block;
     private readonly float[] _scale1, _scale2, _scaleShortcut;
-    private readonly Tensor _split; // [C_in · P, 1, k, k]: conv1's kernels regrouped by input channel
+    private readonly Tensor _split; // [C_in, P, k·k]: conv1's kernels regrouped by input channel
 
     private LinearBlock(BasicBlock block)
     {
@@ -32,7 +33,7 @@ internal sealed class LinearBlock
         _scaleShortcut = block.Shortcut is { Bn: { } bn } ? Scale(bn) : [];
         Conv2d c1 = block.Conv1;
         int p = c1.OutChannels, ci = c1.InChannels, kk = c1.Kernel * c1.Kernel;
-        _split = Tensor.Zeros(ci * p, 1, c1.Kernel, c1.Kernel);
+        _split = Tensor.Zeros(ci, p, kk);
         ReadOnlySpan<float> w = c1.W.Value.Data;
         for (int i = 0; i < ci; i++)
             for (int o = 0; o < p; o++)
@@ -58,8 +59,39 @@ internal sealed class LinearBlock
         Tensor h2 = Bn(b.Bn2!, Ops.Conv2d(Ops.Relu(h1), b.Conv2.W.Value, b.Conv2.B?.Value, b.Conv2.Options));     // [N, P, H', W']
         Tensor shortcut = b.Shortcut is { } s ? Bn(s.Bn!, Ops.Conv2d(x, s.Conv.W.Value, s.Conv.B?.Value, s.Conv.Options)) : x; // [N, P, H', W']
         Tensor y = Ops.Relu(h2 + shortcut);                                                            // [N, P, H', W']
-        Tensor u = Ops.Conv2d(x, _split, null, b.Conv1.Options with { Groups = x.Dim(1) });             // [N, C_in·P, H', W']
-        return new State(x, h1, y, u);
+        return new State(x, h1, y, Ops.MatMul(_split, Patches(x, b.Conv1, h1.Dim(2), h1.Dim(3))));      // U: [C_in, P, N·H'·W']
+    }
+
+    /// <summary>One-channel im2col: [C_in, k·k, N·H'·W'], zero where the kernel reaches the padding.</summary>
+    private static Tensor Patches(Tensor x, Conv2d conv, int ho, int wo)
+    {
+        int n = x.Dim(0), ci = x.Dim(1), hi = x.Dim(2), wi = x.Dim(3), k = conv.Kernel, po = ho * wo, m = n * po;
+        (int sh, int sw) = conv.Options.Stride;
+        (int ph, int pw) = conv.Options.Padding;
+        Tensor patches = Tensor.Zeros(ci, k * k, m);
+        ReadOnlySpan<float> xs = x.Data;
+        Span<float> dst = patches.Data;
+        for (int i = 0; i < ci; i++)
+            for (int ky = 0; ky < k; ky++)
+                for (int kx = 0; kx < k; kx++)
+                {
+                    Span<float> row = dst.Slice(((i * k + ky) * k + kx) * m, m);
+                    for (int b = 0; b < n; b++)
+                    {
+                        ReadOnlySpan<float> plane = xs.Slice((b * ci + i) * hi * wi, hi * wi);
+                        for (int py = 0; py < ho; py++)
+                        {
+                            int iy = py * sh - ph + ky;
+                            if ((uint)iy >= (uint)hi) continue;
+                            for (int px = 0; px < wo; px++)
+                            {
+                                int ix = px * sw - pw + kx;
+                                if ((uint)ix < (uint)wi) row[b * po + py * wo + px] = plane[iy * wi + ix];
+                            }
+                        }
+                    }
+                }
+        return patches;
     }
 
     /// <summary>Raw (unnormalised) relevance Σ_q x·∂(Σ_p relu(y_j)·y_j)/∂x per input channel, for row <paramref name="row"/>.</summary>
@@ -86,8 +118,14 @@ internal sealed class LinearBlock
             }
 
         var raw = new double[ci];
-        ReadOnlySpan<float> u = state.U.Data.Slice(row * ci * p * po, ci * p * po);
-        for (int i = 0; i < ci; i++) raw[i] = TensorPrimitives.Dot(u.Slice(i * p * po, p * po), dh1);
+        ReadOnlySpan<float> u = state.U.Data;
+        int m = state.U.Dim(2);
+        for (int i = 0; i < ci; i++)
+        {
+            double sum = 0;
+            for (int c = 0; c < p; c++) sum += TensorPrimitives.Dot(u.Slice((i * p + c) * m + row * po, po), dh1.AsSpan(c * po, po));
+            raw[i] = sum;
+        }
 
         ReadOnlySpan<float> x = state.X.Data.Slice(row * ci * pi, ci * pi);
         if (b.Shortcut is { } s)
@@ -138,6 +176,6 @@ internal sealed class LinearBlock
     }
 
     /// <summary>What the backward reads: the block input, BN1's output (ReLU1's input), the block output, and conv1 split by
-    /// input channel.</summary>
+    /// input channel [C_in, P, N·H'·W'].</summary>
     internal sealed record State(Tensor X, Tensor H1, Tensor Y, Tensor U);
 }
