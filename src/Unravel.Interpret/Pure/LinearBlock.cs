@@ -4,7 +4,7 @@
 // A PURE seed lives in one output channel j, so:
 //   d_sum = relu(y_j) (the seed already vanishes where the final ReLU is off), d_h2 = s2[j]·d_sum (BN2 scale),
 //   d_r1  = conv2ᵀ restricted to output channel j (1/C of the dense transposed convolution),
-//   d_h1  = d_r1 ⊙ [h1 > 0] ⊙ s1,
+//   d_h1  = d_r1 ⊙ [r1 > 0] ⊙ s1,
 //   circuit[i] = Σ_q x[i,q]·(conv1ᵀ d_h1)[i,q] + shortcut term
 //              = Σ_{o,p} d_h1[o,p] · U[i,o,p],  U[i,o,p] = Σ_k W1[o,i,k]·x[i, p·s+k−pad]
 // U (conv1 split by input channel, as costly as conv1 itself: one GEMM per input channel over a one-channel im2col) is
@@ -44,7 +44,7 @@ internal sealed class LinearBlock
     /// convolutions (no dilation or groups) and an identity or conv-BN shortcut; otherwise null.</summary>
     public static LinearBlock? TryCreate(IReadOnlyList<ResidualBlockBase> blocks)
     {
-        if (blocks is not [BasicBlock b] || b.Bn1 is null || b.Bn2 is null) return null;
+        if (blocks is not [BasicBlock b] || b.Training || b.Bn1 is null || b.Bn2 is null) return null;
         if (b.Shortcut is { } s && (s.Bn is null || !Plain(s.Conv))) return null;
         return Plain(b.Conv1) && Plain(b.Conv2) ? new LinearBlock(b) : null;
     }
@@ -55,11 +55,11 @@ internal sealed class LinearBlock
     public State Forward(Tensor x)
     {
         BasicBlock b = _block;
-        Tensor h1 = Bn(b.Bn1!, Ops.Conv2d(x, b.Conv1.W.Value, b.Conv1.B?.Value, b.Conv1.Options));                 // [N, P, H', W']
-        Tensor h2 = Bn(b.Bn2!, Ops.Conv2d(Ops.Relu(h1), b.Conv2.W.Value, b.Conv2.B?.Value, b.Conv2.Options));     // [N, P, H', W']
-        Tensor shortcut = b.Shortcut is { } s ? Bn(s.Bn!, Ops.Conv2d(x, s.Conv.W.Value, s.Conv.B?.Value, s.Conv.Options)) : x; // [N, P, H', W']
-        Tensor y = Ops.Relu(h2 + shortcut);                                                            // [N, P, H', W']
-        return new State(x, h1, y, Ops.MatMul(_split, Patches(x, b.Conv1, h1.Dim(2), h1.Dim(3))));      // U: [C_in, P, N·H'·W']
+        // Eval mode and nothing tracked: the block's own fused ops (conv-BN-ReLU, conv-BN-add-ReLU), as BasicBlock.Forward.
+        Tensor r1 = ConvBnAct.Forward(b.Conv1, b.Bn1, x, relu: true);                                           // [N, P, H', W']
+        Tensor shortcut = b.Shortcut is { } s ? ConvBnAct.Forward(s.Conv, s.Bn, x) : x;                      // [N, P, H', W']
+        Tensor y = ConvBnAct.Forward(b.Conv2, b.Bn2, r1, shortcut, relu: true);                                 // [N, P, H', W']
+        return new State(x, r1, y, Ops.MatMul(_split, Patches(x, b.Conv1, r1.Dim(2), r1.Dim(3))));      // U: [C_in, P, N·H'·W']
     }
 
     /// <summary>One-channel im2col: [C_in, k·k, N·H'·W'], zero where the kernel reaches the padding.</summary>
@@ -109,12 +109,12 @@ internal sealed class LinearBlock
         var dh1 = new float[p * po];
         int k2 = b.Conv2.Kernel;
         TransposeOne(b.Conv2.W.Value.Data.Slice(neuron * p * k2 * k2, p * k2 * k2), dh2, p, k2, b.Conv2.Options, ho, wo, ho, wo, dh1);
-        ReadOnlySpan<float> h1 = state.H1.Data.Slice(row * p * po, p * po);
+        ReadOnlySpan<float> r1 = state.R1.Data.Slice(row * p * po, p * po);
         for (int c = 0; c < p; c++)
             for (int q = 0; q < po; q++)
             {
                 int at = c * po + q;
-                dh1[at] = h1[at] > 0f ? dh1[at] * _scale1[c] : 0f;
+                dh1[at] = r1[at] > 0f ? dh1[at] * _scale1[c] : 0f;
             }
 
         var raw = new double[ci];
@@ -165,9 +165,6 @@ internal sealed class LinearBlock
                 }
     }
 
-    private static Tensor Bn(BatchNorm2d bn, Tensor x) =>
-        Ops.BatchNorm2d(x, bn.W.Value, bn.B.Value, bn.RunningMean.Value, bn.RunningVar.Value, false, bn.Momentum, bn.Eps);
-
     private static float[] Scale(BatchNorm2d bn)
     {
         var s = new float[bn.Channels];
@@ -175,7 +172,7 @@ internal sealed class LinearBlock
         return s;
     }
 
-    /// <summary>What the backward reads: the block input, BN1's output (ReLU1's input), the block output, and conv1 split by
-    /// input channel [C_in, P, N·H'·W'].</summary>
-    internal sealed record State(Tensor X, Tensor H1, Tensor Y, Tensor U);
+    /// <summary>What the backward reads: the block input, ReLU1's output (positive exactly where its mask is on), the block
+    /// output, and conv1 split by input channel [C_in, P, N·H'·W'].</summary>
+    internal sealed record State(Tensor X, Tensor R1, Tensor Y, Tensor U);
 }
