@@ -59,7 +59,21 @@ internal sealed class LinearBlock
         Tensor r1 = ConvBnAct.Forward(b.Conv1, b.Bn1, x, relu: true);                                           // [N, P, H', W']
         Tensor shortcut = b.Shortcut is { } s ? ConvBnAct.Forward(s.Conv, s.Bn, x) : x;                      // [N, P, H', W']
         Tensor y = ConvBnAct.Forward(b.Conv2, b.Bn2, r1, shortcut, relu: true);                                 // [N, P, H', W']
-        return new State(x, r1, y, Ops.MatMul(_split, Patches(x, b.Conv1, r1.Dim(2), r1.Dim(3))));      // U: [C_in, P, N·H'·W']
+        return new State(x, r1, y, ByRow(Ops.MatMul(_split, Patches(x, b.Conv1, r1.Dim(2), r1.Dim(3))), x.Dim(0))); // U: [N, C_in, P·H'·W']
+    }
+
+    /// <summary>[C_in, P, N·H'·W'] → [N, C_in, P·H'·W'], so that one pair reads one contiguous block.</summary>
+    private static Tensor ByRow(Tensor u, int n)
+    {
+        int ci = u.Dim(0), p = u.Dim(1), po = u.Dim(2) / n;
+        Tensor rows = Tensor.Zeros(n, ci, p * po);
+        ReadOnlySpan<float> src = u.Data;
+        Span<float> dst = rows.Data;
+        for (int i = 0; i < ci; i++)
+            for (int c = 0; c < p; c++)
+                for (int b = 0; b < n; b++)
+                    src.Slice((i * p + c) * n * po + b * po, po).CopyTo(dst.Slice(((b * ci + i) * p + c) * po, po));
+        return rows;
     }
 
     /// <summary>One-channel im2col: [C_in, k·k, N·H'·W'], zero where the kernel reaches the padding.</summary>
@@ -118,14 +132,8 @@ internal sealed class LinearBlock
             }
 
         var raw = new double[ci];
-        ReadOnlySpan<float> u = state.U.Data;
-        int m = state.U.Dim(2);
-        for (int i = 0; i < ci; i++)
-        {
-            double sum = 0;
-            for (int c = 0; c < p; c++) sum += TensorPrimitives.Dot(u.Slice((i * p + c) * m + row * po, po), dh1.AsSpan(c * po, po));
-            raw[i] = sum;
-        }
+        ReadOnlySpan<float> u = state.U.Data.Slice(row * ci * p * po, ci * p * po);
+        for (int i = 0; i < ci; i++) raw[i] = TensorPrimitives.Dot(u.Slice(i * p * po, p * po), dh1);
 
         ReadOnlySpan<float> x = state.X.Data.Slice(row * ci * pi, ci * pi);
         if (b.Shortcut is { } s)
@@ -173,6 +181,6 @@ internal sealed class LinearBlock
     }
 
     /// <summary>What the backward reads: the block input, ReLU1's output (positive exactly where its mask is on), the block
-    /// output, and conv1 split by input channel [C_in, P, N·H'·W'].</summary>
+    /// output, and conv1 split by input channel [N, C_in, P·H'·W'].</summary>
     internal sealed record State(Tensor X, Tensor R1, Tensor Y, Tensor U);
 }
