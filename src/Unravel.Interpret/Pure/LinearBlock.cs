@@ -8,7 +8,7 @@
 //   circuit[i] = Σ_q x[i,q]·(conv1ᵀ d_h1)[i,q] + shortcut term
 //              = Σ_{o,p} d_h1[o,p] · U[i,o,p],  U[i,o,p] = Σ_k W1[o,i,k]·x[i, p·s+k−pad]
 // U (conv1 split by input channel, as costly as conv1 itself: one GEMM per input channel over a one-channel im2col) is
-// computed once per batch of inputs, so each
+// computed once per input, so each
 // (neuron, input) pair costs one single-channel transposed conv2 and C_lower dot products instead of a dense backward.
 
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
@@ -59,21 +59,16 @@ internal sealed class LinearBlock
         Tensor r1 = ConvBnAct.Forward(b.Conv1, b.Bn1, x, relu: true);                                           // [N, P, H', W']
         Tensor shortcut = b.Shortcut is { } s ? ConvBnAct.Forward(s.Conv, s.Bn, x) : x;                      // [N, P, H', W']
         Tensor y = ConvBnAct.Forward(b.Conv2, b.Bn2, r1, shortcut, relu: true);                                 // [N, P, H', W']
-        return new State(x, r1, y, ByRow(Ops.MatMul(_split, Patches(x, b.Conv1, r1.Dim(2), r1.Dim(3))), x.Dim(0))); // U: [N, C_in, P·H'·W']
+        return new State(x, r1, y);
     }
 
-    /// <summary>[C_in, P, N·H'·W'] → [N, C_in, P·H'·W'], so that one pair reads one contiguous block.</summary>
-    private static Tensor ByRow(Tensor u, int n)
+    /// <summary>U for one input row: [C_in, P, H'·W'] (conv1 split by input channel; one small batched GEMM, kept in cache
+    /// while that row's pairs read it).</summary>
+    public Tensor Split(State state, int row)
     {
-        int ci = u.Dim(0), p = u.Dim(1), po = u.Dim(2) / n;
-        Tensor rows = Tensor.Zeros(n, ci, p * po);
-        ReadOnlySpan<float> src = u.Data;
-        Span<float> dst = rows.Data;
-        for (int i = 0; i < ci; i++)
-            for (int c = 0; c < p; c++)
-                for (int b = 0; b < n; b++)
-                    src.Slice((i * p + c) * n * po + b * po, po).CopyTo(dst.Slice(((b * ci + i) * p + c) * po, po));
-        return rows;
+        int len = state.X.Length / state.X.Dim(0);
+        Tensor x = Tensor.FromArray(state.X.Data.Slice(row * len, len).ToArray(), 1, state.X.Dim(1), state.X.Dim(2), state.X.Dim(3)); // [1, C_in, H, W]
+        return Ops.MatMul(_split, Patches(x, _block.Conv1, state.R1.Dim(2), state.R1.Dim(3)));
     }
 
     /// <summary>One-channel im2col: [C_in, k·k, N·H'·W'], zero where the kernel reaches the padding.</summary>
@@ -109,7 +104,7 @@ internal sealed class LinearBlock
     }
 
     /// <summary>Raw (unnormalised) relevance Σ_q x·∂(Σ_p relu(y_j)·y_j)/∂x per input channel, for row <paramref name="row"/>.</summary>
-    public double[] Relevance(State state, int row, int neuron)
+    public double[] Relevance(State state, int row, int neuron, Tensor split)
     {
         BasicBlock b = _block;
         int p = b.Conv1.OutChannels, ci = b.Conv1.InChannels;
@@ -132,7 +127,7 @@ internal sealed class LinearBlock
             }
 
         var raw = new double[ci];
-        ReadOnlySpan<float> u = state.U.Data.Slice(row * ci * p * po, ci * p * po);
+        ReadOnlySpan<float> u = split.Data;
         for (int i = 0; i < ci; i++) raw[i] = TensorPrimitives.Dot(u.Slice(i * p * po, p * po), dh1);
 
         ReadOnlySpan<float> x = state.X.Data.Slice(row * ci * pi, ci * pi);
@@ -181,6 +176,6 @@ internal sealed class LinearBlock
     }
 
     /// <summary>What the backward reads: the block input, ReLU1's output (positive exactly where its mask is on), the block
-    /// output, and conv1 split by input channel [N, C_in, P·H'·W'].</summary>
-    internal sealed record State(Tensor X, Tensor R1, Tensor Y, Tensor U);
+    /// output.</summary>
+    internal sealed record State(Tensor X, Tensor R1, Tensor Y);
 }
