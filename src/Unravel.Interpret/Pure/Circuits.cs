@@ -119,11 +119,12 @@ public static class Circuits
         {
             ReadOnlySpan<float> row = y.Data.Slice(b * c * positions, c * positions);
             pooled[inputs[b]] = PooledRelu(row, c, positions);
+            Tensor split = block.Split(state, b);                                      // [C', C, H·W]
             foreach (int j in neurons[b])
             {
                 CheckNeuron(y, j, layer);
                 var key = new CircuitRequest(j, inputs[b]);
-                circuits[key] = Normalise(block.Relevance(state, b, j));
+                circuits[key] = Normalise(block.Relevance(state, b, j, split));
                 activations[key] = Max(row.Slice(j * positions, positions));
             }
         }

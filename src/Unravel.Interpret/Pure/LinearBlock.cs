@@ -4,10 +4,11 @@
 // A PURE seed lives in one output channel j, so:
 //   d_sum = relu(y_j) (the seed already vanishes where the final ReLU is off), d_h2 = s2[j]·d_sum (BN2 scale),
 //   d_r1  = conv2ᵀ restricted to output channel j (1/C of the dense transposed convolution),
-//   d_h1  = d_r1 ⊙ [h1 > 0] ⊙ s1,
+//   d_h1  = d_r1 ⊙ [r1 > 0] ⊙ s1,
 //   circuit[i] = Σ_q x[i,q]·(conv1ᵀ d_h1)[i,q] + shortcut term
 //              = Σ_{o,p} d_h1[o,p] · U[i,o,p],  U[i,o,p] = Σ_k W1[o,i,k]·x[i, p·s+k−pad]
-// U (conv1 split by input channel: a grouped convolution, as costly as conv1 itself) is computed once per input, so each
+// U (conv1 split by input channel, as costly as conv1 itself: one GEMM per input channel over a one-channel im2col) is
+// computed once per input, so each
 // (neuron, input) pair costs one single-channel transposed conv2 and C_lower dot products instead of a dense backward.
 
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
@@ -22,7 +23,7 @@ internal sealed class LinearBlock
 {
     private readonly BasicBlock _block;
     private readonly float[] _scale1, _scale2, _scaleShortcut;
-    private readonly Tensor _split; // [C_in · P, 1, k, k]: conv1's kernels regrouped by input channel
+    private readonly Tensor _split; // [C_in, P, k·k]: conv1's kernels regrouped by input channel
 
     private LinearBlock(BasicBlock block)
     {
@@ -32,7 +33,7 @@ internal sealed class LinearBlock
         _scaleShortcut = block.Shortcut is { Bn: { } bn } ? Scale(bn) : [];
         Conv2d c1 = block.Conv1;
         int p = c1.OutChannels, ci = c1.InChannels, kk = c1.Kernel * c1.Kernel;
-        _split = Tensor.Zeros(ci * p, 1, c1.Kernel, c1.Kernel);
+        _split = Tensor.Zeros(ci, p, kk);
         ReadOnlySpan<float> w = c1.W.Value.Data;
         for (int i = 0; i < ci; i++)
             for (int o = 0; o < p; o++)
@@ -43,7 +44,7 @@ internal sealed class LinearBlock
     /// convolutions (no dilation or groups) and an identity or conv-BN shortcut; otherwise null.</summary>
     public static LinearBlock? TryCreate(IReadOnlyList<ResidualBlockBase> blocks)
     {
-        if (blocks is not [BasicBlock b] || b.Bn1 is null || b.Bn2 is null) return null;
+        if (blocks is not [BasicBlock b] || b.Training || b.Bn1 is null || b.Bn2 is null) return null;
         if (b.Shortcut is { } s && (s.Bn is null || !Plain(s.Conv))) return null;
         return Plain(b.Conv1) && Plain(b.Conv2) ? new LinearBlock(b) : null;
     }
@@ -54,16 +55,56 @@ internal sealed class LinearBlock
     public State Forward(Tensor x)
     {
         BasicBlock b = _block;
-        Tensor h1 = Bn(b.Bn1!, Ops.Conv2d(x, b.Conv1.W.Value, b.Conv1.B?.Value, b.Conv1.Options));                 // [N, P, H', W']
-        Tensor h2 = Bn(b.Bn2!, Ops.Conv2d(Ops.Relu(h1), b.Conv2.W.Value, b.Conv2.B?.Value, b.Conv2.Options));     // [N, P, H', W']
-        Tensor shortcut = b.Shortcut is { } s ? Bn(s.Bn!, Ops.Conv2d(x, s.Conv.W.Value, s.Conv.B?.Value, s.Conv.Options)) : x; // [N, P, H', W']
-        Tensor y = Ops.Relu(h2 + shortcut);                                                            // [N, P, H', W']
-        Tensor u = Ops.Conv2d(x, _split, null, b.Conv1.Options with { Groups = x.Dim(1) });             // [N, C_in·P, H', W']
-        return new State(x, h1, y, u);
+        // Eval mode and nothing tracked: the block's own fused ops (conv-BN-ReLU, conv-BN-add-ReLU), as BasicBlock.Forward.
+        Tensor r1 = ConvBnAct.Forward(b.Conv1, b.Bn1, x, relu: true);                                           // [N, P, H', W']
+        Tensor shortcut = b.Shortcut is { } s ? ConvBnAct.Forward(s.Conv, s.Bn, x) : x;                      // [N, P, H', W']
+        Tensor y = ConvBnAct.Forward(b.Conv2, b.Bn2, r1, shortcut, relu: true);                                 // [N, P, H', W']
+        return new State(x, r1, y);
+    }
+
+    /// <summary>U for one input row: [C_in, P, H'·W'] (conv1 split by input channel; one small batched GEMM, kept in cache
+    /// while that row's pairs read it).</summary>
+    public Tensor Split(State state, int row)
+    {
+        int len = state.X.Length / state.X.Dim(0);
+        Tensor x = Tensor.FromArray(state.X.Data.Slice(row * len, len).ToArray(), 1, state.X.Dim(1), state.X.Dim(2), state.X.Dim(3)); // [1, C_in, H, W]
+        return Ops.MatMul(_split, Patches(x, _block.Conv1, state.R1.Dim(2), state.R1.Dim(3)));
+    }
+
+    /// <summary>One-channel im2col: [C_in, k·k, N·H'·W'], zero where the kernel reaches the padding.</summary>
+    private static Tensor Patches(Tensor x, Conv2d conv, int ho, int wo)
+    {
+        int n = x.Dim(0), ci = x.Dim(1), hi = x.Dim(2), wi = x.Dim(3), k = conv.Kernel, po = ho * wo, m = n * po;
+        (int sh, int sw) = conv.Options.Stride;
+        (int ph, int pw) = conv.Options.Padding;
+        Tensor patches = Tensor.Zeros(ci, k * k, m);
+        ReadOnlySpan<float> xs = x.Data;
+        Span<float> dst = patches.Data;
+        for (int i = 0; i < ci; i++)
+            for (int ky = 0; ky < k; ky++)
+                for (int kx = 0; kx < k; kx++)
+                {
+                    Span<float> row = dst.Slice(((i * k + ky) * k + kx) * m, m);
+                    for (int b = 0; b < n; b++)
+                    {
+                        ReadOnlySpan<float> plane = xs.Slice((b * ci + i) * hi * wi, hi * wi);
+                        for (int py = 0; py < ho; py++)
+                        {
+                            int iy = py * sh - ph + ky;
+                            if ((uint)iy >= (uint)hi) continue;
+                            for (int px = 0; px < wo; px++)
+                            {
+                                int ix = px * sw - pw + kx;
+                                if ((uint)ix < (uint)wi) row[b * po + py * wo + px] = plane[iy * wi + ix];
+                            }
+                        }
+                    }
+                }
+        return patches;
     }
 
     /// <summary>Raw (unnormalised) relevance Σ_q x·∂(Σ_p relu(y_j)·y_j)/∂x per input channel, for row <paramref name="row"/>.</summary>
-    public double[] Relevance(State state, int row, int neuron)
+    public double[] Relevance(State state, int row, int neuron, Tensor split)
     {
         BasicBlock b = _block;
         int p = b.Conv1.OutChannels, ci = b.Conv1.InChannels;
@@ -77,16 +118,16 @@ internal sealed class LinearBlock
         var dh1 = new float[p * po];
         int k2 = b.Conv2.Kernel;
         TransposeOne(b.Conv2.W.Value.Data.Slice(neuron * p * k2 * k2, p * k2 * k2), dh2, p, k2, b.Conv2.Options, ho, wo, ho, wo, dh1);
-        ReadOnlySpan<float> h1 = state.H1.Data.Slice(row * p * po, p * po);
+        ReadOnlySpan<float> r1 = state.R1.Data.Slice(row * p * po, p * po);
         for (int c = 0; c < p; c++)
             for (int q = 0; q < po; q++)
             {
                 int at = c * po + q;
-                dh1[at] = h1[at] > 0f ? dh1[at] * _scale1[c] : 0f;
+                dh1[at] = r1[at] > 0f ? dh1[at] * _scale1[c] : 0f;
             }
 
         var raw = new double[ci];
-        ReadOnlySpan<float> u = state.U.Data.Slice(row * ci * p * po, ci * p * po);
+        ReadOnlySpan<float> u = split.Data;
         for (int i = 0; i < ci; i++) raw[i] = TensorPrimitives.Dot(u.Slice(i * p * po, p * po), dh1);
 
         ReadOnlySpan<float> x = state.X.Data.Slice(row * ci * pi, ci * pi);
@@ -127,9 +168,6 @@ internal sealed class LinearBlock
                 }
     }
 
-    private static Tensor Bn(BatchNorm2d bn, Tensor x) =>
-        Ops.BatchNorm2d(x, bn.W.Value, bn.B.Value, bn.RunningMean.Value, bn.RunningVar.Value, false, bn.Momentum, bn.Eps);
-
     private static float[] Scale(BatchNorm2d bn)
     {
         var s = new float[bn.Channels];
@@ -137,7 +175,7 @@ internal sealed class LinearBlock
         return s;
     }
 
-    /// <summary>What the backward reads: the block input, BN1's output (ReLU1's input), the block output, and conv1 split by
-    /// input channel.</summary>
-    internal sealed record State(Tensor X, Tensor H1, Tensor Y, Tensor U);
+    /// <summary>What the backward reads: the block input, ReLU1's output (positive exactly where its mask is on), the block
+    /// output.</summary>
+    internal sealed record State(Tensor X, Tensor R1, Tensor Y);
 }
