@@ -33,7 +33,7 @@ internal static class PureCommand
     private static readonly Option<int> RestartsOption = new("--restarts") { Description = "k-means++ restarts.", DefaultValueFactory = _ => 10 };
     private static readonly Option<int?> SeedOption = new("--seed") { Description = "Seed of k-means and the random baseline (default: the atlas's seed)." };
     private static readonly Option<bool> EvaluateOption = new("--evaluate") { Description = "Compare PURE, activation clustering and random labels in a judge embedding." };
-    private static readonly Option<string?> JudgeOption = new("--judge") { Description = "Judge for --evaluate: a model checkpoint file or folder (with --judge-arch), or 'pixels' (the images themselves); default: the analysed model's own --judge-layer (not independent)." };
+    private static readonly Option<string?> JudgeOption = new("--judge") { Description = "Judge for --evaluate: a model checkpoint file or folder (with --judge-arch), or 'pixels' (the images themselves); default: the judge model named in the analysed model's card (\"judge\"), else the analysed model's own --judge-layer (not independent)." };
     private static readonly Option<string?> JudgeArchOption = new("--judge-arch") { Description = "Architecture of a --judge checkpoint file." };
     private static readonly Option<string> JudgeLayerOption = new("--judge-layer") { Description = "Judge hook whose pooled activation is the embedding.", DefaultValueFactory = _ => "avgpool" };
     private static readonly Option<int> CompareNaiveOption = new("--compare-naive") { Description = "Time the naive baseline (one full forward+backward per pair) on this many pairs and report the speed-up.", DefaultValueFactory = _ => 0 };
@@ -101,7 +101,7 @@ internal static class PureCommand
         }
         bar.Finish();
 
-        PureEvaluation? evaluation = r.Evaluate ? Evaluate(r, model, data, result, cancellationToken) : null;
+        PureEvaluation? evaluation = r.Evaluate ? Evaluate(r, model, loaded.Source, data, result, cancellationToken) : null;
         Naive? naive = r.CompareNaive > 0 ? CompareNaive(model, data, result, r.CompareNaive) : null;
 
         var config = new JsonObject
@@ -168,9 +168,10 @@ internal static class PureCommand
         return new PureNeuronRequest(neuron, top.Take(references).ToArray(), candidates.Distinct().ToArray());
     }
 
-    private static PureEvaluation Evaluate(Request r, RootModule model, ImageDataset data, PureResult result, CancellationToken ct)
+    private static PureEvaluation Evaluate(Request r, RootModule model, string modelSource, ImageDataset data, PureResult result, CancellationToken ct)
     {
         IJudgeEmbedding judge;
+        ShippedModel? shippedJudge = r.Judge is null ? ShippedModel.JudgeFor(modelSource) : null;
         if (string.Equals(r.Judge, "pixels", StringComparison.OrdinalIgnoreCase))
             judge = new PixelJudge(data);
         else if (r.Judge is not null)
@@ -179,6 +180,13 @@ internal static class PureCommand
             j.Model.Eval();
             CheckHook(j.Model, r.JudgeLayer, "--judge-layer");
             judge = new ModelFeatureJudge(j.Model, data, r.JudgeLayer, $"{r.JudgeLayer} of {Path.GetFileName(j.Source.TrimEnd('/'))} ({j.Architecture})", independent: true);
+        }
+        else if (shippedJudge is not null)
+        {
+            LoadedModel j = ModelResolver.Resolve(shippedJudge.WeightsPath, shippedJudge.Architecture);
+            j.Model.Eval();
+            CheckHook(j.Model, r.JudgeLayer, "--judge-layer");
+            judge = new ModelFeatureJudge(j.Model, data, r.JudgeLayer, $"{r.JudgeLayer} of {shippedJudge.Name} ({shippedJudge.Architecture}, the judge named in the model card)", independent: true);
         }
         else
         {
