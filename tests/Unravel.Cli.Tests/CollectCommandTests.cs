@@ -1,6 +1,5 @@
 // `unravel collect`, `neurons` and `query` end to end on a tiny IDX dataset written by the test.
 
-using System.Buffers.Binary;
 using System.CommandLine;
 using System.Text.Json;
 
@@ -11,25 +10,6 @@ public sealed class CollectCommandTests : IDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("unravel-collect-cli-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    /// <summary>Writes n random 28×28 images and labels as t10k-style IDX files; returns the images path.</summary>
-    private string WriteIdx(int n)
-    {
-        var rng = new Random(5);
-        byte[] Header(int magic, params int[] dims)
-        {
-            var h = new byte[4 + 4 * dims.Length];
-            BinaryPrimitives.WriteInt32BigEndian(h, magic);
-            for (int i = 0; i < dims.Length; i++) BinaryPrimitives.WriteInt32BigEndian(h.AsSpan(4 + 4 * i), dims[i]);
-            return h;
-        }
-        var pixels = new byte[n * 28 * 28];
-        rng.NextBytes(pixels);
-        string images = Path.Combine(_dir, "t10k-images-idx3-ubyte");
-        File.WriteAllBytes(images, [.. Header(0x0803, n, 28, 28), .. pixels]);
-        File.WriteAllBytes(Path.Combine(_dir, "t10k-labels-idx1-ubyte"), [.. Header(0x0801, n), .. Enumerable.Range(0, n).Select(i => (byte)(i % 10))]);
-        return images;
-    }
 
     private static async Task<(int Code, string Error)> Invoke(params string[] args)
     {
@@ -42,7 +22,7 @@ public sealed class CollectCommandTests : IDisposable
     [Fact]
     public void Collect_ThenNeuronsAndQuery_ListTheStatistics()
     {
-        string data = WriteIdx(40);
+        string data = IdxFiles.WriteRandom(_dir, 40, seed: 5, label: i => i % 10);
         string atlas = Path.Combine(_dir, "atlas");
         var output = new StringWriter();
         var error = new StringWriter();
@@ -67,7 +47,7 @@ public sealed class CollectCommandTests : IDisposable
     [Fact]
     public async Task Collect_UnknownLayer_UsageErrorListsValidNames()
     {
-        string data = WriteIdx(4);
+        string data = IdxFiles.WriteRandom(_dir, 4, seed: 5, label: i => i % 10);
         (int code, string error) = await Invoke("collect", "small-resnet", "--data", data, "--layers", "layer9", "--out", Path.Combine(_dir, "a"));
         Assert.Equal(ExitCodes.UsageError, code);
         Assert.Contains("layer9", error);
@@ -79,7 +59,7 @@ public sealed class CollectCommandTests : IDisposable
     [Fact]
     public async Task Query_Write_IsRefused()
     {
-        string data = WriteIdx(8);
+        string data = IdxFiles.WriteRandom(_dir, 8, seed: 5, label: i => i % 10);
         string atlas = Path.Combine(_dir, "atlas");
         CollectCommand.Run(new CollectCommand.Request("small-resnet", data, "fc", atlas, K: 2, Batch: 8), TextWriter.Null, TextWriter.Null);
         (int code, string error) = await Invoke("query", atlas, "DELETE FROM neurons");

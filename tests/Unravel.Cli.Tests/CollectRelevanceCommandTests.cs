@@ -1,7 +1,6 @@
 // `unravel collect --relevance` end to end: the top_rel_* arrays, manifest entries and AtlasReader's "rel" ranking,
 // checked against LRP run directly on the same images; a language model is refused with a user error.
 
-using System.Buffers.Binary;
 using System.Text.Json;
 using Unravel.Interpret.Attribution;
 using Unravel.Interpret.Collection;
@@ -24,28 +23,10 @@ public sealed class CollectRelevanceCommandTests : IDisposable
         throw new InvalidOperationException("repository root not found");
     }
 
-    private string WriteIdx(int n)
-    {
-        var rng = new Random(9);
-        byte[] Header(int magic, params int[] dims)
-        {
-            var h = new byte[4 + 4 * dims.Length];
-            BinaryPrimitives.WriteInt32BigEndian(h, magic);
-            for (int i = 0; i < dims.Length; i++) BinaryPrimitives.WriteInt32BigEndian(h.AsSpan(4 + 4 * i), dims[i]);
-            return h;
-        }
-        var pixels = new byte[n * 28 * 28];
-        rng.NextBytes(pixels);
-        string images = Path.Combine(_dir, "t10k-images-idx3-ubyte");
-        File.WriteAllBytes(images, [.. Header(0x0803, n, 28, 28), .. pixels]);
-        File.WriteAllBytes(Path.Combine(_dir, "t10k-labels-idx1-ubyte"), [.. Header(0x0801, n), .. Enumerable.Range(0, n).Select(i => (byte)(i % 10))]);
-        return images;
-    }
-
     [Fact]
     public void CollectRelevance_WritesTopRelArrays_TopOneMatchesDirectLrp()
     {
-        string data = WriteIdx(12);
+        string data = IdxFiles.WriteRandom(_dir, 12, seed: 9, label: i => i % 10);
         string atlas = Path.Combine(_dir, "atlas");
         var error = new StringWriter();
         Assert.Equal(ExitCodes.Success, CollectCommand.Run(new CollectCommand.Request("small-resnet", data, "layer3", atlas, K: 4, Batch: 5)

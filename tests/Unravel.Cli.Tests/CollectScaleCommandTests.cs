@@ -1,7 +1,6 @@
 // `unravel collect --shard` + `unravel merge` against a single `collect` (every array), image-folder data end to end
 // (manifest spec, AtlasSources re-opening it with the same content hash), and NaN activations reported per layer.
 
-using System.Buffers.Binary;
 using Unravel.Interpret.Collection;
 using Unravel.IO;
 using Unravel.IO.Images;
@@ -17,28 +16,10 @@ public sealed class CollectScaleCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private string WriteIdx(int n)
-    {
-        var rng = new Random(8);
-        static byte[] Header(int magic, params int[] dims)
-        {
-            var h = new byte[4 + 4 * dims.Length];
-            BinaryPrimitives.WriteInt32BigEndian(h, magic);
-            for (int i = 0; i < dims.Length; i++) BinaryPrimitives.WriteInt32BigEndian(h.AsSpan(4 + 4 * i), dims[i]);
-            return h;
-        }
-        var pixels = new byte[n * 28 * 28];
-        rng.NextBytes(pixels);
-        string images = Path.Combine(_dir, "t10k-images-idx3-ubyte");
-        File.WriteAllBytes(images, [.. Header(0x0803, n, 28, 28), .. pixels]);
-        File.WriteAllBytes(Path.Combine(_dir, "t10k-labels-idx1-ubyte"), [.. Header(0x0801, n), .. Enumerable.Range(0, n).Select(i => (byte)(i * 7 % 10))]);
-        return images;
-    }
-
     [Fact]
     public void ShardsMerged_EqualOneCollect_EveryArray()
     {
-        string data = WriteIdx(45);
+        string data = IdxFiles.WriteRandom(_dir, 45, seed: 8, label: i => i * 7 % 10);
         string single = Path.Combine(_dir, "single");
         var request = new CollectCommand.Request("small-resnet", data, "layer2,fc", single, K: 6, Batch: 8);
         Assert.Equal(ExitCodes.Success, CollectCommand.Run(request, TextWriter.Null, TextWriter.Null));
@@ -76,7 +57,7 @@ public sealed class CollectScaleCommandTests : IDisposable
     [Fact]
     public void BadShard_IsAUsageError()
     {
-        string data = WriteIdx(4);
+        string data = IdxFiles.WriteRandom(_dir, 4, seed: 8, label: i => i * 7 % 10);
         var e = Assert.Throws<UnravelUserException>(() =>
             CollectCommand.Run(new CollectCommand.Request("small-resnet", data, "fc", Path.Combine(_dir, "x")) { Shard = "3/3" }, TextWriter.Null, TextWriter.Null));
         Assert.Contains("--shard 3/3", e.Message);
@@ -153,7 +134,7 @@ public sealed class CollectScaleCommandTests : IDisposable
         state["fc.bias"] = bias;
         string weights = Path.Combine(_dir, "nan.safetensors");
         SafeTensors.Write(weights, state);
-        string data = WriteIdx(12);
+        string data = IdxFiles.WriteRandom(_dir, 12, seed: 8, label: i => i * 7 % 10);
         var output = new StringWriter();
         var error = new StringWriter();
         CollectCommand.Run(new CollectCommand.Request(weights, data, "layer3,fc", Path.Combine(_dir, "nan"), Arch: "small-resnet", K: 2, Batch: 5), output, error);
