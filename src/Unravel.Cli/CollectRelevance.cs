@@ -49,7 +49,7 @@ internal static class CollectRelevance
         TextWriter error, CancellationToken cancellationToken)
     {
         error.WriteLine($"relevance pass ({options.Composite}, target {(options.Target == RelevanceTarget.Label ? "label" : "predicted")}):");
-        var bar = new CollectCommand.ProgressBar(error);
+        var bar = new ProgressBar(error);
         try
         {
             RelevanceTables tables = RelevanceRanking.Run(loaded.Model, dataset, [.. result.Layers.Select(l => l.Name)], options,

@@ -76,7 +76,7 @@ internal static class ConceptsCommand
         int[]? labels = RowLabels(atlas, rowInputs);
 
         var stopwatch = Stopwatch.StartNew();
-        var bar = new CollectCommand.ProgressBar(error);
+        var bar = new ProgressBar(error);
         var results = new List<(int Neuron, TopInputs Top, ConceptResult Result)>(neurons.Length);
         foreach (int n in neurons)
         {

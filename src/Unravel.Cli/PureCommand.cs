@@ -88,7 +88,7 @@ internal static class PureCommand
         };
         int pairs = requests.Sum(q => q.References.Concat(q.Candidates).Distinct().Count());
         error.WriteLine($"pure: {layer.Name} ← {lower}, {neurons.Length} neurons, {pairs} (neuron, input) circuits");
-        var bar = new CollectCommand.ProgressBar(error);
+        var bar = new ProgressBar(error);
         PureResult result;
         try
         {
