@@ -58,7 +58,7 @@ public sealed class Image
         if (Png.IsPng(data))
             return Png.Decode(data, path);
         if (Jpeg.IsJpeg(data))
-            return Jpeg.Decode(data, path);
+            return JpegDecoder.Decode(data, path);
         throw new CheckpointFormatException(path, "offset 0", "not a PNG or JPEG file (unknown signature)",
             "only PNG and baseline/progressive JPEG images are supported; convert other formats first");
     }

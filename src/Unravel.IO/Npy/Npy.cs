@@ -78,24 +78,31 @@ public static class Npy
     public static void Write(string path, Tensor tensor)
     {
         ArgumentNullException.ThrowIfNull(tensor);
-        float[] data = tensor.ToArray();
-        WriteRaw(path, "<f4", tensor.Shape.ToArray(), MemoryMarshal.AsBytes(data.AsSpan()).ToArray());
+        WriteRaw(path, "<f4", tensor.Shape.ToArray(), stream =>
+        {
+            // Chunks keep each byte span under 2 GB.
+            ReadOnlySpan<float> data = tensor.Data;
+            for (int i = 0; i < data.Length; i += 1 << 26)
+                stream.Write(MemoryMarshal.AsBytes(data.Slice(i, Math.Min(1 << 26, data.Length - i))));
+        });
     }
 
     /// <summary>Writes an <c>&lt;i4</c> array (e.g. token ids, labels), atomically.</summary>
     /// <exception cref="ArgumentException">The shape's element count differs from <paramref name="data"/>'s length.</exception>
     public static void WriteInt32(string path, int[] data, int[] shape)
     {
+        ArgumentNullException.ThrowIfNull(data);
         CheckShape("Npy.WriteInt32", data.Length, shape);
-        WriteRaw(path, "<i4", shape, MemoryMarshal.AsBytes(data.AsSpan()).ToArray());
+        WriteRaw(path, "<i4", shape, stream => stream.Write(MemoryMarshal.AsBytes(data.AsSpan())));
     }
 
     /// <summary>Writes an <c>&lt;i8</c> array, atomically.</summary>
     /// <exception cref="ArgumentException">The shape's element count differs from <paramref name="data"/>'s length.</exception>
     public static void WriteInt64(string path, long[] data, int[] shape)
     {
+        ArgumentNullException.ThrowIfNull(data);
         CheckShape("Npy.WriteInt64", data.Length, shape);
-        WriteRaw(path, "<i8", shape, MemoryMarshal.AsBytes(data.AsSpan()).ToArray());
+        WriteRaw(path, "<i8", shape, stream => stream.Write(MemoryMarshal.AsBytes(data.AsSpan())));
     }
 
     private static void CheckShape(string op, int length, int[] shape)
@@ -113,13 +120,13 @@ public static class Npy
 
     // ------------------------------------------------------------------------------------------------ writing
 
-    private static void WriteRaw(string path, string descr, int[] shape, byte[] data)
+    private static void WriteRaw(string path, string descr, int[] shape, Action<Stream> writeData)
     {
         byte[] header = BuildHeader(descr, shape);
         AtomicFile.Write(path, stream =>
         {
             stream.Write(header);
-            stream.Write(data);
+            writeData(stream);
         });
     }
 
