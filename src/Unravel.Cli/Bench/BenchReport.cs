@@ -1,5 +1,7 @@
 // Helpers shared by the `unravel bench` commands: medians, machine facts, JSON numbers.
 
+using System.Reflection;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 
 namespace Unravel.Cli.Bench;
@@ -18,6 +20,21 @@ internal static class BenchReport
     {
         if (value is double v) w.WriteNumber(name, Math.Round(v, digits));
         else w.WriteNull(name);
+    }
+
+    /// <summary>Writes the fields every bench JSON starts with: benchmark, tool, version, and an open "machine" object
+    /// (cpu, cores, os, runtime) that the caller may extend and must close.</summary>
+    public static void WriteHeader(Utf8JsonWriter w, string benchmark)
+    {
+        Assembly tool = typeof(BenchReport).Assembly;
+        w.WriteString("benchmark", benchmark);
+        w.WriteString("tool", "unravel");
+        w.WriteString("version", tool.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? tool.GetName().Version?.ToString());
+        w.WriteStartObject("machine");
+        w.WriteString("cpu", CpuModel());
+        w.WriteNumber("cores", Environment.ProcessorCount);
+        w.WriteString("os", RuntimeInformation.OSDescription);
+        w.WriteString("runtime", RuntimeInformation.FrameworkDescription);
     }
 
     /// <summary>The "model name" line of /proc/cpuinfo, or null where there is none.</summary>

@@ -4,7 +4,6 @@
 
 using System.Diagnostics;
 using System.Globalization;
-using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -176,15 +175,7 @@ internal static class GemmBench
         using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();
-            w.WriteString("benchmark", "gemm");
-            w.WriteString("tool", "unravel");
-            w.WriteString("version", typeof(GemmBench).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
-                                     ?? typeof(GemmBench).Assembly.GetName().Version?.ToString());
-            w.WriteStartObject("machine");
-            w.WriteString("cpu", CpuModel());
-            w.WriteNumber("cores", Environment.ProcessorCount);
-            w.WriteString("os", RuntimeInformation.OSDescription);
-            w.WriteString("runtime", RuntimeInformation.FrameworkDescription);
+            BenchReport.WriteHeader(w, "gemm");
             w.WriteEndObject();
             w.WriteNumber("threads", options.Threads);
             w.WriteNumber("pairs", options.Repeats);

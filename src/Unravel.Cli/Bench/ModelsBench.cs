@@ -7,7 +7,6 @@
 
 using System.Diagnostics;
 using System.Globalization;
-using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -276,15 +275,7 @@ internal static class ModelsBench
         using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();
-            w.WriteString("benchmark", "models");
-            w.WriteString("tool", "unravel");
-            w.WriteString("version", typeof(ModelsBench).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
-                                     ?? typeof(ModelsBench).Assembly.GetName().Version?.ToString());
-            w.WriteStartObject("machine");
-            w.WriteString("cpu", CpuModel());
-            w.WriteNumber("cores", Environment.ProcessorCount);
-            w.WriteString("os", RuntimeInformation.OSDescription);
-            w.WriteString("runtime", RuntimeInformation.FrameworkDescription);
+            BenchReport.WriteHeader(w, "models");
             w.WriteString("loadAverageBefore", loadBefore);
             w.WriteString("loadAverageAfter", loadAfter);
             w.WriteEndObject();
