@@ -41,6 +41,24 @@ internal static class AtlasSources
         }
     }
 
+    /// <summary>The neurons named by a --neurons list ("3,17"; duplicates dropped, order kept), or all of the layer when null.</summary>
+    /// <exception cref="UnravelUserException">An entry is not an index or is outside the layer, or the list is empty.</exception>
+    public static int[] Neurons(AtlasLayer layer, string? list)
+    {
+        if (list is null) return Enumerable.Range(0, layer.Neurons).ToArray();
+        var result = new List<int>();
+        foreach (string part in list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!int.TryParse(part, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n))
+                throw new UnravelUserException($"--neurons: '{part}' is not a neuron index.", "pass indices such as --neurons 3,17");
+            if (n >= layer.Neurons)
+                throw new UnravelUserException($"--neurons: layer '{layer.Name}' has {layer.Neurons} neurons (0 … {layer.Neurons - 1}); got {n}.");
+            if (!result.Contains(n)) result.Add(n);
+        }
+        if (result.Count == 0) throw new UnravelUserException("--neurons is empty.", "pass indices such as --neurons 3,17, or --all");
+        return [.. result];
+    }
+
     /// <summary>Loads the atlas's model; a weights file whose SHA-256 changed since collection is an error.</summary>
     public static LoadedModel Model(AtlasReader atlas)
     {

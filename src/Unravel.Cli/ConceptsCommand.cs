@@ -58,7 +58,7 @@ internal static class ConceptsCommand
         var options = new ConceptOptions { Cut = Threshold(r.Cut, "--cut"), Outlier = Threshold(r.Outlier, "--outlier"), MinSize = r.MinSize };
         AtlasReader atlas = AtlasSources.Open(r.Atlas);
         AtlasLayer layer = AtlasSources.Layer(atlas, r.Layer);
-        int[] neurons = r.Neurons is null ? Enumerable.Range(0, layer.Neurons).ToArray() : ParseNeurons(r.Neurons, layer);
+        int[] neurons = AtlasSources.Neurons(layer, r.Neurons);
 
         const string pooling = "mean";
         Tensor pooled;
@@ -106,21 +106,6 @@ internal static class ConceptsCommand
         {
             throw new UnravelUserException($"{option}: {e.Message}", $"e.g. {option} rel:4 or {option} abs:15");
         }
-    }
-
-    private static int[] ParseNeurons(string text, AtlasLayer layer)
-    {
-        var result = new List<int>();
-        foreach (string part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int n))
-                throw new UnravelUserException($"--neurons: '{part}' is not a neuron index.", "pass indices such as --neurons 3,17");
-            if (n >= layer.Neurons)
-                throw new UnravelUserException($"--neurons: layer '{layer.Name}' has {layer.Neurons} neurons (0 … {layer.Neurons - 1}); got {n}.");
-            if (!result.Contains(n)) result.Add(n);
-        }
-        if (result.Count == 0) throw new UnravelUserException("--neurons is empty.", "pass indices such as --neurons 3,17, or --all");
-        return [.. result];
     }
 
     /// <summary>Class label of every pooled row, when the atlas's dataset has an IDX labels file that still exists.</summary>

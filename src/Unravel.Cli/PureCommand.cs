@@ -72,7 +72,7 @@ internal static class PureCommand
 
         AtlasReader atlas = AtlasSources.Open(r.Atlas);
         AtlasLayer layer = AtlasSources.Layer(atlas, r.Layer);
-        int[] neurons = ParseNeurons(r.Neurons, layer);
+        int[] neurons = AtlasSources.Neurons(layer, r.Neurons);
         LoadedModel loaded = AtlasSources.Model(atlas);
         if (AtlasSources.Dataset(atlas, loaded) is not ImageDataset data)
             throw new UnravelUserException($"pure: {atlas.Root} was collected from text; PURE circuits need an image model with [N, C, H, W] layers.");
@@ -118,22 +118,6 @@ internal static class PureCommand
         else WriteText(output, result, evaluation, naive, folder, atlasK, r.References);
         if (loaded.RandomWeights) (r.Json ? error : output).WriteLine("note: random weights — pass a checkpoint for meaningful virtual neurons");
         return ExitCodes.Success;
-    }
-
-    private static int[] ParseNeurons(string? list, AtlasLayer layer)
-    {
-        if (list is null) return Enumerable.Range(0, layer.Neurons).ToArray();
-        var result = new List<int>();
-        foreach (string part in list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int j))
-                throw new UnravelUserException($"--neurons: '{part}' is not a neuron index.", "pass indices such as --neurons 3,17");
-            if (j >= layer.Neurons)
-                throw new UnravelUserException($"--neurons: neuron {j} is out of range; layer '{layer.Name}' has {layer.Neurons} neurons (0 … {layer.Neurons - 1}).");
-            result.Add(j);
-        }
-        if (result.Count == 0) throw new UnravelUserException("--neurons is empty.", "pass indices such as --neurons 3,17, or --all");
-        return result.Distinct().ToArray();
     }
 
     /// <summary>The lower layer: validated when given, else the previous hook at the layer's depth (see the file header).</summary>
