@@ -15,6 +15,7 @@
 
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Unravel.Tensors.Kernels;
 
@@ -109,11 +110,12 @@ internal static unsafe partial class Conv2dPacked
         int positions = g.Batch * ohw, blocks = (positions + BlockPositions - 1) / BlockPositions;
         long packedLength = (long)ogPad * k;
         float[] packedArray = ArrayPool<float>.Shared.Rent((int)(g.Groups * packedLength + 16));
+        float[] maskArray = IsShiftable(g) ? ShiftMasks(g) : [];
         try
         {
-            fixed (float* packed0 = packedArray)
+            fixed (float* packed0 = packedArray, masks0 = maskArray)
             {
-                float* packed = Align(packed0);
+                float* packed = Align(packed0), masks = maskArray.Length > 0 ? masks0 : null;
                 // A operand: each group's [og, K] weights as MR-row panels, KC block by KC block (PackA's layout).
                 PackWeights<TK>(p.Weight, k, og, g.Groups, transposed: false, packed, packedLength, blk.KC);
 
@@ -148,6 +150,8 @@ internal static unsafe partial class Conv2dPacked
                                         // im2col rows of a 1×1 conv are the input planes: pack them as a plain GEMM B block.
                                         GemmPacking.PackB<TK>(p.In + ((nint)seg[0] * g.Channels + grp * g.GroupChannels) * g.ColCols, g.ColCols, false,
                                             pc, kc, seg[2], count, ws.B);
+                                    else if (masks is not null)
+                                        PackShifted<TK>(p.In, g, grp, seg, runs, count, pc, kc, ws.B, ws.Edge, masks);
                                     else
                                         PackImage<TK>(p.In, g, grp, seg, runs, count, pc, kc, ws.B, ws.Edge);
                                     Multiply<TK>(a + (nint)pc * ogPad, ws.B, ws.A, kc, r0 * mr, r1 * mr, count, pc == 0 ? 0f : 1f, blk.MC);
@@ -178,11 +182,12 @@ internal static unsafe partial class Conv2dPacked
         if (og == 0 || k == 0 || positions == 0) return; // dx += 0
         long packedLength = (long)kPad * og;
         float[] packedArray = ArrayPool<float>.Shared.Rent((int)(g.Groups * packedLength + 16));
+        float[] maskArray = IsShiftable(g) ? ShiftMasks(g) : [];
         try
         {
-            fixed (float* packed0 = packedArray)
+            fixed (float* packed0 = packedArray, masks0 = maskArray)
             {
-                float* packed = Align(packed0);
+                float* packed = Align(packed0), masks = maskArray.Length > 0 ? masks0 : null;
                 // A operand: Wᵀ [K, og] per group (op(A)[i, q] = W[q, i]) as MR-row panels, KC block by KC block over og.
                 PackWeights<TK>(p.Weight, k, og, g.Groups, transposed: true, packed, packedLength, blk.KC);
 
@@ -213,7 +218,8 @@ internal static unsafe partial class Conv2dPacked
                                         PackRows<TK>(p.In, g.OutChannels, grp * og + pc, kc, ohw, p0, count, ws.B, ws.Edge);
                                         Multiply<TK>(a + (nint)pc * kPad, ws.B, ws.A, kc, 0, kPad, count, pc == 0 ? 0f : 1f, blk.MC);
                                     }
-                                    FoldInput(ws.A, p.Out, g, grp, p0, count, RoundUp(count, TK.NR));
+                                    if (masks is not null) FoldShifted(ws.A, p.Out, g, grp, p0, count, RoundUp(count, TK.NR), masks);
+                                    else FoldInput(ws.A, p.Out, g, grp, p0, count, RoundUp(count, TK.NR));
                                 }
                             }
                         }
@@ -273,15 +279,16 @@ internal static unsafe partial class Conv2dPacked
     }
 
     /// <summary>Cuts output positions [p0, p0 + count) into runs that lie in one output row of one image (one run per
-    /// image for a pointwise conv, whose im2col rows are the input planes themselves): four ints per run, (image,
-    /// output row, first column, last column + 1); returns the number of runs.</summary>
+    /// image for a pointwise or a <see cref="IsShiftable"/> conv, whose im2col rows are (shifted) input planes): four ints
+    /// per run, (image, output row, first column, last column + 1; the columns are plane positions for whole-image runs);
+    /// returns the number of runs.</summary>
     private static int Segments(in Conv2dGeometry g, int p0, int count, int* seg)
     {
         int ohw = g.ColCols, ow = g.OutW, runs = 0;
         for (int pos = p0; pos < p0 + count; runs++, seg += 4)
         {
             int n = pos / ohw, local = pos - n * ohw;
-            if (g.IsPointwise)
+            if (g.IsPointwise || IsShiftable(g))
             {
                 int run = Math.Min(ohw - local, p0 + count - pos);
                 (seg[0], seg[1], seg[2], seg[3]) = (n, 0, local, local + run);
@@ -346,6 +353,74 @@ internal static unsafe partial class Conv2dPacked
             }
             ScatterRow(row, dst + (nint)q * nr, padded, nr, kc);
         }
+    }
+
+    /// <summary>True for a stride-1 conv whose output has the input's size ("same" padding, e.g. every 3×3 pad-1 conv
+    /// of a ResNet) and that is not pointwise: then im2col row (c, kh, kw) of an image is input plane c shifted by
+    /// offH·W + offW, with the positions whose tap falls outside the input set to zero, so it is packed per whole image
+    /// with vector moves instead of one short run per output row (7 values on a 7×7 map).</summary>
+    internal static bool IsShiftable(in Conv2dGeometry g) =>
+        !g.IsPointwise && g.StrideH == 1 && g.StrideW == 1 && g.OutH == g.Height && g.OutW == g.Width;
+
+    /// <summary>For an <see cref="IsShiftable"/> conv: per tap (kh, kw) and plane position l, all bits set when the tap
+    /// reads inside the input at l, else 0 ([taps, H·W], for a vector select).</summary>
+    internal static float[] ShiftMasks(in Conv2dGeometry g)
+    {
+        int h = g.Height, w = g.Width, hw = h * w, taps = g.KernelH * g.KernelW;
+        float inside = BitConverter.Int32BitsToSingle(-1);
+        var masks = new float[taps * hw];
+        for (int tap = 0; tap < taps; tap++)
+        {
+            int offH = tap / g.KernelW * g.DilationH - g.PadH, offW = tap % g.KernelW * g.DilationW - g.PadW;
+            for (int i = 0; i < h; i++)
+            for (int j = 0; j < w; j++)
+                if ((uint)(i + offH) < (uint)h && (uint)(j + offW) < (uint)w) masks[tap * hw + i * w + j] = inside;
+        }
+        return masks;
+    }
+
+    /// <summary><see cref="PackImage{TK}"/> for <see cref="IsShiftable"/> convs: each run of <paramref name="seg"/> is a
+    /// range of plane positions of one image; row value l is plane[l + shift] where the tap is inside the input, else 0
+    /// (<paramref name="masks"/> from <see cref="ShiftMasks"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackShifted<TK>(float* x, in Conv2dGeometry g, int grp, int* seg, int runs, int count, int pc, int kc,
+        float* dst, float* row, float* masks)
+        where TK : struct, IGemmMicroKernel
+    {
+        int nr = TK.NR, hw = g.Height * g.Width, w = g.Width;
+        int taps = g.KernelH * g.KernelW, padded = RoundUp(count, nr);
+        new Span<float>(row + count, padded - count).Clear();
+        float* xg = x + (nint)grp * g.GroupChannels * hw;
+        nint imageStride = (nint)g.Channels * hw;
+        for (int q = 0; q < kc; q++)
+        {
+            int kIndex = pc + q, c = kIndex / taps, tap = kIndex - c * taps, kh = tap / g.KernelW, kw = tap - kh * g.KernelW;
+            int shift = (kh * g.DilationH - g.PadH) * w + kw * g.DilationW - g.PadW;
+            float* plane = xg + (nint)c * hw, d = row, mask = masks + (nint)tap * hw;
+            int* s = seg;
+            for (int r = 0; r < runs; r++, s += 4)
+            {
+                int l0 = s[2], l1 = s[3];
+                ShiftRun(plane + s[0] * imageStride, d, l0, l1, shift, hw, mask);
+                d += l1 - l0;
+            }
+            ScatterRow(row, dst + (nint)q * nr, padded, nr, kc);
+        }
+    }
+
+    /// <summary>d[l − l0] = mask[l] ? src[l + shift] : 0 for plane positions l in [l0, l1); positions whose source lies
+    /// outside the plane are outside the input too, and are zeroed without being read.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ShiftRun(float* src, float* d, int l0, int l1, int shift, int hw, float* mask)
+    {
+        int a = Math.Clamp(-shift, l0, l1), b = Math.Clamp(hw - shift, a, l1);
+        new Span<float>(d, a - l0).Clear();
+        new Span<float>(d + (b - l0), l1 - b).Clear();
+        float* from = src + shift, to = d - l0;
+        int l = a;
+        for (; l <= b - 8; l += 8)
+            Vector256.ConditionalSelect(Vector256.Load(mask + l), Vector256.Load(from + l), Vector256<float>.Zero).Store(to + l);
+        for (; l < b; l++) to[l] = BitConverter.SingleToInt32Bits(mask[l]) != 0 ? from[l] : 0f;
     }
 
     /// <summary>Packs rows [o0, o0 + kc) of a [N, rows, ohw] tensor for positions [p0, p0 + count) of the batch into
@@ -428,6 +503,37 @@ internal static unsafe partial class Conv2dPacked
             Conv2dKernels.Col2ImBlock(col, plane, g, local, run, ldc);
             pos += run;
             at += run;
+        }
+    }
+
+    /// <summary><see cref="FoldInput"/> for <see cref="IsShiftable"/> convs: im2col row (c, kh, kw) of an image adds to
+    /// input plane c shifted by offH·W + offW where the tap is inside the input (<paramref name="masks"/>), in the same
+    /// row order as col2im, so each dx element receives the same sums in the same order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void FoldShifted(float* c, float* dx, in Conv2dGeometry g, int grp, int p0, int count, int ldc, float* masks)
+    {
+        int hw = g.Height * g.Width, w = g.Width, cg = g.GroupChannels, taps = g.KernelH * g.KernelW;
+        for (int pos = p0, at = 0; pos < p0 + count;)
+        {
+            int n = pos / hw, l0 = pos - n * hw, l1 = Math.Min(hw, l0 + p0 + count - pos);
+            float* image = dx + ((nint)n * g.Channels + grp * cg) * hw;
+            for (int row = 0; row < cg * taps; row++)
+            {
+                int ch = row / taps, tap = row - ch * taps, kh = tap / g.KernelW, kw = tap - kh * g.KernelW;
+                int shift = (kh * g.DilationH - g.PadH) * w + kw * g.DilationW - g.PadW;
+                int a = Math.Clamp(-shift, l0, l1), b = Math.Clamp(hw - shift, a, l1);
+                float* to = image + (nint)ch * hw + shift, from = c + (nint)row * ldc + at - l0, mask = masks + (nint)tap * hw;
+                int l = a;
+                for (; l <= b - 8; l += 8)
+                {
+                    Vector256<float> old = Vector256.Load(to + l);
+                    Vector256.ConditionalSelect(Vector256.Load(mask + l), old + Vector256.Load(from + l), old).Store(to + l);
+                }
+                for (; l < b; l++)
+                    if (BitConverter.SingleToInt32Bits(mask[l]) != 0) to[l] += from[l];
+            }
+            at += l1 - l0;
+            pos += l1 - l0;
         }
     }
 

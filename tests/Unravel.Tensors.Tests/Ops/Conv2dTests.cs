@@ -84,6 +84,67 @@ public sealed class Conv2dTests
         for (int i = 0; i < first.Length; i++) Assert.Equal(first[i], second[i]);
     }
 
+    /// <summary>"Same" stride-1 convs pack their im2col rows as shifted, masked input planes (Conv2dPacked.IsShiftable);
+    /// blocks of 256 positions span images here (7 × 7 × 7 = 343 positions), and NaN in the input must reach exactly
+    /// the outputs whose window covers it, as in the direct reference.</summary>
+    [Theory]
+    [InlineData(3, 3, 1, 1, 1, 1)]   // ResNet 3×3
+    [InlineData(5, 5, 2, 2, 1, 1)]   // 5×5
+    [InlineData(3, 3, 2, 2, 2, 1)]   // dilated
+    [InlineData(3, 3, 1, 1, 1, 2)]   // grouped
+    [InlineData(1, 3, 0, 1, 1, 1)]   // 1×3 with padding (0, 1)
+    public void Conv2d_SameSizeStride1_PackedEqualsDirect(int kh, int kw, int ph, int pw, int dilation, int groups)
+    {
+        var rng = new Random(5);
+        Tensor x = Tensor.RandomNormal(rng, 7, 4, 7, 6), w = Tensor.RandomNormal(rng, 6, 4 / groups, kh, kw), b = Tensor.RandomNormal(rng, 6);
+        x.Data[0] = float.NaN;                        // image 0, channel 0, top-left corner
+        x.Data[x.Length - 1] = float.PositiveInfinity; // last image, last channel, bottom-right corner
+        var options = new Conv2dOptions { Padding = (ph, pw), Dilation = (dilation, dilation), Groups = groups };
+        Assert.True(Unravel.Tensors.Kernels.Conv2dPacked.IsShiftable(Geometry(x, w, options)));
+        Tensor packed = Tensors.Ops.Conv2d(x, w, b, options, Conv2dAlgorithm.PackedGemm);
+        Tensor direct = Tensors.Ops.Conv2d(x, w, b, options, Conv2dAlgorithm.Direct);
+        Assert.Equal(direct.Shape.ToArray(), packed.Shape.ToArray());
+        int nonFinite = 0;
+        for (int i = 0; i < direct.Length; i++)
+        {
+            float e = direct.Data[i], a = packed.Data[i];
+            Assert.Equal(float.IsFinite(e), float.IsFinite(a));
+            if (!float.IsFinite(e)) nonFinite++;
+            else Assert.True(Math.Abs(e - a) <= 1e-4f * (1 + Math.Abs(e)), $"element {i}: packed {a}, direct {e}");
+        }
+        Assert.InRange(nonFinite, 2, direct.Length / 4);   // both corners reached some outputs, far from all
+    }
+
+    [Theory]
+    [InlineData(3, 3, 1, 1, 1, 1)]
+    [InlineData(5, 5, 2, 2, 1, 1)]
+    [InlineData(3, 3, 2, 2, 2, 1)]
+    [InlineData(3, 3, 1, 1, 1, 2)]
+    [InlineData(1, 3, 0, 1, 1, 1)]
+    public void Conv2d_SameSizeStride1_PackedInputGradientEqualsDirect(int kh, int kw, int ph, int pw, int dilation, int groups)
+    {
+        var rng = new Random(6);
+        Tensor x = Tensor.RandomNormal(rng, 7, 4, 7, 6), w = Tensor.RandomNormal(rng, 6, 4 / groups, kh, kw);
+        Tensor dy = Tensor.RandomNormal(rng, 7, 6, 7, 6);
+        var options = new Conv2dOptions { Padding = (ph, pw), Dilation = (dilation, dilation), Groups = groups };
+
+        float[] InputGradient(Conv2dAlgorithm algorithm)
+        {
+            using var tape = new Tape();
+            Tensor xs = tape.Watch(x.Clone());
+            Tensor y = Tensors.Ops.Conv2d(xs, w, null, options, algorithm);
+            return tape.Backward(y, dy)[xs]!.ToArray();
+        }
+
+        float[] packed = InputGradient(Conv2dAlgorithm.PackedGemm), direct = InputGradient(Conv2dAlgorithm.Direct);
+        for (int i = 0; i < direct.Length; i++)
+            Assert.True(Math.Abs(direct[i] - packed[i]) <= 1e-4f * (1 + Math.Abs(direct[i])), $"element {i}: packed {packed[i]}, direct {direct[i]}");
+    }
+
+    private static Unravel.Tensors.Kernels.Conv2dGeometry Geometry(Tensor x, Tensor w, Conv2dOptions o) =>
+        new(x.Dim(0), x.Dim(1), x.Dim(2), x.Dim(3), w.Dim(0), w.Dim(2), w.Dim(3), o.Stride.Item1, o.Stride.Item2,
+            o.Padding.Item1, o.Padding.Item2, o.Dilation.Item1, o.Dilation.Item2, o.Groups);
+
     [Fact]
     public void Conv2d_Select_FollowsTheMeasuredRule()
     {
