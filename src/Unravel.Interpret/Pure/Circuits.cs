@@ -115,17 +115,24 @@ public static class Circuits
         LinearBlock.State state = block.Forward(low);
         Tensor y = state.Y;                                                            // [n, C, H, W]
         int c = y.Dim(1), positions = y.Length / (inputs.Length * c);
+        foreach (int[] list in neurons)
+            foreach (int j in list) CheckNeuron(y, j, layer);
+        // Rows are independent: spread them over the threads, then file the results in row order.
+        var rowCircuits = new float[inputs.Length][][];
+        Parallelism.For(inputs.Length, 1, (b0, b1) =>
+        {
+            for (int b = b0; b < b1; b++)
+                rowCircuits[b] = block.Relevance(state, b, neurons[b]).Select(Normalise).ToArray();
+        });
         for (int b = 0; b < inputs.Length; b++)
         {
             ReadOnlySpan<float> row = y.Data.Slice(b * c * positions, c * positions);
             pooled[inputs[b]] = PooledRelu(row, c, positions);
-            Tensor split = block.Split(state, b);                                      // [C', C, H·W]
-            foreach (int j in neurons[b])
+            for (int r = 0; r < neurons[b].Length; r++)
             {
-                CheckNeuron(y, j, layer);
-                var key = new CircuitRequest(j, inputs[b]);
-                circuits[key] = Normalise(block.Relevance(state, b, j, split));
-                activations[key] = Max(row.Slice(j * positions, positions));
+                var key = new CircuitRequest(neurons[b][r], inputs[b]);
+                circuits[key] = rowCircuits[b][r];
+                activations[key] = Max(row.Slice(key.Neuron * positions, positions));
             }
         }
         return low.Dim(1);

@@ -6,10 +6,10 @@
 //   d_r1  = conv2ᵀ restricted to output channel j (1/C of the dense transposed convolution),
 //   d_h1  = d_r1 ⊙ [r1 > 0] ⊙ s1,
 //   circuit[i] = Σ_q x[i,q]·(conv1ᵀ d_h1)[i,q] + shortcut term
-//              = Σ_{o,p} d_h1[o,p] · U[i,o,p],  U[i,o,p] = Σ_k W1[o,i,k]·x[i, p·s+k−pad]
-// U (conv1 split by input channel, as costly as conv1 itself: one GEMM per input channel over a one-channel im2col) is
-// computed once per input, so each
-// (neuron, input) pair costs one single-channel transposed conv2 and C_lower dot products instead of a dense backward.
+//              = Σ_{t,p} col[i·kk + t, p] · G[i·kk + t, p],  G = W1ᵀ·d_h1, col = im2col of x for conv1
+// All the neurons of one input share col and one GEMM for G (their d_h1 side by side), so each (neuron, input) pair
+// costs one single-channel transposed conv2 (a small GEMM over a gathered column), its share of G and C_lower·kk short
+// dot products, instead of a dense backward through the whole network.
 
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using Unravel.Models.Vision;
@@ -23,7 +23,6 @@ internal sealed class LinearBlock
 {
     private readonly BasicBlock _block;
     private readonly float[] _scale1, _scale2, _scaleShortcut;
-    private readonly Tensor _split; // [C_in, P, k·k]: conv1's kernels regrouped by input channel
 
     private LinearBlock(BasicBlock block)
     {
@@ -31,13 +30,6 @@ internal sealed class LinearBlock
         _scale1 = Scale(block.Bn1!);
         _scale2 = Scale(block.Bn2!);
         _scaleShortcut = block.Shortcut is { Bn: { } bn } ? Scale(bn) : [];
-        Conv2d c1 = block.Conv1;
-        int p = c1.OutChannels, ci = c1.InChannels, kk = c1.Kernel * c1.Kernel;
-        _split = Tensor.Zeros(ci, p, kk);
-        ReadOnlySpan<float> w = c1.W.Value.Data;
-        for (int i = 0; i < ci; i++)
-            for (int o = 0; o < p; o++)
-                w.Slice((o * ci + i) * kk, kk).CopyTo(_split.Data.Slice((i * p + o) * kk, kk));
     }
 
     /// <summary>A hand-written backward for <paramref name="blocks"/> when it is one BasicBlock with batch norms, plain
@@ -62,90 +54,107 @@ internal sealed class LinearBlock
         return new State(x, r1, y);
     }
 
-    /// <summary>U for one input row: [C_in, P, H'·W'] (conv1 split by input channel; one small batched GEMM, kept in cache
-    /// while that row's pairs read it).</summary>
-    public Tensor Split(State state, int row)
-    {
-        int len = state.X.Length / state.X.Dim(0);
-        Tensor x = Tensor.FromArray(state.X.Data.Slice(row * len, len).ToArray(), 1, state.X.Dim(1), state.X.Dim(2), state.X.Dim(3)); // [1, C_in, H, W]
-        return Ops.MatMul(_split, Patches(x, _block.Conv1, state.R1.Dim(2), state.R1.Dim(3)));
-    }
-
-    /// <summary>One-channel im2col: [C_in, k·k, N·H'·W'], zero where the kernel reaches the padding.</summary>
-    private static Tensor Patches(Tensor x, Conv2d conv, int ho, int wo)
-    {
-        int n = x.Dim(0), ci = x.Dim(1), hi = x.Dim(2), wi = x.Dim(3), k = conv.Kernel, po = ho * wo, m = n * po;
-        (int sh, int sw) = conv.Options.Stride;
-        (int ph, int pw) = conv.Options.Padding;
-        Tensor patches = Tensor.Zeros(ci, k * k, m);
-        ReadOnlySpan<float> xs = x.Data;
-        Span<float> dst = patches.Data;
-        for (int i = 0; i < ci; i++)
-            for (int ky = 0; ky < k; ky++)
-                for (int kx = 0; kx < k; kx++)
-                {
-                    Span<float> row = dst.Slice(((i * k + ky) * k + kx) * m, m);
-                    for (int b = 0; b < n; b++)
-                    {
-                        ReadOnlySpan<float> plane = xs.Slice((b * ci + i) * hi * wi, hi * wi);
-                        for (int py = 0; py < ho; py++)
-                        {
-                            int iy = py * sh - ph + ky;
-                            if ((uint)iy >= (uint)hi) continue;
-                            for (int px = 0; px < wo; px++)
-                            {
-                                int ix = px * sw - pw + kx;
-                                if ((uint)ix < (uint)wi) row[b * po + py * wo + px] = plane[iy * wi + ix];
-                            }
-                        }
-                    }
-                }
-        return patches;
-    }
-
-    /// <summary>Raw (unnormalised) relevance Σ_q x·∂(Σ_p relu(y_j)·y_j)/∂x per input channel, for row <paramref name="row"/>.</summary>
-    public double[] Relevance(State state, int row, int neuron, Tensor split)
+    /// <summary>Raw (unnormalised) relevance Σ_q x·∂(Σ_p relu(y_j)·y_j)/∂x per input channel, for row <paramref name="row"/>
+    /// and each neuron j of <paramref name="neurons"/>.</summary>
+    /// <remarks>The conv1 term Σ_q x[i,q]·(conv1ᵀ d_h1)[i,q] equals Σ_{t,p} col[i·kk + t, p]·G[i·kk + t, p] with col the
+    /// im2col of the row's input and G = W1ᵀ·d_h1 ([C_in·kk, P]·[P, H'·W']): one GEMM for all the row's neurons
+    /// (their d_h1 side by side) and C_in·kk short dot products per neuron.</remarks>
+    public double[][] Relevance(State state, int row, IReadOnlyList<int> neurons)
     {
         BasicBlock b = _block;
-        int p = b.Conv1.OutChannels, ci = b.Conv1.InChannels;
+        Conv2d c1 = b.Conv1;
+        int p = c1.OutChannels, ci = c1.InChannels, kk = c1.Kernel * c1.Kernel, m = neurons.Count;
         int ho = state.Y.Dim(2), wo = state.Y.Dim(3), po = ho * wo;
         int hi = state.X.Dim(2), wi = state.X.Dim(3), pi = hi * wi;
-        ReadOnlySpan<float> y = state.Y.Data.Slice((row * p + neuron) * po, po);
-        var dh2 = new float[po];
-        TensorPrimitives.Multiply(y, _scale2[neuron], dh2);                          // d_sum = relu(y_j); BN2 scale
-
-        // conv2ᵀ for output channel j only, then the ReLU1 mask and the BN1 scale.
-        var dh1 = new float[p * po];
-        int k2 = b.Conv2.Kernel;
-        TransposeOne(b.Conv2.W.Value.Data.Slice(neuron * p * k2 * k2, p * k2 * k2), dh2, p, k2, b.Conv2.Options, ho, wo, ho, wo, dh1);
-        ReadOnlySpan<float> r1 = state.R1.Data.Slice(row * p * po, p * po);
-        for (int c = 0; c < p; c++)
-            for (int q = 0; q < po; q++)
-            {
-                int at = c * po + q;
-                dh1[at] = r1[at] > 0f ? dh1[at] * _scale1[c] : 0f;
-            }
-
-        var raw = new double[ci];
-        ReadOnlySpan<float> u = split.Data;
-        for (int i = 0; i < ci; i++) raw[i] = TensorPrimitives.Dot(u.Slice(i * p * po, p * po), dh1);
-
         ReadOnlySpan<float> x = state.X.Data.Slice(row * ci * pi, ci * pi);
-        if (b.Shortcut is { } s)
+        ReadOnlySpan<float> r1 = state.R1.Data.Slice(row * p * po, p * po);
+
+        // d_h1 of every neuron, side by side: dh1[o, r·po + q].
+        var dh1 = new float[p * m * po];
+        var one = new float[p * po];
+        var dh2 = new float[po];
+        int k2 = b.Conv2.Kernel;
+        for (int r = 0; r < m; r++)
         {
-            var dd = new float[po];
-            TensorPrimitives.Multiply(y, _scaleShortcut[neuron], dd);
-            var dx = new float[ci * pi];
-            int ks = s.Conv.Kernel;
-            TransposeOne(s.Conv.W.Value.Data.Slice(neuron * ci * ks * ks, ci * ks * ks), dd, ci, ks, s.Conv.Options, ho, wo, hi, wi, dx);
-            for (int i = 0; i < ci; i++) raw[i] += TensorPrimitives.Dot(x.Slice(i * pi, pi), dx.AsSpan(i * pi, pi));
+            int j = neurons[r];
+            TensorPrimitives.Multiply(state.Y.Data.Slice((row * p + j) * po, po), _scale2[j], dh2);   // d_sum = relu(y_j); BN2 scale
+            Array.Clear(one);
+            TransposeOne(b.Conv2.W.Value.Data.Slice(j * p * k2 * k2, p * k2 * k2), dh2, p, k2, b.Conv2.Options, ho, wo, ho, wo, one);
+            for (int c = 0; c < p; c++)
+                for (int q = 0; q < po; q++)
+                {
+                    int at = c * po + q;
+                    dh1[c * m * po + r * po + q] = r1[at] > 0f ? one[at] * _scale1[c] : 0f;   // ReLU1 mask, BN1 scale
+                }
         }
-        else raw[neuron] += TensorPrimitives.Dot(x.Slice(neuron * pi, pi), y);       // identity shortcut
-        return raw;
+
+        // G = W1ᵀ · d_h1: [C_in·kk, m·po].
+        var grad = new float[ci * kk * m * po];
+        Unravel.Tensors.Kernels.Gemm.Sgemm(c1.W.Value.Data, dh1, grad, ci * kk, m * po, p, transA: true);
+        var col = new float[ci * kk * po];
+        var g1 = new Unravel.Tensors.Kernels.Conv2dGeometry(1, ci, hi, wi, p, c1.Kernel, c1.Kernel, c1.Options.Stride.H, c1.Options.Stride.W,
+            c1.Options.Padding.H, c1.Options.Padding.W, 1, 1, 1);
+        Unravel.Tensors.Kernels.Conv2dKernels.Im2Col(x, col, g1);
+
+        var result = new double[m][];
+        for (int r = 0; r < m; r++)
+        {
+            int j = neurons[r];
+            var raw = result[r] = new double[ci];
+            for (int i = 0; i < ci; i++)
+            {
+                double sum = 0;
+                for (int t = i * kk; t < (i + 1) * kk; t++)
+                    sum += TensorPrimitives.Dot(col.AsSpan(t * po, po), grad.AsSpan(t * m * po + r * po, po));
+                raw[i] = sum;
+            }
+            ReadOnlySpan<float> y = state.Y.Data.Slice((row * p + j) * po, po);
+            if (b.Shortcut is { } s)
+            {
+                var dd = new float[po];
+                TensorPrimitives.Multiply(y, _scaleShortcut[j], dd);
+                var dx = new float[ci * pi];
+                int ks = s.Conv.Kernel;
+                TransposeOne(s.Conv.W.Value.Data.Slice(j * ci * ks * ks, ci * ks * ks), dd, ci, ks, s.Conv.Options, ho, wo, hi, wi, dx);
+                for (int i = 0; i < ci; i++) raw[i] += TensorPrimitives.Dot(x.Slice(i * pi, pi), dx.AsSpan(i * pi, pi));
+            }
+            else raw[j] += TensorPrimitives.Dot(x.Slice(j * pi, pi), y);       // identity shortcut
+        }
+        return result;
     }
 
     /// <summary>din[c, iy, ix] += w[c, ky, kx]·dout[py, px] over the conv's geometry (one output channel).</summary>
+    /// <remarks>A stride-1 conv whose output has its input's size (every 3×3 conv2 of a BasicBlock) takes a vector path:
+    /// din[c, q] = Σ_t w[c, t]·col[t, q] with col[t, q] = dout[q − shift_t] where tap t reaches q, one small GEMM; else the
+    /// scalar loops below.</remarks>
     private static void TransposeOne(ReadOnlySpan<float> w, ReadOnlySpan<float> dout, int channels, int k, Conv2dOptions o,
+        int ho, int wo, int hi, int wi, Span<float> din)
+    {
+        if (o.Stride == (1, 1) && ho == hi && wo == wi)
+        {
+            int kk = k * k, po = ho * wo;
+            float[] col = new float[kk * po];
+            for (int t = 0; t < kk; t++)
+            {
+                int ky = t / k, kx = t % k;
+                for (int iy = 0; iy < hi; iy++)
+                {
+                    int py = iy + o.Padding.H - ky;
+                    if ((uint)py >= (uint)ho) continue;
+                    for (int ix = 0; ix < wi; ix++)
+                    {
+                        int px = ix + o.Padding.W - kx;
+                        if ((uint)px < (uint)wo) col[t * po + iy * wi + ix] = dout[py * wo + px];
+                    }
+                }
+            }
+            Unravel.Tensors.Kernels.Gemm.Sgemm(w[..(channels * kk)], col, din, channels, po, kk, beta: 1f);
+            return;
+        }
+        TransposeOneScalar(w, dout, channels, k, o, ho, wo, hi, wi, din);
+    }
+
+    private static void TransposeOneScalar(ReadOnlySpan<float> w, ReadOnlySpan<float> dout, int channels, int k, Conv2dOptions o,
         int ho, int wo, int hi, int wi, Span<float> din)
     {
         for (int c = 0; c < channels; c++)
