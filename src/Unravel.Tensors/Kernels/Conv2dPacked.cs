@@ -110,12 +110,20 @@ internal static unsafe partial class Conv2dPacked
         int positions = g.Batch * ohw, blocks = (positions + BlockPositions - 1) / BlockPositions;
         long packedLength = (long)ogPad * k;
         float[] packedArray = ArrayPool<float>.Shared.Rent((int)(g.Groups * packedLength + 16));
-        float[] maskArray = IsShiftable(g) ? ShiftMasks(g) : [];
+        bool phased = IsPhaseable(g);
+        float[] maskArray = IsShiftable(g) || phased ? ShiftMasks(g) : [];
+        float[] phaseArray = phased ? ArrayPool<float>.Shared.Rent(g.Batch * g.Channels * g.Height * g.Width) : [];
         try
         {
-            fixed (float* packed0 = packedArray, masks0 = maskArray)
+            fixed (float* packed0 = packedArray, masks0 = maskArray, phases0 = phaseArray)
             {
                 float* packed = Align(packed0), masks = maskArray.Length > 0 ? masks0 : null;
+                float* source = p.In;
+                if (phased)
+                {
+                    Deinterleave(p.In, phases0, g);
+                    source = phases0;
+                }
                 // A operand: each group's [og, K] weights as MR-row panels, KC block by KC block (PackA's layout).
                 PackWeights<TK>(p.Weight, k, og, g.Groups, transposed: false, packed, packedLength, blk.KC);
 
@@ -151,7 +159,7 @@ internal static unsafe partial class Conv2dPacked
                                         GemmPacking.PackB<TK>(p.In + ((nint)seg[0] * g.Channels + grp * g.GroupChannels) * g.ColCols, g.ColCols, false,
                                             pc, kc, seg[2], count, ws.B);
                                     else if (masks is not null)
-                                        PackShifted<TK>(p.In, g, grp, seg, runs, count, pc, kc, ws.B, ws.Edge, masks);
+                                        PackShifted<TK>(source, g, grp, seg, runs, count, pc, kc, ws.B, ws.Edge, masks, phased);
                                     else
                                         PackImage<TK>(p.In, g, grp, seg, runs, count, pc, kc, ws.B, ws.Edge);
                                     Multiply<TK>(a + (nint)pc * ogPad, ws.B, ws.A, kc, r0 * mr, r1 * mr, count, pc == 0 ? 0f : 1f, blk.MC);
@@ -170,6 +178,7 @@ internal static unsafe partial class Conv2dPacked
         finally
         {
             ArrayPool<float>.Shared.Return(packedArray);
+            if (phased) ArrayPool<float>.Shared.Return(phaseArray);
         }
     }
 
@@ -288,7 +297,7 @@ internal static unsafe partial class Conv2dPacked
         for (int pos = p0; pos < p0 + count; runs++, seg += 4)
         {
             int n = pos / ohw, local = pos - n * ohw;
-            if (g.IsPointwise || IsShiftable(g))
+            if (g.IsPointwise || IsShiftable(g) || IsPhaseable(g))
             {
                 int run = Math.Min(ohw - local, p0 + count - pos);
                 (seg[0], seg[1], seg[2], seg[3]) = (n, 0, local, local + run);
@@ -362,32 +371,74 @@ internal static unsafe partial class Conv2dPacked
     internal static bool IsShiftable(in Conv2dGeometry g) =>
         !g.IsPointwise && g.StrideH == 1 && g.StrideW == 1 && g.OutH == g.Height && g.OutW == g.Width;
 
-    /// <summary>For an <see cref="IsShiftable"/> conv: per tap (kh, kw) and plane position l, all bits set when the tap
-    /// reads inside the input at l, else 0 ([taps, H·W], for a vector select).</summary>
+    /// <summary>True for a stride-2 conv on an even-sized input whose output is half its size (ResNet's 3×3 and 1×1
+    /// downsampling convs, the 7×7 stem): split into its four phase planes x[2i + a, 2j + b] (<see cref="Deinterleave"/>),
+    /// tap (kh, kw) reads phase (offH mod 2, offW mod 2) shifted by ⌊offH/2⌋·OW + ⌊offW/2⌋, so it packs like an
+    /// <see cref="IsShiftable"/> conv on OH×OW planes.</summary>
+    /// <remarks>A 1×1 conv reads one phase only: the row-run packing, which gathers just that phase, is faster there.</remarks>
+    internal static bool IsPhaseable(in Conv2dGeometry g) =>
+        g.KernelH * g.KernelW > 1 && g.StrideH == 2 && g.StrideW == 2 && g.Height % 2 == 0 && g.Width % 2 == 0 && g.OutH * 2 == g.Height && g.OutW * 2 == g.Width;
+
+    /// <summary>For an <see cref="IsShiftable"/> or <see cref="IsPhaseable"/> conv: per tap (kh, kw) and output position l,
+    /// all bits set when the tap reads inside the input at l, else 0 ([taps, OH·OW], for a vector select).</summary>
+    /// <remarks>Cached per geometry (they do not depend on the batch or the channels): for a ResNet stem at batch 1, building
+    /// them on every call cost a quarter of the conv.</remarks>
     internal static float[] ShiftMasks(in Conv2dGeometry g)
     {
-        int h = g.Height, w = g.Width, hw = h * w, taps = g.KernelH * g.KernelW;
+        var key = (g.Height, g.Width, g.KernelH, g.KernelW, g.StrideH, g.StrideW, g.PadH, g.PadW, g.DilationH, g.DilationW);
+        if (s_masks.TryGetValue(key, out float[]? cached)) return cached;
+        if (s_masks.Count >= 256) s_masks.Clear();
+        return s_masks[key] = BuildShiftMasks(g);
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(int, int, int, int, int, int, int, int, int, int), float[]> s_masks = new();
+
+    private static float[] BuildShiftMasks(in Conv2dGeometry g)
+    {
+        int oh = g.OutH, ow = g.OutW, ohw = oh * ow, taps = g.KernelH * g.KernelW, s = g.StrideH;
         float inside = BitConverter.Int32BitsToSingle(-1);
-        var masks = new float[taps * hw];
+        var masks = new float[taps * ohw];
         for (int tap = 0; tap < taps; tap++)
         {
             int offH = tap / g.KernelW * g.DilationH - g.PadH, offW = tap % g.KernelW * g.DilationW - g.PadW;
-            for (int i = 0; i < h; i++)
-            for (int j = 0; j < w; j++)
-                if ((uint)(i + offH) < (uint)h && (uint)(j + offW) < (uint)w) masks[tap * hw + i * w + j] = inside;
+            for (int i = 0; i < oh; i++)
+            for (int j = 0; j < ow; j++)
+                if ((uint)(i * s + offH) < (uint)g.Height && (uint)(j * s + offW) < (uint)g.Width) masks[tap * ohw + i * ow + j] = inside;
         }
         return masks;
     }
 
-    /// <summary><see cref="PackImage{TK}"/> for <see cref="IsShiftable"/> convs: each run of <paramref name="seg"/> is a
-    /// range of plane positions of one image; row value l is plane[l + shift] where the tap is inside the input, else 0
+    /// <summary>Splits every H×W plane of x into its four phase planes [N, C, 4, H/2, W/2], phase 2a + b holding
+    /// x[2i + a, 2j + b].</summary>
+    private static void Deinterleave(float* x, float* phases, in Conv2dGeometry g)
+    {
+        int h = g.Height, w = g.Width, oh = h / 2, ow = w / 2, planes = g.Batch * g.Channels;
+        Parallelism.For(planes, Math.Max(1, 4096 / (h * w)), (p0, p1) =>
+        {
+            for (int plane = p0; plane < p1; plane++)
+            {
+                float* src = x + (nint)plane * h * w, dst = phases + (nint)plane * h * w;
+                for (int i = 0; i < oh; i++)
+                for (int a = 0; a < 2; a++)
+                {
+                    float* row = src + (nint)(2 * i + a) * w;
+                    Conv2dKernels.GatherEven(new ReadOnlySpan<float>(row, w - 1), new Span<float>(dst + (2 * a) * oh * ow + i * ow, ow));
+                    Conv2dKernels.GatherEven(new ReadOnlySpan<float>(row + 1, w - 1), new Span<float>(dst + (2 * a + 1) * oh * ow + i * ow, ow));
+                }
+            }
+        });
+    }
+
+    /// <summary><see cref="PackImage{TK}"/> for <see cref="IsShiftable"/> convs (x is the input) and <see cref="IsPhaseable"/>
+    /// ones (x is the <see cref="Deinterleave"/>d input, <paramref name="phased"/>): each run of <paramref name="seg"/> is
+    /// a range of output positions of one image; row value l is plane[l + shift] where the tap is inside the input, else 0
     /// (<paramref name="masks"/> from <see cref="ShiftMasks"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackShifted<TK>(float* x, in Conv2dGeometry g, int grp, int* seg, int runs, int count, int pc, int kc,
-        float* dst, float* row, float* masks)
+        float* dst, float* row, float* masks, bool phased)
         where TK : struct, IGemmMicroKernel
     {
-        int nr = TK.NR, hw = g.Height * g.Width, w = g.Width;
+        int nr = TK.NR, hw = g.Height * g.Width, ow = g.OutW, ohw = g.OutH * ow;
         int taps = g.KernelH * g.KernelW, padded = RoundUp(count, nr);
         new Span<float>(row + count, padded - count).Clear();
         float* xg = x + (nint)grp * g.GroupChannels * hw;
@@ -395,13 +446,19 @@ internal static unsafe partial class Conv2dPacked
         for (int q = 0; q < kc; q++)
         {
             int kIndex = pc + q, c = kIndex / taps, tap = kIndex - c * taps, kh = tap / g.KernelW, kw = tap - kh * g.KernelW;
-            int shift = (kh * g.DilationH - g.PadH) * w + kw * g.DilationW - g.PadW;
-            float* plane = xg + (nint)c * hw, d = row, mask = masks + (nint)tap * hw;
+            int offH = kh * g.DilationH - g.PadH, offW = kw * g.DilationW - g.PadW;
+            float* plane = xg + (nint)c * hw, d = row, mask = masks + (nint)tap * ohw;
+            int shift = offH * ow + offW;
+            if (phased)
+            {
+                plane += (2 * (offH & 1) + (offW & 1)) * ohw;
+                shift = (offH >> 1) * ow + (offW >> 1);
+            }
             int* s = seg;
             for (int r = 0; r < runs; r++, s += 4)
             {
                 int l0 = s[2], l1 = s[3];
-                ShiftRun(plane + s[0] * imageStride, d, l0, l1, shift, hw, mask);
+                ShiftRun(plane + s[0] * imageStride, d, l0, l1, shift, ohw, mask);
                 d += l1 - l0;
             }
             ScatterRow(row, dst + (nint)q * nr, padded, nr, kc);

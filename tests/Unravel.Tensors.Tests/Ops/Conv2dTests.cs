@@ -93,14 +93,29 @@ public sealed class Conv2dTests
     [InlineData(3, 3, 2, 2, 2, 1)]   // dilated
     [InlineData(3, 3, 1, 1, 1, 2)]   // grouped
     [InlineData(1, 3, 0, 1, 1, 1)]   // 1×3 with padding (0, 1)
-    public void Conv2d_SameSizeStride1_PackedEqualsDirect(int kh, int kw, int ph, int pw, int dilation, int groups)
+    public void Conv2d_SameSizeStride1_PackedEqualsDirect(int kh, int kw, int ph, int pw, int dilation, int groups) =>
+        PackedEqualsDirect(kh, kw, ph, pw, dilation, groups, stride: 1, height: 7, width: 6);
+
+    /// <summary>Stride-2 convs halving an even-sized input pack from the input's four phase planes
+    /// (Conv2dPacked.IsPhaseable); 7 images of 10 × 8 give 140 positions, blocks span images.</summary>
+    [Theory]
+    [InlineData(3, 3, 1, 1, 1, 1)]   // ResNet 3×3 downsampling conv
+    [InlineData(1, 1, 0, 0, 1, 1)]   // 1×1 shortcut
+    [InlineData(7, 7, 3, 3, 1, 1)]   // ResNet stem
+    [InlineData(3, 3, 1, 1, 1, 2)]   // grouped
+    [InlineData(5, 3, 2, 1, 1, 1)]   // non-square kernel
+    public void Conv2d_HalvingStride2_PackedEqualsDirect(int kh, int kw, int ph, int pw, int dilation, int groups) =>
+        PackedEqualsDirect(kh, kw, ph, pw, dilation, groups, stride: 2, height: 10, width: 8);
+
+    private static void PackedEqualsDirect(int kh, int kw, int ph, int pw, int dilation, int groups, int stride, int height, int width)
     {
         var rng = new Random(5);
-        Tensor x = Tensor.RandomNormal(rng, 7, 4, 7, 6), w = Tensor.RandomNormal(rng, 6, 4 / groups, kh, kw), b = Tensor.RandomNormal(rng, 6);
+        Tensor x = Tensor.RandomNormal(rng, 7, 4, height, width), w = Tensor.RandomNormal(rng, 6, 4 / groups, kh, kw), b = Tensor.RandomNormal(rng, 6);
         x.Data[0] = float.NaN;                        // image 0, channel 0, top-left corner
         x.Data[x.Length - 1] = float.PositiveInfinity; // last image, last channel, bottom-right corner
-        var options = new Conv2dOptions { Padding = (ph, pw), Dilation = (dilation, dilation), Groups = groups };
-        Assert.True(Unravel.Tensors.Kernels.Conv2dPacked.IsShiftable(Geometry(x, w, options)));
+        var options = new Conv2dOptions { Stride = (stride, stride), Padding = (ph, pw), Dilation = (dilation, dilation), Groups = groups };
+        Unravel.Tensors.Kernels.Conv2dGeometry g = Geometry(x, w, options);
+        Assert.True(stride == 1 ? Unravel.Tensors.Kernels.Conv2dPacked.IsShiftable(g) : Unravel.Tensors.Kernels.Conv2dPacked.IsPhaseable(g));
         Tensor packed = Tensors.Ops.Conv2d(x, w, b, options, Conv2dAlgorithm.PackedGemm);
         Tensor direct = Tensors.Ops.Conv2d(x, w, b, options, Conv2dAlgorithm.Direct);
         Assert.Equal(direct.Shape.ToArray(), packed.Shape.ToArray());
