@@ -100,7 +100,7 @@ public sealed class Conv2dTests
     /// (Conv2dPacked.IsPhaseable); 7 images of 10 × 8 give 140 positions, blocks span images.</summary>
     [Theory]
     [InlineData(3, 3, 1, 1, 1, 1)]   // ResNet 3×3 downsampling conv
-    [InlineData(1, 1, 0, 0, 1, 1)]   // 1×1 shortcut
+    [InlineData(3, 3, 2, 2, 2, 1)]   // dilated
     [InlineData(7, 7, 3, 3, 1, 1)]   // ResNet stem
     [InlineData(3, 3, 1, 1, 1, 2)]   // grouped
     [InlineData(5, 3, 2, 1, 1, 1)]   // non-square kernel
