@@ -107,10 +107,21 @@ public sealed class Conv2dTests
     public void Conv2d_HalvingStride2_PackedEqualsDirect(int kh, int kw, int ph, int pw, int dilation, int groups) =>
         PackedEqualsDirect(kh, kw, ph, pw, dilation, groups, stride: 2, height: 10, width: 8);
 
-    private static void PackedEqualsDirect(int kh, int kw, int ph, int pw, int dilation, int groups, int stride, int height, int width)
+    /// <summary>Images larger than a block (36 × 20 = 720 output positions at stride 1, 180 at stride 2): most blocks lie in one
+    /// image and pack straight into the panels.</summary>
+    [Theory]
+    [InlineData(3, 3, 1, 1, 1)]
+    [InlineData(5, 5, 2, 2, 1)]
+    [InlineData(7, 7, 3, 3, 2)]
+    [InlineData(3, 3, 1, 1, 2)]
+    public void Conv2d_ImageLargerThanABlock_PackedEqualsDirect(int kh, int kw, int ph, int pw, int stride) =>
+        PackedEqualsDirect(kh, kw, ph, pw, dilation: 1, groups: 1, stride, height: 36, width: 20, batch: 2);
+
+    private static void PackedEqualsDirect(int kh, int kw, int ph, int pw, int dilation, int groups, int stride, int height, int width,
+        int batch = 7)
     {
         var rng = new Random(5);
-        Tensor x = Tensor.RandomNormal(rng, 7, 4, height, width), w = Tensor.RandomNormal(rng, 6, 4 / groups, kh, kw), b = Tensor.RandomNormal(rng, 6);
+        Tensor x = Tensor.RandomNormal(rng, batch, 4, height, width), w = Tensor.RandomNormal(rng, 6, 4 / groups, kh, kw), b = Tensor.RandomNormal(rng, 6);
         x.Data[0] = float.NaN;                        // image 0, channel 0, top-left corner
         x.Data[x.Length - 1] = float.PositiveInfinity; // last image, last channel, bottom-right corner
         var options = new Conv2dOptions { Stride = (stride, stride), Padding = (ph, pw), Dilation = (dilation, dilation), Groups = groups };
