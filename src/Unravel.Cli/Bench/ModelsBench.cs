@@ -241,7 +241,7 @@ internal static class ModelsBench
             return () =>
             {
                 // Only the input's gradient is wanted, as in PyTorch (which keeps no intermediate gradients either).
-                using var tape = new Tape { KeepIntermediateGradients = false };
+                using var tape = new Tape { KeepIntermediateGradients = false, FuseInference = true };
                 Tensor x = tape.Watch(images);
                 Tensor logits = classifier.Forward(x);
                 GradStore grads = tape.Backward(logits, seed, rule: rule);

@@ -22,7 +22,8 @@ public static class Gradients
     {
         ArgumentNullException.ThrowIfNull(forward);
         ArgumentNullException.ThrowIfNull(input);
-        using var tape = new Tape();
+        // Only the input's gradient is read: intermediates are dropped, and conv → BN → ReLU chains may run fused.
+        using var tape = new Tape { KeepIntermediateGradients = false, FuseInference = true };
         Tensor x = tape.Watch(input.Clone());
         Tensor logits = forward(x);                                              // [N, K]
         AttributionTarget t = (target ?? AttributionTarget.Predicted) with { Seed = SeedMode.One };

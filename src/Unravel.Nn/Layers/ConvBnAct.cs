@@ -1,7 +1,7 @@
 // Inference fast path for conv → batch norm → (+ residual) → ReLU chains (torchvision ResNet blocks and stems): one
 // fused op (Ops.Conv2dAffine) instead of a convolution and three elementwise passes. It is taken only where nothing can
-// observe the skipped intermediates: eval mode, no hook matching a hook name inside the module, and neither the input nor any
-// parameter tracked by a tape. Otherwise callers run their modules one by one, hooks and tape nodes included. The
+// observe the skipped intermediates: eval mode, no hook matching a hook name inside the module, no parameter tracked by a
+// tape, and the input either untracked or tracked by a tape with FuseInference (then the fused op records one node). Otherwise callers run their modules one by one, hooks and tape nodes included. The
 // fused values are bit-identical to the module chain (see Kernels/Conv2dEpilogue.cs).
 
 namespace Unravel.Nn.Layers;
@@ -10,13 +10,13 @@ namespace Unravel.Nn.Layers;
 public static class ConvBnAct
 {
     /// <summary>True when <paramref name="module"/> may run fused: eval mode, no hook on a point inside it (its own output
-    /// included), and neither
-    /// <paramref name="x"/> nor any parameter of the module is tracked.</summary>
+    /// included), no parameter of the module tracked, and <paramref name="x"/> untracked or tracked by a tape with
+    /// <see cref="Unravel.Tensors.Autograd.Tape.FuseInference"/>.</summary>
     public static bool CanFuse(Module module, Tensor x)
     {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(x);
-        if (module.Training || x.IsTracked) return false;
+        if (module.Training || x.IsTracked && x.Tape is not { FuseInference: true }) return false;
         // Only hooks inside the module matter: a hook elsewhere (e.g. a stage output being collected) still sees exactly
         // what it would without fusion.
         if (module.Hooks.Count > 0 && module.Hooks.AnyMatch(module.Modules().SelectMany(m => m.HookNames()))) return false;

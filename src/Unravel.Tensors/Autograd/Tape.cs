@@ -28,6 +28,13 @@ public sealed class Tape : IDisposable
     /// near that of its forward pass instead of twice it.</remarks>
     public bool KeepIntermediateGradients { get; set; } = true;
 
+    /// <summary>Lets the fused inference op (Ops.Conv2dAffine: conv → eval batch norm → + residual → ReLU) record one node
+    /// when only its data inputs are tracked, its weights and affine parameters not; false by default.</summary>
+    /// <remarks>For input gradients of a model in eval mode (saliency, gradient × input, integrated gradients) this skips
+    /// the batch norm, add and ReLU passes forward and backward. The graph then has no separate batch-norm, add or ReLU
+    /// nodes, which LRP's rules and canonizers need, so LRP leaves it off.</remarks>
+    public bool FuseInference { get; set; }
+
     /// <summary>Marks <paramref name="tensor"/> as a leaf whose gradient is wanted; returns it.</summary>
     /// <exception cref="InvalidOperationException">The tape has been disposed, or the tensor belongs to another active tape.</exception>
     public Tensor Watch(Tensor tensor)

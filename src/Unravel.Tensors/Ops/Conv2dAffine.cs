@@ -2,7 +2,9 @@
 // It is the conv → BatchNorm2d (eval) → (+ identity) → ReLU chain of a ResNet block in one op: the epilogue is applied
 // while each output block is still in cache (Kernels/Conv2dEpilogue.cs), so the three elementwise passes and their
 // three full-size outputs disappear. The values are bit-identical to the separate ops. When any input is tracked by a
-// tape, the op is computed as those separate ops instead, so gradients (and LRP rules) see the ordinary graph.
+// tape, the op is computed as those separate ops instead, so gradients (and LRP rules) see the ordinary graph; except
+// when the tape allows it (Tape.FuseInference) and only x and the residual are tracked: then the fused op records one
+// node whose backward is dz = dy·[y > 0], d_residual = dz, dx = conv2dᵀ(dz·scale).
 
 using Unravel.Tensors.Kernels;
 
@@ -40,8 +42,16 @@ public static partial class Ops
                 $"conv2d_affine: residual {residual.ShapeString} differs from the output {ShapeRules.Format(outShape)} of input {x.ShapeString} and weight {weight.ShapeString}.",
                 nameof(residual));
 
-        if (Autograd.Tape.Of([x, weight, bias, scale, shift, residual]) is not null)
+        if (Autograd.Tape.Of([x, weight, bias, scale, shift, residual]) is { } tape)
         {
+            bool parameters = weight.IsTracked || bias?.IsTracked == true || scale?.IsTracked == true || shift?.IsTracked == true;
+            if (tape.FuseInference && !parameters)
+            {
+                Tensor fused = Conv2dAffine(x.Detach(), weight, bias, o, scale, shift, residual?.Detach(), relu);
+                Tensor[] inputs = residual is null ? [x, weight] : [x, weight, residual];
+                tape.Record("conv2d_affine", fused, inputs, Conv2dAffineBackward, new Conv2dAffineState(g, Conv2dSelect(g), scale, relu));
+                return fused;
+            }
             Tensor t = Conv2d(x, weight, bias, o);
             if (scale is not null) t = Add(Mul(t, scale.Reshape(g.OutChannels, 1, 1)), shift!.Reshape(g.OutChannels, 1, 1));
             if (residual is not null) t = Add(t, residual);
@@ -80,5 +90,47 @@ public static partial class Ops
             }
         });
         return z;
+    }
+
+    private sealed record Conv2dAffineState(Conv2dGeometry Geometry, Conv2dAlgorithm Algorithm, Tensor? Scale, bool Relu);
+
+    /// <summary>Backward of the fused node for x and the residual (parameters are never tracked here).</summary>
+    private static void Conv2dAffineBackward(Autograd.Node node, Tensor dy, Autograd.GradStore grads)
+    {
+        var state = (Conv2dAffineState)node.State!;
+        Conv2dGeometry g = state.Geometry;
+        Tensor x = node.Inputs[0], weight = node.Inputs[1];
+        Tensor? residual = node.Inputs.Count > 2 ? node.Inputs[2] : null;
+        Tensor dz = dy;
+        if (state.Relu)
+        {
+            dz = TensorStorage.Uninitialized(dy.Shape.ToArray());
+            Parallelism.For(dz.Length, ElementwiseParallel.MinPerChunk, (i0, i1) =>
+            {
+                ReadOnlySpan<float> yy = node.Output.Data, dd = dy.Data;
+                Span<float> zz = dz.Data;
+                for (int i = i0; i < i1; i++) zz[i] = yy[i] > 0f ? dd[i] : 0f;
+            });
+        }
+        if (residual is not null && grads.Wants(residual))
+            System.Numerics.Tensors.TensorPrimitives.Add(grads.For(residual).Data, dz.Data, grads.For(residual).Data);
+        if (!grads.Wants(x)) return;
+        if (state.Scale is { } scale)
+        {
+            Tensor scaled = ReferenceEquals(dz, dy) ? TensorStorage.Uninitialized(dy.Shape.ToArray()) : dz;
+            int ohw = g.OutH * g.OutW, channels = g.OutChannels;
+            Parallelism.For(g.Batch * channels, Math.Max(1, ElementwiseParallel.MinPerChunk / Math.Max(1, ohw)), (p0, p1) =>
+            {
+                for (int p = p0; p < p1; p++)
+                    System.Numerics.Tensors.TensorPrimitives.Multiply(dz.Data.Slice(p * ohw, ohw), scale.Data[p % channels], scaled.Data.Slice(p * ohw, ohw));
+            });
+            dz = scaled;
+        }
+        Tensor dx = grads.For(x);
+        if (state.Algorithm == Conv2dAlgorithm.Winograd) Conv2dPacked.WinogradBackwardInput(dz.Data, weight.Data, dx.Data, g);
+        else if (state.Algorithm == Conv2dAlgorithm.PackedGemm) Conv2dPacked.BackwardInput(dz.Data, weight.Data, dx.Data, g);
+        else if (state.Algorithm == Conv2dAlgorithm.Direct) Conv2dDirectBackward(x, weight, dz, dx, null, g);
+        else if (state.Algorithm == Conv2dAlgorithm.Blocked) Conv2dBlockedBackwardInput(weight, dz, dx, g);
+        else Conv2dGemmBackward(x, weight, dz, dx, null, g, state.Algorithm == Conv2dAlgorithm.Pointwise);
     }
 }

@@ -1,6 +1,11 @@
 // Gradient, gradient × input and integrated gradients against closed forms.
 
 using Unravel.Interpret.Attribution;
+using Unravel.Models;
+using Unravel.Models.Vision;
+using Unravel.Nn;
+using Unravel.Nn.Layers;
+using Unravel.Tensors.Autograd;
 using Unravel.Tensors;
 using Unravel.Testing;
 
@@ -56,4 +61,43 @@ public sealed class GradientsTests
     [Fact]
     public void IntegratedGradients_ZeroSteps_Throws() =>
         Assert.Throws<ArgumentException>(() => Gradients.IntegratedGradients(Linear, Tensor.Zeros(1, 3), steps: 0));
+
+    /// <summary>Gradient runs a ResNet's conv → BN → ReLU chains as fused tape nodes (Tape.FuseInference); the input gradient
+    /// must equal the one through the ordinary graph of separate ops (here with non-trivial batch-norm statistics).</summary>
+    [Fact]
+    public void Gradient_ResNetInEvalMode_FusedChainsEqualSeparateOps()
+    {
+        RootModule model = ModelRegistry.Get("small-resnet").Create(WeightSource.Initialize(3));
+        var rng = new Random(7);
+        foreach (BatchNorm2d bn in model.Modules().OfType<BatchNorm2d>())
+            for (int c = 0; c < bn.Channels; c++)
+            {
+                bn.W.Value.Data[c] = 0.5f + rng.NextSingle();
+                bn.B.Value.Data[c] = rng.NextSingle() - 0.3f;
+                bn.RunningMean.Value.Data[c] = 0.2f * (rng.NextSingle() - 0.5f);
+                bn.RunningVar.Value.Data[c] = 0.5f + rng.NextSingle();
+            }
+        model.Eval();
+        var classifier = (IImageClassifier)model;
+        Tensor images = Tensor.RandomUniform(new Random(8), 0f, 1f, 3, 1, 28, 28);
+        var target = AttributionTarget.Class(4);
+
+        (Tensor fused, _) = Gradients.Gradient(classifier.Forward, images, target);
+
+        using var tape = new Tape();
+        Tensor x = tape.Watch(images.Clone());
+        Tensor logits = classifier.Forward(x);
+        Assert.DoesNotContain(tape.Nodes, n => n.Op == "conv2d_affine");
+        var seed = Tensor.Zeros(logits.Shape.ToArray());
+        for (int row = 0; row < 3; row++) seed.Data[row * logits.Dim(1) + 4] = 1f;
+        Tensor plain = tape.Backward(logits, seed)[x]!;
+
+        TensorAssert.Close(plain, fused, 1e-5f, 1e-4f, "input gradient");
+        using (var fusing = new Tape { FuseInference = true })
+        {
+            classifier.Forward(fusing.Watch(images.Clone()));
+            Assert.Contains(fusing.Nodes, n => n.Op == "conv2d_affine");   // the path Gradient takes is the fused one
+        }
+        Assert.True(plain.Data.ToArray().Max(Math.Abs) > 1e-3f, "gradient vanished; nothing tested");
+    }
 }

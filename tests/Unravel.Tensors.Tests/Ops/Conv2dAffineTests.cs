@@ -46,6 +46,57 @@ public sealed class Conv2dAffineTests
         Assert.Equal(expected.ToArray(), y.ToArray());
     }
 
+    /// <summary>With Tape.FuseInference and untracked parameters the op records one node; its input and residual
+    /// gradients equal those of the separate ops' graph (different summation order, so to a tolerance).</summary>
+    [Theory]
+    [InlineData(3, 5, 3, 1, 1, 1, true, true)]     // Winograd-eligible 3×3, residual, ReLU
+    [InlineData(4, 6, 3, 2, 1, 1, false, true)]    // stride 2 (packed), no residual
+    [InlineData(8, 8, 1, 1, 0, 1, true, false)]    // pointwise, no ReLU
+    [InlineData(6, 6, 3, 1, 1, 6, true, true)]     // depthwise (direct)
+    public void Conv2dAffine_FuseInference_RecordsOneNodeWithTheChainsGradients(int c, int o, int k, int stride, int padding, int groups,
+        bool withResidual, bool relu)
+    {
+        var rng = new Random(11);
+        Tensor x = Tensor.RandomNormal(rng, 2, c, 12, 10), w = Tensor.RandomNormal(rng, o, c / groups, k, k), b = Tensor.RandomNormal(rng, o);
+        Tensor scale = Tensor.RandomUniform(rng, 0.5f, 1.5f, o), shift = Tensor.RandomNormal(rng, o);
+        var options = new Conv2dOptions { Stride = (stride, stride), Padding = (padding, padding), Groups = groups };
+        int[] outShape = Tensors.Ops.Conv2d(x, w, b, options).Shape.ToArray();
+        Tensor? r = withResidual ? Tensor.RandomNormal(rng, outShape) : null;
+        Tensor seed = Tensor.RandomNormal(rng, outShape);
+
+        (float[] Y, float[] Dx, float[]? Dr, string[] Ops) Run(bool fuse)
+        {
+            using var tape = new Tape { FuseInference = fuse };
+            Tensor xs = tape.Watch(x.Clone());
+            Tensor? rs = r is null ? null : tape.Watch(r.Clone());
+            Tensor y = Tensors.Ops.Conv2dAffine(xs, w, b, options, scale, shift, rs, relu);
+            GradStore g = tape.Backward(y, seed);
+            return (y.ToArray(), g[xs]!.ToArray(), rs is null ? null : g[rs]!.ToArray(), tape.Nodes.Select(n => n.Op).ToArray());
+        }
+
+        var fused = Run(fuse: true);
+        var chain = Run(fuse: false);
+        Assert.Equal(["conv2d_affine"], fused.Ops);
+        Assert.Contains("conv2d", chain.Ops);
+        Assert.Equal(chain.Y, fused.Y);                                   // same forward kernels, bit for bit
+        TensorAssert.Close(chain.Dx, fused.Dx, 1e-5f, 1e-4f, "dx");
+        if (r is not null) TensorAssert.Close(chain.Dr!, fused.Dr!, 1e-6f, 1e-6f, "d residual");
+        Assert.Contains(fused.Dx, v => v != 0f);
+    }
+
+    [Fact]
+    public void Conv2dAffine_FuseInference_TrackedWeight_RecordsTheChain()
+    {
+        var rng = new Random(12);
+        Tensor x = Tensor.RandomNormal(rng, 1, 3, 6, 6), w = Tensor.RandomNormal(rng, 4, 3, 3, 3);
+        using var tape = new Tape { FuseInference = true };
+        Tensor y = Tensors.Ops.Conv2dAffine(tape.Watch(x.Clone()), tape.Watch(w.Clone()), null, new Conv2dOptions { Padding = (1, 1) },
+            Tensor.Full(1f, 4), Tensor.Zeros(4), null, relu: true);
+        Assert.DoesNotContain(tape.Nodes, n => n.Op == "conv2d_affine");
+        Assert.Contains(tape.Nodes, n => n.Op == "conv2d");
+        Assert.True(y.IsTracked);
+    }
+
     [Fact]
     public void Conv2dAffine_Tracked_RecordsTheChainAndPassesCentralDifference()
     {
