@@ -29,7 +29,7 @@ public static partial class Ops
                 continue;
             }
             Tensor dx = grads.ForWrite(x, out bool fresh);
-            if (fresh && dx.Shape.SequenceEqual(dy.Shape)) dy.Data.CopyTo(dx.Data);
+            if (dx.Shape.SequenceEqual(dy.Shape)) ElementwiseParallel.CopyOrAdd(dy, dx, fresh);
             else
             {
                 if (fresh) dx.Data.Clear();

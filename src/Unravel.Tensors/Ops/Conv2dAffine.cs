@@ -113,7 +113,10 @@ public static partial class Ops
             });
         }
         if (residual is not null && grads.Wants(residual))
-            System.Numerics.Tensors.TensorPrimitives.Add(grads.For(residual).Data, dz.Data, grads.For(residual).Data);
+        {
+            Tensor dr = grads.ForWrite(residual, out bool fresh);
+            ElementwiseParallel.CopyOrAdd(dz, dr, fresh);
+        }
         if (!grads.Wants(x)) return;
         if (state.Scale is { } scale)
         {

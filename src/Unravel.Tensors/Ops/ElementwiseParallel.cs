@@ -19,4 +19,13 @@ internal static class ElementwiseParallel
 
     public static void Run(ElementwiseBackwardKernel kernel, Tensor dy, Tensor v, Tensor dx) =>
         Parallelism.For(dy.Length, MinPerChunk, (start, end) => kernel(dy.Data[start..end], v.Data[start..end], dx.Data[start..end]));
+
+    /// <summary>dst = src (fresh) or dst += src, same lengths, over the threads (a residual's gradient is one full-size
+    /// pass; single-threaded it was a serial stretch in every ResNet backward).</summary>
+    public static void CopyOrAdd(Tensor src, Tensor dst, bool fresh) =>
+        Parallelism.For(src.Length, MinPerChunk, (start, end) =>
+        {
+            if (fresh) src.Data[start..end].CopyTo(dst.Data[start..end]);
+            else System.Numerics.Tensors.TensorPrimitives.Add(dst.Data[start..end], src.Data[start..end], dst.Data[start..end]);
+        });
 }
