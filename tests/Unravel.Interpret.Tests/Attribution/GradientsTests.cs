@@ -68,15 +68,7 @@ public sealed class GradientsTests
     public void Gradient_ResNetInEvalMode_FusedChainsEqualSeparateOps()
     {
         RootModule model = ModelRegistry.Get("small-resnet").Create(WeightSource.Initialize(3));
-        var rng = new Random(7);
-        foreach (BatchNorm2d bn in model.Modules().OfType<BatchNorm2d>())
-            for (int c = 0; c < bn.Channels; c++)
-            {
-                bn.W.Value.Data[c] = 0.5f + rng.NextSingle();
-                bn.B.Value.Data[c] = rng.NextSingle() - 0.3f;
-                bn.RunningMean.Value.Data[c] = 0.2f * (rng.NextSingle() - 0.5f);
-                bn.RunningVar.Value.Data[c] = 0.5f + rng.NextSingle();
-            }
+        Support.BatchNorms.Randomise(model, seed: 7);
         model.Eval();
         var classifier = (IImageClassifier)model;
         Tensor images = Tensor.RandomUniform(new Random(8), 0f, 1f, 3, 1, 28, 28);

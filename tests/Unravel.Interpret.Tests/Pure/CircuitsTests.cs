@@ -79,15 +79,7 @@ public sealed class CircuitsTests
     private static RootModule TwoBlockResNet()
     {
         RootModule model = new SmallCnn(WeightSource.Initialize(5), SmallCnnConfig.SmallResNet16 with { BlocksPerStage = 2 });
-        var rng = new Random(6);
-        foreach (BatchNorm2d bn in model.Modules().OfType<BatchNorm2d>())
-            for (int c = 0; c < bn.Channels; c++)
-            {
-                bn.W.Value.Data[c] = 0.5f + rng.NextSingle();
-                bn.B.Value.Data[c] = rng.NextSingle() - 0.3f;
-                bn.RunningMean.Value.Data[c] = 0.2f * (rng.NextSingle() - 0.5f);
-                bn.RunningVar.Value.Data[c] = 0.5f + rng.NextSingle();
-            }
+        Support.BatchNorms.Randomise(model, seed: 6);
         model.Eval();
         return model;
     }
