@@ -60,14 +60,17 @@ internal static class ModelsBench
     internal sealed record Options(IReadOnlyList<int> Threads, int Repeats, bool Json, bool NoTorch, IReadOnlyList<Workload> Workloads,
         bool Profile, string TorchWaitPolicy = "auto");
 
-    /// <summary>OMP_WAIT_POLICY for the PyTorch worker: "active" or "passive" as given, or for "auto" passive when the
-    /// host is oversubscribed (1-minute load average above the core count) and active otherwise.</summary>
+    /// <summary>OMP_WAIT_POLICY for the PyTorch worker: "active" or "passive" as given, or for "auto" passive when other
+    /// work keeps more than half a core busy just before the benchmark starts (<paramref name="busyCores"/>, sampled
+    /// while we are idle; spinning OpenMP threads then wait for each other's time slices) and active otherwise.</summary>
+    /// <remarks>The 1-minute load average served before; it still counted our own previous benchmark and chose passive
+    /// after one run on a quiet host.</remarks>
     /// <exception cref="UnravelUserException">The value is none of auto, active, passive.</exception>
-    public static string ResolveWaitPolicy(string value, double? loadAverage, int cores) => value.ToLowerInvariant() switch
+    public static string ResolveWaitPolicy(string value, double? busyCores) => value.ToLowerInvariant() switch
     {
         "active" => "active",
         "passive" => "passive",
-        "auto" => loadAverage is double l && l > cores ? "passive" : "active",
+        "auto" => busyCores is > 0.5 ? "passive" : "active",
         _ => throw new UnravelUserException($"--torch-wait-policy: '{value}' is not a policy.", "Use auto, active or passive."),
     };
 
@@ -118,15 +121,16 @@ internal static class ModelsBench
         if (options.Repeats < 1) throw new UnravelUserException($"--repeats: {options.Repeats} is not ≥ 1.");
         string? torchNote = options.NoTorch ? "PyTorch skipped (--no-torch)." : TorchWorker.Unavailable();
         string loadBefore = LoadAverage();
-        double? load = double.TryParse(loadBefore.Split(' ')[0], NumberStyles.Float, CultureInfo.InvariantCulture, out double l1) ? l1 : null;
-        string waitPolicy = ResolveWaitPolicy(options.TorchWaitPolicy, load, Environment.ProcessorCount);
+        double? busy = options.TorchWaitPolicy.Equals("auto", StringComparison.OrdinalIgnoreCase) ? BusyCores() : null;
+        string waitPolicy = ResolveWaitPolicy(options.TorchWaitPolicy, busy);
         int savedThreads = Parallelism.Threads;
         var rows = new List<Row>();
         var models = new OurModels();
         if (!options.Json)
         {
             output.WriteLine($"Models, ours vs PyTorch CPU, interleaved pairs ({options.Repeats} per workload), medians; random-init weights, eval mode");
-            output.WriteLine($"CPU: {CpuModel() ?? RuntimeInformation.ProcessArchitecture.ToString()}, {Environment.ProcessorCount} cores; load average {loadBefore}");
+            output.WriteLine($"CPU: {CpuModel() ?? RuntimeInformation.ProcessArchitecture.ToString()}, {Environment.ProcessorCount} cores; load average {loadBefore}" +
+                (busy is double b ? $"; {b.ToString("F2", CultureInfo.InvariantCulture)} cores busy with other work at the start" : ""));
             if (torchNote is not null) output.WriteLine($"note: {torchNote} Timing our engine only.");
             else output.WriteLine($"PyTorch worker: torch threads = OMP_NUM_THREADS = --threads, OpenMP OpenBLAS, glibc malloc keeping freed memory, OMP_WAIT_POLICY={waitPolicy}");
             output.WriteLine();
@@ -314,6 +318,28 @@ internal static class ModelsBench
     }
 
     /// <summary>The 1, 5 and 15 minute load averages from /proc/loadavg, or "unknown".</summary>
+    /// <summary>Cores kept busy by anything else (steal included) over half a second of /proc/stat, or null off Linux.</summary>
+    private static double? BusyCores()
+    {
+        static long[]? Sample()
+        {
+            try
+            {
+                string[] f = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                return f.Skip(1).Take(8).Select(v => long.Parse(v, CultureInfo.InvariantCulture)).ToArray(); // user … steal
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+            {
+                return null;
+            }
+        }
+        if (!File.Exists("/proc/stat") || Sample() is not { } a) return null;
+        Thread.Sleep(500);
+        if (Sample() is not { } b) return null;
+        double total = b.Sum() - a.Sum(), idle = b[3] + b[4] - a[3] - a[4];
+        return total <= 0 ? null : (1 - idle / total) * Environment.ProcessorCount;
+    }
+
     private static string LoadAverage()
     {
         try
