@@ -6,6 +6,7 @@
 // when the tape allows it (Tape.FuseInference) and only x and the residual are tracked: then the fused op records one
 // node whose backward is dz = dy·[y > 0], d_residual = dz, dx = conv2dᵀ(dz·scale).
 
+using System.Runtime.Intrinsics;
 using Unravel.Tensors.Kernels;
 
 namespace Unravel.Tensors;
@@ -101,39 +102,56 @@ public static partial class Ops
         Conv2dGeometry g = state.Geometry;
         Tensor x = node.Inputs[0], weight = node.Inputs[1];
         Tensor? residual = node.Inputs.Count > 2 ? node.Inputs[2] : null;
-        Tensor dz = dy;
-        if (state.Relu)
-        {
-            dz = TensorStorage.Uninitialized(dy.Shape.ToArray());
-            Parallelism.For(dz.Length, ElementwiseParallel.MinPerChunk, (i0, i1) =>
-            {
-                ReadOnlySpan<float> yy = node.Output.Data, dd = dy.Data;
-                Span<float> zz = dz.Data;
-                for (int i = i0; i < i1; i++) zz[i] = yy[i] > 0f ? dd[i] : 0f;
-            });
-        }
-        if (residual is not null && grads.Wants(residual))
-        {
-            Tensor dr = grads.ForWrite(residual, out bool fresh);
-            ElementwiseParallel.CopyOrAdd(dz, dr, fresh);
-        }
-        if (!grads.Wants(x)) return;
-        if (state.Scale is { } scale)
-        {
-            Tensor scaled = ReferenceEquals(dz, dy) ? TensorStorage.Uninitialized(dy.Shape.ToArray()) : dz;
-            int ohw = g.OutH * g.OutW, channels = g.OutChannels;
+        bool wantResidual = residual is not null && grads.Wants(residual), wantX = grads.Wants(x);
+        if (!wantResidual && !wantX) return;
+        // One pass per (image, channel) plane: dz = dy·[y > 0] goes to the residual, dz·scale to the conv's input gradient.
+        bool fresh = false;
+        Tensor? dr = wantResidual ? grads.ForWrite(residual!, out fresh) : null;
+        Tensor? scale = state.Scale;
+        Tensor dz = wantX && (state.Relu || scale is not null) ? TensorStorage.Uninitialized(dy.Shape.ToArray()) : dy;
+        int ohw = g.OutH * g.OutW, channels = g.OutChannels;
+        if (!ReferenceEquals(dz, dy) || dr is not null)
             Parallelism.For(g.Batch * channels, Math.Max(1, ElementwiseParallel.MinPerChunk / Math.Max(1, ohw)), (p0, p1) =>
             {
                 for (int p = p0; p < p1; p++)
-                    System.Numerics.Tensors.TensorPrimitives.Multiply(dz.Data.Slice(p * ohw, ohw), scale.Data[p % channels], scaled.Data.Slice(p * ohw, ohw));
+                {
+                    int at = p * ohw;
+                    MaskScalePlane(node.Output.Data.Slice(at, ohw), dy.Data.Slice(at, ohw), state.Relu, scale?.Data[p % channels] ?? 1f,
+                        dr is null ? default : dr.Data.Slice(at, ohw), fresh, ReferenceEquals(dz, dy) ? default : dz.Data.Slice(at, ohw));
+                }
             });
-            dz = scaled;
-        }
+        if (!wantX) return;
         Tensor dx = grads.For(x);
         if (state.Algorithm == Conv2dAlgorithm.Winograd) Conv2dPacked.WinogradBackwardInput(dz.Data, weight.Data, dx.Data, g);
         else if (state.Algorithm == Conv2dAlgorithm.PackedGemm) Conv2dPacked.BackwardInput(dz.Data, weight.Data, dx.Data, g);
         else if (state.Algorithm == Conv2dAlgorithm.Direct) Conv2dDirectBackward(x, weight, dz, dx, null, g);
         else if (state.Algorithm == Conv2dAlgorithm.Blocked) Conv2dBlockedBackwardInput(weight, dz, dx, g);
         else Conv2dGemmBackward(x, weight, dz, dx, null, g, state.Algorithm == Conv2dAlgorithm.Pointwise);
+    }
+
+    /// <summary>v = relu ? dy·[y &gt; 0] : dy; residual = v (fresh) or += v when given; scaled = v·scale when given.</summary>
+    private static void MaskScalePlane(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, bool relu, float scale, Span<float> residual, bool fresh,
+        Span<float> scaled)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var s = Vector256.Create(scale);
+            for (; i <= dy.Length - 8; i += 8)
+            {
+                var v = Vector256.Create(dy.Slice(i, 8));
+                if (relu) v &= Vector256.GreaterThan(Vector256.Create(y.Slice(i, 8)),
+                    Vector256<float>.Zero);
+                if (!residual.IsEmpty)
+                    (fresh ? v : Vector256.Create(residual.Slice(i, 8)) + v).CopyTo(residual.Slice(i, 8));
+                if (!scaled.IsEmpty) (v * s).CopyTo(scaled.Slice(i, 8));
+            }
+        }
+        for (; i < dy.Length; i++)
+        {
+            float v = !relu || y[i] > 0f ? dy[i] : 0f;
+            if (!residual.IsEmpty) residual[i] = fresh ? v : residual[i] + v;
+            if (!scaled.IsEmpty) scaled[i] = v * scale;
+        }
     }
 }
