@@ -9,6 +9,9 @@
 // (forward, adding the bias) or folded by col2im (backward) into the tensor. Tiles are always full (zero padding in the
 // packed panels), so the micro-kernel needs no edge handling, and each output element is one micro-kernel sum over the
 // KC blocks in order: the result is the same for any thread count.
+// Packing B: for "same"-size stride-1 convs (IsShiftable) an im2col row of an image is its input plane shifted by one
+// offset, and for stride-2 convs that halve an even input (IsPhaseable) one of its four phase planes shifted; both pack
+// whole images with masked vector copies (ShiftMasks). Other convs pack one output row's run at a time (PackImage).
 // Reference: Goto & van de Geijn, TOMS 2008; Van Zee & van de Geijn, "BLIS", TOMS 2015; for packing the convolution
 // operand on the fly, Georganas et al. 2018 ("Anatomy of high-performance deep learning convolutions on SIMD
 // architectures") and cuDNN's implicit GEMM.
