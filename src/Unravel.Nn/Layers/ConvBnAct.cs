@@ -1,7 +1,8 @@
 // Inference fast path for conv → batch norm → (+ residual) → ReLU chains (torchvision ResNet blocks and stems): one
 // fused op (Ops.Conv2dAffine) instead of a convolution and three elementwise passes. It is taken only where nothing can
 // observe the skipped intermediates: eval mode, no hook matching a hook name inside the module, no parameter tracked by a
-// tape, and the input either untracked or tracked by a tape with FuseInference (then the fused op records one node). Otherwise callers run their modules one by one, hooks and tape nodes included. The
+// tape, and the input either untracked or tracked by a tape with FuseInference (then the fused op records one node).
+// Otherwise callers run their modules one by one, hooks and tape nodes included. The
 // fused values are bit-identical to the module chain (see Kernels/Conv2dEpilogue.cs).
 
 namespace Unravel.Nn.Layers;

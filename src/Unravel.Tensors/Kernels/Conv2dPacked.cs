@@ -325,15 +325,14 @@ internal static unsafe partial class Conv2dPacked
         where TK : struct, IGemmMicroKernel
     {
         int nr = TK.NR, hw = g.Height * g.Width, h = g.Height, w = g.Width, sh = g.StrideH, sw = g.StrideW;
-        int taps = g.KernelH * g.KernelW, padded = RoundUp(count, nr);
+        int padded = RoundUp(count, nr);
         bool pointwise = g.IsPointwise;
         new Span<float>(row + count, padded - count).Clear();
         float* xg = x + (nint)grp * g.GroupChannels * hw;
         nint imageStride = (nint)g.Channels * hw;
         for (int q = 0; q < kc; q++)
         {
-            int kIndex = pc + q, c = kIndex / taps, tap = kIndex - c * taps, kh = tap / g.KernelW, kw = tap - kh * g.KernelW;
-            int offH = kh * g.DilationH - g.PadH, offW = kw * g.DilationW - g.PadW;
+            (int c, _, int offH, int offW) = ColRow(g, pc + q);
             (int owLo, int owHi) = Conv2dKernels.ValidRange(g.OutW, sw, offW, w);
             float* plane = xg + (nint)c * hw, d = row;
             int* s = seg;
@@ -403,7 +402,7 @@ internal static unsafe partial class Conv2dPacked
         var masks = new float[taps * ohw];
         for (int tap = 0; tap < taps; tap++)
         {
-            int offH = tap / g.KernelW * g.DilationH - g.PadH, offW = tap % g.KernelW * g.DilationW - g.PadW;
+            (_, _, int offH, int offW) = ColRow(g, tap);
             for (int i = 0; i < oh; i++)
             for (int j = 0; j < ow; j++)
                 if ((uint)(i * s + offH) < (uint)g.Height && (uint)(j * s + offW) < (uint)g.Width) masks[tap * ohw + i * ow + j] = inside;
@@ -442,14 +441,13 @@ internal static unsafe partial class Conv2dPacked
         where TK : struct, IGemmMicroKernel
     {
         int nr = TK.NR, hw = g.Height * g.Width, ow = g.OutW, ohw = g.OutH * ow;
-        int taps = g.KernelH * g.KernelW, padded = RoundUp(count, nr);
+        int padded = RoundUp(count, nr);
         new Span<float>(row + count, padded - count).Clear();
         float* xg = x + (nint)grp * g.GroupChannels * hw;
         nint imageStride = (nint)g.Channels * hw;
         for (int q = 0; q < kc; q++)
         {
-            int kIndex = pc + q, c = kIndex / taps, tap = kIndex - c * taps, kh = tap / g.KernelW, kw = tap - kh * g.KernelW;
-            int offH = kh * g.DilationH - g.PadH, offW = kw * g.DilationW - g.PadW;
+            (int c, int tap, int offH, int offW) = ColRow(g, pc + q);
             float* plane = xg + (nint)c * hw, d = row, mask = masks + (nint)tap * ohw;
             int shift = offH * ow + offW;
             if (phased)
@@ -481,6 +479,15 @@ internal static unsafe partial class Conv2dPacked
         for (; l <= b - 8; l += 8)
             Vector256.ConditionalSelect(Vector256.Load(mask + l), Vector256.Load(from + l), Vector256<float>.Zero).Store(to + l);
         for (; l < b; l++) to[l] = BitConverter.SingleToInt32Bits(mask[l]) != 0 ? from[l] : 0f;
+    }
+
+    /// <summary>What im2col row <paramref name="row"/> of a group holds: input channel (within the group), tap kh·KW + kw,
+    /// and the input offset (kh·dilationH − padH, kw·dilationW − padW) the tap reads at output (0, 0) before striding.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (int Channel, int Tap, int OffH, int OffW) ColRow(in Conv2dGeometry g, int row)
+    {
+        int taps = g.KernelH * g.KernelW, c = row / taps, tap = row - c * taps, kh = tap / g.KernelW, kw = tap - kh * g.KernelW;
+        return (c, tap, kh * g.DilationH - g.PadH, kw * g.DilationW - g.PadW);
     }
 
     /// <summary>Packs rows [o0, o0 + kc) of a [N, rows, ohw] tensor for positions [p0, p0 + count) of the batch into
@@ -579,8 +586,8 @@ internal static unsafe partial class Conv2dPacked
             float* image = dx + ((nint)n * g.Channels + grp * cg) * hw;
             for (int row = 0; row < cg * taps; row++)
             {
-                int ch = row / taps, tap = row - ch * taps, kh = tap / g.KernelW, kw = tap - kh * g.KernelW;
-                int shift = (kh * g.DilationH - g.PadH) * w + kw * g.DilationW - g.PadW;
+                (int ch, int tap, int offH, int offW) = ColRow(g, row);
+                int shift = offH * w + offW;
                 int a = Math.Clamp(-shift, l0, l1), b = Math.Clamp(hw - shift, a, l1);
                 float* to = image + (nint)ch * hw + shift, from = c + (nint)row * ldc + at - l0, mask = masks + (nint)tap * hw;
                 int l = a;
