@@ -57,8 +57,13 @@ internal static class BenchCommand
 
     private static readonly Option<string> ModelsTorchWaitOption = new("--torch-wait-policy")
     {
-        Description = "OMP_WAIT_POLICY of the PyTorch worker: auto (passive when the load average exceeds the cores), active or passive.",
+        Description = "OMP_WAIT_POLICY of the PyTorch worker: auto (passive when other work keeps over half a core busy), active or passive.",
         DefaultValueFactory = _ => "auto",
+    };
+
+    private static readonly Option<bool> ModelsEagerWeightsOption = new("--eager-weights")
+    {
+        Description = "Pack our convolution weights on every call instead of once per frozen model (Module.FreezeWeights).",
     };
 
     private static readonly Option<bool> ModelsProfileOption = new("--profile")
@@ -114,13 +119,13 @@ internal static class BenchCommand
     {
         Command command = new("models", "ResNet-18/50 and GPT-2 small throughput, ours vs tuned PyTorch CPU, interleaved runs, median ratio.")
         {
-            ModelsThreadsOption, ModelsRepeatsOption, ModelsJsonOption, ModelsNoTorchOption, ModelsWorkloadsOption, ModelsProfileOption,
+            ModelsThreadsOption, ModelsRepeatsOption, ModelsJsonOption, ModelsNoTorchOption, ModelsWorkloadsOption, ModelsProfileOption, ModelsEagerWeightsOption,
             ModelsTorchWaitOption,
         };
         command.SetAction(parse => ModelsBench.Run(
             new ModelsBench.Options(ModelsBench.ParseThreads(parse.GetValue(ModelsThreadsOption)!), parse.GetValue(ModelsRepeatsOption),
                 parse.GetValue(ModelsJsonOption), parse.GetValue(ModelsNoTorchOption), ModelsBench.ParseWorkloads(parse.GetValue(ModelsWorkloadsOption)),
-                parse.GetValue(ModelsProfileOption), parse.GetValue(ModelsTorchWaitOption)!),
+                parse.GetValue(ModelsProfileOption), parse.GetValue(ModelsTorchWaitOption)!, parse.GetValue(ModelsEagerWeightsOption)),
             Console.Out));
         return command;
     }

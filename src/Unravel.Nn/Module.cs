@@ -61,6 +61,11 @@ public abstract class Module
 
     public void Eval() => Train(false);
 
+    /// <summary>Promises that the parameters and buffers of this subtree keep their values until the returned scope is
+    /// disposed, so convolutions pack their weights once and reuse them (<see cref="FrozenWeights"/>). For inference over
+    /// many batches; Dispose throws, naming the parameter, if a weight that was packed changed inside the scope.</summary>
+    public FrozenWeights FreezeWeights() => FrozenWeights.Freeze(Parameters().Select(p => (p.Path, p.Value)));
+
     /// <summary>The state dict: checkpoint key → tensor, for every parameter and buffer.</summary>
     public IReadOnlyDictionary<string, Tensor> StateDict() => Parameters().ToDictionary(p => p.Path, p => p.Value);
 

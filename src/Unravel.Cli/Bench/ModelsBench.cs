@@ -58,7 +58,7 @@ internal static class ModelsBench
 
     /// <summary>Parsed command-line options.</summary>
     internal sealed record Options(IReadOnlyList<int> Threads, int Repeats, bool Json, bool NoTorch, IReadOnlyList<Workload> Workloads,
-        bool Profile, string TorchWaitPolicy = "auto");
+        bool Profile, string TorchWaitPolicy = "auto", bool EagerWeights = false);
 
     /// <summary>OMP_WAIT_POLICY for the PyTorch worker: "active" or "passive" as given, or for "auto" passive when other
     /// work keeps more than half a core busy just before the benchmark starts (<paramref name="busyCores"/>, sampled
@@ -125,10 +125,13 @@ internal static class ModelsBench
         string waitPolicy = ResolveWaitPolicy(options.TorchWaitPolicy, busy);
         int savedThreads = Parallelism.Threads;
         var rows = new List<Row>();
-        var models = new OurModels();
+        using var models = new OurModels(options.EagerWeights);
         if (!options.Json)
         {
             output.WriteLine($"Models, ours vs PyTorch CPU, interleaved pairs ({options.Repeats} per workload), medians; random-init weights, eval mode");
+            output.WriteLine(options.EagerWeights
+                ? "ours: weights packed on every call (--eager-weights); PyTorch: eager torch.nn modules"
+                : "ours: weights frozen (convolution weights packed once, as collect and pure do); PyTorch: eager torch.nn modules");
             output.WriteLine($"CPU: {CpuModel() ?? RuntimeInformation.ProcessArchitecture.ToString()}, {Environment.ProcessorCount} cores; load average {loadBefore}" +
                 (busy is double b ? $"; {b.ToString("F2", CultureInfo.InvariantCulture)} cores busy with other work at the start" : ""));
             if (torchNote is not null) output.WriteLine($"note: {torchNote} Timing our engine only.");
@@ -219,10 +222,19 @@ internal static class ModelsBench
         return (Stopwatch.GetElapsedTime(start).TotalSeconds, ProcessCounters.CpuNow() - cpu);
     }
 
-    /// <summary>Our models (built once each) and the inputs of each workload.</summary>
-    internal sealed class OurModels
+    /// <summary>Our models (built once each) and the inputs of each workload. Unless <paramref name="eager"/>, each model's
+    /// weights are frozen while this lives (<see cref="Module.FreezeWeights"/>), as the pipeline's inference runs are, so
+    /// convolutions pack their weights once instead of on every call.</summary>
+    internal sealed class OurModels(bool eager = false) : IDisposable
     {
         private readonly Dictionary<string, RootModule> _models = [];
+        private readonly List<FrozenWeights> _frozen = [];
+
+        public void Dispose()
+        {
+            foreach (FrozenWeights f in _frozen) f.Dispose();
+            _frozen.Clear();
+        }
 
         /// <summary>One run of <paramref name="w"/>: a forward, or a forward and the input gradient of the summed class-0 logit.</summary>
         /// <param name="w">The workload.</param>
@@ -259,6 +271,7 @@ internal static class ModelsBench
             {
                 m = ModelRegistry.Get(name).Create(WeightSource.Initialize(0));
                 m.Eval();
+                if (!eager) _frozen.Add(m.FreezeWeights());
                 _models[name] = m;
             }
             return m;
@@ -287,6 +300,7 @@ internal static class ModelsBench
             foreach (int t in options.Threads) w.WriteNumberValue(t);
             w.WriteEndArray();
             w.WriteNumber("pairs", options.Repeats);
+            w.WriteBoolean("frozenWeights", !options.EagerWeights);
             w.WriteBoolean("torchAvailable", torchNote is null);
             if (torchNote is not null) w.WriteString("torchNote", torchNote);
             else w.WriteString("torchOmpWaitPolicy", waitPolicy);

@@ -110,6 +110,7 @@ public static class Collector
         CollectionState Snapshot(int upTo) => new(fingerprint, upTo, elapsedBefore + watch.Elapsed, forwardBefore + forwardWatch.Elapsed,
             order.Select(n => stats[n]).ToList());
 
+        using FrozenWeights frozen = model.FreezeWeights();   // inference only: convolutions pack their weights once
         for (int start = next; start < end; start += batchSize)
         {
             cancellationToken.ThrowIfCancellationRequested();

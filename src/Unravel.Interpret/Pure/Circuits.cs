@@ -60,6 +60,7 @@ public static class Circuits
         var pooled = new Dictionary<long, float[]>();
         int lowerChannels = 0;
         var clock = Stopwatch.StartNew();
+        using FrozenWeights frozen = model.FreezeWeights();   // the weights are read only: convolutions pack them once
         for (int start = 0; start < order.Length; start += batch)
         {
             cancellationToken.ThrowIfCancellationRequested();

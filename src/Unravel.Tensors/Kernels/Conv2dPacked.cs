@@ -35,8 +35,10 @@ internal static unsafe partial class Conv2dPacked
     /// <param name="bias">[O], or empty.</param>
     /// <param name="y">[N, O, OH, OW].</param>
     /// <param name="g">The convolution's dimensions.</param>
-    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y, in Conv2dGeometry g) =>
-        Forward(x, weight, bias, y, g, default, default, default, relu: false);
+    /// <param name="weightKey">The weight's tensor, whose packed panels are cached while it is frozen (<see cref="FrozenWeights"/>).</param>
+    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y, in Conv2dGeometry g,
+        Tensor? weightKey = null) =>
+        Forward(x, weight, bias, y, g, default, default, default, relu: false, weightKey);
 
     /// <summary>y = act((W ⊛ x + bias) · scale + shift + residual), the epilogue applied per output channel as each block
     /// is stored (<see cref="Conv2dEpilogue"/>); y is overwritten.</summary>
@@ -49,12 +51,13 @@ internal static unsafe partial class Conv2dPacked
     /// <param name="shift">[O], or empty.</param>
     /// <param name="residual">[N, O, OH, OW] added after the affine step, or empty.</param>
     /// <param name="relu">Apply max(·, 0) last.</param>
+    /// <param name="weightKey">The weight's tensor, whose packed panels are cached while it is frozen (<see cref="FrozenWeights"/>).</param>
     public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y, in Conv2dGeometry g,
-        ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, ReadOnlySpan<float> residual, bool relu)
+        ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, ReadOnlySpan<float> residual, bool relu, Tensor? weightKey = null)
     {
         fixed (float* px = x, pw = weight, pb = bias, py = y, psc = scale, psh = shift, pr = residual)
         {
-            var ptrs = new Pointers(px, pw, pb, py);
+            var ptrs = new Pointers(px, pw, pb, py, weightKey);
             var epilogue = new Conv2dEpilogue.Pointers(pb, psc, psh, pr, relu);
             switch (ManagedGemm.Kernel)
             {
@@ -71,11 +74,12 @@ internal static unsafe partial class Conv2dPacked
     /// <param name="weight">[O, C/groups, KH, KW].</param>
     /// <param name="dx">[N, C, H, W]; accumulated into.</param>
     /// <param name="g">The convolution's dimensions.</param>
-    public static void BackwardInput(ReadOnlySpan<float> dy, ReadOnlySpan<float> weight, Span<float> dx, in Conv2dGeometry g)
+    /// <param name="weightKey">The weight's tensor, whose packed panels are cached while it is frozen (<see cref="FrozenWeights"/>).</param>
+    public static void BackwardInput(ReadOnlySpan<float> dy, ReadOnlySpan<float> weight, Span<float> dx, in Conv2dGeometry g, Tensor? weightKey = null)
     {
         fixed (float* pdy = dy, pw = weight, pdx = dx)
         {
-            var ptrs = new Pointers(pdy, pw, null, pdx);
+            var ptrs = new Pointers(pdy, pw, null, pdx, weightKey);
             switch (ManagedGemm.Kernel)
             {
                 case ManagedGemm.KernelKind.Avx512 when Use8Rows(g.ColRows): BackwardInput<Conv2dAvx512x8>(ptrs, g); break;
@@ -99,10 +103,12 @@ internal static unsafe partial class Conv2dPacked
         return rows > 0 && pad8 < pad12 && (pad12 - rows) * 10 >= pad12;
     }
 
-    /// <summary>The pinned operands: In is x (forward) or dy (backward), Out is y or dx.</summary>
-    private readonly struct Pointers(float* input, float* weight, float* bias, float* output)
+    /// <summary>The pinned operands: In is x (forward) or dy (backward), Out is y or dx; WeightKey is the weight's tensor
+    /// (or null), the key of its cached packed form while it is frozen.</summary>
+    private readonly struct Pointers(float* input, float* weight, float* bias, float* output, Tensor? weightKey)
     {
         public readonly float* In = input, Weight = weight, Bias = bias, Out = output;
+        public readonly Tensor? WeightKey = weightKey;
     }
 
     private static void Forward<TK>(Pointers p, Conv2dGeometry g, Conv2dEpilogue.Pointers epilogue) where TK : struct, IGemmMicroKernel
@@ -112,7 +118,8 @@ internal static unsafe partial class Conv2dPacked
         int k = g.ColRows, og = g.GroupOutChannels, ogPad = RoundUp(og, mr), ohw = g.ColCols;
         int positions = g.Batch * ohw, blocks = (positions + BlockPositions - 1) / BlockPositions;
         long packedLength = (long)ogPad * k;
-        float[] packedArray = ArrayPool<float>.Shared.Rent((int)(g.Groups * packedLength + 16));
+        float* cached = CachedWeights<TK>(p, k, og, g.Groups, transposed: false, packedLength, blk.KC);
+        float[] packedArray = cached is null ? ArrayPool<float>.Shared.Rent((int)(g.Groups * packedLength + 16)) : [];
         bool phased = IsPhaseable(g);
         float[] maskArray = IsShiftable(g) || phased ? ShiftMasks(g) : [];
         float[] phaseArray = phased ? ArrayPool<float>.Shared.Rent(g.Batch * g.Channels * g.Height * g.Width) : [];
@@ -120,7 +127,7 @@ internal static unsafe partial class Conv2dPacked
         {
             fixed (float* packed0 = packedArray, masks0 = maskArray, phases0 = phaseArray)
             {
-                float* packed = Align(packed0), masks = maskArray.Length > 0 ? masks0 : null;
+                float* packed = cached is null ? Align(packed0) : cached, masks = maskArray.Length > 0 ? masks0 : null;
                 float* source = p.In;
                 if (phased)
                 {
@@ -128,7 +135,7 @@ internal static unsafe partial class Conv2dPacked
                     source = phases0;
                 }
                 // A operand: each group's [og, K] weights as MR-row panels, KC block by KC block (PackA's layout).
-                PackWeights<TK>(p.Weight, k, og, g.Groups, transposed: false, packed, packedLength, blk.KC);
+                if (cached is null) PackWeights<TK>(p.Weight, k, og, g.Groups, transposed: false, packed, packedLength, blk.KC);
 
                 // Work items: position blocks, each optionally cut into row (output-channel) ranges when the blocks
                 // alone cannot occupy every thread (a batch of one at the 7×7 stage).
@@ -180,7 +187,7 @@ internal static unsafe partial class Conv2dPacked
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(packedArray);
+            if (cached is null) ArrayPool<float>.Shared.Return(packedArray);
             if (phased) ArrayPool<float>.Shared.Return(phaseArray);
         }
     }
@@ -193,15 +200,16 @@ internal static unsafe partial class Conv2dPacked
         int positions = g.Batch * ohw;
         if (og == 0 || k == 0 || positions == 0) return; // dx += 0
         long packedLength = (long)kPad * og;
-        float[] packedArray = ArrayPool<float>.Shared.Rent((int)(g.Groups * packedLength + 16));
+        float* cached = CachedWeights<TK>(p, k, og, g.Groups, transposed: true, packedLength, blk.KC);
+        float[] packedArray = cached is null ? ArrayPool<float>.Shared.Rent((int)(g.Groups * packedLength + 16)) : [];
         float[] maskArray = IsShiftable(g) ? ShiftMasks(g) : [];
         try
         {
             fixed (float* packed0 = packedArray, masks0 = maskArray)
             {
-                float* packed = Align(packed0), masks = maskArray.Length > 0 ? masks0 : null;
+                float* packed = cached is null ? Align(packed0) : cached, masks = maskArray.Length > 0 ? masks0 : null;
                 // A operand: Wᵀ [K, og] per group (op(A)[i, q] = W[q, i]) as MR-row panels, KC block by KC block over og.
-                PackWeights<TK>(p.Weight, k, og, g.Groups, transposed: true, packed, packedLength, blk.KC);
+                if (cached is null) PackWeights<TK>(p.Weight, k, og, g.Groups, transposed: true, packed, packedLength, blk.KC);
 
                 // col2im of two blocks of one image may touch the same dx elements, so a work unit is a whole image
                 // (its blocks in order) when images are larger than a block, else a block of whole images.
@@ -241,8 +249,19 @@ internal static unsafe partial class Conv2dPacked
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(packedArray);
+            if (cached is null) ArrayPool<float>.Shared.Return(packedArray);
         }
+    }
+
+    /// <summary>The weights packed as <see cref="PackWeights"/> does, from the frozen-weight cache (packed there on first
+    /// use); null when the weight is not frozen, and then the caller packs per call.</summary>
+    private static float* CachedWeights<TK>(Pointers p, int k, int og, int groups, bool transposed, long groupLength, int kcMax)
+        where TK : struct, IGemmMicroKernel
+    {
+        if (p.WeightKey is null) return null;
+        float* w = p.Weight;
+        return FrozenWeights.Cached(p.WeightKey, (typeof(TK), transposed, kcMax, groups), groups * groupLength,
+            dst => PackWeights<TK>(w, k, og, groups, transposed, dst, groupLength, kcMax));
     }
 
     /// <summary>Packs every group's weights as the A operand: W [og, K] (or Wᵀ [K, og] when <paramref name="transposed"/>) in

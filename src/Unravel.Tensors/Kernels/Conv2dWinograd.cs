@@ -40,30 +40,32 @@ internal static unsafe partial class Conv2dPacked
         && (long)((g.OutH + 1) / 2) * ((g.OutW + 1) / 2) >= WinogradMinTiles;
 
     /// <summary>y = act((W ⊛ x + bias) · scale + shift + residual) by Winograd F(2×2, 3×3); operands as in
-    /// <see cref="Forward(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, in Conv2dGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, bool)"/>.</summary>
+    /// <see cref="Forward(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, in Conv2dGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, bool, Tensor)"/>.</summary>
+    /// <param name="weightKey">The weight's tensor, whose transformed panels are cached while it is frozen (<see cref="FrozenWeights"/>).</param>
     public static void WinogradForward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y, in Conv2dGeometry g,
-        ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, ReadOnlySpan<float> residual, bool relu)
+        ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, ReadOnlySpan<float> residual, bool relu, Tensor? weightKey = null)
     {
         fixed (float* px = x, pw = weight, pb = bias, py = y, psc = scale, psh = shift, pr = residual)
-            Winograd(px, pw, flip: false, py, g, new Conv2dEpilogue.Pointers(pb, psc, psh, pr, relu));
+            Winograd(px, pw, weightKey, flip: false, py, g, new Conv2dEpilogue.Pointers(pb, psc, psh, pr, relu));
     }
 
     /// <summary>dx += col2im(Wᵀ · dy) for a conv that <see cref="WinogradApplies"/> to, as the full convolution of dy with
     /// the flipped, transposed weights.</summary>
-    public static void WinogradBackwardInput(ReadOnlySpan<float> dy, ReadOnlySpan<float> weight, Span<float> dx, in Conv2dGeometry g)
+    /// <param name="weightKey">The weight's tensor, whose transformed panels are cached while it is frozen (<see cref="FrozenWeights"/>).</param>
+    public static void WinogradBackwardInput(ReadOnlySpan<float> dy, ReadOnlySpan<float> weight, Span<float> dx, in Conv2dGeometry g, Tensor? weightKey = null)
     {
         var full = new Conv2dGeometry(g.Batch, g.OutChannels, g.OutH, g.OutW, g.Channels, 3, 3, 1, 1, 2 - g.PadH, 2 - g.PadW, 1, 1, 1);
         fixed (float* pdy = dy, pw = weight, pdx = dx)
-            Winograd(pdy, pw, flip: true, pdx, full, new Conv2dEpilogue.Pointers(null, null, null, pdx, false));
+            Winograd(pdy, pw, weightKey, flip: true, pdx, full, new Conv2dEpilogue.Pointers(null, null, null, pdx, false));
     }
 
-    private static void Winograd(float* x, float* w, bool flip, float* y, in Conv2dGeometry g, in Conv2dEpilogue.Pointers e)
+    private static void Winograd(float* x, float* w, Tensor? weightKey, bool flip, float* y, in Conv2dGeometry g, in Conv2dEpilogue.Pointers e)
     {
         switch (ManagedGemm.Kernel)
         {
-            case ManagedGemm.KernelKind.Avx512 when Use8Rows(g.OutChannels): Winograd<Conv2dAvx512x8>(x, w, flip, y, g, e); break;
-            case ManagedGemm.KernelKind.Avx512: Winograd<GemmMicroKernels.Avx512>(x, w, flip, y, g, e); break;
-            default: Winograd<GemmMicroKernels.Avx2>(x, w, flip, y, g, e); break;
+            case ManagedGemm.KernelKind.Avx512 when Use8Rows(g.OutChannels): Winograd<Conv2dAvx512x8>(x, w, weightKey, flip, y, g, e); break;
+            case ManagedGemm.KernelKind.Avx512: Winograd<GemmMicroKernels.Avx512>(x, w, weightKey, flip, y, g, e); break;
+            default: Winograd<GemmMicroKernels.Avx2>(x, w, weightKey, flip, y, g, e); break;
         }
     }
 
@@ -77,7 +79,7 @@ internal static unsafe partial class Conv2dPacked
     /// <summary>Tiles per block: V and M of at most <see cref="WinogradBlockFloats"/> each, a multiple of NR, at most 256.</summary>
     private static int WinogradBlock(int c, int o, int nr) => Math.Clamp(WinogradBlockFloats / (16 * Math.Max(c, o)) / nr * nr, nr, 256);
 
-    private static void Winograd<TK>(float* x, float* w, bool flip, float* y, Conv2dGeometry g, Conv2dEpilogue.Pointers e)
+    private static void Winograd<TK>(float* x, float* w, Tensor? weightKey, bool flip, float* y, Conv2dGeometry g, Conv2dEpilogue.Pointers e)
         where TK : struct, IGemmMicroKernel
     {
         int mr = TK.MR, nr = TK.NR;
@@ -86,15 +88,15 @@ internal static unsafe partial class Conv2dPacked
         int tilesW = (g.OutW + 1) / 2, perImage = (g.OutH + 1) / 2 * tilesW, tiles = g.Batch * perImage;
         int block = WinogradBlock(c, o, nr), blocks = (tiles + block - 1) / block;
         long uLength = (long)oPad * c;
-        float[] rawArray = ArrayPool<float>.Shared.Rent(16 * o * c);
-        float[] packedArray = ArrayPool<float>.Shared.Rent((int)(16 * uLength + 16));
+        float* cached = weightKey is null ? null
+            : FrozenWeights.Cached(weightKey, (typeof(TK), "winograd", flip, blk.KC), 16 * uLength, dst => WinogradWeights<TK>(w, flip, o, c, dst, uLength, blk.KC));
+        float[] packedArray = cached is null ? ArrayPool<float>.Shared.Rent((int)(16 * uLength + 16)) : [];
         try
         {
-            fixed (float* raw = rawArray, packed0 = packedArray)
+            fixed (float* packed0 = packedArray)
             {
-                float* packed = Align(packed0), rawP = raw, wP = w;
-                Parallelism.For(o, 8, (o0, o1) => TransformWeights(wP, flip, o, c, o0, o1, rawP));
-                PackWeights<TK>(raw, c, o, 16, transposed: false, packed, uLength, blk.KC);
+                float* packed = cached is null ? Align(packed0) : cached;
+                if (cached is null) WinogradWeights<TK>(w, flip, o, c, packed, uLength, blk.KC);
 
                 int threads = Parallelism.IsNested ? 1 : Parallelism.Threads;
                 int rowSplit = Math.Max(1, blocks >= threads ? 1 : Math.Min((threads + blocks - 1) / blocks, oPad / mr));
@@ -124,8 +126,27 @@ internal static unsafe partial class Conv2dPacked
         }
         finally
         {
+            if (cached is null) ArrayPool<float>.Shared.Return(packedArray);
+        }
+    }
+
+    /// <summary>The 16 transformed weight matrices U[ξ] = (G g Gᵀ)[ξ] packed as the GEMM's A operand, ξ at ξ·<paramref name="uLength"/>.</summary>
+    private static void WinogradWeights<TK>(float* w, bool flip, int o, int c, float* packed, long uLength, int kc)
+        where TK : struct, IGemmMicroKernel
+    {
+        float[] rawArray = ArrayPool<float>.Shared.Rent(16 * o * c);
+        try
+        {
+            fixed (float* raw = rawArray)
+            {
+                float* rawP = raw;
+                Parallelism.For(o, 8, (o0, o1) => TransformWeights(w, flip, o, c, o0, o1, rawP));
+                PackWeights<TK>(raw, c, o, 16, transposed: false, packed, uLength, kc);
+            }
+        }
+        finally
+        {
             ArrayPool<float>.Shared.Return(rawArray);
-            ArrayPool<float>.Shared.Return(packedArray);
         }
     }
 

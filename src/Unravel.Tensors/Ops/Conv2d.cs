@@ -81,12 +81,12 @@ public static partial class Ops
         if (alg == Conv2dAlgorithm.PackedGemm)
         {
             y = TensorStorage.Uninitialized(g.Batch, g.OutChannels, g.OutH, g.OutW);
-            Conv2dPacked.Forward(x.Data, weight.Data, bias is null ? default : bias.Data, y.Data, g);
+            Conv2dPacked.Forward(x.Data, weight.Data, bias is null ? default : bias.Data, y.Data, g, weight);
         }
         else if (alg == Conv2dAlgorithm.Winograd)
         {
             y = TensorStorage.Uninitialized(g.Batch, g.OutChannels, g.OutH, g.OutW);
-            Conv2dPacked.WinogradForward(x.Data, weight.Data, bias is null ? default : bias.Data, y.Data, g, default, default, default, relu: false);
+            Conv2dPacked.WinogradForward(x.Data, weight.Data, bias is null ? default : bias.Data, y.Data, g, default, default, default, relu: false, weight);
         }
         else
         {
@@ -132,8 +132,8 @@ public static partial class Ops
         }
         else if (state.Algorithm is Conv2dAlgorithm.Blocked or Conv2dAlgorithm.PackedGemm or Conv2dAlgorithm.Winograd)
         {
-            if (dx is not null && state.Algorithm == Conv2dAlgorithm.Winograd) Conv2dPacked.WinogradBackwardInput(dy.Data, weight.Data, dx.Data, g);
-            else if (dx is not null && state.Algorithm == Conv2dAlgorithm.PackedGemm) Conv2dPacked.BackwardInput(dy.Data, weight.Data, dx.Data, g);
+            if (dx is not null && state.Algorithm == Conv2dAlgorithm.Winograd) Conv2dPacked.WinogradBackwardInput(dy.Data, weight.Data, dx.Data, g, weight);
+            else if (dx is not null && state.Algorithm == Conv2dAlgorithm.PackedGemm) Conv2dPacked.BackwardInput(dy.Data, weight.Data, dx.Data, g, weight);
             else if (dx is not null) Conv2dBlockedBackwardInput(weight, dy, dx, g);
             if (dWeight is not null) Conv2dGemmBackward(x, weight, dy, null, dWeight, g, g.IsPointwise);
         }

@@ -64,14 +64,14 @@ public static partial class Ops
         {
             Tensor y = TensorStorage.Uninitialized(outShape);
             Conv2dPacked.Forward(x.Data, weight.Data, bias is null ? default : bias.Data, y.Data, g,
-                scale is null ? default : scale.Data, shift is null ? default : shift.Data, residual is null ? default : residual.Data, relu);
+                scale is null ? default : scale.Data, shift is null ? default : shift.Data, residual is null ? default : residual.Data, relu, weight);
             return y;
         }
         if (alg == Conv2dAlgorithm.Winograd)
         {
             Tensor y = TensorStorage.Uninitialized(outShape);
             Conv2dPacked.WinogradForward(x.Data, weight.Data, bias is null ? default : bias.Data, y.Data, g,
-                scale is null ? default : scale.Data, shift is null ? default : shift.Data, residual is null ? default : residual.Data, relu);
+                scale is null ? default : scale.Data, shift is null ? default : shift.Data, residual is null ? default : residual.Data, relu, weight);
             return y;
         }
         // Other paths: the plain convolution, then the epilogue in place, one pass parallel over (image, channel) planes.
@@ -122,8 +122,8 @@ public static partial class Ops
             });
         if (!wantX) return;
         Tensor dx = grads.For(x);
-        if (state.Algorithm == Conv2dAlgorithm.Winograd) Conv2dPacked.WinogradBackwardInput(dz.Data, weight.Data, dx.Data, g);
-        else if (state.Algorithm == Conv2dAlgorithm.PackedGemm) Conv2dPacked.BackwardInput(dz.Data, weight.Data, dx.Data, g);
+        if (state.Algorithm == Conv2dAlgorithm.Winograd) Conv2dPacked.WinogradBackwardInput(dz.Data, weight.Data, dx.Data, g, weight);
+        else if (state.Algorithm == Conv2dAlgorithm.PackedGemm) Conv2dPacked.BackwardInput(dz.Data, weight.Data, dx.Data, g, weight);
         else if (state.Algorithm == Conv2dAlgorithm.Direct) Conv2dDirectBackward(x, weight, dz, dx, null, g);
         else if (state.Algorithm == Conv2dAlgorithm.Blocked) Conv2dBlockedBackwardInput(weight, dz, dx, g);
         else Conv2dGemmBackward(x, weight, dz, dx, null, g, state.Algorithm == Conv2dAlgorithm.Pointwise);

@@ -52,6 +52,41 @@ public sealed class CheckpointLoadingTests(ITestOutputHelper output) : IDisposab
         output.WriteLine($"{name}/{file}: logits maxDiff {d:G3}, input grad maxDiff {g:G3}");
     }
 
+    /// <summary>With the weights frozen (convolution weights packed once), repeated forwards and the input gradient still
+    /// match PyTorch and equal the unfrozen run bit for bit.</summary>
+    [Theory]
+    [InlineData("resnet18_w6")]
+    [InlineData("resnet50_w4")]
+    [InlineData("vgg11_bn_d32")]
+    public void FreezeWeights_ReducedCheckpoint_MatchesTorchAndUnfrozen(string name)
+    {
+        RootModule root = ModelLoader.Load(VisionFixtures.PathOf("checkpoints", name, "model.pth"), VisionFixtures.ArchitectureOf(name));
+        var model = (IImageClassifier)root;
+        IReadOnlyDictionary<string, Tensor> expected = VisionFixtures.Tensors("checkpoints", name, "expected.safetensors");
+        Tensor input = expected["input"];
+        Tensor InputGradient()
+        {
+            using var tape = new Tape { KeepIntermediateGradients = false, FuseInference = true };
+            Tensor x = tape.Watch(input.Clone());
+            return tape.Backward(model.Forward(x), OneHot(VisionFixtures.Targets(name), model.Classes))[x]!;
+        }
+
+        float[] plainLogits = model.Forward(input).ToArray(), plainGrad = InputGradient().ToArray();
+        using (root.FreezeWeights())
+        {
+            for (int call = 0; call < 2; call++)
+            {
+                Tensor logits = model.Forward(input), grad = InputGradient();
+                TensorAssert.Close(expected["logits"], logits, TensorAssert.ForwardAtol, TensorAssert.ForwardRtol, $"{name} frozen logits");
+                TensorAssert.Close(expected["input_grad"], grad, TensorAssert.GradAtol, TensorAssert.GradRtol, $"{name} frozen input grad");
+                Assert.Equal(plainLogits, logits.ToArray());
+                Assert.Equal(plainGrad, grad.ToArray());
+            }
+            Assert.Contains(root.Parameters(), p => FrozenWeights.CachedForms(p.Value) > 0);
+        }
+        Assert.All(root.Parameters(), p => Assert.Equal(0, FrozenWeights.CachedForms(p.Value)));
+    }
+
     [Theory]
     [InlineData("small_resnet_w8")]
     [InlineData("small_cnn_nobn")]
