@@ -66,6 +66,11 @@ internal static class BenchCommand
         Description = "Pack our convolution weights on every call instead of once per frozen model (Module.FreezeWeights).",
     };
 
+    private static readonly Option<bool> ModelsTorchOptimizedOption = new("--torch-optimized")
+    {
+        Description = "Run PyTorch's forward workloads through torch.jit.optimize_for_inference(torch.jit.trace(model)) instead of eager modules.",
+    };
+
     private static readonly Option<bool> ModelsProfileOption = new("--profile")
     {
         Description = "Also print where our time goes (per module forward, per op backward).",
@@ -120,12 +125,13 @@ internal static class BenchCommand
         Command command = new("models", "ResNet-18/50 and GPT-2 small throughput, ours vs tuned PyTorch CPU, interleaved runs, median ratio.")
         {
             ModelsThreadsOption, ModelsRepeatsOption, ModelsJsonOption, ModelsNoTorchOption, ModelsWorkloadsOption, ModelsProfileOption, ModelsEagerWeightsOption,
-            ModelsTorchWaitOption,
+            ModelsTorchWaitOption, ModelsTorchOptimizedOption,
         };
         command.SetAction(parse => ModelsBench.Run(
             new ModelsBench.Options(ModelsBench.ParseThreads(parse.GetValue(ModelsThreadsOption)!), parse.GetValue(ModelsRepeatsOption),
                 parse.GetValue(ModelsJsonOption), parse.GetValue(ModelsNoTorchOption), ModelsBench.ParseWorkloads(parse.GetValue(ModelsWorkloadsOption)),
-                parse.GetValue(ModelsProfileOption), parse.GetValue(ModelsTorchWaitOption)!, parse.GetValue(ModelsEagerWeightsOption)),
+                parse.GetValue(ModelsProfileOption), parse.GetValue(ModelsTorchWaitOption)!, parse.GetValue(ModelsEagerWeightsOption),
+                parse.GetValue(ModelsTorchOptimizedOption)),
             Console.Out));
         return command;
     }

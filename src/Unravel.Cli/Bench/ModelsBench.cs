@@ -58,7 +58,7 @@ internal static class ModelsBench
 
     /// <summary>Parsed command-line options.</summary>
     internal sealed record Options(IReadOnlyList<int> Threads, int Repeats, bool Json, bool NoTorch, IReadOnlyList<Workload> Workloads,
-        bool Profile, string TorchWaitPolicy = "auto", bool EagerWeights = false);
+        bool Profile, string TorchWaitPolicy = "auto", bool EagerWeights = false, bool TorchOptimized = false);
 
     /// <summary>OMP_WAIT_POLICY for the PyTorch worker: "active" or "passive" as given, or for "auto" passive when other
     /// work keeps more than half a core busy just before the benchmark starts (<paramref name="busyCores"/>, sampled
@@ -129,9 +129,12 @@ internal static class ModelsBench
         if (!options.Json)
         {
             output.WriteLine($"Models, ours vs PyTorch CPU, interleaved pairs ({options.Repeats} per workload), medians; random-init weights, eval mode");
-            output.WriteLine(options.EagerWeights
-                ? "ours: weights packed on every call (--eager-weights); PyTorch: eager torch.nn modules"
-                : "ours: weights frozen (convolution weights packed once, as collect and pure do); PyTorch: eager torch.nn modules");
+            output.WriteLine((options.EagerWeights
+                ? "ours: weights packed on every call (--eager-weights); "
+                : "ours: weights frozen (convolution weights packed once, as collect and pure do); ")
+                + (options.TorchOptimized
+                    ? "PyTorch: forward workloads through torch.jit.optimize_for_inference(torch.jit.trace(model)), gradients eager"
+                    : "PyTorch: eager torch.nn modules"));
             output.WriteLine($"CPU: {CpuModel() ?? RuntimeInformation.ProcessArchitecture.ToString()}, {Environment.ProcessorCount} cores; load average {loadBefore}" +
                 (busy is double b ? $"; {b.ToString("F2", CultureInfo.InvariantCulture)} cores busy with other work at the start" : ""));
             if (torchNote is not null) output.WriteLine($"note: {torchNote} Timing our engine only.");
@@ -144,7 +147,7 @@ internal static class ModelsBench
             foreach (int threads in options.Threads)
             {
                 Parallelism.Threads = threads;
-                using TorchWorker? torch = torchNote is null ? TorchWorker.Start(threads, waitPolicy) : null;
+                using TorchWorker? torch = torchNote is null ? TorchWorker.Start(threads, waitPolicy, options.TorchOptimized) : null;
                 foreach (Workload w in options.Workloads)
                 {
                     Row row = Measure(w, threads, options.Repeats, models, torch);
@@ -301,6 +304,7 @@ internal static class ModelsBench
             w.WriteEndArray();
             w.WriteNumber("pairs", options.Repeats);
             w.WriteBoolean("frozenWeights", !options.EagerWeights);
+            w.WriteBoolean("torchOptimizedForInference", options.TorchOptimized);
             w.WriteBoolean("torchAvailable", torchNote is null);
             if (torchNote is not null) w.WriteString("torchNote", torchNote);
             else w.WriteString("torchOmpWaitPolicy", waitPolicy);

@@ -28,10 +28,13 @@ internal sealed class TorchWorker : IDisposable
 
     private readonly Process _process;
 
-    private TorchWorker(Process process, string version)
+    private readonly bool _optimized;
+
+    private TorchWorker(Process process, string version, bool optimized)
     {
         _process = process;
         Version = version;
+        _optimized = optimized;
     }
 
     /// <summary>torch.__version__ as the worker reported it.</summary>
@@ -69,8 +72,10 @@ internal sealed class TorchWorker : IDisposable
     /// <param name="threads">torch.set_num_threads and OMP_NUM_THREADS.</param>
     /// <param name="waitPolicy">OMP_WAIT_POLICY, "active" (spin at barriers: best on an idle host) or "passive" (sleep:
     /// on an oversubscribed host spinning threads wait for each other's time slices, measured 10× slower at batch 1).</param>
+    /// <param name="optimized">Run forward workloads through torch.jit.optimize_for_inference of the traced model instead
+    /// of the eager modules.</param>
     /// <exception cref="InvalidOperationException">The process did not start or did not report ready.</exception>
-    public static TorchWorker Start(int threads, string waitPolicy)
+    public static TorchWorker Start(int threads, string waitPolicy, bool optimized = false)
     {
         var info = new ProcessStartInfo(Python, [Script, threads.ToString(System.Globalization.CultureInfo.InvariantCulture)])
         {
@@ -96,7 +101,7 @@ internal sealed class TorchWorker : IDisposable
             using JsonDocument ready = ReadAnswer(process);
             string version = ready.RootElement.TryGetProperty("torch", out JsonElement v) ? v.GetString() ?? "?" : "?";
             Signal(process, SigStop);
-            return new TorchWorker(process, version);
+            return new TorchWorker(process, version, optimized);
         }
         catch
         {
@@ -112,7 +117,7 @@ internal sealed class TorchWorker : IDisposable
     {
         string request = JsonSerializer.Serialize(new Dictionary<string, object>
         {
-            ["workload"] = w.TorchName, ["batch"] = w.Batch, ["repeats"] = runs,
+            ["workload"] = w.TorchName, ["batch"] = w.Batch, ["repeats"] = runs, ["optimized"] = _optimized,
         });
         Signal(_process, SigCont);
         _process.StandardInput.WriteLine(request);
