@@ -116,7 +116,7 @@ internal static unsafe partial class Conv2dPacked
         int mr = TK.MR, nr = TK.NR;
         GemmBlocking blk = GemmBlocking.For<TK>();
         int k = g.ColRows, og = g.GroupOutChannels, ogPad = RoundUp(og, mr), ohw = g.ColCols;
-        int positions = g.Batch * ohw, blocks = (positions + BlockPositions - 1) / BlockPositions;
+        int positions = g.Batch * ohw;
         long packedLength = (long)ogPad * k;
         float* cached = CachedWeights<TK>(p, k, og, g.Groups, transposed: false, packedLength, blk.KC);
         float[] packedArray = cached is null ? ArrayPool<float>.Shared.Rent((int)(g.Groups * packedLength + 16)) : [];
@@ -137,13 +137,11 @@ internal static unsafe partial class Conv2dPacked
                 // A operand: each group's [og, K] weights as MR-row panels, KC block by KC block (PackA's layout).
                 if (cached is null) PackWeights<TK>(p.Weight, k, og, g.Groups, transposed: false, packed, packedLength, blk.KC);
 
-                // Work items: position blocks, each optionally cut into row (output-channel) ranges when the blocks
-                // alone cannot occupy every thread (a batch of one at the 7×7 stage).
-                int threads = Parallelism.IsNested ? 1 : Parallelism.Threads;
-                int rowSplit = blocks >= threads ? 1 : Math.Min((threads + blocks - 1) / blocks, ogPad / mr);
-                rowSplit = Math.Max(1, rowSplit);
+                // Work items: position blocks dealt to the threads in equal shares, or single blocks cut into row
+                // (output-channel) ranges when the blocks alone cannot occupy every thread (a batch of one at the 7×7 stage).
+                WorkPlan plan = WorkPlan.For(positions, nr, BlockPositions, ogPad / mr);
                 float* pk = packed;
-                Parallelism.For(blocks * rowSplit, 1, (w0, w1) =>
+                Parallelism.For(plan.Items, 1, (w0, w1) =>
                 {
                     Workspace ws = Workspace.ForThread(ogPad * BlockPositions, blk.KC * BlockPositions, BlockPositions);
                     int[] segArray = ArrayPool<int>.Shared.Rent(4 * BlockPositions);
@@ -151,10 +149,10 @@ internal static unsafe partial class Conv2dPacked
                     {
                         fixed (int* seg = segArray)
                         for (int item = w0; item < w1; item++)
+                        for (int block = plan.FirstBlock(item); block < plan.EndBlock(item); block++)
                         {
-                            int block = item / rowSplit, part = item % rowSplit;
-                            (int r0, int r1) = Parallelism.ChunkRange(ogPad / mr, rowSplit, part);
-                            int p0 = block * BlockPositions, count = Math.Min(BlockPositions, positions - p0);
+                            (int r0, int r1) = plan.Rows(item);
+                            int p0 = plan.Bounds[block], count = plan.Bounds[block + 1] - p0;
                             int runs = Segments(g, p0, count, seg);
                             // No input channels (K = 0): the product is all zeros and no k block runs to write it.
                             if (k == 0) new Span<float>(ws.A, ogPad * RoundUp(count, nr)).Clear();
@@ -212,9 +210,17 @@ internal static unsafe partial class Conv2dPacked
                 if (cached is null) PackWeights<TK>(p.Weight, k, og, g.Groups, transposed: true, packed, packedLength, blk.KC);
 
                 // col2im of two blocks of one image may touch the same dx elements, so a work unit is a whole image
-                // (its blocks in order) when images are larger than a block, else a block of whole images.
+                // (its blocks in order) when images are larger than a block, else a block of whole images; the images
+                // are spread evenly over a multiple of the thread count of such blocks (16 images of 7×7 as 4, 4, 4, 4
+                // rather than 5, 5, 5, 1).
                 int imagesPerBlock = Math.Max(1, BlockPositions / ohw);
                 bool split = ohw > BlockPositions;
+                if (!split)
+                {
+                    int threads = Parallelism.IsNested ? 1 : Parallelism.Threads;
+                    int target = Math.Min(g.Batch, RoundUp((g.Batch + imagesPerBlock - 1) / imagesPerBlock, threads));
+                    imagesPerBlock = (g.Batch + target - 1) / target;
+                }
                 int units = split ? g.Batch : (g.Batch + imagesPerBlock - 1) / imagesPerBlock;
                 float* pk = packed;
                 Parallelism.For(units, 1, (u0, u1) =>
@@ -250,6 +256,66 @@ internal static unsafe partial class Conv2dPacked
         finally
         {
             if (cached is null) ArrayPool<float>.Shared.Return(packedArray);
+        }
+    }
+
+    /// <summary>How a blocked loop over [0, count) positions (or Winograd tiles) is cut into parallel work items. Blocks
+    /// hold at most maxBlock positions and start on multiples of unit (NR); they are dealt to the threads in near-equal
+    /// contiguous shares, each share cut into near-equal blocks: 16 images of 7×7 (784 positions) run as 224 + 192 and
+    /// 192 + 176 positions on two threads, not 256 + 256 and 256 + 16 (65 % of the work on one thread). When there are
+    /// fewer blocks than threads, each block is one share and is also cut into RowSplit row (output-channel) ranges.
+    /// Every output element is computed the same way whatever block it falls in, so the plan does not change results.</summary>
+    internal sealed class WorkPlan
+    {
+        private readonly int[] _shareFirst;
+        private readonly int _rowPanels;
+
+        private WorkPlan(int[] bounds, int[] shareFirst, int rowSplit, int rowPanels)
+        {
+            Bounds = bounds;
+            _shareFirst = shareFirst;
+            RowSplit = rowSplit;
+            _rowPanels = rowPanels;
+        }
+
+        /// <summary>Block b covers [Bounds[b], Bounds[b + 1]).</summary>
+        public int[] Bounds { get; }
+
+        public int RowSplit { get; }
+
+        public int Items => (_shareFirst.Length - 1) * RowSplit;
+
+        public int FirstBlock(int item) => _shareFirst[item / RowSplit];
+
+        public int EndBlock(int item) => _shareFirst[item / RowSplit + 1];
+
+        /// <summary>The item's range of MR-row panels.</summary>
+        public (int Start, int End) Rows(int item) => Parallelism.ChunkRange(_rowPanels, RowSplit, item % RowSplit);
+
+        /// <param name="count">Positions (or tiles).</param>
+        /// <param name="unit">Block starts are multiples of this (the micro-kernel's NR); <paramref name="maxBlock"/> is one too.</param>
+        /// <param name="maxBlock">Most positions per block.</param>
+        /// <param name="rowPanels">MR-row panels of the output channels, the most ways a block can be cut by rows.</param>
+        public static WorkPlan For(int count, int unit, int maxBlock, int rowPanels)
+        {
+            if (count <= 0) return new WorkPlan([0], [0, 0], 1, rowPanels);
+            int threads = Parallelism.IsNested ? 1 : Parallelism.Threads;
+            int blocks = (count + maxBlock - 1) / maxBlock;
+            int rowSplit = blocks >= threads ? 1 : Math.Clamp((threads + blocks - 1) / blocks, 1, Math.Max(1, rowPanels));
+            int shares = rowSplit > 1 ? blocks : Math.Min(threads, blocks), units = (count + unit - 1) / unit;
+            var bounds = new List<int> { 0 };
+            int[] shareFirst = new int[shares + 1];
+            for (int s = 0; s < shares; s++)
+            {
+                shareFirst[s] = bounds.Count - 1;
+                (int u0, int u1) = Parallelism.ChunkRange(units, shares, s);
+                int start = u0 * unit, end = Math.Min(count, u1 * unit);
+                if (end <= start) continue;
+                int n = (end - start + maxBlock - 1) / maxBlock;
+                for (int i = 1; i <= n; i++) bounds.Add(i == n ? end : start + Parallelism.ChunkRange(u1 - u0, n, i).Start * unit);
+            }
+            shareFirst[shares] = bounds.Count - 1;
+            return new WorkPlan([.. bounds], shareFirst, rowSplit, rowPanels);
         }
     }
 

@@ -86,7 +86,7 @@ internal static unsafe partial class Conv2dPacked
         GemmBlocking blk = GemmBlocking.For<TK>();
         int c = g.Channels, o = g.OutChannels, oPad = RoundUp(o, mr);
         int tilesW = (g.OutW + 1) / 2, perImage = (g.OutH + 1) / 2 * tilesW, tiles = g.Batch * perImage;
-        int block = WinogradBlock(c, o, nr), blocks = (tiles + block - 1) / block;
+        int block = WinogradBlock(c, o, nr);
         long uLength = (long)oPad * c;
         float* cached = weightKey is null ? null
             : FrozenWeights.Cached(weightKey, (typeof(TK), "winograd", flip, blk.KC), 16 * uLength, dst => WinogradWeights<TK>(w, flip, o, c, dst, uLength, blk.KC));
@@ -98,19 +98,19 @@ internal static unsafe partial class Conv2dPacked
                 float* packed = cached is null ? Align(packed0) : cached;
                 if (cached is null) WinogradWeights<TK>(w, flip, o, c, packed, uLength, blk.KC);
 
-                int threads = Parallelism.IsNested ? 1 : Parallelism.Threads;
-                int rowSplit = Math.Max(1, blocks >= threads ? 1 : Math.Min((threads + blocks - 1) / blocks, oPad / mr));
+                // Tile blocks dealt to the threads in equal shares (WorkPlan), or cut by output rows when too few.
+                WorkPlan plan = WorkPlan.For(tiles, nr, block, oPad / mr);
                 Conv2dGeometry geo = g;
-                Parallelism.For(blocks * rowSplit, 1, (w0, w1) =>
+                Parallelism.For(plan.Items, 1, (w0, w1) =>
                 {
                     int vLength = 16 * (c * block + Skew), mLength = 16 * (oPad * block + Skew) + 16;
                     int edgeLength = 16 * (block + 16) + 8 * (tilesW + 24) + 2 * (2 * block + 32);
                     Workspace ws = Workspace.ForThread(mLength, vLength, edgeLength);
                     for (int item = w0; item < w1; item++)
+                    for (int b = plan.FirstBlock(item); b < plan.EndBlock(item); b++)
                     {
-                        int b = item / rowSplit, part = item % rowSplit;
-                        (int r0, int r1) = Parallelism.ChunkRange(oPad / mr, rowSplit, part);
-                        int t0 = b * block, count = Math.Min(block, tiles - t0), padded = RoundUp(count, nr);
+                        (int r0, int r1) = plan.Rows(item);
+                        int t0 = plan.Bounds[b], count = plan.Bounds[b + 1] - t0, padded = RoundUp(count, nr);
                         TransformInput<TK>(x, geo, t0, count, padded, blk.KC, ws.B, ws.Edge);
                         for (int xi = 0; xi < 16; xi++)
                         {
