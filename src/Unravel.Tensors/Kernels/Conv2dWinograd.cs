@@ -24,8 +24,12 @@ internal static unsafe partial class Conv2dPacked
     /// choice (and so the rounding) must not depend on the batch size, or a collection split into shards would differ
     /// from one run. Measured (1 thread, CPU time, min of 5, vs the packed path): ResNet-18 layer1–4 3×3 convs at batch
     /// 16 (784, 196, 49, 16 tiles per image) forward ×1.27, ×1.61, ×1.36, ×0.76, input gradient ×1.55, ×1.47, ×1.59,
-    /// ×0.90; at batch 1 layer1 ×1.02, layer2 ×0.83 (the weight transform is not amortised). 196 keeps layers 1–2.</summary>
-    internal static int WinogradMinTiles { get; set; } = 196;
+    /// ×0.90; at batch 1 layer1 ×1.02, layer2 ×0.83, because the weight transform then took most of the time. Since the
+    /// transform writes packed tiles directly (2.4× faster) and frozen weights keep it (FrozenWeights), re-measured
+    /// (1 thread, best of 3 × 200 ms, Winograd vs packed ms): 256 channels at 14×14 (49 tiles), batch 1 frozen 1.81 vs 2.94,
+    /// not frozen 2.31 vs 2.58, batch 16 frozen 22.8 vs 44.8; 512 channels at 7×7 (16 tiles), batch 1 frozen 3.45 vs
+    /// 2.93, not frozen 9.8 vs 4.7. So 49: every ResNet 3×3 stride-1 layer but the 7×7 stage.</summary>
+    internal static int WinogradMinTiles { get; set; } = 49;
 
     /// <summary>True when <see cref="WinogradForward"/> can compute <paramref name="g"/> (and <see cref="WinogradBackwardInput"/>
     /// its input gradient): 3×3, stride 1, no dilation, one group, padding ≤ 2, an AVX2 or AVX-512 micro-kernel.</summary>
@@ -130,55 +134,70 @@ internal static unsafe partial class Conv2dPacked
         }
     }
 
-    /// <summary>The 16 transformed weight matrices U[ξ] = (G g Gᵀ)[ξ] packed as the GEMM's A operand, ξ at ξ·<paramref name="uLength"/>.</summary>
-    private static void WinogradWeights<TK>(float* w, bool flip, int o, int c, float* packed, long uLength, int kc)
+    /// <summary>The 16 transformed weight matrices U[ξ] = (G g Gᵀ)[ξ] packed as the GEMM's A operand, ξ at ξ·<paramref name="uLength"/>,
+    /// each as <see cref="GemmPacking.PackA{TK}"/> lays out an [o, c] matrix: KC blocks over c, MR-row panels, zero rows past o.
+    /// For the input gradient (<paramref name="flip"/>) g = W[j, i] rotated by 180°.</summary>
+    /// <remarks>One (panel, KC block) tile at a time, transformed into 16 skewed tile buffers and then copied out whole.
+    /// Writing each kernel's 16 values straight into 16 matrices o·c floats apart (often a multiple of 4 KiB) put every
+    /// store in one L1 set; that transform, the copy of its result and PackA took 2/3 of a batch-1 convolution.</remarks>
+    private static void WinogradWeights<TK>(float* w, bool flip, int o, int c, float* packed, long uLength, int kcMax)
         where TK : struct, IGemmMicroKernel
     {
-        float[] rawArray = ArrayPool<float>.Shared.Rent(16 * o * c);
-        try
+        int mr = TK.MR, oPad = RoundUp(o, mr), panels = oPad / mr, kBlocks = (c + kcMax - 1) / kcMax;
+        int tileLd = mr * kcMax + 16;
+        Parallelism.For(panels * kBlocks, 1, (t0, t1) =>
         {
-            fixed (float* raw = rawArray)
+            float[] tileArray = ArrayPool<float>.Shared.Rent(16 * tileLd);
+            try
             {
-                float* rawP = raw;
-                Parallelism.For(o, 8, (o0, o1) => TransformWeights(w, flip, o, c, o0, o1, rawP));
-                PackWeights<TK>(raw, c, o, 16, transposed: false, packed, uLength, kc);
+                fixed (float* tile = tileArray)
+                    for (int t = t0; t < t1; t++)
+                    {
+                        int panel = t / kBlocks, pc = t % kBlocks * kcMax, kc = Math.Min(kcMax, c - pc);
+                        // Column by column: each ξ's tile is then written front to back (16 streams), and each of
+                        // the MR weight rows is read front to back.
+                        for (int j = 0; j < kc; j++)
+                            for (int r = 0; r < mr; r++)
+                            {
+                                int i = panel * mr + r;
+                                float* dst = tile + (nint)j * mr + r;
+                                if (i < o)
+                                    TransformKernel(flip ? w + ((nint)(pc + j) * o + i) * 9 : w + ((nint)i * c + pc + j) * 9, flip, dst, tileLd);
+                                else
+                                    for (int xi = 0; xi < 16; xi++) dst[xi * tileLd] = 0f;
+                            }
+                        for (int xi = 0; xi < 16; xi++)
+                            new ReadOnlySpan<float>(tile + (nint)xi * tileLd, mr * kc)
+                                .CopyTo(new Span<float>(packed + xi * uLength + (nint)pc * oPad + (nint)panel * mr * kc, mr * kc));
+                    }
             }
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(rawArray);
-        }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(tileArray);
+            }
+        });
     }
 
-    /// <summary>raw[ξ][i][j] = (G g Gᵀ)[ξ] for output rows i in [o0, o1) and inputs j, g = W[i, j] (or, flipped,
-    /// W[j, i] rotated by 180°, for the input gradient).</summary>
-    private static void TransformWeights(float* w, bool flip, int o, int c, int o0, int o1, float* raw)
+    /// <summary>dst[ξ·stride] = (G g Gᵀ)[ξ] for one 3×3 kernel g = k (flipped: g[r, col] = k[8 − 3r − col]).</summary>
+    private static void TransformKernel(float* k, bool flip, float* dst, nint stride)
     {
-        float* t = stackalloc float[12];
-        nint plane = (nint)o * c;
-        for (int i = o0; i < o1; i++)
-            for (int j = 0; j < c; j++)
-            {
-                float* k = flip ? w + ((nint)j * o + i) * 9 : w + ((nint)i * c + j) * 9;
-                for (int col = 0; col < 3; col++)
-                {
-                    // G g, one column of g at a time (flipped: g[r, col] = k[8 − 3r − col]).
-                    float g0 = flip ? k[8 - col] : k[col], g1 = flip ? k[5 - col] : k[3 + col], g2 = flip ? k[2 - col] : k[6 + col];
-                    t[col] = g0;
-                    t[3 + col] = 0.5f * (g0 + g1 + g2);
-                    t[6 + col] = 0.5f * (g0 - g1 + g2);
-                    t[9 + col] = g2;
-                }
-                float* dst = raw + (nint)i * c + j;
-                for (int r = 0; r < 4; r++)
-                {
-                    float a = t[3 * r], b = t[3 * r + 1], d = t[3 * r + 2];
-                    dst[(4 * r) * plane] = a;
-                    dst[(4 * r + 1) * plane] = 0.5f * (a + b + d);
-                    dst[(4 * r + 2) * plane] = 0.5f * (a - b + d);
-                    dst[(4 * r + 3) * plane] = d;
-                }
-            }
+        // G g, one column of g at a time: rows t0 = g0, t1 = (g0 + g1 + g2) / 2, t2 = (g0 − g1 + g2) / 2, t3 = g2.
+        float a0 = flip ? k[8] : k[0], a1 = flip ? k[5] : k[3], a2 = flip ? k[2] : k[6];
+        float b0 = flip ? k[7] : k[1], b1 = k[4], b2 = flip ? k[1] : k[7];
+        float d0 = flip ? k[6] : k[2], d1 = flip ? k[3] : k[5], d2 = flip ? k[0] : k[8];
+        Row(a0, b0, d0, dst, stride);
+        Row(0.5f * (a0 + a1 + a2), 0.5f * (b0 + b1 + b2), 0.5f * (d0 + d1 + d2), dst + 4 * stride, stride);
+        Row(0.5f * (a0 - a1 + a2), 0.5f * (b0 - b1 + b2), 0.5f * (d0 - d1 + d2), dst + 8 * stride, stride);
+        Row(a2, b2, d2, dst + 12 * stride, stride);
+
+        // (G g) Gᵀ for one row (a, b, d) of G g.
+        static void Row(float a, float b, float d, float* dst, nint stride)
+        {
+            dst[0] = a;
+            dst[stride] = 0.5f * (a + b + d);
+            dst[2 * stride] = 0.5f * (a - b + d);
+            dst[3 * stride] = d;
+        }
     }
 
     /// <summary>Writes V_ξ[ch, t] = (Bᵀ d B)[ξ] for tiles [t0, t0 + count) into packed B panels: ξ at ξ·C·padded, then

@@ -27,7 +27,7 @@
 // times slower, so re-measure when the GEMM changes; the rule assumes the packed one.
 //
 // Rule: depthwise (one input channel per group) → Direct; 3×3 stride-1 undilated ungrouped convs with ≥ 16 channels each
-// way and ≥ 196 output tiles of 2×2 per image (never a rule on the batch size: shards must round alike) → Winograd F(2×2, 3×3) on the managed GEMM (Kernels/Conv2dWinograd.cs,
+// way and ≥ 49 output tiles of 2×2 per image (never a rule on the batch size: shards must round alike) → Winograd F(2×2, 3×3) on the managed GEMM (Kernels/Conv2dWinograd.cs,
 // forward and input gradient; ResNet-18 3×3 layers at batch 16 ×1.3–1.6 over PackedGemm, see WinogradMinTiles);
 // everything else → PackedGemm on the managed GEMM (im2col
 // packed straight into the micro-kernel's panels over column blocks of the whole batch, Kernels/Conv2dPacked.cs), or

@@ -104,7 +104,9 @@ public sealed class Conv2dWinogradTests
         if (!Conv2dPacked.WinogradApplies(new Conv2dGeometry(16, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1))) return;
         Assert.Equal(Conv2dAlgorithm.Winograd, Tensors.Ops.Conv2dSelect(new Conv2dGeometry(16, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1)));
         Assert.Equal(Conv2dAlgorithm.PackedGemm, Tensors.Ops.Conv2dSelect(new Conv2dGeometry(16, 64, 56, 56, 128, 3, 3, 2, 2, 1, 1, 1, 1, 1)));
-        Assert.Equal(Conv2dAlgorithm.PackedGemm, Tensors.Ops.Conv2dSelect(new Conv2dGeometry(16, 256, 14, 14, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1)));
+        Assert.Equal(Conv2dAlgorithm.Winograd, Tensors.Ops.Conv2dSelect(new Conv2dGeometry(16, 256, 14, 14, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1)));
+        Assert.Equal(Conv2dAlgorithm.PackedGemm, Tensors.Ops.Conv2dSelect(new Conv2dGeometry(16, 512, 7, 7, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1)));
+        Assert.Equal(Conv2dAlgorithm.PackedGemm, Tensors.Ops.Conv2dSelect(new Conv2dGeometry(16, 8, 56, 56, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1)));
         // The choice depends on the image, not the batch: one image of a large map takes the same path as sixteen.
         Assert.Equal(Conv2dAlgorithm.Winograd, Tensors.Ops.Conv2dSelect(new Conv2dGeometry(1, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1)));
         Assert.Equal(Conv2dAlgorithm.PackedGemm, Tensors.Ops.Conv2dSelect(new Conv2dGeometry(16, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1, 2, 2, 1)));
