@@ -128,6 +128,9 @@ public sealed class Tensor
     /// <summary>Same storage, new shape; no tape involvement. For ops that build views.</summary>
     internal Tensor ViewAs(int[] shape) => new(_storage, _offset, shape);
 
+    /// <summary>A tensor over the first elements of <paramref name="storage"/>, which may be longer (a pooled array).</summary>
+    internal static Tensor OverPrefix(float[] storage, int[] shape) => new(storage, 0, shape);
+
     internal void AttachTape(Tape tape) => _tape = tape;
 
     private int FlatIndex(int[] index)

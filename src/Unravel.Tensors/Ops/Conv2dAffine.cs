@@ -6,6 +6,7 @@
 // when the tape allows it (Tape.FuseInference) and only x and the residual are tracked: then the fused op records one
 // node whose backward is dz = dy·[y > 0], d_residual = dz, dx = conv2dᵀ(dz·scale).
 
+using System.Buffers;
 using System.Runtime.Intrinsics;
 using Unravel.Tensors.Kernels;
 
@@ -105,28 +106,42 @@ public static partial class Ops
         bool wantResidual = residual is not null && grads.Wants(residual), wantX = grads.Wants(x);
         if (!wantResidual && !wantX) return;
         // One pass per (image, channel) plane: dz = dy·[y > 0] goes to the residual, dz·scale to the conv's input gradient.
+        // The residual's gradient takes over dy's buffer when the walk drops intermediates and it has none yet (the
+        // usual case: the block's last node runs first); the masking then happens in place.
         bool fresh = false;
-        Tensor? dr = wantResidual ? grads.ForWrite(residual!, out fresh) : null;
+        Tensor? dr = null;
+        if (wantResidual && grads.TryAdopt(residual!, dy)) (dr, fresh) = (dy, true);
+        else if (wantResidual) dr = grads.ForWrite(residual!, out fresh);
         Tensor? scale = state.Scale;
-        Tensor dz = wantX && (state.Relu || scale is not null) ? TensorStorage.Uninitialized(dy.Shape.ToArray()) : dy;
-        int ohw = g.OutH * g.OutW, channels = g.OutChannels;
-        if (!ReferenceEquals(dz, dy) || dr is not null)
-            Parallelism.For(g.Batch * channels, Math.Max(1, ElementwiseParallel.MinPerChunk / Math.Max(1, ohw)), (p0, p1) =>
-            {
-                for (int p = p0; p < p1; p++)
+        // dz lives only for this node: a pooled array, not a fresh tensor (a ResNet-50 batch-16 input gradient otherwise
+        // allocated a third of its 2 GB there, with the page faults that come with fresh memory).
+        float[]? pooled = wantX && (state.Relu || scale is not null) ? ArrayPool<float>.Shared.Rent(dy.Length) : null;
+        try
+        {
+            Tensor dz = pooled is null ? dy : Tensor.OverPrefix(pooled, dy.Shape.ToArray());
+            int ohw = g.OutH * g.OutW, channels = g.OutChannels;
+            if (!ReferenceEquals(dz, dy) || dr is not null)
+                Parallelism.For(g.Batch * channels, Math.Max(1, ElementwiseParallel.MinPerChunk / Math.Max(1, ohw)), (p0, p1) =>
                 {
-                    int at = p * ohw;
-                    MaskScalePlane(node.Output.Data.Slice(at, ohw), dy.Data.Slice(at, ohw), state.Relu, scale?.Data[p % channels] ?? 1f,
-                        dr is null ? default : dr.Data.Slice(at, ohw), fresh, ReferenceEquals(dz, dy) ? default : dz.Data.Slice(at, ohw));
-                }
-            });
-        if (!wantX) return;
-        Tensor dx = grads.For(x);
-        if (state.Algorithm == Conv2dAlgorithm.Winograd) Conv2dPacked.WinogradBackwardInput(dz.Data, weight.Data, dx.Data, g, weight);
-        else if (state.Algorithm == Conv2dAlgorithm.PackedGemm) Conv2dPacked.BackwardInput(dz.Data, weight.Data, dx.Data, g, weight);
-        else if (state.Algorithm == Conv2dAlgorithm.Direct) Conv2dDirectBackward(x, weight, dz, dx, null, g);
-        else if (state.Algorithm == Conv2dAlgorithm.Blocked) Conv2dBlockedBackwardInput(weight, dz, dx, g);
-        else Conv2dGemmBackward(x, weight, dz, dx, null, g, state.Algorithm == Conv2dAlgorithm.Pointwise);
+                    for (int p = p0; p < p1; p++)
+                    {
+                        int at = p * ohw;
+                        MaskScalePlane(node.Output.Data.Slice(at, ohw), dy.Data.Slice(at, ohw), state.Relu, scale?.Data[p % channels] ?? 1f,
+                            dr is null ? default : dr.Data.Slice(at, ohw), fresh, ReferenceEquals(dz, dy) ? default : dz.Data.Slice(at, ohw));
+                    }
+                });
+            if (!wantX) return;
+            Tensor dx = grads.For(x);
+            if (state.Algorithm == Conv2dAlgorithm.Winograd) Conv2dPacked.WinogradBackwardInput(dz.Data, weight.Data, dx.Data, g, weight);
+            else if (state.Algorithm == Conv2dAlgorithm.PackedGemm) Conv2dPacked.BackwardInput(dz.Data, weight.Data, dx.Data, g, weight);
+            else if (state.Algorithm == Conv2dAlgorithm.Direct) Conv2dDirectBackward(x, weight, dz, dx, null, g);
+            else if (state.Algorithm == Conv2dAlgorithm.Blocked) Conv2dBlockedBackwardInput(weight, dz, dx, g);
+            else Conv2dGemmBackward(x, weight, dz, dx, null, g, state.Algorithm == Conv2dAlgorithm.Pointwise);
+        }
+        finally
+        {
+            if (pooled is not null) ArrayPool<float>.Shared.Return(pooled);
+        }
     }
 
     /// <summary>v = relu ? dy·[y &gt; 0] : dy; residual = v (fresh) or += v when given; scaled = v·scale when given.</summary>

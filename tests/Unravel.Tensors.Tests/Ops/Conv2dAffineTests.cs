@@ -64,9 +64,9 @@ public sealed class Conv2dAffineTests
         Tensor? r = withResidual ? Tensor.RandomNormal(rng, outShape) : null;
         Tensor seed = Tensor.RandomNormal(rng, outShape);
 
-        (float[] Y, float[] Dx, float[]? Dr, string[] Ops) Run(bool fuse)
+        (float[] Y, float[] Dx, float[]? Dr, string[] Ops) Run(bool fuse, bool keep = true)
         {
-            using var tape = new Tape { FuseInference = fuse };
+            using var tape = new Tape { FuseInference = fuse, KeepIntermediateGradients = keep };
             Tensor xs = tape.Watch(x.Clone());
             Tensor? rs = r is null ? null : tape.Watch(r.Clone());
             Tensor y = Tensors.Ops.Conv2dAffine(xs, w, b, options, scale, shift, rs, relu);
@@ -82,6 +82,11 @@ public sealed class Conv2dAffineTests
         TensorAssert.Close(chain.Dx, fused.Dx, 1e-5f, 1e-4f, "dx");
         if (r is not null) TensorAssert.Close(chain.Dr!, fused.Dr!, 1e-6f, 1e-6f, "d residual");
         Assert.Contains(fused.Dx, v => v != 0f);
+
+        // Dropping intermediates, the residual's gradient takes over the output gradient's buffer: same values.
+        var dropping = Run(fuse: true, keep: false);
+        Assert.Equal(fused.Dx, dropping.Dx);
+        if (r is not null) Assert.Equal(fused.Dr!, dropping.Dr!);
     }
 
     [Fact]
