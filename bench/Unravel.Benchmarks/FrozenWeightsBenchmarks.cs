@@ -16,13 +16,11 @@ namespace Unravel.Benchmarks;
 [SimpleJob(launchCount: 1, warmupCount: 2, iterationCount: 5)]
 public class FrozenWeightsBenchmarks
 {
-    public static readonly ConvBenchmarks.ConvShape[] Shapes =
-    [
-        new("resnet18_l3_conv3x3_b1", 1, 256, 14, 14, 256, 3, 1, 1, 1),
-        new("resnet18_l3_conv3x3_b16", 16, 256, 14, 14, 256, 3, 1, 1, 1),
-        new("resnet18_l4_conv3x3_b1", 1, 512, 7, 7, 512, 3, 1, 1, 1),
-        new("resnet18_l4_conv3x3_b16", 16, 512, 7, 7, 512, 3, 1, 1, 1),
-    ];
+    /// <summary>ResNetConvBenchmarks' layer-3 and layer-4 3×3 convolutions at batch 16, and the same at batch 1.</summary>
+    public static readonly ConvBenchmarks.ConvShape[] Shapes = ResNetConvBenchmarks.Shapes
+        .Where(s => s.Name is "resnet18_l3_conv3x3_b16" or "resnet18_l4_conv3x3_b16")
+        .SelectMany(s => new[] { s with { Name = s.Name.Replace("_b16", "_b1"), N = 1 }, s })
+        .ToArray();
 
     private Tensor _x = null!, _weight = null!;
     private Conv2dOptions _options = null!;

@@ -335,7 +335,6 @@ internal static class ModelsBench
         output.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
     }
 
-    /// <summary>The 1, 5 and 15 minute load averages from /proc/loadavg, or "unknown".</summary>
     /// <summary>Cores kept busy by anything else (steal included) over half a second of /proc/stat, or null off Linux.</summary>
     private static double? BusyCores()
     {
@@ -358,6 +357,7 @@ internal static class ModelsBench
         return total <= 0 ? null : (1 - idle / total) * Environment.ProcessorCount;
     }
 
+    /// <summary>The 1, 5 and 15 minute load averages from /proc/loadavg, or "unknown".</summary>
     private static string LoadAverage()
     {
         try
