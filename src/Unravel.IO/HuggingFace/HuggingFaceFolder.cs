@@ -12,6 +12,9 @@ namespace Unravel.IO;
 /// <remarks>Shards are opened up front (headers only); tensor data is read on request. Dispose to close the files.</remarks>
 public sealed class HuggingFaceFolder : ITensorSource
 {
+    /// <summary>config.json and the shard index are small; a larger file is refused before it is read.</summary>
+    public const long MaxJsonBytes = 64L << 20;
+
     /// <summary>Weight files tried in this order.</summary>
     public static IReadOnlyList<string> WeightFileNames { get; } =
         ["model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json"];
@@ -141,9 +144,21 @@ public sealed class HuggingFaceFolder : ITensorSource
     private static ITensorSource OpenFile(string path) =>
         path.EndsWith(".safetensors", StringComparison.Ordinal) ? SafeTensors.Read(path) : TorchCheckpoint.Open(path);
 
+    private static int FirstInvalidUtf8(byte[] bytes)
+    {
+        System.Text.Unicode.Utf8.ToUtf16(bytes, new char[bytes.Length], out int read, out _, replaceInvalidSequences: false);
+        return read;
+    }
+
     private static JsonDocument ParseJson(string path)
     {
+        if (new FileInfo(path).Length > MaxJsonBytes)
+            throw new CheckpointFormatException(path, "offset 0", $"{new FileInfo(path).Length} bytes is more than the {MaxJsonBytes}-byte limit for a config or index file",
+                "is this the right file?");
         byte[] bytes = File.ReadAllBytes(path);
+        // System.Text.Json checks UTF-8 in values but not in property names, which later fail as InvalidOperationException.
+        if (!System.Text.Unicode.Utf8.IsValid(bytes))
+            throw new CheckpointFormatException(path, "offset " + FirstInvalidUtf8(bytes), "the file is not valid UTF-8", null);
         try
         {
             return JsonDocument.Parse(bytes, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });

@@ -18,9 +18,19 @@ public static class Idx
     /// <summary>Reads an IDX file of unsigned bytes (type 0x08).</summary>
     /// <exception cref="CheckpointFormatException">Bad magic, an element type other than unsigned byte, a truncated file,
     /// trailing bytes, or a corrupt gzip stream; the message names the file and offset.</exception>
-    public static IdxArray Read(string path)
+    public static IdxArray Read(string path) => Read(path, int.MaxValue);
+
+    /// <summary>Reads the first <paramref name="limit"/> items (entries of the first dimension) of an IDX file of unsigned
+    /// bytes; the file is streamed and nothing past those items is read or allocated.</summary>
+    /// <remarks>With a limit below the item count the rest of the file, and so the gzip trailer, is not checked. Memory
+    /// is bounded by the bytes actually read, never by the shape the header declares: a header that claims more data
+    /// than the file holds fails when the data runs out.</remarks>
+    /// <exception cref="CheckpointFormatException">As <see cref="Read(string)"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="limit"/> is negative.</exception>
+    public static IdxArray Read(string path, int limit)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
         using FileStream file = File.OpenRead(path);
         Span<byte> gz = stackalloc byte[2];
         bool gzipped = file.ReadAtLeast(gz, 2, throwOnEndOfStream: false) == 2 && gz[0] == 0x1f && gz[1] == 0x8b;
@@ -29,8 +39,8 @@ public static class Idx
         try
         {
             using Stream stream = gzipped ? new GZipStream(file, CompressionMode.Decompress, leaveOpen: true) : file;
-            IdxArray result = ReadStream(path, stream, where, file.Length);
-            if (gzipped) CheckGzipTrailer(path, file, result);
+            (IdxArray result, bool complete) = ReadStream(path, stream, where, file.Length, limit);
+            if (gzipped && complete) CheckGzipTrailer(path, file, result);
             return result;
         }
         catch (InvalidDataException e)
@@ -43,12 +53,21 @@ public static class Idx
     /// <summary>Reads an image file [N, H, W] as a float tensor [N, 1, H, W] scaled to [0, 1] (value / 255).</summary>
     /// <remarks>Effectively computes torchvision's <c>ToTensor()</c> on each MNIST image.</remarks>
     /// <exception cref="CheckpointFormatException">The file is not a rank-3 unsigned-byte IDX file.</exception>
-    public static Tensor ReadImages(string path)
+    public static Tensor ReadImages(string path) => ReadImages(path, int.MaxValue);
+
+    /// <summary>Reads the first <paramref name="limit"/> images of an image file [N, H, W] as [min(N, limit), 1, H, W] in
+    /// [0, 1]; only those images are read from the file (see <see cref="Read(string, int)"/>).</summary>
+    /// <exception cref="CheckpointFormatException">The file is not a rank-3 unsigned-byte IDX file, or the images exceed
+    /// the largest tensor (2^31 - 1 elements).</exception>
+    public static Tensor ReadImages(string path, int limit)
     {
-        IdxArray a = Read(path);
+        IdxArray a = Read(path, limit);
         if (a.Shape.Length != 3)
             throw new CheckpointFormatException(path, "offset 3", $"images must have 3 dimensions [N, H, W], found {ShapeRules.Format(a.Shape)}",
                 a.Shape.Length == 1 ? "this looks like a labels file; use Idx.ReadLabels" : null);
+        if (a.Data.Length > int.MaxValue)
+            throw new CheckpointFormatException(path, "offset 4", $"{a.Shape[0]} images of {a.Shape[1]}x{a.Shape[2]} exceed the largest tensor (2^31 - 1 elements)",
+                "read fewer images (a limit)");
         var data = new float[a.Data.Length];
         for (int i = 0; i < data.Length; i++) data[i] = a.Data[i] / 255f;
         return Tensor.FromArray(data, a.Shape[0], 1, a.Shape[1], a.Shape[2]);
@@ -56,16 +75,20 @@ public static class Idx
 
     /// <summary>Reads a labels file [N] as class indices.</summary>
     /// <exception cref="CheckpointFormatException">The file is not a rank-1 unsigned-byte IDX file.</exception>
-    public static int[] ReadLabels(string path)
+    public static int[] ReadLabels(string path) => ReadLabels(path, int.MaxValue);
+
+    /// <summary>Reads the first <paramref name="limit"/> labels of a labels file [N].</summary>
+    /// <exception cref="CheckpointFormatException">The file is not a rank-1 unsigned-byte IDX file.</exception>
+    public static int[] ReadLabels(string path, int limit)
     {
-        IdxArray a = Read(path);
+        IdxArray a = Read(path, limit);
         if (a.Shape.Length != 1)
             throw new CheckpointFormatException(path, "offset 3", $"labels must have 1 dimension [N], found {ShapeRules.Format(a.Shape)}",
                 a.Shape.Length == 3 ? "this looks like an images file; use Idx.ReadImages" : null);
         return Array.ConvertAll(a.Data, b => (int)b);
     }
 
-    private static IdxArray ReadStream(string path, Stream stream, string where, long compressedLength)
+    private static (IdxArray Array, bool Complete) ReadStream(string path, Stream stream, string where, long compressedLength, int limit)
     {
         Span<byte> magic = stackalloc byte[4];
         ReadExactly(path, stream, magic, 0, where);
@@ -88,30 +111,52 @@ public static class Idx
             if (d < 0)
                 throw new CheckpointFormatException(path, $"offset {4 + 4 * i}{where}", $"dimension {i} is negative ({d})", null);
             shape[i] = d;
-            count = count == 0 || d == 0 ? 0 : Math.Min(count * d, (long)Array.MaxLength + 1);
+            count = count == 0 || d == 0 ? 0 : count > long.MaxValue / d ? long.MaxValue : count * d;
         }
-        if (count > Array.MaxLength)
-            throw new CheckpointFormatException(path, "offset 4" + where, $"shape {ShapeRules.Format(shape)} is too large to load", null);
+        long itemBytes = 1;
+        for (int i = 1; i < rank; i++) itemBytes = itemBytes == 0 || shape[i] == 0 ? 0 : Math.Min(itemBytes * shape[i], (long)Array.MaxLength + 1);
+        int items = Math.Min(shape[0], limit);
+        bool complete = items == shape[0];
+        long wanted = items == 0 || itemBytes == 0 ? 0 : itemBytes > Array.MaxLength / items ? (long)Array.MaxLength + 1 : items * itemBytes;
+        if (wanted > Array.MaxLength)
+            throw new CheckpointFormatException(path, "offset 4" + where, $"{items} items of shape {ShapeRules.Format(shape[1..])} are too large to load",
+                complete ? "read fewer items (a limit)" : null);
         long dataStart = 4 + 4L * rank;
         if (stream.CanSeek && stream.Length - dataStart != count)
             throw new CheckpointFormatException(path, $"offset {dataStart}",
                 $"shape {ShapeRules.Format(shape)} needs {count} data bytes but the file has {stream.Length - dataStart}",
                 stream.Length - dataStart < count ? "the file is truncated" : "the file has trailing bytes");
         // A gzip header may claim any shape; deflate expands at most ~1032:1, so a claim the compressed file cannot
-        // back is rejected before anything is allocated for it.
-        if (!stream.CanSeek && count > compressedLength * MaxDeflateRatio)
+        // back is rejected before anything is read.
+        if (!stream.CanSeek && complete && count > compressedLength * MaxDeflateRatio)
             throw new CheckpointFormatException(path, $"offset {dataStart}{where}",
                 $"shape {ShapeRules.Format(shape)} needs {count} data bytes, more than {compressedLength} compressed bytes can hold",
                 "the file is truncated or corrupt");
-        var data = new byte[count];
-        int got = stream.ReadAtLeast(data, data.Length, throwOnEndOfStream: false);
-        if (got < data.Length)
+        byte[] data = ReadGrowing(stream, (int)wanted, stream.CanSeek);
+        if (data.Length < wanted)
             throw new CheckpointFormatException(path, $"offset {dataStart}{where}",
-                $"shape {ShapeRules.Format(shape)} needs {count} data bytes but the file has {got}", "the file is truncated");
-        if (!stream.CanSeek && stream.ReadByte() >= 0)
+                $"shape {ShapeRules.Format(shape)} needs {(complete ? count : wanted)} data bytes but the file has {data.Length}", "the file is truncated");
+        if (complete && !stream.CanSeek && stream.ReadByte() >= 0)
             throw new CheckpointFormatException(path, $"offset {dataStart + count}{where}", "trailing bytes after the data",
                 "the header's shape does not match the data");
-        return new IdxArray(data, shape);
+        if (!complete) shape[0] = items;
+        return (new IdxArray(data, shape), complete);
+    }
+
+    /// <summary>Reads up to <paramref name="wanted"/> bytes. A stream of unknown length (gzip) is read into a buffer
+    /// that grows with the data actually decompressed, so a header's claim never decides the allocation.</summary>
+    private static byte[] ReadGrowing(Stream stream, int wanted, bool lengthKnown)
+    {
+        const int FirstChunk = 1 << 20;
+        var data = new byte[lengthKnown ? wanted : Math.Min(wanted, FirstChunk)];
+        int filled = 0;
+        while (true)
+        {
+            filled += stream.ReadAtLeast(data.AsSpan(filled), data.Length - filled, throwOnEndOfStream: false);
+            if (filled < data.Length) return data[..filled];
+            if (filled == wanted) return data;
+            Array.Resize(ref data, (int)Math.Min(wanted, 2L * data.Length));
+        }
     }
 
     /// <summary>GZipStream neither requires the 8-byte trailer (CRC-32, size mod 2^32) nor rejects bytes after it;

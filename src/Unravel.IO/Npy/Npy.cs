@@ -219,7 +219,8 @@ public static class Npy
         foreach (int d in shape) count = d == 0 || count == 0 ? 0 : count > long.MaxValue / 16 / d ? long.MaxValue / 16 : count * d;
         long bytes = count * ElementTypes.Size(type);
         if (count > Array.MaxLength || bytes > Array.MaxLength)
-            throw new CheckpointFormatException(path, "header 'shape'", $"shape {ShapeRules.Format(shape)} is too large to load", null);
+            throw new CheckpointFormatException(path, "header 'shape'", $"shape {ShapeRules.Format(shape)} is too large to load ({bytes} bytes; at most {Array.MaxLength})",
+                "the .npy reader holds the file's data in one array of at most 2 GiB; save smaller arrays");
         if (length - dataStart != bytes)
             throw new CheckpointFormatException(path, $"offset {dataStart}",
                 $"shape {ShapeRules.Format(shape)} of {descr} needs {bytes} data bytes but the file has {length - dataStart}",

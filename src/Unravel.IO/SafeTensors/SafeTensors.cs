@@ -123,12 +123,11 @@ public sealed class SafeTensors : ITensorSource
         long offset = DataStart + info.Begin;
         if (type == ElementType.F32)
         {
-            Span<byte> bytes = MemoryMarshal.AsBytes(data.AsSpan());
-            for (int done = 0; done < bytes.Length;)
+            // In float slices: the byte length of a tensor past 2 GiB overflows a span.
+            for (int start = 0, n; start < data.Length; start += n)
             {
-                int n = Math.Min(bytes.Length - done, 1 << 30);
-                ReadExactly(_handle, bytes.Slice(done, n), offset + done, Location);
-                done += n;
+                n = Math.Min(data.Length - start, 1 << 28);
+                ReadExactly(_handle, MemoryMarshal.AsBytes(data.AsSpan(start, n)), offset + 4L * start, Location);
             }
         }
         else
@@ -138,9 +137,9 @@ public sealed class SafeTensors : ITensorSource
             try
             {
                 int perChunk = ChunkBytes / size;
-                for (int start = 0; start < data.Length; start += perChunk)
+                for (int start = 0, n; start < data.Length; start += n)
                 {
-                    int n = Math.Min(perChunk, data.Length - start);
+                    n = Math.Min(perChunk, data.Length - start);
                     Span<byte> chunk = buffer.AsSpan(0, n * size);
                     ReadExactly(_handle, chunk, offset + (long)start * size, Location);
                     int bad = ElementTypes.ToSingle(type, chunk, data.AsSpan(start, n));

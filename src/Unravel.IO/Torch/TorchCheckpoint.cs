@@ -34,6 +34,20 @@ public sealed class TorchCheckpoint : ITensorSource
     private const long MaxDeflateRatio = 1032; // deflate cannot expand data more than about 1032:1
     private const int MaxDepth = 64;
 
+    /// <summary>Largest storage, in elements, that fits one float32 tensor (an 8 GiB array).</summary>
+    public const long MaxStorageElements = 0x7FFFFFC7; // Array.MaxLength
+
+    // Flattening visits every reference to a shared container again, so a pickle whose memo repeats nested lists grows
+    // exponentially with its size (a 1.7 KB file once grew past 6 GiB). Without sharing, each visited node and each
+    // path character traces back to pickle bytes; the walk may use a generous multiple of them and no more.
+    private const long WalkNodesPerPickleByte = 4;
+    private const long WalkCharsPerPickleByte = 64;
+    private const long WalkAllowance = 1 << 20;
+
+    private long _walkNodes;
+    private long _walkChars;
+    private long _pickleLength;
+
     private readonly ZipArchive _zip;
     private readonly string _prefix;
     private readonly Lock _lock = new();
@@ -203,7 +217,9 @@ public sealed class TorchCheckpoint : ITensorSource
         string pklName = _prefix + "data.pkl";
         ZipArchiveEntry pkl = _zip.GetEntry(pklName)
             ?? throw new CheckpointFormatException(Location, pklName, "the archive has no data.pkl", ResaveHint);
-        object? root = MiniPickle.Load(ReadEntry(pkl, MaxPickleBytes), Location, pklName);
+        byte[] pickle = ReadEntry(pkl, MaxPickleBytes);
+        _pickleLength = pickle.Length;
+        object? root = MiniPickle.Load(pickle, Location, pklName);
         if (root is not PickleDict dict)
             throw new CheckpointFormatException(Location, pklName, $"the pickled object is {Describe(root)}, not a dict",
                 root is TensorRef ? "save a dict: torch.save({'name': tensor}, path)" : ResaveHint);
@@ -244,6 +260,13 @@ public sealed class TorchCheckpoint : ITensorSource
     private void Walk(object? node, string path, int depth, HashSet<object> active,
         OrderedDictionary<string, TensorRef> tensors, OrderedDictionary<string, object?>? values)
     {
+        if (depth == 0) (_walkNodes, _walkChars) = (0, 0);
+        if (++_walkNodes > WalkNodesPerPickleByte * _pickleLength + WalkAllowance
+            || (_walkChars += path.Length) > WalkCharsPerPickleByte * _pickleLength + WalkAllowance)
+            throw new CheckpointFormatException(Location, path.Length == 0 ? "root" : path.Length > 80 ? path[..80] + "…" : path,
+                $"the {_pickleLength}-byte pickle flattens to more than {WalkNodesPerPickleByte * _pickleLength + WalkAllowance} entries or "
+                + $"{WalkCharsPerPickleByte * _pickleLength + WalkAllowance} key characters: it references the same nested containers over and over",
+                "this is not a state_dict that torch.save writes; " + ResaveHint);
         if (depth > MaxDepth)
             throw new CheckpointFormatException(Location, path, $"nesting deeper than {MaxDepth} levels", null);
         switch (node)
@@ -292,9 +315,13 @@ public sealed class TorchCheckpoint : ITensorSource
         string name = _prefix + "data/" + s.Key;
         ZipArchiveEntry entry = _zip.GetEntry(name)
             ?? throw new CheckpointFormatException(Location, name, $"storage '{s.Key}' ({s.TypeName}) has no data entry", "the archive is incomplete");
-        CheckEntrySize(entry);
         int size = ElementTypes.Size(s.Type);
-        if (s.Count > Array.MaxLength || entry.Length != s.Count * size)
+        if (s.Count > MaxStorageElements)
+            throw new CheckpointFormatException(Location, name,
+                $"{s.TypeName} of {s.Count} elements is larger than the largest supported tensor ({MaxStorageElements} elements, 8 GiB as float32)",
+                "split the tensor, or load it in Python");
+        CheckEntrySize(entry);
+        if (entry.Length != s.Count * size)
             throw new CheckpointFormatException(Location, name,
                 $"{s.TypeName} of {s.Count} elements needs {s.Count * size} bytes but the entry has {entry.Length}", "the archive is corrupt");
     }
@@ -329,13 +356,7 @@ public sealed class TorchCheckpoint : ITensorSource
                 using Stream stream = entry.Open();
                 if (s.Type == ElementType.F32)
                 {
-                    Span<byte> bytes = MemoryMarshal.AsBytes(data.AsSpan());
-                    for (int done = 0; done < bytes.Length;)
-                    {
-                        int n = Math.Min(bytes.Length - done, 1 << 30);
-                        stream.ReadExactly(bytes.Slice(done, n));
-                        done += n;
-                    }
+                    ReadFloats(stream, data);
                     return data;
                 }
                 int size = ElementTypes.Size(s.Type);
@@ -343,9 +364,9 @@ public sealed class TorchCheckpoint : ITensorSource
                 byte[] buffer = ArrayPool<byte>.Shared.Rent(perChunk * size);
                 try
                 {
-                    for (int start = 0; start < data.Length; start += perChunk)
+                    for (int start = 0, n; start < data.Length; start += n)
                     {
-                        int n = Math.Min(perChunk, data.Length - start);
+                        n = Math.Min(perChunk, data.Length - start);
                         stream.ReadExactly(buffer, 0, n * size);
                         int bad = ElementTypes.ToSingle(s.Type, buffer.AsSpan(0, n * size), data.AsSpan(start, n));
                         if (bad >= 0)
@@ -364,6 +385,18 @@ public sealed class TorchCheckpoint : ITensorSource
             {
                 throw new CheckpointFormatException(Location, name, $"cannot read storage data ({e.Message})", "the archive is corrupt or truncated", e);
             }
+        }
+    }
+
+    /// <summary>Reads little-endian float32s into <paramref name="data"/> in slices, so that storages past 2 GiB (whose
+    /// byte length overflows a span) read like small ones.</summary>
+    internal static void ReadFloats(Stream stream, float[] data, int sliceElements = 1 << 28)
+    {
+        for (int start = 0; start < data.Length;)
+        {
+            int n = Math.Min(data.Length - start, sliceElements);
+            stream.ReadExactly(MemoryMarshal.AsBytes(data.AsSpan(start, n)));
+            start += n;
         }
     }
 

@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""Writes the committed seed corpora of fuzz/corpus/<target>/ (small valid files, one per feature).
+
+Sources: the IO test fixtures (safetensors, .pth, .npy, PNG, JPEG), the first lines of a Brown file, and
+hand-built IDX files, a tiny GPT-2 vocabulary and a Hugging Face folder index. Run from the repository root:
+/usr/bin/python3 fuzz/make_seeds.py
+"""
+import gzip, json, os, shutil, struct, zipfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FIX = os.path.join(ROOT, "tests", "Unravel.IO.Tests", "Fixtures")
+OUT = os.path.join(ROOT, "fuzz", "corpus")
+
+
+def target(name):
+    d = os.path.join(OUT, name)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    return d
+
+
+def copy(name, sub, files):
+    d = target(name)
+    for f in files:
+        shutil.copy(os.path.join(FIX, sub, f), os.path.join(d, f))
+    return d
+
+
+copy("safetensors", "safetensors", ["writer_f32.safetensors", "writer_f16.safetensors", "bf16.safetensors", "mixed.safetensors", "big_int.safetensors"])
+d = copy("pth", "torch", ["protocol4.pth", "wrapped_model.pth", "state_dict.pth", "legacy.pth"])
+p = target("pickle")
+for f in ["protocol4.pth", "wrapped_model.pth", "state_dict.pth", "wrapped.pth", "whole_module.pth"]:
+    with zipfile.ZipFile(os.path.join(FIX, "torch", f)) as z:
+        pkl = [n for n in z.namelist() if n.endswith("data.pkl")][0]
+        open(os.path.join(p, f.replace(".pth", ".pkl")), "wb").write(z.read(pkl))
+copy("npy", "npy", ["f4_2x3.npy", "f2_4.npy", "i8_2x2.npy", "u1_3.npy", "v2_f4.npy", "scalar.npy", "empty_0x4.npy"])
+
+d = target("idx")
+images = struct.pack(">BBBBiii", 0, 0, 8, 3, 2, 3, 3) + bytes(range(18))
+labels = struct.pack(">BBBBi", 0, 0, 8, 1, 5) + bytes([1, 2, 3, 4, 9])
+open(os.path.join(d, "images_2x3x3.idx"), "wb").write(images)
+open(os.path.join(d, "labels_5.idx"), "wb").write(labels)
+open(os.path.join(d, "images_2x3x3.idx.gz"), "wb").write(gzip.compress(images, mtime=0))
+open(os.path.join(d, "labels_5.idx.gz"), "wb").write(gzip.compress(labels, mtime=0))
+
+copy("png", "images/png", ["rgb8_1x1.png", "gray1_5x3_adam7.png", "rgb8_5x3.png", "rgb8_5x3_adam7.png", "pal2_trns_37x53.png", "gray16_37x53.png", "graya8_37x53.png"])
+copy("jpeg", "images/jpeg", ["base420_q80_1x1.jpg", "base420_q80_2x2.jpg", "base420_q80_8x8.jpg", "prog420_q80_17x1.jpg", "base420_q80_17x1.jpg", "rst1b_gray_q75_37x53.jpg", "gray_q75_37x53.jpg"])
+
+d = target("hf-folder")
+config = json.dumps({"model_type": "gpt2", "n_layer": 1, "n_embd": 2, "vocab_size": 2}).encode()
+index = json.dumps({"metadata": {"total_size": 16}, "weight_map": {"wte.weight": "model-00001-of-00001.safetensors"}}).encode()
+open(os.path.join(d, "single_shard"), "wb").write(config + b"\0" + index)
+
+
+def bytes_to_unicode():
+    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("\xa1"), ord("\xac") + 1)) + list(range(ord("\xae"), ord("\xff") + 1))
+    cs = bs[:]
+    n = 0
+    for b in range(256):
+        if b not in bs:
+            bs.append(b)
+            cs.append(256 + n)
+            n += 1
+    return dict(zip(bs, map(chr, cs)))
+
+
+d = target("tokenizer")
+alphabet = bytes_to_unicode()
+vocab = {alphabet[b]: i for i, b in enumerate(range(256))}
+merges = ["H e", "He l", "Hel l", "\u0120 w", "\u0120w o"]
+for m in merges:
+    vocab[m.replace(" ", "")] = len(vocab)
+vocab["<|endoftext|>"] = len(vocab)
+encoder = json.dumps(vocab, ensure_ascii=False).encode()
+bpe = ("#version: 0.2\n" + "\n".join(merges) + "\n").encode()
+open(os.path.join(d, "tiny"), "wb").write(encoder + b"\0" + bpe)
+
+d = target("brown")
+brown = os.path.join(ROOT, "assets", "data", "brown", "heldout")
+first = sorted(os.listdir(brown))[0]
+lines = open(os.path.join(brown, first), "rb").read().split(b"\n")[:12]
+open(os.path.join(d, "first_lines"), "wb").write(b"\n".join(lines) + b"\n")
+open(os.path.join(d, "crlf"), "wb").write(b"\tThe/at jury/nn said/vbd ./.\r\n\r\n\tIt/pps did/dod ''/'' ./.\r\n")

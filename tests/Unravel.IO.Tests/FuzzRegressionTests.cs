@@ -1,0 +1,27 @@
+// Inputs that the fuzz harness (fuzz/, AFL++ with SharpFuzz) found to escape a parser with an undocumented exception,
+// kept as regression tests: each must now end in CheckpointFormatException naming the file.
+
+using System.Text;
+using Unravel.IO.Tests.Support;
+
+namespace Unravel.IO.Tests;
+
+public sealed class FuzzRegressionTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public void HuggingFace_IndexKeyOfInvalidUtf8_ThrowsCheckpointFormat()
+    {
+        // Found by the hf-folder target: System.Text.Json validates UTF-8 in values but not in property names, so
+        // enumerating weight_map threw InvalidOperationException ("Cannot transcode invalid UTF-8 JSON text").
+        string folder = Directory.CreateDirectory(_dir.Path("hf")).FullName;
+        File.WriteAllText(Path.Combine(folder, "config.json"), "{\"model_type\": \"gpt2\"}");
+        byte[] index = [.. Encoding.ASCII.GetBytes("{\"weight_map\": {\"w"), 0xB6, .. Encoding.ASCII.GetBytes("\": \"a.safetensors\"}}")];
+        string indexPath = Path.Combine(folder, "model.safetensors.index.json");
+        File.WriteAllBytes(indexPath, index);
+        IoAssert.Throws(indexPath, () => HuggingFaceFolder.Open(folder), "offset 18", "not valid UTF-8");
+    }
+}
