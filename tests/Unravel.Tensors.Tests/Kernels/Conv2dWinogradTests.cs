@@ -4,6 +4,7 @@
 
 using Unravel.Tensors.Autograd;
 using Unravel.Tensors.Kernels;
+using Unravel.Tensors.Tests.Support;
 
 namespace Unravel.Tensors.Tests.Kernels;
 
@@ -22,13 +23,12 @@ public sealed class Conv2dWinogradTests
         new[] { 1, 16, 3, 3, 16, 1 },     // one tile block of one image: output rows split over threads
     };
 
-    [Theory]
+    [RequiresTheory(Requirement.Avx2)]
     [MemberData(nameof(Shapes))]
     public void Winograd_EveryMicroKernel_MatchesSlowReference(int[] s)
     {
         var g = new Conv2dGeometry(s[0], s[1], s[2], s[3], s[4], 3, 3, 1, 1, s[5], s[5], 1, 1, 1);
-        Assert.True(Conv2dPacked.WinogradApplies(g) || !System.Runtime.Intrinsics.X86.Avx2.IsSupported);
-        if (!Conv2dPacked.WinogradApplies(g)) return; // no AVX2: the path is never selected
+        Assert.True(Conv2dPacked.WinogradApplies(g));
         var rng = new Random(7);
         Tensor x = Tensor.RandomNormal(rng, g.Batch, g.Channels, g.Height, g.Width);
         Tensor w = Tensor.RandomNormal(rng, g.OutChannels, g.Channels, 3, 3);
@@ -75,14 +75,14 @@ public sealed class Conv2dWinogradTests
         }
     }
 
-    [Fact]
+    [RequiresFact(Requirement.Avx2)]
     public void Winograd_ThroughTheOp_GivesTheSameGradientsAsPackedGemm()
     {
         var rng = new Random(5);
         Tensor x = Tensor.RandomNormal(rng, 2, 16, 12, 11), w = Tensor.RandomNormal(rng, 24, 16, 3, 3), b = Tensor.RandomNormal(rng, 24);
         Tensor dy = Tensor.RandomNormal(rng, 2, 24, 12, 11);
         var options = new Conv2dOptions { Padding = (1, 1) };
-        if (!Conv2dPacked.WinogradApplies(new Conv2dGeometry(2, 16, 12, 11, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1))) return;
+        Assert.True(Conv2dPacked.WinogradApplies(new Conv2dGeometry(2, 16, 12, 11, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1)));
 
         float[][] Run(Conv2dAlgorithm algorithm)
         {
@@ -98,10 +98,10 @@ public sealed class Conv2dWinogradTests
         for (int i = 1; i < 4; i++) TensorAssert.Close(packed[i], winograd[i], TensorAssert.GradAtol, TensorAssert.GradRtol, $"gradient {i}");
     }
 
-    [Fact]
+    [RequiresFact(Requirement.Avx2)]
     public void Winograd_Select_TakesLargeStrideOne3x3ConvsOnly()
     {
-        if (!Conv2dPacked.WinogradApplies(new Conv2dGeometry(16, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1))) return;
+        Assert.True(Conv2dPacked.WinogradApplies(new Conv2dGeometry(16, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1)));
         Assert.Equal(Conv2dAlgorithm.Winograd, Tensors.Ops.Conv2dSelect(new Conv2dGeometry(16, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1)));
         Assert.Equal(Conv2dAlgorithm.PackedGemm, Tensors.Ops.Conv2dSelect(new Conv2dGeometry(16, 64, 56, 56, 128, 3, 3, 2, 2, 1, 1, 1, 1, 1)));
         Assert.Equal(Conv2dAlgorithm.Winograd, Tensors.Ops.Conv2dSelect(new Conv2dGeometry(16, 256, 14, 14, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1)));
