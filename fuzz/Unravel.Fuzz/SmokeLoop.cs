@@ -22,17 +22,18 @@ public static class SmokeLoop
             Console.Error.WriteLine($"{corpus}: no seeds");
             return 2;
         }
-        var rng = new Random(Environment.GetEnvironmentVariable("FUZZ_SEED") is { } s ? int.Parse(s) : Environment.TickCount);
+        int seed = Environment.GetEnvironmentVariable("FUZZ_SEED") is { } s ? int.Parse(s) : Environment.TickCount;
+        var rng = new Random(seed);
         var clock = Stopwatch.StartNew();
         long executions = 0;
-        foreach (byte[] seed in seeds)
-            if (!Execute(target, seed, corpus, ref executions)) return 1;
+        foreach (byte[] start in seeds)
+            if (!Execute(target, start, corpus, ref executions)) return 1;
         while (clock.Elapsed < budget)
         {
             byte[] input = Mutate(rng, seeds[rng.Next(seeds.Count)], seeds);
             if (!Execute(target, input, corpus, ref executions)) return 1;
         }
-        Console.WriteLine($"{target}: {executions} executions in {clock.Elapsed.TotalSeconds:F0} s, no crash");
+        Console.WriteLine($"{target}: {executions} executions in {clock.Elapsed.TotalSeconds:F0} s (FUZZ_SEED={seed}), no crash");
         return 0;
     }
 
@@ -50,6 +51,7 @@ public static class SmokeLoop
             string saved = Path.Combine(folder, $"{target}-{Convert.ToHexString(System.Security.Cryptography.SHA1.HashData(input))[..12]}");
             File.WriteAllBytes(saved, input);
             Console.WriteLine($"{target}: CRASH after {executions} executions, input saved to {saved}");
+            if (input.Length <= 4096) Console.WriteLine("input (base64): " + Convert.ToBase64String(input));
             Console.WriteLine(e);
             return false;
         }

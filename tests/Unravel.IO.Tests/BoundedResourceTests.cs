@@ -5,6 +5,7 @@
 
 using System.Buffers.Binary;
 using System.IO.Compression;
+using Unravel.IO.Images;
 using Unravel.IO.Tests.Support;
 using Unravel.Tensors;
 
@@ -218,5 +219,32 @@ public sealed class BoundedResourceTests : IDisposable
         using (FileStream f = File.Create(config)) f.SetLength(HuggingFaceFolder.MaxJsonBytes + 1); // sparse: no disk used
         long allocated = Allocated(() => IoAssert.Throws(config, () => HuggingFaceFolder.Open(folder), "limit for a config or index file"));
         Assert.True(allocated < 4L << 20, $"allocated {allocated >> 20} MiB");
+    }
+
+    [Fact]
+    public void Png_TinyFileDeclaring16384x16384Rgba16_RefusedBeforeAllocating()
+    {
+        // A valid 1x1 RGBA16 PNG whose IHDR is patched to 16384x16384 (2^28 pixels, the size limit): the image buffer
+        // would be 2 GiB, but 20-odd bytes of IDAT cannot hold more than ~20 KB of scanlines.
+        byte[] png = Png.Encode(Image.Create(1, 1, 4));
+        Assert.Equal("IHDR", System.Text.Encoding.ASCII.GetString(png, 12, 4));
+        BinaryPrimitives.WriteInt32BigEndian(png.AsSpan(16), 16384);
+        BinaryPrimitives.WriteInt32BigEndian(png.AsSpan(20), 16384);
+        png[24] = 16; // bit depth
+        BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(29), PngCrc.Compute(png.AsSpan(12, 17)));
+        long allocated = Allocated(() => IoAssert.Throws("big.png", () => Png.Decode(png, "big.png"), "cannot hold a 16384x16384 image"));
+        Assert.True(allocated < 16L << 20, $"allocated {allocated >> 20} MiB");
+    }
+
+    [Fact]
+    public void Jpeg_TinyFileDeclaring16384x16384_RefusedBeforeAllocating()
+    {
+        // An 8x8 baseline JPEG whose SOF0 is patched to 16384x16384: 768 MB of coefficients for a file of ~600 bytes.
+        byte[] jpeg = File.ReadAllBytes(FixtureFiles.Path("images/jpeg/base420_q80_8x8.jpg"));
+        int sof = Enumerable.Range(2, jpeg.Length - 9).First(i => jpeg[i] == 0xFF && jpeg[i + 1] == 0xC0);
+        BinaryPrimitives.WriteUInt16BigEndian(jpeg.AsSpan(sof + 5), 16384);
+        BinaryPrimitives.WriteUInt16BigEndian(jpeg.AsSpan(sof + 7), 16384);
+        long allocated = Allocated(() => IoAssert.Throws("big.jpg", () => Jpeg.Decode(jpeg, "big.jpg"), "image is 16384x16384", "more 8x8 blocks"));
+        Assert.True(allocated < 16L << 20, $"allocated {allocated >> 20} MiB");
     }
 }

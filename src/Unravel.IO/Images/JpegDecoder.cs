@@ -24,6 +24,11 @@ internal sealed class JpegDecoder
         58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
     ];
 
+    // At least one bit of scan data per 8x8 block (8 per byte), twice that for the padding of edge MCUs, plus room for
+    // tiny images.
+    private const long MaxBlocksPerFileByte = 16;
+    private const long MaxBlocksAllowance = 16384;
+
     private readonly byte[] _data;
     private readonly string _file;
     private readonly ushort[]?[] _quant = new ushort[4][];
@@ -265,9 +270,9 @@ internal sealed class JpegDecoder
                     "fractional sampling factors are not supported (libjpeg rejects them too)");
         }
         var frame = new JpegFrame(width, height, marker == 0xC2, comps);
-        if (!frame.Allocate(PngDecoder.MaxPixels))
-            throw Error(where, $"image is {width}x{height} with sampling that needs too much memory",
-                "refusing to allocate an image this large; downscale it first");
+        if (!frame.Allocate(PngDecoder.MaxPixels, MaxBlocksPerFileByte * _data.Length + MaxBlocksAllowance))
+            throw Error(where, $"image is {width}x{height} with sampling that needs too much memory, or more 8x8 blocks than a {_data.Length}-byte file can code",
+                "refusing to allocate an image this large; downscale it first, or the file is truncated");
         _frame = frame;
     }
 
@@ -606,7 +611,9 @@ internal sealed class JpegFrame(int width, int height, bool progressive, JpegCom
     public int McusY { get; private set; }
 
     /// <summary>Computes the geometry and allocates coefficients; false when that would exceed the limit.</summary>
-    public bool Allocate(long maxSamples)
+    /// <remarks>Refuses more than <paramref name="maxBlocks"/> blocks: every block costs at least one bit of entropy-coded
+    /// data (its DC code), so a header cannot ask for more coefficient memory than its file could fill.</remarks>
+    public bool Allocate(long maxSamples, long maxBlocks)
     {
         Hmax = Components.Max(c => c.H);
         Vmax = Components.Max(c => c.V);
@@ -623,7 +630,7 @@ internal sealed class JpegFrame(int width, int height, bool progressive, JpegCom
             c.BlocksPerColumnAlloc = McusY * c.V;
             total += (long)c.BlocksPerLineAlloc * c.BlocksPerColumnAlloc * 64;
         }
-        if (total > maxSamples * 2 || (long)Width * Height > maxSamples)
+        if (total > maxSamples * 2 || (long)Width * Height > maxSamples || total / 64 > maxBlocks)
             return false;
         foreach (JpegComponent c in Components)
             c.Coefs = new short[c.BlocksPerLineAlloc * c.BlocksPerColumnAlloc * 64];

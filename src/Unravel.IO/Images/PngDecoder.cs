@@ -12,6 +12,7 @@ internal static class PngDecoder
 {
     /// <summary>Refuse images above this many pixels rather than try to allocate them.</summary>
     internal const long MaxPixels = 1L << 28;
+    private const long MaxDeflateRatio = 1032;
 
     private const string TruncatedHint = "the file is truncated (incomplete download or copy?)";
     private const string CorruptHint = "the file is corrupted; re-export or re-download it";
@@ -190,6 +191,12 @@ internal static class PngDecoder
     {
         int w = raw.Width, h = raw.Height, spp = raw.SamplesPerPixel, depth = raw.BitDepth;
         long samples = (long)w * h * spp;
+        // Deflate expands at most ~1032:1, so a header whose scanlines the IDAT data cannot hold is refused before the
+        // image is allocated (a 100-byte file could otherwise ask for 2 GiB).
+        long scanlineBytes = (long)h * ((((long)w * spp * depth + 7) / 8) + 1);
+        if (scanlineBytes > MaxDeflateRatio * idat.Length + 1024)
+            throw Error(file, $"IDAT data starting at offset {firstIdat}",
+                $"{idat.Length} bytes of compressed data cannot hold a {w}x{h} image ({scanlineBytes} bytes of scanlines)", TruncatedHint);
         if (depth == 16)
             raw.Samples16 = new ushort[samples];
         else
