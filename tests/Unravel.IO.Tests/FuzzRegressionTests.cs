@@ -2,6 +2,7 @@
 // kept as regression tests: each must now end in CheckpointFormatException naming the file.
 
 using System.Text;
+using Unravel.IO.Images;
 using Unravel.IO.Tests.Support;
 
 namespace Unravel.IO.Tests;
@@ -23,5 +24,17 @@ public sealed class FuzzRegressionTests : IDisposable
         string indexPath = Path.Combine(folder, "model.safetensors.index.json");
         File.WriteAllBytes(indexPath, index);
         IoAssert.Throws(indexPath, () => HuggingFaceFolder.Open(folder), "offset 18", "not valid UTF-8");
+    }
+
+    [Fact]
+    public void Jpeg_448ByteFileDeclaring3329x63000_RefusedBeforeAllocating()
+    {
+        // Found by the jpeg target (AFL++, aborted under the harness's 1 GiB heap cap): a progressive frame of 3329x63000
+        // in 448 bytes made the decoder allocate its coefficient buffers (hundreds of MB) before reading any scan.
+        string path = FixtureFiles.Path("fuzz/jpeg-huge-sof.jpg");
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        IoAssert.Throws(path, () => Jpeg.Read(path), "more 8x8 blocks than a 448-byte file can code");
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < 16L << 20, $"allocated {allocated >> 20} MiB");
     }
 }
