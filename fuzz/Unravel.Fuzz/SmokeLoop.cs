@@ -13,8 +13,8 @@ public static class SmokeLoop
     private static readonly long[] s_interesting =
         [0, 1, -1, 127, 128, 255, 256, 32767, -32768, 65535, 65536, int.MaxValue, int.MinValue, uint.MaxValue, long.MaxValue, 1L << 31, 1L << 32];
 
-    /// <summary>Returns 0 when nothing escaped within <paramref name="budget"/>, else 1 (the input is saved under fuzz-crashes/).</summary>
-    public static int Run(string target, TimeSpan budget, string corpus)
+    /// <summary>Returns 0 when nothing escaped within <paramref name="budget"/> (or <paramref name="maxExecutions"/>), else 1 (the input is saved under fuzz-crashes/).</summary>
+    public static int Run(string target, TimeSpan budget, string corpus, long maxExecutions = long.MaxValue)
     {
         List<byte[]> seeds = Directory.EnumerateFiles(corpus).Order().Select(File.ReadAllBytes).ToList();
         if (seeds.Count == 0)
@@ -28,7 +28,7 @@ public static class SmokeLoop
         long executions = 0;
         foreach (byte[] start in seeds)
             if (!Execute(target, start, corpus, ref executions)) return 1;
-        while (clock.Elapsed < budget)
+        while (clock.Elapsed < budget && executions < maxExecutions)
         {
             byte[] input = Mutate(rng, seeds[rng.Next(seeds.Count)], seeds);
             if (!Execute(target, input, corpus, ref executions)) return 1;
