@@ -57,17 +57,14 @@ public static class Idx
 
     /// <summary>Reads the first <paramref name="limit"/> images of an image file [N, H, W] as [min(N, limit), 1, H, W] in
     /// [0, 1]; only those images are read from the file (see <see cref="Read(string, int)"/>).</summary>
-    /// <exception cref="CheckpointFormatException">The file is not a rank-3 unsigned-byte IDX file, or the images exceed
-    /// the largest tensor (2^31 - 1 elements).</exception>
+    /// <exception cref="CheckpointFormatException">The file is not a rank-3 unsigned-byte IDX file, or the images read
+    /// exceed the largest array (2^31 - 57 bytes).</exception>
     public static Tensor ReadImages(string path, int limit)
     {
         IdxArray a = Read(path, limit);
         if (a.Shape.Length != 3)
             throw new CheckpointFormatException(path, "offset 3", $"images must have 3 dimensions [N, H, W], found {ShapeRules.Format(a.Shape)}",
                 a.Shape.Length == 1 ? "this looks like a labels file; use Idx.ReadLabels" : null);
-        if (a.Data.Length > int.MaxValue)
-            throw new CheckpointFormatException(path, "offset 4", $"{a.Shape[0]} images of {a.Shape[1]}x{a.Shape[2]} exceed the largest tensor (2^31 - 1 elements)",
-                "read fewer images (a limit)");
         var data = new float[a.Data.Length];
         for (int i = 0; i < data.Length; i++) data[i] = a.Data[i] / 255f;
         return Tensor.FromArray(data, a.Shape[0], 1, a.Shape[1], a.Shape[2]);
