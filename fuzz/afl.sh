@@ -10,7 +10,7 @@ EXECS=${EXECS:-1000000}
 SECONDS_CAP=${SECONDS_CAP:-1800}
 OUT=${OUT:-/tmp/unravel-afl}
 TARGETS=("$@")
-[ ${#TARGETS[@]} -eq 0 ] && TARGETS=(safetensors pth pickle npy idx png jpeg hf-folder tokenizer brown)
+[ ${#TARGETS[@]} -eq 0 ] && TARGETS=(safetensors pth pickle pth-pickle npy idx png jpeg hf-folder tokenizer brown)
 SHARPFUZZ=$(command -v sharpfuzz || echo "$HOME/.dotnet/tools/sharpfuzz")
 
 rm -rf "$OUT/bin"

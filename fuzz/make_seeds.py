@@ -13,9 +13,12 @@ OUT = os.path.join(ROOT, "fuzz", "corpus")
 
 
 def target(name):
+    """The corpus folder of a target, emptied of seeds (inputs imported from AFL++, afl-*, are kept)."""
     d = os.path.join(OUT, name)
-    shutil.rmtree(d, ignore_errors=True)
-    os.makedirs(d)
+    os.makedirs(d, exist_ok=True)
+    for f in os.listdir(d):
+        if not f.startswith("afl-"):
+            os.remove(os.path.join(d, f))
     return d
 
 
@@ -81,3 +84,26 @@ first = sorted(os.listdir(brown))[0]
 lines = open(os.path.join(brown, first), "rb").read().split(b"\n")[:12]
 open(os.path.join(d, "first_lines"), "wb").write(b"\n".join(lines) + b"\n")
 open(os.path.join(d, "crlf"), "wb").write(b"\tThe/at jury/nn said/vbd ./.\r\n\r\n\tIt/pps did/dod ''/'' ./.\r\n")
+
+# pth-pickle: state_dict pickles whose storages "0".."3" hold 16 float32 each (the harness supplies that zip around them).
+import struct as _s
+
+
+def u(s):
+    b = s.encode()
+    return b"X" + _s.pack("<I", len(b)) + b
+
+
+def tensor(key, size, stride, offset=0):
+    return (b"ctorch._utils\n_rebuild_tensor_v2\n(" + b"(" + u("storage") + b"ctorch\nFloatStorage\n" + u(key) + u("cpu") + b"K\x10tQ"
+            + b"K" + bytes([offset]) + b"(" + b"".join(b"K" + bytes([d]) for d in size) + b"t(" + b"".join(b"K" + bytes([d]) for d in stride)
+            + b"t\x89ccollections\nOrderedDict\n)RtR")
+
+
+d = target("pth-pickle")
+flat = b"\x80\x02}(" + u("fc.weight") + tensor("0", [4, 4], [4, 1]) + u("fc.bias") + tensor("1", [4], [1]) \
+    + u("transposed") + tensor("2", [4, 4], [1, 4]) + u("view") + tensor("0", [2, 3], [3, 1], 5) + b"u."
+open(os.path.join(d, "flat.pkl"), "wb").write(flat)
+wrapped = b"\x80\x02}(" + u("state_dict") + b"}(" + u("w") + tensor("3", [16], [1]) + b"u" + u("epoch") + b"K\x03" \
+    + u("history") + b"](K\x01G?\xf8\x00\x00\x00\x00\x00\x00" + u("x") + b"\x88Ne" + u("shared") + b"}q\x00(" + u("a") + b"K\x01u" + u("again") + b"h\x00u."
+open(os.path.join(d, "wrapped.pkl"), "wb").write(wrapped)

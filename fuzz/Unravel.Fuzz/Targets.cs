@@ -24,6 +24,7 @@ public static class Targets
         ["safetensors"] = SafeTensorsFile,
         ["pth"] = PthFile,
         ["pickle"] = Pickle,
+        ["pth-pickle"] = PthWithPickle,
         ["npy"] = NpyFile,
         ["idx"] = IdxFile,
         ["png"] = PngBytes,
@@ -41,11 +42,14 @@ public static class Targets
         {
             All[target](input);
         }
-        catch (CheckpointFormatException)
+        catch (CheckpointFormatException e)
         {
             // the documented outcome for a malformed file
+            if (s_verbose) Console.WriteLine($"  documented: {e.Message}");
         }
     }
+
+    private static readonly bool s_verbose = Environment.GetEnvironmentVariable("FUZZ_VERBOSE") == "1";
 
     private static void SafeTensorsFile(byte[] input)
     {
@@ -53,14 +57,38 @@ public static class Targets
         foreach (string name in file.Names) file.GetTensor(name);
     }
 
-    private static void PthFile(byte[] input)
+    private static void PthFile(byte[] input) => PthFile(Write("t.pth", input));
+
+    private static void PthFile(string path)
     {
-        using TorchCheckpoint checkpoint = TorchCheckpoint.Open(Write("t.pth", input));
+        using TorchCheckpoint checkpoint = TorchCheckpoint.Open(path);
         checkpoint.ReadAll();
         foreach (string name in checkpoint.AllTensorNames) checkpoint.GetTensorAt(name);
     }
 
     private static void Pickle(byte[] input) => MiniPickle.Load(input, "fuzz.pth", "archive/data.pkl");
+
+    /// <summary>The input as the data.pkl of an otherwise valid checkpoint whose storages "0".."3" hold 16 floats each:
+    /// the pickle reaches TorchCheckpoint's flattening, state_dict selection and strided reads, which the zip layer of
+    /// the pth target rarely lets a mutation through to.</summary>
+    private static void PthWithPickle(byte[] input)
+    {
+        string path = Path.Combine(s_scratch.Value, "p.pth");
+        using (var zip = new System.IO.Compression.ZipArchive(File.Create(path), System.IO.Compression.ZipArchiveMode.Create))
+        {
+            void Add(string name, byte[] data)
+            {
+                using Stream s = zip.CreateEntry("archive/" + name, System.IO.Compression.CompressionLevel.NoCompression).Open();
+                s.Write(data);
+            }
+            Add("data.pkl", input);
+            for (int key = 0; key < 4; key++) Add($"data/{key}", s_storage);
+            Add("version", "3\n"u8.ToArray());
+        }
+        PthFile(path);
+    }
+
+    private static readonly byte[] s_storage = Enumerable.Range(0, 16).SelectMany(i => BitConverter.GetBytes((float)i)).ToArray();
 
     private static void NpyFile(byte[] input)
     {
