@@ -37,4 +37,15 @@ public sealed class FuzzRegressionTests : IDisposable
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.True(allocated < 16L << 20, $"allocated {allocated >> 20} MiB");
     }
+
+    [Fact]
+    public void Png_IdatWithInvalidDeflateDistance_ThrowsCheckpointFormat()
+    {
+        // Found by the png target (AFL++, after the harness began fixing chunk CRCs): a 5x3 grey PNG whose IDAT holds a
+        // dynamic deflate block that zlib rejects with System.IO.Compression.ZLibException, an internal IOException
+        // that the decoder did not catch. The fixture's chunk CRCs are valid, so the file reaches the inflater.
+        string path = FixtureFiles.Path("fuzz/png-zlib-error.png");
+        IoAssert.Throws(path, () => Png.Read(path), "IDAT data starting at offset 86", "corrupt zlib data");
+        IoAssert.Throws(path, () => Png.Read16(path), "corrupt zlib data");
+    }
 }

@@ -5,6 +5,7 @@
 
 using System.Buffers.Binary;
 using System.IO.Compression;
+using Unravel.IO.Internal;
 using Unravel.Tensors;
 
 namespace Unravel.IO;
@@ -43,7 +44,7 @@ public static class Idx
             if (gzipped && complete) CheckGzipTrailer(path, file, result);
             return result;
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (CorruptCompressedData.Is(e))
         {
             throw new CheckpointFormatException(path, "gzip stream", $"the gzip data is corrupt ({e.Message})",
                 "the file is damaged; download it again", e);

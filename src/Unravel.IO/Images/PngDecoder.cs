@@ -5,6 +5,7 @@
 
 using System.Buffers.Binary;
 using System.IO.Compression;
+using Unravel.IO.Internal;
 
 namespace Unravel.IO.Images;
 
@@ -248,7 +249,7 @@ internal static class PngDecoder
                 got += n;
             }
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (CorruptCompressedData.Is(e))
         {
             throw Error(file, where, "corrupt zlib data: " + e.Message, CorruptHint, e);
         }

@@ -381,7 +381,7 @@ public sealed class TorchCheckpoint : ITensorSource
                 }
                 return data;
             }
-            catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
+            catch (Exception e) when (e is EndOfStreamException || CorruptCompressedData.Is(e))
             {
                 throw new CheckpointFormatException(Location, name, $"cannot read storage data ({e.Message})", "the archive is corrupt or truncated", e);
             }
@@ -452,7 +452,7 @@ public sealed class TorchCheckpoint : ITensorSource
             using Stream stream = entry.Open();
             stream.ReadExactly(bytes);
         }
-        catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
+        catch (Exception e) when (e is EndOfStreamException || CorruptCompressedData.Is(e))
         {
             throw new CheckpointFormatException(Location, entry.FullName, $"cannot read the entry ({e.Message})", "the archive is corrupt or truncated", e);
         }
