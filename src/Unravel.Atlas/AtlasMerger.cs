@@ -29,7 +29,7 @@ public static class AtlasMerger
         {
             string file = shard.PathOf(AtlasWriter.StateFile);
             if (!File.Exists(file))
-                throw new ArgumentException($"merge: {shard.Root} has no {AtlasWriter.StateFile}; only atlases collected with --shard can be merged.", nameof(shards));
+                throw new AtlasFormatException(shard.Root, $"merge: no {AtlasWriter.StateFile}; only atlases collected with --shard can be merged.", Hint);
             JsonNode? range = shard.Manifest["shard"];
             int first = range?["first"]?.GetValue<int>() ?? 0;
             int end = range?["end"]?.GetValue<int>() ?? first + shard.Inputs;
