@@ -1,4 +1,4 @@
-// Writes a collection result as an atlas directory (Unravel issue 5, DESIGN.md §2):
+// Writes a collection result as an atlas directory (DESIGN.md §2):
 //   manifest.json                provenance, options, layers with shapes, timings, file list
 //   atlas.db                     SQLite: layers(...), neurons(layer, idx, statistics, top-1 references), meta(key, value)
 //   layers/<layer>/<array>.npy   top-k tables [K, C] (row 0 = best, CRP layout), statistics [C], histograms [C, bins],

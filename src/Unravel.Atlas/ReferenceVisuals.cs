@@ -1,5 +1,5 @@
-// What a reference input looks like for a neuron (Unravel issue 5, item 4; CRP's reference-sample view, see
-// shared/methods/pure-lrp-crp.md §4.3): for images, the crop of the input around the neuron's argmax position sized by
+// What a reference input looks like for a neuron (CRP's reference-sample view, see
+// docs/methods/lrp-crp.md): for images, the crop of the input around the neuron's argmax position sized by
 // the layer's receptive field; for text, the token window with the neuron's activation at every token.
 // In an atlas (written by AtlasWriter when given a ReferenceSource):
 //   layers/<folder>/crops/n<neuron>_r<rank>.png    crop of top_max reference <rank> (0 = best) of <neuron>

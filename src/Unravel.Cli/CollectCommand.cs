@@ -1,5 +1,5 @@
 // `unravel collect MODEL --data DATA --layers L1,L2 --out ATLAS`: one streaming pass over a dataset that records, per
-// neuron of the given layers, its top-k reference inputs and statistics, written as an atlas (Unravel issue 5).
+// neuron of the given layers, its top-k reference inputs and statistics, written as an atlas.
 
 using System.CommandLine;
 using System.Globalization;

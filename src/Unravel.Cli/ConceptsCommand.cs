@@ -62,16 +62,7 @@ internal static class ConceptsCommand
             Options = new ConceptOptions { Cut = Threshold(r.Cut, "--cut"), Outlier = Threshold(r.Outlier, "--outlier"), MinSize = r.MinSize },
             Ranking = r.Ranking, TopK = r.TopK,
         };
-        var bar = new ProgressBar(error);
-        ConceptsStageResult result;
-        try
-        {
-            result = new ConceptsStage().Run(request, bar, cancellationToken);
-        }
-        finally
-        {
-            bar.Finish();
-        }
+        ConceptsStageResult result = ProgressBar.Around(error, bar => new ConceptsStage().Run(request, bar, cancellationToken));
         if (r.Json) WriteJson(output, result);
         else Render(result, output);
         return ExitCodes.Success;

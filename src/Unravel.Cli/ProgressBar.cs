@@ -25,6 +25,20 @@ internal sealed class ProgressBar(TextWriter error) : IProgress<CollectionProgre
 
     public void Report(Unravel.Atlas.Stages.StageProgress p) => Report(new CollectionProgress(p.Done, p.Total, p.ItemsPerSecond, p.Eta));
 
+    /// <summary>Runs <paramref name="stage"/> with a progress bar on <paramref name="error"/>, finished even when it throws.</summary>
+    public static T Around<T>(TextWriter error, Func<IProgress<Unravel.Atlas.Stages.StageProgress>, T> stage)
+    {
+        var bar = new ProgressBar(error);
+        try
+        {
+            return stage(bar);
+        }
+        finally
+        {
+            bar.Finish();
+        }
+    }
+
     public void Finish()
     {
         if (_drawn) error.WriteLine();

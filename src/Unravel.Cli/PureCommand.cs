@@ -72,16 +72,7 @@ internal static class PureCommand
             Evaluate = r.Evaluate, Judge = r.Judge, JudgeArch = r.JudgeArch, JudgeLayer = r.JudgeLayer, CompareNaive = r.CompareNaive,
         };
         error.WriteLine($"pure: {r.Layer}, {(request.Neurons is null ? "every neuron" : $"{request.Neurons.Count} neurons")}");
-        var bar = new ProgressBar(error);
-        PureStageResult result;
-        try
-        {
-            result = new PureStage().Run(request, bar, cancellationToken);
-        }
-        finally
-        {
-            bar.Finish();
-        }
+        PureStageResult result = ProgressBar.Around(error, bar => new PureStage().Run(request, bar, cancellationToken));
         if (r.Json) WriteJson(output, request.Session, result);
         else WriteText(output, result);
         return Note(result, r.Json ? error : output);

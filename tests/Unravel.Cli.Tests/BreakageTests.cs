@@ -108,21 +108,20 @@ public sealed class BreakageTests(CliFixture fixture) : IClassFixture<CliFixture
     public void ClassNames_FromTheModelCard_NeverFromTheDataFileName()
     {
         // Fashion-MNIST images in a folder whose name says nothing: the shipped model's card still names the classes.
-        string plain = Path.Combine(fixture.Dir, "plain");
-        Directory.CreateDirectory(plain);
-        File.Copy(CliFixture.Images, Path.Combine(plain, "images-idx3-ubyte.gz"), overwrite: true);
-        string carded = Path.Combine(fixture.Dir, "carded-atlas");
-        Assert.Equal(ExitCodes.Success, CollectCommand.Run(new CollectCommand.Request("fashion-small-resnet", Path.Combine(plain, "images-idx3-ubyte.gz"), "layer3",
-            carded, K: 4, Batch: 20, Limit: 20, Force: true), TextWriter.Null, TextWriter.Null));
-        Assert.Equal("Ankle boot", ReportSources.Of(AtlasSession.Open(carded), runModel: false, out _).ClassNames![9]);
-
+        Assert.Equal("Ankle boot", ClassNamesOf("fashion-small-resnet", "plain")![9]);
         // A model without a card, on data in a folder called "fashion…": no class names are made up.
-        string named = Path.Combine(fixture.Dir, "fashion-lookalike");
-        Directory.CreateDirectory(named);
-        File.Copy(CliFixture.Images, Path.Combine(named, "images-idx3-ubyte.gz"), overwrite: true);
-        string uncarded = Path.Combine(fixture.Dir, "uncarded-atlas");
-        Assert.Equal(ExitCodes.Success, CollectCommand.Run(new CollectCommand.Request("small-resnet", Path.Combine(named, "images-idx3-ubyte.gz"), "layer3",
-            uncarded, K: 4, Batch: 20, Limit: 20, Force: true), TextWriter.Null, TextWriter.Null));
-        Assert.Null(ReportSources.Of(AtlasSession.Open(uncarded), runModel: false, out _).ClassNames);
+        Assert.Null(ClassNamesOf("small-resnet", "fashion-lookalike"));
+    }
+
+    /// <summary>The report's class names for <paramref name="model"/> collected on the Fashion test images copied into <paramref name="folder"/>.</summary>
+    private IReadOnlyList<string>? ClassNamesOf(string model, string folder)
+    {
+        string data = Path.Combine(fixture.Dir, folder, "images-idx3-ubyte.gz");
+        Directory.CreateDirectory(Path.GetDirectoryName(data)!);
+        File.Copy(CliFixture.Images, data, overwrite: true);
+        string atlas = Path.Combine(fixture.Dir, folder + "-atlas");
+        Assert.Equal(ExitCodes.Success, CollectCommand.Run(new CollectCommand.Request(model, data, "layer3", atlas, K: 4, Batch: 20, Limit: 20, Force: true),
+            TextWriter.Null, TextWriter.Null));
+        return ReportSources.Of(AtlasSession.Open(atlas), runModel: false, out _).ClassNames;
     }
 }

@@ -1,5 +1,5 @@
 // `unravel pure` end to end on a tiny atlas (seeded small-resnet over 40 random IDX images): the per-neuron JSON and the
-// atlas.db rows follow ATLAS.md, a re-run replaces rather than duplicates, and user mistakes give usage errors.
+// atlas.db rows follow docs/atlas-format.md, a re-run replaces rather than duplicates, and user mistakes give usage errors.
 
 using System.Buffers.Binary;
 using System.CommandLine;

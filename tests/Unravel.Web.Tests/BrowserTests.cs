@@ -1,4 +1,4 @@
-// Real-browser test (Unravel issue 8): Playwright drives Debian's Chromium (/usr/bin/chromium, installed by .ci/run)
+// Real-browser test : Playwright drives Debian's Chromium (/usr/bin/chromium, installed by .ci/run)
 // through the static report from file:// and through the served explorer, layer → neuron → concept, asserting what
 // is shown and keeping screenshots under the test output folder's TestResults/. A missing Chromium fails the test
 // with the install command; it never skips.

@@ -1,4 +1,4 @@
-// The atlas report (Unravel issue 8): self-contained HTML pages built from an atlas and its method results, used both
+// The atlas report: self-contained HTML pages built from an atlas and its method results, used both
 // by `unravel report` (written as files, opened from disk) and by `unravel serve` (rendered per request). Pages link to
 // each other with relative URLs in one layout, so the same HTML works from file:// and from the server:
 //   index.html                        overview: model, data, provenance, layers, polysemanticity distribution

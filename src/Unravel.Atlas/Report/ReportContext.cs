@@ -14,12 +14,10 @@ public sealed class ReportContext
 
     private readonly ReferenceRenderer _references;
 
-    internal ReportContext(AtlasReader atlas, ReferenceRenderer references, ReportMode mode)
-    {
-        Atlas = atlas;
-        _references = references;
-        Mode = mode;
-    }
+    /// <param name="atlas">The atlas.</param>
+    /// <param name="references">The neuron's reference renderer, prepared for every method's references.</param>
+    /// <param name="mode">Static files or the explorer.</param>
+    internal ReportContext(AtlasReader atlas, ReferenceRenderer references, ReportMode mode) => (Atlas, _references, Mode) = (atlas, references, mode);
 
     /// <summary>The atlas.</summary>
     public AtlasReader Atlas { get; }
@@ -30,6 +28,10 @@ public sealed class ReportContext
     /// <summary>HTML for up to <see cref="Shown"/> references with their scores.</summary>
     public string References(IReadOnlyList<long> inputs, IReadOnlyList<double> scores, string scoreName) =>
         _references.Render(inputs, scores, null, Shown, scoreName);
+
+    /// <summary>A method section's heading (with its anchor id) and its one-line description.</summary>
+    public static string Heading(string id, string title, string description) =>
+        $"<h2 id=\"{Html.E(id)}\">{Html.E(title)}</h2><p class=\"muted\">{description}</p>";
 
     /// <summary>The collapsed provenance block of a record.</summary>
     public static string ProvenanceBlock(Provenance p)

@@ -1,5 +1,5 @@
 // `unravel bench collect`: collection throughput vs plain forward throughput of the same model, data and batch size,
-// in interleaved runs (issue 5 target: collect ≥ 0.85 × forward).
+// in interleaved runs (target: collect ≥ 0.85 × forward).
 
 using System.Diagnostics;
 using System.Globalization;

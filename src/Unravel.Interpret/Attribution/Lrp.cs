@@ -2,7 +2,7 @@
 // relevance propagation (Achtibat et al. 2023, https://doi.org/10.1038/s42256-023-00711-8) on the tape autograd: one
 // taped forward, then the tape's own reverse walk with each node's backward substituted by the rule its composite picks
 // (zennit's design, Anders et al. 2021, https://arxiv.org/abs/2106.13200). Relevance travels in the gradient slot, so
-// the "gradient" of every intermediate tensor is its relevance. Spec: shared/methods/pure-lrp-crp.md §3, §4.
+// the "gradient" of every intermediate tensor is its relevance (docs/methods/lrp-crp.md).
 // CRP: masks on named layers during the walk; optional start at a layer (seed = ReLU(activation)); exclude-parallel as
 // a chain of walks output → condition 1 → … → input, each stopped at the next condition.
 

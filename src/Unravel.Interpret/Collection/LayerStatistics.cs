@@ -1,5 +1,5 @@
-// Streaming per-neuron statistics of one layer (Unravel issue 5; CRP's ActMax reference collection, see
-// shared/methods/pure-lrp-crp.md §4.3). Each batch of activations is pooled per (input, neuron) over positions (max
+// Streaming per-neuron statistics of one layer (CRP's ActMax reference collection, see
+// docs/methods/lrp-crp.md). Each batch of activations is pooled per (input, neuron) over positions (max
 // with its argmax, and mean), then: top-k by max and by mean (overall and per class label), float64 moments merged
 // with Chan et al.'s parallel formula, min/max/positive/NaN/Inf counts, a fixed-range histogram, a seeded bottom-k
 // random sample and, optionally, the pooled vectors themselves. Memory is independent of the dataset size unless

@@ -1,5 +1,5 @@
 // PURE circuits (Dreyer, Purelku, Vielhaben, Samek, Lapuschkin, CVPR-W 2024, arXiv 2404.06453; official code
-// maxdreyer/PURE compute_latent_features.py; spec /work/shared/methods/pure-lrp-crp.md §1.3, §1.7): for neuron j of
+// maxdreyer/PURE compute_latent_features.py; docs/methods/pure.md): for neuron j of
 // layer l and an input, seed the backward at l with relu(A^l_j) in channel j (other channels 0), take the plain gradient
 // down to layer l−1, multiply by A^{l−1} (gradient × activation), sum over space, L1-normalise over channels.
 //

@@ -84,10 +84,9 @@ public sealed class ConceptsMethod : AtlasMethod<ConceptsRecord>
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(record);
         ConceptsRecord r = record.Result;
-        var sb = new StringBuilder();
-        sb.Append(CultureInfo.InvariantCulture, $"<h2 id=\"concepts\">Concept vectors</h2><p class=\"muted\">{r.TopInputs.Length} top inputs clustered")
-          .Append(CultureInfo.InvariantCulture, $" on {Html.E(r.Pooling)}-pooled activations")
-          .Append(r.CutHeight is { } cut ? $", tree cut at {Html.Num(cut)}" : "").Append(". Leaves are coloured by concept (grey: outlier).</p>");
+        var sb = new StringBuilder(ReportContext.Heading("concepts", "Concept vectors",
+            $"{r.TopInputs.Length} top inputs clustered on {Html.E(r.Pooling)}-pooled activations" +
+            (r.CutHeight is { } cut ? $", tree cut at {Html.Num(cut)}" : "") + ". Leaves are coloured by concept (grey: outlier)."));
         if (r.Linkage.Length > 0) sb.Append(Svg.Dendrogram(r.Linkage, r.Labels, r.CutHeight));
         sb.Append("<p class=\"chips\" id=\"concept-links\">");
         foreach (ConceptRecord c in r.Concepts)

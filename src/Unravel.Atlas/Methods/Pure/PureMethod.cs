@@ -106,9 +106,8 @@ public sealed class PureMethod : AtlasMethod<PureRecord>
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(record);
         PureRecord r = record.Result;
-        var sb = new StringBuilder();
-        sb.Append(CultureInfo.InvariantCulture, $"<h2 id=\"pure\">Virtual neurons (PURE)</h2><p class=\"muted\">{r.References.Length} references split by their circuits")
-          .Append(CultureInfo.InvariantCulture, $" in {Html.E(r.LowerLayer)}").Append(CultureInfo.InvariantCulture, $" into k = {r.K} virtual neurons.</p>");
+        var sb = new StringBuilder(ReportContext.Heading("pure", "Virtual neurons (PURE)",
+            string.Create(CultureInfo.InvariantCulture, $"{r.References.Length} references split by their circuits in {Html.E(r.LowerLayer)} into k = {r.K} virtual neurons.")));
         if (r.KSelection is { Count: > 0 } selection)
         {
             sb.Append("<table class=\"kselect\" style=\"width:auto\"><thead><tr><th>k</th><th>score</th></tr></thead><tbody>");
