@@ -18,7 +18,6 @@ internal static class CliCommands
         MergeCommand.Create(),
         NeuronsCommand.Create(),
         QueryCommand.Create(),
-        BenchCommand.Create(),
         ConceptsCommand.Create(),
         ReportCommand.Create(),
         ServeCommand.Create(),

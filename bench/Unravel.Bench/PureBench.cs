@@ -1,4 +1,4 @@
-// `unravel bench pure`: PURE circuits for a layer, the image-major pass (each input forwarded once, sub-network
+// `unravel-bench pure`: PURE circuits for a layer, the image-major pass (each input forwarded once, sub-network
 // backward in rounds) vs the naive baseline the tests use as reference (one full forward + full backward to the input
 // per (neuron, input) pair, as the official code), per-pair times in interleaved runs (DESIGN §8 target: ≥ 10×). The
 // naive backward computes the parameters' gradients too, as a plain PyTorch `model(x)` + `.backward()` does (parameters
@@ -11,9 +11,9 @@ using Unravel.Interpret.Collection;
 using Unravel.Interpret.Pure;
 using Unravel.IO;
 using Unravel.Nn;
-using static Unravel.Cli.Bench.BenchReport;
+using static Unravel.Bench.BenchReport;
 
-namespace Unravel.Cli.Bench;
+namespace Unravel.Bench;
 
 internal static class PureBench
 {
@@ -45,7 +45,7 @@ internal static class PureBench
         int repeats, int batch, bool inputOnly, TextWriter output)
     {
         if (inputs < 1 || perInput < 1 || naivePairs < 1 || repeats < 1 || batch < 1)
-            throw new UnravelUserException("--inputs, --neurons-per-input, --naive-pairs, --repeats and --batch must be at least 1.");
+            throw new UnravelException("--inputs, --neurons-per-input, --naive-pairs, --repeats and --batch must be at least 1.");
         LoadedModel loaded = ModelReference.Load(modelName, arch);
         RootModule model = loaded.Model;
         model.Eval();
@@ -59,7 +59,7 @@ internal static class PureBench
         }
         catch (ArgumentException e)
         {
-            throw new UnravelUserException(e.Message, $"see `unravel inspect {loaded.Architecture}` for the hook names");
+            throw new UnravelException(e.Message, $"see `unravel inspect {loaded.Architecture}` for the hook names");
         }
         var rng = new Random(1);
         CircuitRequest[] pairs = Enumerable.Range(0, n)

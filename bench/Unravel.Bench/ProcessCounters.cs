@@ -3,7 +3,7 @@
 
 using System.Runtime.InteropServices;
 
-namespace Unravel.Cli.Bench;
+namespace Unravel.Bench;
 
 /// <summary>A snapshot of this process's CPU time and minor page faults.</summary>
 internal readonly record struct ProcessCounters(double CpuSeconds, long MinorFaults)

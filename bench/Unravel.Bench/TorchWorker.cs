@@ -1,4 +1,4 @@
-// The PyTorch side of `unravel bench models`: a persistent tools/bench/torch_worker.py process (copied next to the
+// The PyTorch side of `unravel-bench models`: a persistent tools/bench/torch_worker.py process (copied next to the
 // CLI as bench/torch_worker.py) that answers one JSON request per line. It is started in PyTorch's best CPU
 // configuration (DESIGN.md §4): torch and OpenMP threads = the benchmark's thread count, the OpenMP build of OpenBLAS
 // (so its thread pool and torch's do not fight), and glibc malloc keeping freed memory (no page-fault storm on every
@@ -12,7 +12,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 
-namespace Unravel.Cli.Bench;
+namespace Unravel.Bench;
 
 /// <summary>A running torch_worker.py process.</summary>
 internal sealed class TorchWorker : IDisposable

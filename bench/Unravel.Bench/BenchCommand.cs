@@ -1,9 +1,8 @@
-// `unravel bench ...`: side-by-side timings of our kernels and references in one run.
+// `unravel-bench ...`: side-by-side timings of our kernels and references in one run.
 
 using System.CommandLine;
-using Unravel.Cli.Bench;
 
-namespace Unravel.Cli;
+namespace Unravel.Bench;
 
 internal static class BenchCommand
 {
@@ -76,9 +75,9 @@ internal static class BenchCommand
         Description = "Also print where our time goes (per module forward, per op backward).",
     };
 
-    public static Command Create()
+    public static RootCommand Create()
     {
-        Command command = new("bench", "Benchmarks measured side by side in one run.")
+        RootCommand command = new("unravel-bench: benchmarks measured side by side in one run.")
         {
             CreateGemm(),
             CreateModels(),

@@ -1,4 +1,4 @@
-// `unravel bench models`: whole-model throughput of our engine and of PyTorch side by side in one run (DESIGN.md §4
+// `unravel-bench models`: whole-model throughput of our engine and of PyTorch side by side in one run (DESIGN.md §4
 // and §8). PyTorch runs in a persistent worker process (tools/bench/torch_worker.py) started in its best CPU
 // configuration: torch.set_num_threads = --threads, OMP_NUM_THREADS likewise, the OpenMP build of OpenBLAS, and glibc
 // malloc told to keep freed memory. Each workload is warmed up on both sides, then measured in interleaved pairs
@@ -16,9 +16,9 @@ using Unravel.Models.Vision;
 using Unravel.Nn;
 using Unravel.Tensors;
 using Unravel.Tensors.Autograd;
-using static Unravel.Cli.Bench.BenchReport;
+using static Unravel.Bench.BenchReport;
 
-namespace Unravel.Cli.Bench;
+namespace Unravel.Bench;
 
 /// <summary>Measures and renders the model benchmark.</summary>
 internal static class ModelsBench
@@ -65,13 +65,13 @@ internal static class ModelsBench
     /// while we are idle; spinning OpenMP threads then wait for each other's time slices) and active otherwise.</summary>
     /// <remarks>The 1-minute load average served before; it still counted our own previous benchmark and chose passive
     /// after one run on a quiet host.</remarks>
-    /// <exception cref="UnravelUserException">The value is none of auto, active, passive.</exception>
+    /// <exception cref="UnravelException">The value is none of auto, active, passive.</exception>
     public static string ResolveWaitPolicy(string value, double? busyCores) => value.ToLowerInvariant() switch
     {
         "active" => "active",
         "passive" => "passive",
         "auto" => busyCores is > 0.5 ? "passive" : "active",
-        _ => throw new UnravelUserException($"--torch-wait-policy: '{value}' is not a policy.", "Use auto, active or passive."),
+        _ => throw new UnravelException($"--torch-wait-policy: '{value}' is not a policy.", "Use auto, active or passive."),
     };
 
     /// <summary>Medians over the interleaved pairs of one workload at one thread count; torch fields are null without torch.</summary>
@@ -81,22 +81,22 @@ internal static class ModelsBench
         double Ours, double? Torch, double? Ratio, double? RatioMin, double? RatioMax, double? CpuRatio);
 
     /// <summary>Parses "1,2" into thread counts.</summary>
-    /// <exception cref="UnravelUserException">An item is not a positive integer.</exception>
+    /// <exception cref="UnravelException">An item is not a positive integer.</exception>
     public static IReadOnlyList<int> ParseThreads(string text)
     {
         var threads = new List<int>();
         foreach (string item in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             if (!int.TryParse(item, NumberStyles.None, CultureInfo.InvariantCulture, out int t) || t < 1)
-                throw new UnravelUserException($"--threads: '{item}' is not a thread count.", "Use e.g. --threads 2 or --threads 1,2.");
+                throw new UnravelException($"--threads: '{item}' is not a thread count.", "Use e.g. --threads 2 or --threads 1,2.");
             if (!threads.Contains(t)) threads.Add(t);
         }
-        if (threads.Count == 0) throw new UnravelUserException("--threads: no thread count given.");
+        if (threads.Count == 0) throw new UnravelException("--threads: no thread count given.");
         return threads;
     }
 
     /// <summary>Selects workloads by name (or name prefix, e.g. "resnet18"); "all" or empty selects every one.</summary>
-    /// <exception cref="UnravelUserException">An item matches no workload.</exception>
+    /// <exception cref="UnravelException">An item matches no workload.</exception>
     public static IReadOnlyList<Workload> ParseWorkloads(string? text)
     {
         if (string.IsNullOrWhiteSpace(text) || text.Trim() == "all") return AllWorkloads;
@@ -107,7 +107,7 @@ internal static class ModelsBench
             Workload[] matches = AllWorkloads.Where(w => w.Name.Equals(item, StringComparison.OrdinalIgnoreCase)).ToArray();
             if (matches.Length == 0) matches = AllWorkloads.Where(w => w.Name.StartsWith(item, StringComparison.OrdinalIgnoreCase)).ToArray();
             if (matches.Length == 0)
-                throw new UnravelUserException($"--workloads: '{item}' matches no workload.",
+                throw new UnravelException($"--workloads: '{item}' matches no workload.",
                     $"Known: {string.Join(", ", AllWorkloads.Select(w => w.Name))}.");
             foreach (Workload w in matches)
                 if (!chosen.Contains(w)) chosen.Add(w);
@@ -118,7 +118,7 @@ internal static class ModelsBench
     /// <summary>Runs the benchmark and writes a table (or JSON) to <paramref name="output"/>.</summary>
     public static int Run(Options options, TextWriter output)
     {
-        if (options.Repeats < 1) throw new UnravelUserException($"--repeats: {options.Repeats} is not ≥ 1.");
+        if (options.Repeats < 1) throw new UnravelException($"--repeats: {options.Repeats} is not ≥ 1.");
         string? torchNote = options.NoTorch ? "PyTorch skipped (--no-torch)." : TorchWorker.Unavailable();
         string loadBefore = LoadAverage();
         double? busy = options.TorchWaitPolicy.Equals("auto", StringComparison.OrdinalIgnoreCase) ? BusyCores() : null;

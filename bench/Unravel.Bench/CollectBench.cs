@@ -1,4 +1,4 @@
-// `unravel bench collect`: collection throughput vs plain forward throughput of the same model, data and batch size,
+// `unravel-bench collect`: collection throughput vs plain forward throughput of the same model, data and batch size,
 // in interleaved runs (target: collect ≥ 0.85 × forward).
 
 using System.Diagnostics;
@@ -6,9 +6,9 @@ using System.Globalization;
 using Unravel.Interpret.Collection;
 using Unravel.IO;
 using Unravel.Nn;
-using static Unravel.Cli.Bench.BenchReport;
+using static Unravel.Bench.BenchReport;
 
-namespace Unravel.Cli.Bench;
+namespace Unravel.Bench;
 
 internal static class CollectBench
 {
@@ -16,7 +16,7 @@ internal static class CollectBench
 
     public static int Run(Options o, TextWriter output)
     {
-        if (o.Inputs < 1 || o.Batch < 1 || o.Repeats < 1) throw new UnravelUserException("--inputs, --batch and --repeats must be at least 1.");
+        if (o.Inputs < 1 || o.Batch < 1 || o.Repeats < 1) throw new UnravelException("--inputs, --batch and --repeats must be at least 1.");
         LoadedModel loaded = ModelReference.Load(o.Architecture, null);
         RootModule model = loaded.Model;
         Tensor images = o.Data is null

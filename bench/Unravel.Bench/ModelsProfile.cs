@@ -1,4 +1,4 @@
-// `unravel bench models --profile`: where our time goes inside one workload. The forward is timed between consecutive
+// `unravel-bench models --profile`: where our time goes inside one workload. The forward is timed between consecutive
 // hook points (every module output and internal hook, via a "**" hook), so each interval is the work of the module
 // whose hook closes it; the backward is timed per tape node by wrapping every node's backward (Tape.Backward's rule).
 // Hooks being present switches GPT-2's layer norms to their unfused form, so the forward profile is slightly pessimistic
@@ -10,7 +10,7 @@ using System.Globalization;
 using Unravel.Nn;
 using Unravel.Tensors.Autograd;
 
-namespace Unravel.Cli.Bench;
+namespace Unravel.Bench;
 
 /// <summary>Per-module forward and per-op backward timings of one workload.</summary>
 internal static class ModelsProfile

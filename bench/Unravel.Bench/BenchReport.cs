@@ -1,10 +1,10 @@
-// Helpers shared by the `unravel bench` commands: medians, machine facts, JSON numbers.
+// Helpers shared by the `unravel-bench` commands: medians, machine facts, JSON numbers.
 
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 
-namespace Unravel.Cli.Bench;
+namespace Unravel.Bench;
 
 internal static class BenchReport
 {

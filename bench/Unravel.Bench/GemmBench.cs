@@ -1,4 +1,4 @@
-// `unravel bench gemm`: the managed GEMM and OpenBLAS timed side by side in one process. Runs are interleaved
+// `unravel-bench gemm`: the managed GEMM and OpenBLAS timed side by side in one process. Runs are interleaved
 // (managed, OpenBLAS, managed, OpenBLAS, ...) after a warm-up, so host noise hits both alike; the table reports the
 // median GFLOP/s of each backend and the median of the per-pair ratios managed / OpenBLAS (DESIGN.md §4).
 
@@ -9,9 +9,9 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using Unravel.Tensors;
 using Unravel.Tensors.Kernels;
-using static Unravel.Cli.Bench.BenchReport;
+using static Unravel.Bench.BenchReport;
 
-namespace Unravel.Cli.Bench;
+namespace Unravel.Bench;
 
 /// <summary>Measures and renders the GEMM benchmark.</summary>
 internal static class GemmBench
@@ -33,7 +33,7 @@ internal static class GemmBench
         double? Ratio, double? RatioMin, double? RatioMax);
 
     /// <summary>Parses "256,512" (squares) and "MxNxK" items.</summary>
-    /// <exception cref="UnravelUserException">An item is neither a positive integer nor MxNxK.</exception>
+    /// <exception cref="UnravelException">An item is neither a positive integer nor MxNxK.</exception>
     public static IReadOnlyList<Shape> ParseSizes(string text)
     {
         var shapes = new List<Shape>();
@@ -45,19 +45,19 @@ internal static class GemmBench
             for (int i = 0; ok && i < parts.Length; i++)
                 ok = int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out dims[i]) && dims[i] > 0;
             if (!ok)
-                throw new UnravelUserException($"--sizes: '{item}' is not a size.", "Use square sizes such as 256,512 or MxNxK such as 1024x3072x768.");
+                throw new UnravelException($"--sizes: '{item}' is not a size.", "Use square sizes such as 256,512 or MxNxK such as 1024x3072x768.");
             shapes.Add(dims.Length == 1 ? new Shape($"square_{dims[0]}", dims[0], dims[0], dims[0])
                                         : new Shape($"{dims[0]}x{dims[1]}x{dims[2]}", dims[0], dims[1], dims[2]));
         }
-        if (shapes.Count == 0) throw new UnravelUserException("--sizes: no sizes given.");
+        if (shapes.Count == 0) throw new UnravelException("--sizes: no sizes given.");
         return shapes;
     }
 
     /// <summary>Runs the benchmark and writes a table (or JSON) to <paramref name="output"/>.</summary>
     public static int Run(Options options, TextWriter output)
     {
-        if (options.Threads < 1) throw new UnravelUserException($"--threads: {options.Threads} is not ≥ 1.");
-        if (options.Repeats < 1) throw new UnravelUserException($"--repeats: {options.Repeats} is not ≥ 1.");
+        if (options.Threads < 1) throw new UnravelException($"--threads: {options.Threads} is not ≥ 1.");
+        if (options.Repeats < 1) throw new UnravelException($"--repeats: {options.Repeats} is not ≥ 1.");
         ManagedGemm.KernelKind kernel = ParseKernel(options.Kernel);
 
         int savedThreads = Parallelism.Threads;
@@ -69,7 +69,7 @@ internal static class GemmBench
         catch (InvalidOperationException e)
         {
             // A bad UNRAVEL_BLAS is the user's to fix.
-            throw new UnravelUserException(e.Message);
+            throw new UnravelException(e.Message);
         }
         ManagedGemm.KernelKind savedKernel = ManagedGemm.Kernel;
         var rows = new List<Row>();
@@ -157,9 +157,9 @@ internal static class GemmBench
     {
         if (name.Equals("auto", StringComparison.OrdinalIgnoreCase)) return ManagedGemm.BestKernel();
         if (!Enum.TryParse(name, ignoreCase: true, out ManagedGemm.KernelKind kind) || !Enum.IsDefined(kind))
-            throw new UnravelUserException($"--kernel: '{name}' is not a kernel.", "Use auto, avx512, avx2 or portable.");
+            throw new UnravelException($"--kernel: '{name}' is not a kernel.", "Use auto, avx512, avx2 or portable.");
         if (!ManagedGemm.IsSupported(kind))
-            throw new UnravelUserException($"--kernel: this CPU cannot run the {kind} kernel.");
+            throw new UnravelException($"--kernel: this CPU cannot run the {kind} kernel.");
         return kind;
     }
 
