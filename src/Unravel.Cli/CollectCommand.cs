@@ -223,8 +223,8 @@ internal static class CollectCommand
             : text.Split(',').Select(v => float.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out float f) ? f
                 : throw new UnravelUserException($"{option} {text}: '{v}' is not a number.", $"e.g. {option} 0.5,0.5,0.5")).ToArray();
         bool imagenet = channels == 3;
-        float[] mean = Floats(r.Mean, imagenet ? [0.485f, 0.456f, 0.406f] : Enumerable.Repeat(0f, channels).ToArray(), "--mean");
-        float[] std = Floats(r.Std, imagenet ? [0.229f, 0.224f, 0.225f] : Enumerable.Repeat(1f, channels).ToArray(), "--std");
+        float[] mean = Floats(r.Mean, imagenet ? [.. ImagePreprocessing.ImageNet.Mean] : Enumerable.Repeat(0f, channels).ToArray(), "--mean");
+        float[] std = Floats(r.Std, imagenet ? [.. ImagePreprocessing.ImageNet.Std] : Enumerable.Repeat(1f, channels).ToArray(), "--std");
         if (mean.Length != channels || std.Length != channels)
             throw new UnravelUserException($"--mean/--std need {channels} values for {channels}-channel input (got {mean.Length} and {std.Length}).");
         return new ImagePreprocessing
