@@ -1,7 +1,7 @@
-// `unravel bench models` option rules that decide what is compared (the timings themselves live in the benchmark).
+// `unravel-bench models` option rules that decide what is compared (the timings themselves live in the benchmark).
 
 using Unravel.Cli;
-using Unravel.Cli.Bench;
+using Unravel.Bench;
 
 namespace Unravel.Cli.Tests;
 
@@ -20,7 +20,7 @@ public sealed class ModelsBenchTests
     [Fact]
     public void ResolveWaitPolicy_UnknownValue_NamesTheOption()
     {
-        UnravelUserException e = Assert.Throws<UnravelUserException>(() => ModelsBench.ResolveWaitPolicy("spin", 0.0));
+        UnravelException e = Assert.Throws<UnravelException>(() => ModelsBench.ResolveWaitPolicy("spin", 0.0));
         Assert.Contains("--torch-wait-policy", e.Message);
     }
 }

@@ -1,4 +1,4 @@
-"""PyTorch reference worker for `unravel bench models`.
+"""PyTorch reference worker for `unravel-bench models`.
 
 Reads one JSON request per line on stdin and answers one JSON line on stdout, so that the C# side can
 interleave its own runs with PyTorch's (A B A B ...) in one session on the same machine.
