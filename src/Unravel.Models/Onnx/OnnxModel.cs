@@ -21,7 +21,8 @@ public sealed class OnnxModel : RootModule
     private readonly Dictionary<string, OnnxValue> _constants;
     private readonly Dictionary<string, Parameter> _parameters;
     private readonly List<string> _hookPoints;
-    private readonly Dictionary<string, string> _moduleOfTensor;
+    private readonly Dictionary<string, List<string>> _modulesOfTensor;
+    private readonly Dictionary<string, string> _tensorOfModule;
 
     private OnnxModel(WeightSource ws, ModelProto proto, string file, Dictionary<string, OnnxValue> floatInitializers,
         Dictionary<string, OnnxValue> constants, int opset) : base(ws)
@@ -50,6 +51,7 @@ public sealed class OnnxModel : RootModule
 
         var defined = new HashSet<string>(isFloat.Keys, StringComparer.Ordinal);
         _nodes = [];
+        var names = new OnnxNames();
         foreach (NodeProto node in g.Node)
         {
             var context = new OnnxNodeContext(node, opset, file);
@@ -70,7 +72,7 @@ public sealed class OnnxModel : RootModule
                     if (node.Output[k].Length > 0) _constants[node.Output[k]] = folded[k];
                 continue;
             }
-            string? module = OnnxNames.ModulePath(node.Name.Length > 0 ? node.Name : node.Output.FirstOrDefault() ?? "");
+            string? module = names.ModulePath(node.Name.Length > 0 ? node.Name : node.Output.FirstOrDefault() ?? "");
             _nodes.Add(new CompiledNode(context, kernel, [.. node.Input], [.. node.Output], module));
         }
         foreach (OnnxTensorInfo o in Outputs)
@@ -79,23 +81,39 @@ public sealed class OnnxModel : RootModule
 
         // Hook points: every float node output, then each module's output (its last float-producing node).
         _hookPoints = [];
-        _moduleOfTensor = new Dictionary<string, string>(StringComparer.Ordinal);
+        _modulesOfTensor = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        _tensorOfModule = new Dictionary<string, string>(StringComparer.Ordinal);
         var lastOfModule = new Dictionary<string, string>(StringComparer.Ordinal);
+        var moduleOrder = new List<string>();
         foreach (CompiledNode n in _nodes)
         {
             string? first = n.Outputs.FirstOrDefault(o => o.Length > 0 && isFloat.GetValueOrDefault(o));
             foreach (string o in n.Outputs)
                 if (o.Length > 0 && isFloat.GetValueOrDefault(o)) _hookPoints.Add(o);
-            if (n.Module is { } m && first is not null) lastOfModule[m] = first;
+            // A module's output is the last value computed inside its scope, so containers ("layer1") take the
+            // output of their last child's last node.
+            if (n.Module is { } m && first is not null)
+                for (int dot = m.IndexOf('.'); ; dot = m.IndexOf('.', dot + 1))
+                {
+                    string prefix = dot < 0 ? m : m[..dot];
+                    if (!lastOfModule.ContainsKey(prefix)) moduleOrder.Add(prefix);
+                    lastOfModule[prefix] = first;
+                    if (dot < 0) break;
+                }
         }
-        var names = new HashSet<string>(_hookPoints, StringComparer.Ordinal);
-        foreach ((string module, string tensor) in lastOfModule)
+        var hookNames = new HashSet<string>(_hookPoints, StringComparer.Ordinal);
+        foreach (string module in moduleOrder)
         {
-            if (!names.Add(module)) continue;
-            _moduleOfTensor[tensor] = module;
+            string tensor = lastOfModule[module];
+            if (!hookNames.Add(module)) continue;
+            _tensorOfModule[module] = tensor;
+            if (!_modulesOfTensor.TryGetValue(tensor, out List<string>? list)) _modulesOfTensor[tensor] = list = [];
+            list.Add(module);
             _hookPoints.Add(module);
         }
-        ModulePaths = lastOfModule.Keys.ToList();
+        ModulePaths = moduleOrder;
+        // Innermost module first, so a hook on "layer1.1.relu" runs before one on "layer1".
+        foreach (List<string> list in _modulesOfTensor.Values) list.Sort((a, b) => b.Length.CompareTo(a.Length));
     }
 
     /// <summary>The file the model was loaded from.</summary>
@@ -113,8 +131,8 @@ public sealed class OnnxModel : RootModule
     /// <summary>PyTorch module paths recovered from the node scopes, in graph order; each is a hook point.</summary>
     public IReadOnlyList<string> ModulePaths { get; }
 
-    /// <summary>The ONNX tensor name → module path pairs of the module hook points.</summary>
-    public IReadOnlyDictionary<string, string> ModuleOfTensor => _moduleOfTensor;
+    /// <summary>For each module hook point, the ONNX tensor it names (the last value computed in the module's scope).</summary>
+    public IReadOnlyDictionary<string, string> TensorOfModule => _tensorOfModule;
 
     /// <inheritdoc/>
     protected override IEnumerable<string> InternalHookPoints => _hookPoints;
@@ -223,7 +241,8 @@ public sealed class OnnxModel : RootModule
                 if (r.IsFloat && Hooks.Count > 0)
                 {
                     Tensor t = Hooks.Apply(name, r.Floats!);
-                    if (_moduleOfTensor.TryGetValue(name, out string? module)) t = Hooks.Apply(module, t);
+                    if (_modulesOfTensor.TryGetValue(name, out List<string>? modules))
+                        foreach (string module in modules) t = Hooks.Apply(module, t);
                     r = OnnxValue.Float(t);
                 }
                 env[name] = r;

@@ -1,33 +1,45 @@
-// Recovers PyTorch module paths from the scoped names that torch.onnx (1.13 and later) gives nodes and tensors:
-// "/layer3/layer3.1/relu_1/Relu_output_0" → "layer3.1.relu". Each scope segment is either a full dotted path that
-// extends the parent's ("layer3.1" under "layer3") or a child attribute name ("conv1"); a module called more than once
-// gets a numbered scope on the later calls ("relu_1"), which is folded back onto the module.
+// Recovers PyTorch module paths from the scoped names that torch.onnx (1.13 and later) gives nodes:
+// "/layer3/layer3.1/relu_1/Relu" → "layer3.1.relu", "/features/features.1/block/block.0/block.0.0/Conv" →
+// "features.1.block.0.0". Each scope segment names a module relative to a base: a segment that extends the previous
+// one ("layer3.1" after "layer3", "block.0" after "block") shares its base; any other segment is a child of the path so
+// far. A module called more than once gets a numbered scope on the later calls ("relu_1"); the number is dropped when
+// the unnumbered module was already seen, so real names such as "encoder_layer_0" are kept.
 
 using System.Text.RegularExpressions;
 
 namespace Unravel.Models.Onnx;
 
-/// <summary>Maps ONNX tensor and node names to PyTorch module paths.</summary>
-public static partial class OnnxNames
+/// <summary>Maps ONNX node names to PyTorch module paths; feed it the nodes in graph order.</summary>
+public sealed partial class OnnxNames
 {
+    private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+
     /// <summary>The module path encoded in <paramref name="name"/>, or null when it carries no scope.</summary>
-    /// <remarks>Effectively strips the leading "/" and the last segment (the op), joins the scope segments with "." (a
-    /// segment that already starts with the path so far replaces it), and drops a "_N" call counter from each segment.</remarks>
-    public static string? ModulePath(string name)
+    public string? ModulePath(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
         if (!name.StartsWith('/')) return null;
         string[] parts = name.Split('/', StringSplitOptions.RemoveEmptyEntries);
         if (parts.Length < 2) return null;
-        string path = "";
+        string path = "", segmentBase = "", previous = "";
         for (int i = 0; i < parts.Length - 1; i++)
         {
-            string segment = CallCounter().Replace(parts[i], "");
-            if (path.Length > 0 && segment.StartsWith(path + ".", StringComparison.Ordinal)) path = segment;
-            else path = path.Length == 0 ? segment : path + "." + segment;
+            string segment = parts[i];
+            if (CallCounter().Match(segment) is { Success: true } counter)
+            {
+                string stripped = segment[..counter.Index];
+                string candidateBase = previous.Length > 0 && stripped.StartsWith(previous + ".", StringComparison.Ordinal) ? segmentBase : path;
+                if (_seen.Contains(Join(candidateBase, stripped))) segment = stripped;
+            }
+            if (previous.Length == 0 || !segment.StartsWith(previous + ".", StringComparison.Ordinal)) segmentBase = path;
+            path = Join(segmentBase, segment);
+            previous = segment;
+            _seen.Add(path);
         }
         return path.Length == 0 ? null : path;
     }
+
+    private static string Join(string basePath, string segment) => basePath.Length == 0 ? segment : basePath + "." + segment;
 
     [GeneratedRegex(@"_\d+$")]
     private static partial Regex CallCounter();

@@ -100,6 +100,25 @@ internal static partial class OnnxOperators
             return One(OnnxValue.Int(OnnxIndexMaps.Apply(x.Ints!, OnnxIndexMaps.Broadcast(x.Shape, shape)), shape, x.Type));
         };
         t["Pad"] = Pad;
+        t["Trilu"] = c =>
+        {
+            bool upper = c.Int("upper", 1) != 0;
+            return inputs =>
+            {
+                OnnxValue x = inputs[0]!;
+                long k = OptionalInts(inputs, 1)?[0] ?? 0;
+                int rows = x.Shape[^2], cols = x.Shape[^1];
+                int[] map = new int[x.Length];
+                for (int i = 0; i < map.Length; i++)
+                {
+                    int r = i / cols % rows, col = i % cols;
+                    bool keep = upper ? col - r >= k : col - r <= k;
+                    map[i] = keep ? i : -1;
+                }
+                return x.IsFloat ? One(OnnxOps.Gather("trilu", x.Floats!, map, x.Shape))
+                    : One(OnnxValue.Int(OnnxIndexMaps.Apply(x.Ints!, map), x.Shape, x.Type));
+            };
+        };
         t["Shape"] = c =>
         {
             long start = c.Int("start", 0), end = c.Int("end", long.MaxValue);
