@@ -19,7 +19,8 @@ namespace Unravel.Onnx.Tests;
 
 public sealed class WholeModelTests(ITestOutputHelper output)
 {
-    private static string Folder(string model) => Path.Combine(AppContext.BaseDirectory, "Fixtures", "onnx", model);
+    /// <summary>The folder of a committed fixture, or of one generated at test time (absolute path).</summary>
+    private static string Folder(string model) => Path.IsPathRooted(model) ? model : Path.Combine(AppContext.BaseDirectory, "Fixtures", "onnx", model);
 
     public static TheoryData<string> Models => new()
     {
@@ -92,8 +93,25 @@ public sealed class WholeModelTests(ITestOutputHelper output)
                 seed.Data[(n * perRow + t) * classes + meta.Targets[n]] = 1f;
         GradStore grads = tape.Backward(logits, seed);
         Tensor expected = Npy.Read(Path.Combine(Folder(model), "grad_input.npy"));
-        AssertRelative(expected, grads[watched] ?? throw new InvalidOperationException("no gradient reached the input"),
-            $"{model} gradient", rel: 1e-3f);
+        Tensor actual = grads[watched] ?? throw new InvalidOperationException("no gradient reached the input");
+        double num = 0, den = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double d = expected.Data[i] - actual.Data[i];
+            num += d * d;
+            den += (double)expected.Data[i] * expected.Data[i];
+        }
+        double relL2 = Math.Sqrt(num / Math.Max(den, 1e-30));
+        output.WriteLine($"{model} gradient: relative L2 error {relL2:G3}");
+        if (!Path.IsPathRooted(model))
+        {
+            AssertRelative(expected, actual, $"{model} gradient", rel: 1e-3f);
+            return;
+        }
+        // Full-size deep ReLU nets: f32 round-off differences of order 1e-6 flip a few ReLUs (and max-pool choices) whose
+        // inputs are within round-off of a kink; each flip moves the gradient over its receptive field (GoogLeNet: 2.6 %
+        // of the entries, relative L2 error 2e-3). The smooth ViT-B/16 agrees to 2e-6. The gradient as a whole must agree.
+        Assert.True(relL2 < 5e-3, $"{model} gradient: relative L2 error {relL2:G3}");
     }
 
     [Theory]
