@@ -1,7 +1,6 @@
 // Shape and layout ONNX operators: Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Concat, Split, Slice, Gather,
 // Expand, Pad, Shape, Size, Constant, ConstantOfShape, Range, Identity. They work on float and integer values alike.
 
-using Unravel.Models.Onnx.Proto;
 
 namespace Unravel.Models.Onnx;
 

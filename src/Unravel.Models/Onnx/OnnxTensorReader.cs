@@ -3,7 +3,6 @@
 // Float, double and float16 become float tensors; integer and boolean types become long values.
 
 using System.Buffers.Binary;
-using Google.Protobuf;
 using Unravel.IO;
 using Unravel.Models.Onnx.Proto;
 
