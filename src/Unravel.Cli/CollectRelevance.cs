@@ -1,5 +1,5 @@
 // `unravel collect --relevance`: checks the options and runs the CRP relevance pass (RelevanceRanking) after the
-// activation pass, with its own progress bar (Unravel issue 7; spec shared/methods/pure-lrp-crp.md §4.3).
+// activation pass, with its own progress bar (docs/methods/lrp-crp.md).
 
 using System.Globalization;
 using Unravel.Interpret.Attribution;

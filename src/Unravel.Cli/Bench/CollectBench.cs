@@ -1,5 +1,5 @@
 // `unravel bench collect`: collection throughput vs plain forward throughput of the same model, data and batch size,
-// in interleaved runs (issue 5 target: collect ≥ 0.85 × forward).
+// in interleaved runs (target: collect ≥ 0.85 × forward).
 
 using System.Diagnostics;
 using System.Globalization;
@@ -17,7 +17,7 @@ internal static class CollectBench
     public static int Run(Options o, TextWriter output)
     {
         if (o.Inputs < 1 || o.Batch < 1 || o.Repeats < 1) throw new UnravelUserException("--inputs, --batch and --repeats must be at least 1.");
-        LoadedModel loaded = ModelResolver.Resolve(o.Architecture, null);
+        LoadedModel loaded = ModelReference.Load(o.Architecture, null);
         RootModule model = loaded.Model;
         Tensor images = o.Data is null
             ? Tensor.RandomNormal(new Random(0), o.Inputs, 1, 28, 28)                                   // [N, 1, 28, 28]

@@ -1,5 +1,5 @@
-// Streaming per-neuron statistics of one layer (Unravel issue 5; CRP's ActMax reference collection, see
-// shared/methods/pure-lrp-crp.md §4.3). Each batch of activations is pooled per (input, neuron) over positions (max
+// Streaming per-neuron statistics of one layer (CRP's ActMax reference collection, see
+// docs/methods/lrp-crp.md). Each batch of activations is pooled per (input, neuron) over positions (max
 // with its argmax, and mean), then: top-k by max and by mean (overall and per class label), float64 moments merged
 // with Chan et al.'s parallel formula, min/max/positive/NaN/Inf counts, a fixed-range histogram, a seeded bottom-k
 // random sample and, optionally, the pooled vectors themselves. Memory is independent of the dataset size unless
@@ -358,12 +358,12 @@ public sealed class LayerStatistics
     {
         ArgumentNullException.ThrowIfNull(other);
         if (other.Name != Name || !other.ItemShape.SequenceEqual(ItemShape) || other.Layout != Layout || other._options != _options)
-            throw new ArgumentException($"collect: cannot merge layer '{other.Name}' {ShapeRules.Format(other.ItemShape)} into '{Name}' {ShapeRules.Format(ItemShape)} (shapes, layouts and options must match).", nameof(other));
+            throw new AnalysisException($"collect: cannot merge layer '{other.Name}' {ShapeRules.Format(other.ItemShape)} into '{Name}' {ShapeRules.Format(ItemShape)} (shapes, layouts and options must match).");
         if (other._histRange is not null)
         {
             if (_histRange is null) _histRange = (float[])other._histRange.Clone();
             else if (!_histRange.AsSpan().SequenceEqual(other._histRange))
-                throw new ArgumentException($"collect: layer '{Name}': histogram ranges differ between the parts; collect them with a fixed HistogramRange to merge.", nameof(other));
+                throw new AnalysisException($"collect: layer '{Name}': histogram ranges differ between the parts; collect them with a fixed HistogramRange to merge.");
         }
         _topMax.Merge(other._topMax);
         _topMean.Merge(other._topMean);

@@ -1,10 +1,10 @@
 // Relevance-ranked reference inputs (CRP's RelMax, Achtibat et al. 2023, https://doi.org/10.1038/s42256-023-00711-8;
-// spec shared/methods/pure-lrp-crp.md §4.3): one pass over the dataset, per batch one taped forward and one LRP backward
+// docs/methods/lrp-crp.md): one pass over the dataset, per batch one taped forward and one LRP backward
 // from the target logit with every collected layer recorded; per input and channel the statistic is the channel's
 // relevance summed over positions (max_target = "sum", not normalised across channels, as PURE uses it), with the flat
 // argmax position of the channel's relevance map. The top-k per channel uses the collector's TopKTable (higher value
 // first, then lower input index), so batching does not change the tables. Written next to the activation rankings as
-// top_rel_{indices,values,positions} [K, C] (Unravel issue 7).
+// top_rel_{indices,values,positions} [K, C].
 
 using System.Diagnostics;
 using System.Text.Json.Nodes;

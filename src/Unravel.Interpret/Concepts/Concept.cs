@@ -1,4 +1,4 @@
-// One concept of a neuron (O'Mahony et al. 2023; spec shared/methods/concept-vectors-and-channel-split.md §1.3 steps 5-6).
+// One concept of a neuron (O'Mahony et al. 2023; docs/methods/concept-vectors.md).
 
 namespace Unravel.Interpret.Concepts;
 

@@ -1,4 +1,4 @@
-// Options of the concept-vector method (O'Mahony et al. 2023; spec shared/methods/concept-vectors-and-channel-split.md §1).
+// Options of the concept-vector method (O'Mahony et al. 2023; docs/methods/concept-vectors.md).
 
 namespace Unravel.Interpret.Concepts;
 

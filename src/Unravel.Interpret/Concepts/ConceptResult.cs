@@ -1,4 +1,4 @@
-// Result of the concept-vector method for one neuron (spec shared/methods/concept-vectors-and-channel-split.md §1.3).
+// Result of the concept-vector method for one neuron (docs/methods/concept-vectors.md).
 
 using Unravel.Interpret.Clustering;
 

@@ -1,5 +1,5 @@
 // A distance threshold of the concept-vector method (O'Mahony et al. 2023; spec
-// shared/methods/concept-vectors-and-channel-split.md §1.5): absolute, as the authors' t = 15 / radius² = 15 for
+// docs/methods/concept-vectors.md): absolute, as the authors' t = 15 / radius² = 15 for
 // InceptionV3 Mixed_7b, or scale-free, as a multiple of the lower quartile of the pairwise distances of the neuron's top inputs.
 
 using System.Globalization;

@@ -1,5 +1,5 @@
 // Concept vectors (O'Mahony, Andrearczyk, Müller, Graziani 2023, "Disentangling neuron representations with concept
-// vectors", CVPR workshops; spec shared/methods/concept-vectors-and-channel-split.md §1.3, after the authors'
+// vectors", CVPR workshops; docs/methods/concept-vectors.md, after the authors'
 // scripts/neuron_method.py). Per neuron: take the pooled (GAP) vectors of its top inputs in the full layer space,
 // Ward-cluster them, cut the tree, refine with k-means, drop outliers and small clusters; each surviving cluster's
 // unit-norm mean is a concept vector, and inputs are scored by their projection onto it.

@@ -1,4 +1,4 @@
-// Per-neuron polysemanticity summary of the concept-vector method (spec shared/methods/concept-vectors-and-channel-split.md §1).
+// Per-neuron polysemanticity summary of the concept-vector method (docs/methods/concept-vectors.md).
 
 namespace Unravel.Interpret.Concepts;
 

@@ -1,4 +1,4 @@
-// The independent embedding PURE's evaluation measures cluster purity in (spec /work/shared/methods/pure-lrp-crp.md
+// The independent embedding PURE's evaluation measures cluster purity in (docs/methods/pure.md
 // §2.2-2.3: the authors use CLIP and DINOv2 token means; here any model's pooled features can serve).
 
 namespace Unravel.Interpret.Pure;

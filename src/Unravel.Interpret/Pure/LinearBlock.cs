@@ -1,4 +1,4 @@
-// PURE circuits through one BasicBlock with a hand-written backward (spec /work/shared/methods/pure-lrp-crp.md §1.7).
+// PURE circuits through one BasicBlock with a hand-written backward (docs/methods/pure.md).
 // When the analysed layer is the output of a single BasicBlock fed by the lower layer, the block is, for a fixed input
 // and in eval mode, a linear map with fixed ReLU masks: conv1 → BN1 (affine) → mask1 → conv2 → BN2 → + shortcut → mask2.
 // A PURE seed lives in one output channel j, so:

@@ -1,5 +1,5 @@
 // PURE end to end for a set of neurons of one layer (Dreyer, Purelku et al., CVPR-W 2024, arXiv 2404.06453; spec
-// /work/shared/methods/pure-lrp-crp.md §1): circuits of every reference and candidate in one image-major pass, k-means
+// docs/methods/pure.md): circuits of every reference and candidate in one image-major pass, k-means
 // of each neuron's reference circuits into virtual neurons, then every candidate routed to its nearest centroid and
 // ranked per virtual neuron by the neuron's activation. Inputs on which the neuron does not fire (max activation ≤ 0)
 // have an all-zero circuit and are left out (spec §1.5).

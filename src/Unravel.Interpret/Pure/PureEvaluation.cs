@@ -1,4 +1,4 @@
-// Results of PURE's intra-/inter-cluster distance evaluation (spec /work/shared/methods/pure-lrp-crp.md §2.3).
+// Results of PURE's intra-/inter-cluster distance evaluation (docs/methods/pure.md).
 
 namespace Unravel.Interpret.Pure;
 

@@ -1,4 +1,4 @@
-// PURE's metric 1 (official eval_CLIP_alignment.py; spec /work/shared/methods/pure-lrp-crp.md §2.3, §2.5): per neuron,
+// PURE's metric 1 (official eval_CLIP_alignment.py; docs/methods/pure.md): per neuron,
 // embed its references with an independent judge, and compare the mean within-cluster and between-cluster Euclidean
 // distances under the labels of each method, with the same k: PURE (k-means on circuits), activation clustering
 // (O'Mahony et al. 2023: k-means on the spatial mean of relu(A^l) over all channels), random labels (PURE's cluster

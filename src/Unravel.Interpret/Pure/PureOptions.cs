@@ -1,4 +1,4 @@
-// Options of a PURE run (spec /work/shared/methods/pure-lrp-crp.md §1.6 for the authors' defaults).
+// Options of a PURE run (docs/methods/pure.md §6 for the authors' defaults).
 
 namespace Unravel.Interpret.Pure;
 

@@ -1,5 +1,5 @@
 // The part of a model between two hook points, so PURE circuits run only the layers between the lower and the analysed
-// layer instead of the whole network (spec /work/shared/methods/pure-lrp-crp.md §1.7). Known for the sequential
+// layer instead of the whole network (docs/methods/pure.md). Known for the sequential
 // residual families (SmallCnn, torchvision ResNet): stem output, then one block after another, a stage's output being its
 // last block's output. Anything else (internal block points, other models) returns null and the caller falls back to
 // the full forward with hooks.

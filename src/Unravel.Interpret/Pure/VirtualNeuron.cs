@@ -1,4 +1,4 @@
-// One virtual neuron: a cluster of a neuron's circuits (spec /work/shared/methods/pure-lrp-crp.md §1.1, §1.5).
+// One virtual neuron: a cluster of a neuron's circuits (docs/methods/pure.md).
 
 namespace Unravel.Interpret.Pure;
 

@@ -1,6 +1,6 @@
 // Clustering a neuron's circuits into virtual neurons and routing new inputs to them.
 // Clustering follows the authors' evaluation code (sklearn KMeans, k-means++, n_init 10, Euclidean, no scaling;
-// spec /work/shared/methods/pure-lrp-crp.md §1.4). Routing is our addition: the authors' code has no inference for new
+// docs/methods/pure.md). Routing is our addition: the authors' code has no inference for new
 // inputs; following the repo's intro figure ("if circuit 1 is active → 2a, else → 2b") an input goes to the virtual
 // neuron whose centroid is nearest to its circuit in the metric k-means used (hard routing, spec §1.5).
 

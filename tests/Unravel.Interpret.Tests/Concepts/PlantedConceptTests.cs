@@ -1,4 +1,4 @@
-// The planted test of Unravel issue 6: a neuron that is the sum of two units with different class selectivity must split
+// The planted test: a neuron that is the sum of two units with different class selectivity must split
 // into two concepts that match the two sources; a neuron driven by one unit must stay one concept.
 
 using Unravel.Interpret.Clustering;
