@@ -12,7 +12,7 @@ using Unravel.Models.Onnx.Proto;
 namespace Unravel.Models.Onnx;
 
 /// <summary>An ONNX graph run by the engine, with hooks and gradients.</summary>
-public sealed class OnnxModel : RootModule
+public class OnnxModel : RootModule
 {
     /// <summary>The default-domain opsets the importer accepts.</summary>
     public const int MinOpset = 1, MaxOpset = 21;
@@ -24,7 +24,7 @@ public sealed class OnnxModel : RootModule
     private readonly Dictionary<string, List<string>> _modulesOfTensor;
     private readonly Dictionary<string, string> _tensorOfModule;
 
-    private OnnxModel(WeightSource ws, ModelProto proto, string file, Dictionary<string, OnnxValue> floatInitializers,
+    private protected OnnxModel(WeightSource ws, ModelProto proto, string file, Dictionary<string, OnnxValue> floatInitializers,
         Dictionary<string, OnnxValue> constants, int opset) : base(ws)
     {
         File = file;
@@ -137,7 +137,9 @@ public sealed class OnnxModel : RootModule
     /// <inheritdoc/>
     protected override IEnumerable<string> InternalHookPoints => _hookPoints;
 
-    /// <summary>Loads and compiles an .onnx file; external data files are read from its folder.</summary>
+    /// <summary>Loads and compiles an .onnx file; external data files are read from its folder. A graph that looks like an
+    /// image classifier (one float input [N, C, H, W], first output [N, classes]) comes back as an
+    /// <see cref="OnnxImageClassifier"/>.</summary>
     /// <exception cref="CheckpointFormatException">The file is not a valid ONNX model, uses an unsupported operator, opset
     /// or attribute (the message names the node, operator and opset), or its graph is malformed.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
@@ -183,7 +185,9 @@ public sealed class OnnxModel : RootModule
             else constants[t.Name] = v;
         }
         WeightSource ws = WeightSource.FromTensors(floats.ToDictionary(p => p.Key, p => p.Value.Floats!), path);
-        var model = new OnnxModel(ws, proto, path, floats, constants, opset);
+        OnnxModel model = OnnxImageClassifier.Fits(proto.Graph)
+            ? new OnnxImageClassifier(ws, proto, path, floats, constants, opset)
+            : new OnnxModel(ws, proto, path, floats, constants, opset);
         ws.Complete();
         return model;
     }
@@ -264,9 +268,9 @@ public sealed class OnnxModel : RootModule
         }
     }
 
-    private static bool IsFloatType(OnnxElementType t) => t is OnnxElementType.Float or OnnxElementType.Double or OnnxElementType.Float16 or OnnxElementType.BFloat16;
+    private protected static bool IsFloatType(OnnxElementType t) => t is OnnxElementType.Float or OnnxElementType.Double or OnnxElementType.Float16 or OnnxElementType.BFloat16;
 
-    private static OnnxTensorInfo Describe(ValueInfoProto v)
+    private protected static OnnxTensorInfo Describe(ValueInfoProto v)
     {
         TypeProto.Types.Tensor? tt = v.Type?.TensorType;
         int?[]? shape = tt?.Shape is { } s ? [.. s.Dim.Select(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue ? (int?)d.DimValue : null)] : null;
