@@ -77,9 +77,14 @@ public static class ModelReference
         return Convert.ToHexStringLower(SHA256.HashData(f));
     }
 
-    /// <summary>The exact config of models whose preset name does not pin their shape (GPT-2: the HF config.json), else null.</summary>
-    public static JsonObject? ConfigOf(RootModule model) =>
-        model is Gpt2 g ? JsonNode.Parse(g.Config.ToHuggingFaceJson())!.AsObject() : null;
+    /// <summary>The exact config of models whose preset name does not pin their shape (GPT-2: the HF config.json; ViT: its
+    /// <see cref="ViTConfig"/>), else null.</summary>
+    public static JsonObject? ConfigOf(RootModule model) => model switch
+    {
+        Gpt2 g => JsonNode.Parse(g.Config.ToHuggingFaceJson())!.AsObject(),
+        ViT v => JsonSerializer.SerializeToNode(v.Config)!.AsObject(),
+        _ => null,
+    };
 
     /// <summary>Architecture name of models imported from ONNX files (recorded in atlas manifests).</summary>
     public const string OnnxArchitecture = "onnx";
@@ -100,7 +105,12 @@ public static class ModelReference
                 $"add --arch NAME; known: {string.Join(", ", ModelRegistry.Architectures.Select(a => a.Name))}");
         Architecture a = Find(arch);
         if (config is null && meta?.GetValueOrDefault(ConfigKey) is { } recorded) config = JsonNode.Parse(recorded) as JsonObject;
-        RootModule m = a.Family == "gpt2" && config is not null ? Gpt2.Load(full, Gpt2Of(config, file)) : ModelLoader.Load(full, a);
+        RootModule m = (a.Family, config) switch
+        {
+            ("gpt2", not null) => Gpt2.Load(full, Gpt2Of(config, file)),
+            ("vit", not null) => ModelLoader.Load(full, a with { Create = ws => new ViT(ws, ViTOf(config, file)) }),
+            _ => ModelLoader.Load(full, a),
+        };
         return new LoadedModel(m, a.Name, full, Sha256Of(full), false, ConfigOf(m), card?.ClassNames, card);
     }
 
@@ -165,6 +175,18 @@ public static class ModelReference
     {
         using JsonDocument doc = JsonDocument.Parse(config.ToJsonString());
         return Gpt2Config.FromHuggingFace(doc.RootElement, location);
+    }
+
+    private static ViTConfig ViTOf(JsonObject config, string location)
+    {
+        try
+        {
+            return config.Deserialize<ViTConfig>() ?? throw new JsonException("null");
+        }
+        catch (JsonException e)
+        {
+            throw new CheckpointFormatException(location, ConfigKey, $"not a ViT config ({e.Message})", "re-save the weights with unravel", e);
+        }
     }
 
     private static Architecture Find(string name) => ModelRegistry.Get(name);

@@ -120,15 +120,15 @@ public static class ReferenceVisuals
         return result;
     }
 
-    /// <summary>The layer's receptive field, or null where the model has no module tree to compute it from (imported
-    /// ONNX graphs): crops then show the whole image.</summary>
+    /// <summary>The layer's receptive field, or null where it is unknown (an imported ONNX graph has no module tree to walk;
+    /// a pooled transformer layer has no spatial rule): crops then show the whole image.</summary>
     private static ReceptiveField? ReceptiveFieldOf(ReferenceSource source, string layer, ImageDataset images)
     {
         try
         {
             return ReceptiveField.Of(source.Model, layer, images.Height, images.Width);
         }
-        catch (ArgumentException) when (source.Model is Unravel.Models.Onnx.OnnxModel)
+        catch (ArgumentException)
         {
             return null;
         }
