@@ -222,6 +222,7 @@ public static class AtlasWriter
                 ["top_k"] = o.TopK, ["class_top_k"] = o.ClassTopK, ["histogram_bins"] = o.HistogramBins,
                 ["histogram_range"] = o.HistogramRange is { } hr ? new JsonArray(hr.Low, hr.High) : "per neuron, finite [min, max] of the first batch",
                 ["random_samples"] = o.RandomSamples, ["quantiles"] = o.Quantiles, ["keep_pooled"] = o.KeepPooled, ["batch_size"] = result.BatchSize,
+                ["token_pool"] = o.TokenPool is { } tp ? tp.ToString().ToLowerInvariant() : null,
             },
             ["seed"] = o.Seed,
             ["layers"] = new JsonArray(result.Layers.Select(r =>

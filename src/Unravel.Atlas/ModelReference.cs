@@ -1,6 +1,7 @@
 // The one parser of what users pass as MODEL, used by every command, the explorer and AtlasSession:
 //   a Hugging Face folder        its config.json picks the family and the exact config (any GPT-2 size)
 //   a checkpoint file + --arch   .safetensors / .pt / .pth into a registry architecture
+//   an .onnx file                imported into the engine (architecture "onnx"); image classifiers get the image surface
 //   a file Unravel wrote         its safetensors metadata records the architecture and config: no --arch needed
 //   a shipped weights file       the model card (model.json) next to it names the architecture
 //   a shipped model name         "fashion-small-resnet": the card's weights and architecture
@@ -12,6 +13,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Unravel.IO;
 using Unravel.Models;
+using Unravel.Models.Onnx;
 using Unravel.Models.Text;
 using Unravel.Models.Vision;
 using Unravel.Nn;
@@ -75,13 +77,22 @@ public static class ModelReference
         return Convert.ToHexStringLower(SHA256.HashData(f));
     }
 
-    /// <summary>The exact config of models whose preset name does not pin their shape (GPT-2: the HF config.json), else null.</summary>
-    public static JsonObject? ConfigOf(RootModule model) =>
-        model is Gpt2 g ? JsonNode.Parse(g.Config.ToHuggingFaceJson())!.AsObject() : null;
+    /// <summary>The exact config of models whose preset name does not pin their shape (GPT-2: the HF config.json; ViT: its
+    /// <see cref="ViTConfig"/>), else null.</summary>
+    public static JsonObject? ConfigOf(RootModule model) => model switch
+    {
+        Gpt2 g => JsonNode.Parse(g.Config.ToHuggingFaceJson())!.AsObject(),
+        ViT v => JsonSerializer.SerializeToNode(v.Config)!.AsObject(),
+        _ => null,
+    };
+
+    /// <summary>Architecture name of models imported from ONNX files (recorded in atlas manifests).</summary>
+    public const string OnnxArchitecture = "onnx";
 
     private static LoadedModel FromFile(string file, string? arch, JsonObject? config)
     {
         string full = Path.GetFullPath(file);
+        if (full.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) || arch == OnnxArchitecture) return FromOnnx(file, full, arch);
         ShippedModel? card = ShippedModel.ForWeights(full);
         Dictionary<string, string>? meta = null;
         if (arch is null && full.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
@@ -94,8 +105,21 @@ public static class ModelReference
                 $"add --arch NAME; known: {string.Join(", ", ModelRegistry.Architectures.Select(a => a.Name))}");
         Architecture a = Find(arch);
         if (config is null && meta?.GetValueOrDefault(ConfigKey) is { } recorded) config = JsonNode.Parse(recorded) as JsonObject;
-        RootModule m = a.Family == "gpt2" && config is not null ? Gpt2.Load(full, Gpt2Of(config, file)) : ModelLoader.Load(full, a);
+        RootModule m = (a.Family, config) switch
+        {
+            ("gpt2", not null) => Gpt2.Load(full, Gpt2Of(config, file)),
+            ("vit", not null) => ModelLoader.Load(full, a with { Create = ws => new ViT(ws, ViTOf(config, file)) }),
+            _ => ModelLoader.Load(full, a),
+        };
         return new LoadedModel(m, a.Name, full, Sha256Of(full), false, ConfigOf(m), card?.ClassNames, card);
+    }
+
+    private static LoadedModel FromOnnx(string file, string full, string? arch)
+    {
+        if (arch is not null && arch != OnnxArchitecture)
+            throw new UnravelException($"{file}: an ONNX file carries its own graph; --arch {arch} does not apply.", "leave out --arch");
+        OnnxModel m = OnnxModel.Load(full);
+        return new LoadedModel(m, OnnxArchitecture, full, Sha256Of(full), false);
     }
 
     private static LoadedModel FromFolder(string folder, string? arch, JsonObject? config)
@@ -151,6 +175,18 @@ public static class ModelReference
     {
         using JsonDocument doc = JsonDocument.Parse(config.ToJsonString());
         return Gpt2Config.FromHuggingFace(doc.RootElement, location);
+    }
+
+    private static ViTConfig ViTOf(JsonObject config, string location)
+    {
+        try
+        {
+            return config.Deserialize<ViTConfig>() ?? throw new JsonException("null");
+        }
+        catch (JsonException e)
+        {
+            throw new CheckpointFormatException(location, ConfigKey, $"not a ViT config ({e.Message})", "re-save the weights with unravel", e);
+        }
     }
 
     private static Architecture Find(string name) => ModelRegistry.Get(name);

@@ -120,6 +120,20 @@ public static class ReferenceVisuals
         return result;
     }
 
+    /// <summary>The layer's receptive field, or null where it is unknown (an imported ONNX graph has no module tree to walk;
+    /// a pooled transformer layer has no spatial rule): crops then show the whole image.</summary>
+    private static ReceptiveField? ReceptiveFieldOf(ReferenceSource source, string layer, ImageDataset images)
+    {
+        try
+        {
+            return ReceptiveField.Of(source.Model, layer, images.Height, images.Width);
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Writes the reference visuals of one layer into its atlas folder and returns the written files (relative
     /// to that folder) and the manifest entries to add to the layer.</summary>
     internal static (List<string> Files, JsonObject Manifest) WriteLayer(ReferenceSource source, LayerStatisticsResult layer, string dir)
@@ -128,12 +142,13 @@ public static class ReferenceVisuals
         var manifest = new JsonObject();
         if (source.Dataset is ImageDataset images && source.Model is Unravel.Models.Vision.IImageClassifier && layer.ItemShape.Length is 3 or 1)
         {
-            ReceptiveField rf = ReceptiveField.Of(source.Model, layer.Name, images.Height, images.Width);
-            manifest["receptive_field"] = new JsonObject
-            {
-                ["size"] = new JsonArray(rf.Rows.Size, rf.Columns.Size), ["jump"] = new JsonArray(rf.Rows.Jump, rf.Columns.Jump),
-                ["offset"] = new JsonArray(rf.Rows.Offset, rf.Columns.Offset), ["global"] = rf.Global,
-            };
+            ReceptiveField? rf = ReceptiveFieldOf(source, layer.Name, images);
+            if (rf is not null)
+                manifest["receptive_field"] = new JsonObject
+                {
+                    ["size"] = new JsonArray(rf.Rows.Size, rf.Columns.Size), ["jump"] = new JsonArray(rf.Rows.Jump, rf.Columns.Jump),
+                    ["offset"] = new JsonArray(rf.Rows.Offset, rf.Columns.Offset), ["global"] = rf.Global,
+                };
             if (source.Crops)
             {
                 TopKArrays top = layer.TopByMax;
@@ -145,7 +160,7 @@ public static class ReferenceVisuals
                         long input = top.Indices[r * top.Neurons + n];
                         if (input < 0) continue;
                         if (!cache.TryGetValue(input, out Image? full)) cache[input] = full = images.Display(input);
-                        (int y, int x, int h, int w) = rf.Region(Math.Max(0, top.Positions[r * top.Neurons + n]));
+                        (int y, int x, int h, int w) = rf?.Region(Math.Max(0, top.Positions[r * top.Neurons + n])) ?? (0, 0, images.Height, images.Width);
                         string file = CropFile(n, r);
                         // The whole atlas is renamed into place at the end, so plain writes are atomic enough here.
                         File.WriteAllBytes(Path.Combine(dir, file), Png.Encode(ImageTransforms.Crop(full, y, x, h, w)));

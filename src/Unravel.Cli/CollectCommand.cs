@@ -60,6 +60,11 @@ internal static class CollectCommand
     private static readonly Option<bool> RelevanceOption = new("--relevance") { Description = "Images: also rank inputs per channel by CRP relevance (LRP from the target logit, summed over positions) → top_rel_* arrays." };
     private static readonly Option<string> CompositeOption = new("--composite") { Description = "LRP composite of --relevance (see `unravel attribute --help`).", DefaultValueFactory = _ => "epsilon-plus-flat" };
     private static readonly Option<string> RelevanceTargetOption = new("--relevance-target") { Description = "Class explained by --relevance: predicted or label.", DefaultValueFactory = _ => "predicted" };
+    private static readonly Option<string> PoolOption = new("--pool")
+    {
+        Description = "Transformer token layers [N, T, D]: none (every token is a position), cls (the class token, as a ViT's head reads it) or mean (mean over tokens).",
+        DefaultValueFactory = _ => "none",
+    };
     private static readonly Option<double> CheckpointOption = new("--checkpoint-every") { Description = "Seconds between checkpoints (0 = after every batch; negative = none).", DefaultValueFactory = _ => 30 };
 
     public static Command Create()
@@ -68,7 +73,7 @@ internal static class CollectCommand
         {
             ModelArgument, DataOption, LayersOption, OutOption, ArchOption, LabelsOption, KOption, BatchOption, SeedOption, LimitOption,
             WindowOption, BosOption, NoPooledOption, ForceOption, FormatOption, ResizeOption, CropOption, MeanOption, StdOption, CropsOption,
-            ShardOption, ResumeOption, CheckpointOption, RelevanceOption, CompositeOption, RelevanceTargetOption,
+            ShardOption, ResumeOption, CheckpointOption, RelevanceOption, CompositeOption, RelevanceTargetOption, PoolOption,
         };
         command.SetAction((parse, ct) => Task.FromResult(Run(new Request(parse.GetValue(ModelArgument)!, parse.GetValue(DataOption)!,
             parse.GetValue(LayersOption)!, parse.GetValue(OutOption)!, parse.GetValue(ArchOption), parse.GetValue(LabelsOption), parse.GetValue(KOption),
@@ -77,7 +82,7 @@ internal static class CollectCommand
         {
             Format = parse.GetValue(FormatOption)!, Resize = parse.GetValue(ResizeOption), Crop = parse.GetValue(CropOption), Mean = parse.GetValue(MeanOption),
             Std = parse.GetValue(StdOption), Crops = parse.GetValue(CropsOption), Shard = parse.GetValue(ShardOption), Resume = parse.GetValue(ResumeOption),
-            CheckpointEvery = parse.GetValue(CheckpointOption),
+            CheckpointEvery = parse.GetValue(CheckpointOption), Pool = parse.GetValue(PoolOption)!,
             Relevance = parse.GetValue(RelevanceOption), Composite = parse.GetValue(CompositeOption)!, RelevanceTarget = parse.GetValue(RelevanceTargetOption)!,
         }, Console.Out, Console.Error, ct)));
         return command;
@@ -98,6 +103,7 @@ internal static class CollectCommand
         public bool Relevance { get; init; }
         public string Composite { get; init; } = "epsilon-plus-flat";
         public string RelevanceTarget { get; init; } = "predicted";
+        public string Pool { get; init; } = "none";
     }
 
     /// <summary>Where a run's checkpoint lives: next to the atlas directory.</summary>
@@ -115,12 +121,17 @@ internal static class CollectCommand
         if (!File.Exists(r.Data) && !Directory.Exists(r.Data))
             throw new UnravelUserException($"{r.Data}: no such file or folder.", "pass --data PATH to an IDX images file, an image folder, a text file or Brown corpus files");
         (int Index, int Count)? shard = r.Shard is null ? null : ParseShard(r.Shard);
+        ViTPool? pool = r.Pool switch
+        {
+            "none" => null, "cls" => ViTPool.Cls, "mean" => ViTPool.Mean,
+            _ => throw new UnravelUserException($"--pool {r.Pool} is not one of none, cls, mean."),
+        };
 
         LoadedModel loaded = ModelReference.Load(r.Model, r.Arch, r.Seed);
         if (r.Relevance) CollectRelevance.CheckModel(loaded);
         (ICollectionDataset dataset, DatasetSpec spec) = Dataset(r, loaded);
         RelevanceOptions? relevance = r.Relevance ? CollectRelevance.Options(r, loaded, dataset) : null;
-        var options = new CollectionOptions { TopK = r.K, ClassTopK = r.K, Seed = r.Seed, KeepPooled = r.KeepPooled, Quantiles = r.KeepPooled ? 11 : 0 };
+        var options = new CollectionOptions { TopK = r.K, ClassTopK = r.K, Seed = r.Seed, KeepPooled = r.KeepPooled, Quantiles = r.KeepPooled ? 11 : 0, TokenPool = pool };
         string checkpoint = CheckpointPath(r.Out);
         if (r.Resume && File.Exists(checkpoint)) error.WriteLine($"resuming from {checkpoint}");
         var run = new CollectionRunOptions

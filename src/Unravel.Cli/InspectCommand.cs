@@ -4,6 +4,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Unravel.Models.Onnx;
 using Unravel.Models.Text;
 using Unravel.Models.Vision;
 using Unravel.Nn;
@@ -14,7 +15,7 @@ internal static class InspectCommand
 {
     private static readonly Argument<string> ModelArgument = new("model")
     {
-        Description = "Checkpoint file, Hugging Face folder, or architecture name (random weights).",
+        Description = "Checkpoint file, .onnx file, Hugging Face folder, or architecture name (random weights).",
     };
 
     private static readonly Option<string?> ArchOption = new("--arch") { Description = "Architecture of a checkpoint file (see `unravel models`)." };
@@ -31,6 +32,7 @@ internal static class InspectCommand
     internal static int Run(string model, string? arch, bool json, TextWriter output)
     {
         LoadedModel loaded = ModelReference.Load(model, arch);
+        if (loaded.Model is OnnxModel onnx) return OnnxInspect.Write(loaded, onnx, json, output);
         RootModule root = loaded.Model;
         (ActivationCache cache, string input) = Trace(root);
         var rows = root.Modules().Select(m => new

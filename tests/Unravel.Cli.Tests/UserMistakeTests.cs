@@ -20,6 +20,7 @@ public sealed class UserMistakeTests(CliFixture fixture) : IClassFixture<CliFixt
         { "run fashion-small-resnet --input {text}", "prompt.txt" },
         { "run fashion-small-resnet --input {png} --top 0", "--top" },
         { "inspect nope-model", "'nope-model'" },
+        { "inspect {uncarded} --arch onnx", "not a valid ONNX model" },
         // attribute
         { "attribute fashion-small-resnet --input {images} --index 99999 --out {dir}/a.png", "--index 99999" },
         { "attribute fashion-small-resnet --input {png} --out {dir}/no/such/folder/a.png", "does not exist" },

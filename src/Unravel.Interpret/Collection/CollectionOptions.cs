@@ -31,4 +31,8 @@ public sealed record CollectionOptions
     /// <summary>Keep the pooled per-input vectors [inputs, C] (max and mean over positions) in memory: memory grows with
     /// the dataset (8 bytes per input and neuron) but quantile samples are exact and the vectors can be written out.</summary>
     public bool KeepPooled { get; init; } = true;
+
+    /// <summary>Token pooling of transformer activations [N, T, D] before anything is recorded (a ViT's CLS token or the
+    /// mean over tokens: one vector [N, D] per image); null records every token as a position. Other ranks are untouched.</summary>
+    public Unravel.Models.Vision.ViTPool? TokenPool { get; init; }
 }

@@ -12,6 +12,8 @@ using System.Diagnostics;
 using System.Globalization;
 using Unravel.IO;
 
+using Unravel.Models.Vision;
+
 namespace Unravel.Interpret.Collection;
 
 /// <summary>Collects per-neuron statistics of model layers over a dataset.</summary>
@@ -89,6 +91,7 @@ public static class Collector
         var watch = Stopwatch.StartNew();
         var forwardWatch = new Stopwatch();
         var sinceCheckpoint = Stopwatch.StartNew();
+        Tensor Pool(Tensor a) => options.TokenPool is { } pool && a.Rank == 3 ? ViT.PoolTokens(a, pool) : a;   // [N, T, D] → [N, D]
         IEnumerable<string> Ordered(ActivationCache cache) =>
             cache.Names.OrderBy(n => hookOrder.GetValueOrDefault(n, int.MaxValue)).ThenBy(n => n, StringComparer.Ordinal);
         LayerStatistics Layer(string name, Tensor a)
@@ -106,7 +109,7 @@ public static class Collector
             // A shard bins with the ranges a single pass takes from its first batch.
             int count = Math.Min(batchSize, total);
             ActivationCache cache = model.RunWithCache(() => dataset.Forward(model, 0, count), names);
-            foreach (string name in Ordered(cache)) Layer(name, cache[name]).PrimeHistogramRange(cache[name]);
+            foreach (string name in Ordered(cache)) Layer(name, Pool(cache[name])).PrimeHistogramRange(Pool(cache[name]));
         }
         CollectionState Snapshot(int upTo) => new(fingerprint, upTo, elapsedBefore + watch.Elapsed, forwardBefore + forwardWatch.Elapsed,
             order.Select(n => stats[n]).ToList());
@@ -120,7 +123,11 @@ public static class Collector
             ActivationCache cache = model.RunWithCache(() => dataset.Forward(model, start, count), names);
             forwardWatch.Stop();
             int[]? batchLabels = labels is null ? null : Enumerable.Range(start, count).Select(i => labels[i]).ToArray();
-            foreach (string name in Ordered(cache)) Layer(name, cache[name]).Update(cache[name], start, batchLabels);
+            foreach (string name in Ordered(cache))
+            {
+                Tensor a = Pool(cache[name]);
+                Layer(name, a).Update(a, start, batchLabels);
+            }
             int done = start + count;
             if (run.CheckpointPath is { } checkpoint && done < end && sinceCheckpoint.Elapsed >= run.CheckpointInterval)
             {

@@ -113,7 +113,10 @@ public sealed record ReceptiveField(string Hook, ReceptiveFieldAxis Rows, Recept
         if (exact is not null) return (exact, null);
         int dot = hook.LastIndexOf('.');
         string owner = dot < 0 ? "" : hook[..dot];
-        return (order.First(m => m.Path == owner), hook[(dot + 1)..]);
+        // Imported graphs (ONNX) have no module tree to walk: their hooks name tensors, not modules.
+        return (order.FirstOrDefault(m => m.Path == owner)
+            ?? throw new ArgumentException($"receptive field: '{hook}' is not inside a module of the model's tree (an imported graph?).", nameof(hook)),
+            hook[(dot + 1)..]);
     }
 
     /// <summary>The layers a value passes through from the input to the hook, in forward order.</summary>
