@@ -36,11 +36,14 @@ internal static class ConvProbe
     public static (Tensor Logits, Tensor X, Tensor A, Tensor? G) Run(RootModule model, Conv2d conv, Tensor images, int[]? labels)
     {
         IImageClassifier classifier = Classifier(model);
-        using var tape = new Tape();
+        using var tape = new Tape { KeepIntermediateGradients = false };
         Tensor input = tape.Watch(images.Clone());
         Tensor logits = classifier.Forward(input); // [N, K]
-        Node node = tape.Nodes.LastOrDefault(n => ReferenceEquals(n.Owner, conv))
-            ?? throw new InvalidOperationException($"channel split: layer '{conv.Path}' did not run in the forward pass.");
+        int at = -1;
+        for (int i = tape.Nodes.Count - 1; i >= 0 && at < 0; i--)
+            if (ReferenceEquals(tape.Nodes[i].Owner, conv)) at = i;
+        if (at < 0) throw new InvalidOperationException($"channel split: layer '{conv.Path}' did not run in the forward pass.");
+        Node node = tape.Nodes[at];
         Tensor x = node.Inputs[0], a = node.Output;
         if (labels is null) return (logits.Detach(), x.Detach(), a.Detach(), null);
         int n = logits.Dim(0), k = logits.Dim(1);
@@ -51,8 +54,14 @@ internal static class ConvProbe
                 throw new ArgumentException($"channel split: label {labels[i]} of image {i} is outside the model's {k} classes.", nameof(labels));
             seed.Data[i * k + labels[i]] = 1f;
         }
-        GradStore grads = tape.Backward(logits, seed);
-        Tensor g = grads[a] ?? Tensor.Zeros(a.Shape.ToArray());
+        // ∂y/∂a depends only on the nodes after the conv: its own node keeps the gradient arriving at a, and it and every
+        // earlier node (the rest of the network below, shortcuts included) propagate nothing.
+        Tensor? g = null;
+        var below = new HashSet<Node>(tape.Nodes.Take(at + 1), ReferenceEqualityComparer.Instance);
+        BackwardFn stop = (_, _, _) => { };
+        BackwardFn keep = (_, dy, _) => g = dy.Clone();
+        tape.Backward(logits, seed, rule: nd => ReferenceEquals(nd, node) ? keep : below.Contains(nd) ? stop : null);
+        g ??= Tensor.Zeros(a.Shape.ToArray());
         return (logits.Detach(), x.Detach(), a.Detach(), g);
     }
 }

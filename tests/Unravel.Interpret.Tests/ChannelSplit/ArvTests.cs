@@ -66,6 +66,31 @@ public sealed class ArvTests
         }
     }
 
+    [Theory]
+    [InlineData("small-resnet", "layer2.0.conv2")]
+    [InlineData("resnext", "layer3.0.conv1")]
+    public void ConvProbe_CutBackward_GivesTheFullTapesGradientAtTheLayer(string kind, string layer)
+    {
+        (RootModule model, _, Tensor images) = SurgeryTests.Make(kind, seed: 4);
+        var conv = (Conv2d)model.Modules().Single(m => m.Path == layer);
+        int[] labels = [0, 3, 1];
+        (Tensor logits, Tensor x, Tensor a, Tensor? g) = ConvProbe.Run(model, conv, images, labels);
+
+        using var tape = new Tape();
+        Tensor input = tape.Watch(images.Clone());
+        Tensor? a2 = null;
+        Tensor full;
+        using (model.Hooks.Add(layer, (_, t) => { a2 = t; }))
+            full = SurgeryTests.Forward(model, input);
+        var seed = Tensor.Zeros(full.Shape.ToArray());
+        for (int i = 0; i < labels.Length; i++) seed.Data[i * full.Dim(1) + labels[i]] = 1f;
+        Tensor expected = tape.Backward(full, seed)[a2!]!;
+        TensorAssert.Close(full, logits, 0, 0, "logits");
+        TensorAssert.Close(a2!, a, 0, 0, "conv output");
+        TensorAssert.Close(expected, g!, 1e-6f, 1e-5f, $"{kind} {layer}: ∂y/∂a");
+        Assert.Equal(conv.InChannels, x.Dim(1));
+    }
+
     [Fact]
     public void RhoCriterion_EqualsRatiosReadFromTheSplitModelsHookPoint()
     {
