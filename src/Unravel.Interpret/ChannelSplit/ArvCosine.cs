@@ -1,4 +1,4 @@
-// One entry of the γ-test of channel splitting (Hesse et al. 2025, arXiv 2504.12939, Sec. 3): the cosine between the
+// One entry of the γ-test of channel splitting (Hesse et al. 2025, arXiv 2504.12939): the cosine between the
 // averaged relevance vectors of two classes a channel is relevant to.
 
 namespace Unravel.Interpret.ChannelSplit;

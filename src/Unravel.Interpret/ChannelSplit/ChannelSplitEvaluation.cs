@@ -1,4 +1,4 @@
-// The evaluation of a channel split (Hesse et al. 2025, arXiv 2504.12939, Sec. 4): per held-out image of t1 and t2 that
+// The evaluation of a channel split (Hesse et al. 2025, arXiv 2504.12939): per held-out image of t1 and t2 that
 // passes the τ rule, D1/A, D2/A, R/A (D1/A + D2/A − R/A = 1 by construction, checked), their class means, the
 // distributions of A, D1, D2 per class (all images of both classes are listed), and the largest logit difference between
 // the original and the split model over every evaluated image.

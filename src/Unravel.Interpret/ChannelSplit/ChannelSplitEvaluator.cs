@@ -1,4 +1,4 @@
-// Evaluates a channel split on held-out images (Hesse et al. 2025, arXiv 2504.12939, Sec. 4); see ChannelSplitEvaluation.
+// Evaluates a channel split on held-out images (Hesse et al. 2025, arXiv 2504.12939); see ChannelSplitEvaluation.
 // A comes from the original model's convolution output, D1, D2, R from the split model's hook point
 // "<layer>.hook_split" (channels c, O, O+1), so the identity check compares two independent computations.
 

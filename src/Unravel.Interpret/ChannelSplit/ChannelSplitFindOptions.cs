@@ -1,5 +1,5 @@
 // Options of the search for γ-polysemantic channels (Hesse et al. 2025, "Disentangling Polysemantic Channels in
-// Convolutional Neural Networks", arXiv 2504.12939, Sec. 3: importance τ, relevance fraction p, cosine bound γ).
+// Convolutional Neural Networks", arXiv 2504.12939: importance τ, relevance fraction p, cosine bound γ).
 
 namespace Unravel.Interpret.ChannelSplit;
 

@@ -1,4 +1,4 @@
-// What the search for γ-polysemantic channels found (Hesse et al. 2025, arXiv 2504.12939, Sec. 3), in a form a stage can
+// What the search for γ-polysemantic channels found (Hesse et al. 2025, arXiv 2504.12939), in a form a stage can
 // store: the per-class counts it streamed, the candidates, their ARVs, every cosine and the pairs that pass the γ-test.
 
 namespace Unravel.Interpret.ChannelSplit;

@@ -1,5 +1,5 @@
 // Finds γ-polysemantic channels of a convolution (Hesse, Fischer, Schaub-Meyer, Roth 2025, "Disentangling Polysemantic
-// Channels in Convolutional Neural Networks", arXiv 2504.12939, Sec. 3) in one streaming pass over labelled images:
+// Channels in Convolutional Neural Networks", arXiv 2504.12939) in one streaming pass over labelled images:
 //  1. channel relevance to the label logit y_t: R_c(x) = Σ_hw a_c·∂y_t/∂a_c (gradient × activation of the conv output);
 //  2. c is important for x when R_c ≥ τ·Σ_c' max(R_c', 0) (clamp after the spatial sum); relevant to class t when important
 //     for ≥ p·N_t images of t; candidates are relevant to ≥ 2 classes;

@@ -1,5 +1,5 @@
 // The weight surgery of channel splitting (Hesse, Fischer, Schaub-Meyer, Roth 2025, "Disentangling Polysemantic Channels
-// in Convolutional Neural Networks", arXiv 2504.12939, Sec. 3). Channel c of a convolution W [O, C/g, K, K] becomes three
+// in Convolutional Neural Networks", arXiv 2504.12939). Channel c of a convolution W [O, C/g, K, K] becomes three
 // rows of an expanded convolution E [O+2, C, K, K]: row c keeps the inputs of concept 1 and the shared ones (concept 1),
 // row O those of concept 2 and the shared ones (concept 2), row O+1 only the shared ones (overlap); each copies b_c. A 1×1
 // merge M [O, O+2] (identity, plus M[c, O] = +1, M[c, O+1] = −1) restores a_c = d1 + d2 − r, so the network computes the

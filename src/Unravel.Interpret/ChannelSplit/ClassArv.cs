@@ -1,4 +1,4 @@
-// The averaged relevance vector of channel splitting (Hesse et al. 2025, arXiv 2504.12939, Sec. 3): over the images of a
+// The averaged relevance vector of channel splitting (Hesse et al. 2025, arXiv 2504.12939): over the images of a
 // class, the mean gradient × input of the spatially summed channel with respect to the layer's input channels.
 
 namespace Unravel.Interpret.ChannelSplit;

@@ -1,6 +1,6 @@
 // Direct (scalar) convolution geometry for one output channel: which input value each kernel tap reads at each output
 // position, with stride, zero padding, dilation and groups as in PyTorch's Conv2d. Used for the ARV of channel splitting
-// (gradient × input of Σ_hw conv(x)_c, Hesse et al. 2025, arXiv 2504.12939, Sec. 3) and for per-input-channel
+// (gradient × input of Σ_hw conv(x)_c, Hesse et al. 2025, arXiv 2504.12939) and for per-input-channel
 // contributions to the split rows.
 
 using Unravel.Nn.Layers;

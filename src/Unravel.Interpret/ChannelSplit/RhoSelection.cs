@@ -1,4 +1,4 @@
-// The choice of ρ for a channel split (Hesse et al. 2025, arXiv 2504.12939, Sec. 3): over the grid 0.05 … 1.00, on the
+// The choice of ρ for a channel split (Hesse et al. 2025, arXiv 2504.12939): over the grid 0.05 … 1.00, on the
 // training images of t1 and t2, q1 = mean over t1 images of P1/(P2 + 1e-5) and q2 = mean over t2 images of P2/(P1 + 1e-5),
 // where Pk = Σ_hw max(0, dk) is the positive part of the concept-k row's (pre-merge) output; ρ* = argmax q1 + q2 (the first
 // grid value on ties). A mean of ratios lets one image with P ≈ 0 in a denominator dominate, so a robust variant is

@@ -1,4 +1,4 @@
-// Chooses ρ for a channel split on training images (Hesse et al. 2025, arXiv 2504.12939, Sec. 3); see RhoSelection.
+// Chooses ρ for a channel split on training images (Hesse et al. 2025, arXiv 2504.12939); see RhoSelection.
 // One forward pass over the images of the two classes: per image the contribution map of every input channel to the
 // split channel is computed once, and each ρ's concept rows are sums of those maps plus the bias.
 

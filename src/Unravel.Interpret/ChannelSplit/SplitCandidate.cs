@@ -1,4 +1,4 @@
-// A candidate of channel splitting (Hesse et al. 2025, arXiv 2504.12939, Sec. 3): a channel relevant to two or more classes.
+// A candidate of channel splitting (Hesse et al. 2025, arXiv 2504.12939): a channel relevant to two or more classes.
 
 namespace Unravel.Interpret.ChannelSplit;
 

@@ -1,4 +1,4 @@
-// Class means of a channel split's evaluation (Hesse et al. 2025, arXiv 2504.12939, Sec. 4).
+// Class means of a channel split's evaluation (Hesse et al. 2025, arXiv 2504.12939).
 
 namespace Unravel.Interpret.ChannelSplit;
 

@@ -1,4 +1,4 @@
-// One held-out image in the evaluation of a channel split (Hesse et al. 2025, arXiv 2504.12939, Sec. 4): the spatial sums
+// One held-out image in the evaluation of a channel split (Hesse et al. 2025, arXiv 2504.12939): the spatial sums
 // of the original channel (A) and of the concept-1, concept-2 and overlap rows (D1, D2, R), all before any nonlinearity.
 
 namespace Unravel.Interpret.ChannelSplit;

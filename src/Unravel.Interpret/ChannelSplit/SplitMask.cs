@@ -1,5 +1,5 @@
 // The partition of a layer's input channels between the two concepts of a split channel (Hesse et al. 2025,
-// arXiv 2504.12939, Sec. 3, the surgery step): i goes to concept 1 when ρ·ARV1[i] > ARV2[i], else to concept 2 when
+// arXiv 2504.12939, the weight surgery): i goes to concept 1 when ρ·ARV1[i] > ARV2[i], else to concept 2 when
 // ρ·ARV2[i] > ARV1[i], else it is shared (strict comparisons of the raw, signed ARVs; a smaller ρ shares more).
 
 namespace Unravel.Interpret.ChannelSplit;

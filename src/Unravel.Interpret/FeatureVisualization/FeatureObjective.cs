@@ -1,7 +1,7 @@
 // What feature visualisation maximises (Olah, Mordvintsev, Schubert 2017, "Feature Visualization", Distill): the mean
 // activation of one channel at a hook point (a neuron; for a split channel the hook "<path>.hook_split" and its channel
 // c, O or O+1), or the mean cosine between a direction and the activation vector at each position (the concept-vector
-// objective of O'Mahony et al. 2023, "Disentangling Neuron Representations with Concept Vectors", Sec. 3).
+// objective of O'Mahony et al. 2023, "Disentangling Neuron Representations with Concept Vectors").
 
 namespace Unravel.Interpret.FeatureVisualization;
 

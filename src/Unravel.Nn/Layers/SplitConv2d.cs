@@ -1,6 +1,6 @@
 // A convolution with one output channel split into a concept-1, a concept-2 and an overlap channel, followed by a 1×1
 // merge that restores the original channel (channel splitting: Hesse, Fischer, Schaub-Meyer, Roth 2025, "Disentangling
-// Polysemantic Channels in Convolutional Neural Networks", arXiv 2504.12939, the weight surgery of Sec. 3). It is
+// Polysemantic Channels in Convolutional Neural Networks", arXiv 2504.12939, the weight surgery). It is
 // PyTorch's nn.Sequential(expanded conv, merge conv) at the original conv's path: keys "<path>.0.weight" [O+2, C, K, K]
 // (and "<path>.0.bias"), "<path>.1.weight" [O, O+2, 1, 1]. A grouped convolution's expansion is stored dense (one group,
 // zeros outside the split channel's group), because O+2 rows cannot be divided into the original groups.

@@ -1,4 +1,4 @@
-// The ARV of channel splitting (Hesse et al. 2025, arXiv 2504.12939, Sec. 3) is gradient × input of the spatially summed
+// The ARV of channel splitting (Hesse et al. 2025, arXiv 2504.12939) is gradient × input of the spatially summed
 // channel through the conv. Checked against the tape's gradient for kernels, strides, padding, dilation and groups; the
 // per-input contribution maps against the conv output; the ρ criterion against the split model's own hook point.
 

@@ -1,4 +1,4 @@
-// Equivalence of the channel-split surgery (Hesse et al. 2025, arXiv 2504.12939, Sec. 3) for every placement: merge before
+// Equivalence of the channel-split surgery (Hesse et al. 2025, arXiv 2504.12939) for every placement: merge before
 // BatchNorm (BasicBlock conv2, Bottleneck conv3), before ReLU (VGG, plain small CNN), stride 2, groups, with and without
 // bias. Closed form: d1 + d2 − r = a_c per position, every other channel unchanged, logits unchanged up to rounding.
 
