@@ -23,5 +23,7 @@ internal static class CliCommands
         ServeCommand.Create(),
         DemoCommand.Create(),
         PureCommand.Create(),
+        SplitCommand.Create(),
+        VisualizeCommand.Create(),
     };
 }

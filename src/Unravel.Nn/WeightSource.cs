@@ -44,6 +44,9 @@ public sealed class WeightSource
     /// <summary>The full key of <paramref name="name"/> under this prefix.</summary>
     public string Key(string name) => Prefix.Length == 0 ? name : Prefix + "." + name;
 
+    /// <summary>True when loading from a checkpoint that holds the key <c>Prefix.name</c>.</summary>
+    public bool Has(string name) => _store.Tensors?.ContainsKey(Key(name)) == true;
+
     /// <summary>Binds the tensor <c>Prefix.name</c> of the given shape.</summary>
     /// <remarks>When loading, a missing or mis-shaped key is recorded (reported by <see cref="Complete"/>) and an
     /// initialised tensor stands in so construction can finish and report every problem at once.</remarks>

@@ -11,6 +11,7 @@ public static class MethodRegistry
     [
         ConceptsMethod.Instance,
         PureMethod.Instance,
+        SplitMethod.Instance,
     ];
 
     /// <summary>The method called <paramref name="name"/>.</summary>

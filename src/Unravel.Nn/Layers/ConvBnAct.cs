@@ -23,6 +23,9 @@ public static class ConvBnAct
         if (module.Hooks.Count > 0 && module.Hooks.AnyMatch(module.Modules().SelectMany(m => m.HookNames()))) return false;
         foreach (Parameter p in module.Parameters())
             if (p.Value.IsTracked) return false;
+        // A split convolution computes through its expanded rows and merge; the fused op would run its merged weights.
+        foreach (Module m in module.Modules())
+            if (m is SplitConv2d) return false;
         return true;
     }
 

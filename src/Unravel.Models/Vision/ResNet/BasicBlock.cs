@@ -18,9 +18,9 @@ public sealed class BasicBlock : ResidualBlockBase
     /// <param name="batchNorm">torchvision always has it; without it (small CNNs) each convolution carries a bias.</param>
     public BasicBlock(WeightSource ws, int inChannels, int planes, int stride = 1, bool batchNorm = true) : base(ws)
     {
-        Conv1 = Child(new Conv2d(ws.At("conv1"), inChannels, planes, kernel: 3, stride: stride, padding: 1, bias: !batchNorm));
+        Conv1 = Child(Conv2d.Create(ws.At("conv1"), inChannels, planes, kernel: 3, stride: stride, padding: 1, bias: !batchNorm));
         Bn1 = batchNorm ? Child(new BatchNorm2d(ws.At("bn1"), planes)) : null;
-        Conv2 = Child(new Conv2d(ws.At("conv2"), planes, planes, kernel: 3, padding: 1, bias: !batchNorm));
+        Conv2 = Child(Conv2d.Create(ws.At("conv2"), planes, planes, kernel: 3, padding: 1, bias: !batchNorm));
         Bn2 = batchNorm ? Child(new BatchNorm2d(ws.At("bn2"), planes)) : null;
         Shortcut = stride != 1 || inChannels != planes
             ? Child(new Downsample(ws.At("downsample"), inChannels, planes, stride, batchNorm))

@@ -26,11 +26,11 @@ public sealed class Bottleneck : ResidualBlockBase
     {
         int width = (int)(planes * (widthPerGroup / 64.0)) * groups;
         int outChannels = planes * Expansion;
-        Conv1 = Child(new Conv2d(ws.At("conv1"), inChannels, width, kernel: 1, bias: false));
+        Conv1 = Child(Conv2d.Create(ws.At("conv1"), inChannels, width, kernel: 1, bias: false));
         Bn1 = Child(new BatchNorm2d(ws.At("bn1"), width));
-        Conv2 = Child(new Conv2d(ws.At("conv2"), width, width, kernel: 3, stride: stride, padding: 1, groups: groups, bias: false));
+        Conv2 = Child(Conv2d.Create(ws.At("conv2"), width, width, kernel: 3, stride: stride, padding: 1, groups: groups, bias: false));
         Bn2 = Child(new BatchNorm2d(ws.At("bn2"), width));
-        Conv3 = Child(new Conv2d(ws.At("conv3"), width, outChannels, kernel: 1, bias: false));
+        Conv3 = Child(Conv2d.Create(ws.At("conv3"), width, outChannels, kernel: 1, bias: false));
         Bn3 = Child(new BatchNorm2d(ws.At("bn3"), outChannels));
         Shortcut = stride != 1 || inChannels != outChannels
             ? Child(new Downsample(ws.At("downsample"), inChannels, outChannels, stride))

@@ -15,7 +15,7 @@ public sealed class PlainBlock : ResidualBlockBase
     /// <param name="batchNorm">With batch norm, or with a convolution bias instead.</param>
     public PlainBlock(WeightSource ws, int inChannels, int planes, int stride = 1, bool batchNorm = true) : base(ws)
     {
-        Conv1 = Child(new Conv2d(ws.At("conv1"), inChannels, planes, kernel: 3, stride: stride, padding: 1, bias: !batchNorm));
+        Conv1 = Child(Conv2d.Create(ws.At("conv1"), inChannels, planes, kernel: 3, stride: stride, padding: 1, bias: !batchNorm));
         Bn1 = batchNorm ? Child(new BatchNorm2d(ws.At("bn1"), planes)) : null;
         OutChannels = planes;
     }

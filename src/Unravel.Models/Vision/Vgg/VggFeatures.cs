@@ -20,7 +20,7 @@ public sealed class VggFeatures : Module
                 continue;
             }
             int outChannels = v / config.WidthDivisor;
-            layers.Add(Child(new Conv2d(ws.At(layers.Count), channels, outChannels, kernel: 3, padding: 1)));
+            layers.Add(Child(Conv2d.Create(ws.At(layers.Count), channels, outChannels, kernel: 3, padding: 1)));
             if (config.BatchNorm) layers.Add(Child(new BatchNorm2d(ws.At(layers.Count), outChannels)));
             layers.Add(Child(new Relu(ws.At(layers.Count))));
             channels = outChannels;

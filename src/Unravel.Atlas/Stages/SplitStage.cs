@@ -1,0 +1,247 @@
+// The channel split stage (Hesse, Fischer, Schaub-Meyer, Roth 2025, "Disentangling Polysemantic Channels in
+// Convolutional Neural Networks", arXiv 2504.12939): finds γ-polysemantic channels of one convolution on the find images
+// and stores the search (methods/split/<conv>/find.json); with a channel and a pair of classes it also chooses ρ on the
+// find images, splits the channel, evaluates on the held-out images (D/A per class, largest logit change, top references
+// of the original and both split channels), exports the edited model and stores the split record.
+// The images are partitioned explicitly: with train data, find/ρ run on it and the whole atlas dataset is held out;
+// without, a seeded permutation of the atlas dataset gives the first half to find/ρ and the second half to evaluation.
+
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Unravel.Atlas.Methods;
+using Unravel.Interpret.ChannelSplit;
+using Unravel.IO;
+using Unravel.Models;
+using Unravel.Models.Vision;
+using Unravel.Nn.Layers;
+
+namespace Unravel.Atlas.Stages;
+
+/// <summary>Runs channel splitting and stores the results.</summary>
+public sealed class SplitStage : IStage<SplitRequest, SplitStageResult>
+{
+    /// <summary>References stored per channel.</summary>
+    public const int TopReferences = 16;
+
+    /// <inheritdoc/>
+    public SplitStageResult Run(SplitRequest request, IProgress<StageProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Batch < 1) throw new UnravelException($"split: batch must be at least 1 (got {request.Batch}).");
+        if ((request.Channel is null) != (request.Classes is null))
+            throw new UnravelException("split: a split needs both a channel and a pair of classes.", "pass --channel c --classes t1,t2, or --find alone");
+        if (request.TrainImages is not null && request.TrainLabels is null)
+            throw new UnravelException($"split: {request.TrainImages} needs its labels.", "add --train-labels FILE (IDX labels)");
+        AtlasSession session = request.Session;
+        AtlasReader atlas = session.Atlas;
+        LoadedModel loaded = session.Model;
+        Conv2d conv = Conv(loaded, request.Layer);
+        string layer = conv.Path;
+        int classes = ((IImageClassifier)loaded.Model).Classes;
+        if (request.Channel is { } ch && (uint)ch >= (uint)conv.OutChannels)
+            throw new AnalysisException($"split: channel {ch} is out of range for '{layer}' ({conv.OutChannels} channels, 0 … {conv.OutChannels - 1}).",
+                $"`unravel split {atlas.Root} --layer {layer} --find` lists the γ-polysemantic channels");
+        if (request.Classes is { } cl && ((uint)cl.Class1 >= (uint)classes || (uint)cl.Class2 >= (uint)classes || cl.Class1 == cl.Class2))
+            throw new AnalysisException($"split: classes {cl.Class1},{cl.Class2} must be two different classes of the model's {classes} (0 … {classes - 1}).",
+                "pass --classes t1,t2 as printed by --find");
+        if (request.Out is { } outDir && File.Exists(outDir))
+            throw new UnravelException($"{outDir}: is a file; the split writes a folder there.", "pass a new or existing folder to --out");
+        ValidateOptions(request.Options);
+
+        ImageDataset data = Labelled(session.Dataset, atlas.Root);
+        int seed = request.Seed ?? atlas.Seed;
+        (ImageDataset findData, long[] findIdx, long[] evalIdx, SplitImagesRecord images) = Partition(request, data, seed);
+        var seconds = new Dictionary<string, double>();
+        var clock = Stopwatch.StartNew();
+
+        SplitFindFile? stored = request.Channel is null ? null : SplitMethod.Instance.ReadFind(atlas, layer);
+        bool reused = stored is not null && stored.Images == images && stored.Find.Options == request.Options;
+        ChannelSplitFindResult find;
+        if (reused)
+        {
+            find = stored!.Find;
+        }
+        else
+        {
+            int total = findIdx.Length;
+            find = Library(() => ChannelSplitFinder.Find(loaded.Model, layer, Batches(findData, findIdx, request.Batch), request.Options,
+                new Progress<int>(done => progress?.Report(StageProgress.After("split find", done, total, clock.Elapsed))), cancellationToken));
+            SplitMethod.Instance.WriteFind(atlas, new SplitFindFile(AtlasFormat.Version,
+                Provenance.Of(SplitMethod.Instance.Name, atlas, seed, OptionsJson(request, images)), layer, images, find));
+        }
+        seconds["find"] = clock.Elapsed.TotalSeconds;
+        string findFile = SplitMethod.Instance.FindPath(atlas, layer);
+        if (request.Channel is not { } channel || request.Classes is not { } pair)
+            return new SplitStageResult(request, find, reused, images, findFile, null, null, seconds);
+
+        (ArvCosine arvCos, float[] arv1, float[] arv2) = Library(() => find.RequirePair(channel, pair.Class1, pair.Class2));
+        clock.Restart();
+        RhoSelection rho = Library(() => RhoSelector.Choose(loaded.Model, layer, channel, pair.Class1, pair.Class2, arv1, arv2,
+            Batches(findData, findIdx, request.Batch), null, cancellationToken));
+        seconds["rho"] = clock.Elapsed.TotalSeconds;
+
+        clock.Restart();
+        byte[] mask = SplitMask.Partition(arv1, arv2, rho.Rho);
+        Architecture arch = ModelRegistry.Get(loaded.Architecture);
+        Unravel.Nn.RootModule edited = ChannelSurgery.Split(loaded.Model, arch.Create, layer, channel, mask);
+        seconds["split"] = clock.Elapsed.TotalSeconds;
+
+        clock.Restart();
+        long[] pairIdx = evalIdx.Where(i => data.Labels![(int)i] == pair.Class1 || data.Labels![(int)i] == pair.Class2).ToArray();
+        ChannelSplitEvaluation evaluation = Library(() => ChannelSplitEvaluator.Evaluate(loaded.Model, edited, layer, channel, pair.Class1, pair.Class2,
+            Batches(data, pairIdx, request.Batch), request.Options.Tau, cancellationToken));
+        (double maxDiff, double maxLogit, SplitReferencesRecord[] references) = Outputs(loaded.Model, edited, conv, channel, data, evalIdx, request.Batch, cancellationToken);
+        seconds["evaluate"] = clock.Elapsed.TotalSeconds;
+
+        string hook = layer + "." + SplitConv2d.HookPoint;
+        var card = new ChannelSplitCard(loaded.Sha256, layer, channel, pair.Class1, pair.Class2, hook, rho.Rho, "argmax of mean per-image ratios Q1 + Q2",
+            request.Options.Tau, request.Options.P, request.Options.Gamma, request.Options.GammaLow, arvCos.Cosine, [.. mask.Select(m => (int)m)]);
+        clock.Restart();
+        string? export = null;
+        if (request.Out is { } dir)
+        {
+            export = Path.GetFullPath(dir);
+            Directory.CreateDirectory(export);
+            IReadOnlyDictionary<string, Tensor> state = edited.StateDict();
+            SafeTensors.Write(Path.Combine(export, "model.safetensors"), state, ModelReference.Metadata(loaded.Architecture, edited));
+            TorchStateDictWriter.Write(Path.Combine(export, "model.pth"), state);
+            AtomicFile.WriteAllBytes(Path.Combine(export, "split-card.json"), SplitMethod.CardJson(card));
+        }
+        seconds["export"] = clock.Elapsed.TotalSeconds;
+
+        var record = new SplitRecord(channel, pair.Class1, pair.Class2, session.ClassNames, arvCos.Cosine, card, rho, [.. evaluation.Classes],
+            Math.Max(maxDiff, evaluation.MaxAbsLogitDiff), Math.Max(maxLogit, evaluation.MaxAbsLogit), images, export, references);
+        SplitMethod.Instance.Write(atlas, layer, Provenance.Of(SplitMethod.Instance.Name, atlas, seed, OptionsJson(request, images)), [(channel, record)]);
+        return new SplitStageResult(request, find, reused, images, findFile, record, SplitMethod.Instance.PathOf(atlas, layer, channel), seconds);
+    }
+
+    /// <summary>The plain convolution at <paramref name="layer"/>.</summary>
+    private static Conv2d Conv(LoadedModel loaded, string layer)
+    {
+        if (loaded.Model is not IImageClassifier)
+            throw new AnalysisException($"split: {loaded.Source} is not an image classifier; channel splitting needs one.");
+        var module = loaded.Model.Modules().FirstOrDefault(m => m.Path == layer);
+        if (module is Conv2d conv and not SplitConv2d) return conv;
+        string convs = string.Join(", ", loaded.Model.Modules().OfType<Conv2d>().Where(c => c is not SplitConv2d).Select(c => c.Path).TakeLast(6));
+        string what = module is null ? "not a module of the model" : module is SplitConv2d ? "an already split convolution" : $"a {module.GetType().Name}, not a convolution";
+        throw new AnalysisException($"split: layer '{layer}' is {what}.", $"pick a Conv2d path, e.g. {convs}");
+    }
+
+    private static void ValidateOptions(ChannelSplitFindOptions o)
+    {
+        if (!(o.Tau >= 0 && o.Tau <= 1)) throw new UnravelException($"split: tau {o.Tau} must be in [0, 1].");
+        if (!(o.P > 0 && o.P <= 1)) throw new UnravelException($"split: p {o.P} must be in (0, 1].");
+        if (!(o.Gamma > o.GammaLow) || !(o.Gamma <= 1) || !(o.GammaLow >= -1))
+            throw new UnravelException($"split: need -1 ≤ gamma-low {o.GammaLow} < gamma {o.Gamma} ≤ 1.");
+    }
+
+    /// <summary>The atlas's dataset as labelled images.</summary>
+    private static ImageDataset Labelled(ICollectionDataset dataset, string root) =>
+        dataset is ImageDataset { Labels: not null } images ? images
+            : throw new AnalysisException($"{root}: channel splitting needs a labelled image dataset; this atlas's is {dataset.Description}.",
+                "collect the atlas with --labels FILE");
+
+    /// <summary>The find/ρ images and the held-out evaluation images.</summary>
+    private static (ImageDataset Find, long[] FindIdx, long[] EvalIdx, SplitImagesRecord Images) Partition(SplitRequest request, ImageDataset data, int seed)
+    {
+        if (request.TrainImages is { } train)
+        {
+            DatasetSpec spec = request.Session.Atlas.Dataset! with { Path = Path.GetFullPath(train), Labels = Path.GetFullPath(request.TrainLabels!) };
+            if (!File.Exists(spec.Path) || !File.Exists(spec.Labels))
+                throw new UnravelException($"{train}: the training images or labels do not exist.", "pass IDX files with --train-data and --train-labels");
+            ImageDataset trainData = Labelled(spec.Open(request.Session.Model.Model), train);
+            long[] all = [.. Enumerable.Range(0, data.Count).Select(i => (long)i)];
+            return (trainData, [.. Enumerable.Range(0, trainData.Count).Select(i => (long)i)], all,
+                new SplitImagesRecord("train-data", seed, spec.Path, trainData.Count, data.Count));
+        }
+        if (data.Count < 4) throw new AnalysisException($"split: the atlas dataset has {data.Count} images; a half/half partition needs at least 4.");
+        long[] perm = [.. Enumerable.Range(0, data.Count).Select(i => (long)i)];
+        new Random(seed).Shuffle(perm);
+        int half = data.Count / 2;
+        long[] findIdx = perm[..half], evalIdx = perm[half..];
+        Array.Sort(findIdx);
+        Array.Sort(evalIdx);
+        return (data, findIdx, evalIdx, new SplitImagesRecord("seeded-half", seed, request.Session.Atlas.Dataset?.Path ?? data.Description, findIdx.Length, evalIdx.Length));
+    }
+
+    private static IEnumerable<LabelledBatch> Batches(ImageDataset data, long[] indices, int batch)
+    {
+        for (int s = 0; s < indices.Length; s += batch)
+        {
+            long[] idx = indices[s..Math.Min(indices.Length, s + batch)];
+            yield return new LabelledBatch(data.Gather(idx), [.. idx.Select(i => data.Labels![(int)i])], idx[0]);
+        }
+    }
+
+    /// <summary>Largest logit change over the held-out images, and the top references of the original channel (D1 + D2 − R)
+    /// and of both concept rows at the split hook.</summary>
+    private static (double MaxDiff, double MaxLogit, SplitReferencesRecord[] References) Outputs(Unravel.Nn.RootModule original,
+        Unravel.Nn.RootModule edited, Conv2d conv, int channel, ImageDataset data, long[] evalIdx, int batch, CancellationToken cancellationToken)
+    {
+        int o = conv.OutChannels, rows = o + SplitConv2d.ExtraChannels;
+        string hook = conv.Path + "." + SplitConv2d.HookPoint;
+        var a = new double[evalIdx.Length];
+        var d1 = new double[evalIdx.Length];
+        var d2 = new double[evalIdx.Length];
+        double maxDiff = 0, maxLogit = 0;
+        for (int s = 0; s < evalIdx.Length; s += batch)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            long[] idx = evalIdx[s..Math.Min(evalIdx.Length, s + batch)];
+            Tensor images = data.Gather(idx);
+            Tensor l0 = ((IImageClassifier)original).Forward(images);
+            Tensor e = null!;
+            Tensor l1;
+            using (edited.Hooks.Add(hook, (_, t) => { e = t; }))
+                l1 = ((IImageClassifier)edited).Forward(images);
+            for (int i = 0; i < l0.Length; i++)
+            {
+                maxDiff = Math.Max(maxDiff, Math.Abs((double)l0.Data[i] - l1.Data[i]));
+                maxLogit = Math.Max(maxLogit, Math.Abs((double)l0.Data[i]));
+            }
+            int hw = e.Dim(2) * e.Dim(3);
+            for (int i = 0; i < idx.Length; i++)
+            {
+                double x1 = Sum(e.Data.Slice((i * rows + channel) * hw, hw)), x2 = Sum(e.Data.Slice((i * rows + o) * hw, hw));
+                double r = Sum(e.Data.Slice((i * rows + o + 1) * hw, hw));
+                (a[s + i], d1[s + i], d2[s + i]) = (x1 + x2 - r, x1, x2);
+            }
+        }
+        SplitReferencesRecord Top(string name, string at, double[] values)
+        {
+            int[] order = [.. Enumerable.Range(0, values.Length).OrderByDescending(i => values[i]).ThenBy(i => i).Take(TopReferences)];
+            return new SplitReferencesRecord(name, at, [.. order.Select(i => evalIdx[i])], [.. order.Select(i => values[i])],
+                [.. order.Select(i => data.Labels![(int)evalIdx[i]])]);
+        }
+        return (maxDiff, maxLogit,
+            [Top("original", $"{conv.Path}[{channel}]", a), Top("concept 1", $"{hook}[{channel}]", d1), Top("concept 2", $"{hook}[{o}]", d2)]);
+    }
+
+    private static double Sum(ReadOnlySpan<float> v)
+    {
+        double s = 0;
+        foreach (float x in v) s += x;
+        return s;
+    }
+
+    /// <summary>Runs a library call, turning its argument errors (a pair that is not γ-polysemantic, a class without
+    /// images) into analysis errors with the library's message.</summary>
+    private static T Library<T>(Func<T> call)
+    {
+        try
+        {
+            return call();
+        }
+        catch (ArgumentException e)
+        {
+            throw new AnalysisException(e.Message, "`unravel split ATLAS --layer L --find` lists the γ-polysemantic pairs; --gamma raises the cosine bound");
+        }
+    }
+
+    private static JsonObject OptionsJson(SplitRequest r, SplitImagesRecord images) => new()
+    {
+        ["layer"] = r.Layer, ["tau"] = r.Options.Tau, ["p"] = r.Options.P, ["gamma"] = r.Options.Gamma, ["gamma_low"] = r.Options.GammaLow,
+        ["channel"] = r.Channel, ["classes"] = r.Classes is { } c ? $"{c.Class1},{c.Class2}" : null, ["out"] = r.Out,
+        ["train_data"] = r.TrainImages, ["train_labels"] = r.TrainLabels, ["partition"] = images.Partition, ["batch"] = r.Batch,
+    };
+}

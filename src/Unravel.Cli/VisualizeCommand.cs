@@ -1,0 +1,91 @@
+// `unravel visualize MODEL --layer HOOK --neuron c [--direction FILE.npy] --out fv.png`: feature visualisation (Olah,
+// Mordvintsev, Schubert 2017, "Feature Visualization", Distill) of a channel or a direction at any hook point, split
+// channels included (<conv>.hook_split). Seeded: the same seed gives the same image. Parses the options, runs
+// FeatureVisualizer and writes the PNG; the image size and channels follow the model's input.
+
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Unravel.Atlas;
+using Unravel.Interpret.FeatureVisualization;
+using Unravel.IO;
+using Unravel.IO.Images;
+using Unravel.Models.Vision;
+
+namespace Unravel.Cli;
+
+internal static class VisualizeCommand
+{
+    private static readonly Argument<string> ModelArgument = new("model") { Description = "Model: a shipped name, a checkpoint (e.g. an exported split) or a folder." };
+    private static readonly Option<string> LayerOption = new("--layer", "-l") { Description = "Hook point, e.g. layer3.0.conv2 or layer3.0.conv2.hook_split.", Required = true };
+    private static readonly Option<int?> NeuronOption = new("--neuron", "-n") { Description = "Channel to maximise (mean over positions)." };
+    private static readonly Option<string?> DirectionOption = new("--direction") { Description = ".npy vector: maximise the cosine of the activations with it instead." };
+    private static readonly Option<string> OutOption = new("--out", "-o") { Description = "PNG file to write.", Required = true };
+    private static readonly Option<string?> ArchOption = new("--arch") { Description = "Architecture of a checkpoint file without one recorded." };
+    private static readonly Option<int> SeedOption = new("--seed") { Description = "Seed of the initial image and the random warps.", DefaultValueFactory = _ => 0 };
+    private static readonly Option<int> StepsOption = new("--steps") { Description = "Adam steps.", DefaultValueFactory = _ => 256 };
+    private static readonly Option<bool> JsonOption = new("--json") { Description = "Print machine-readable JSON." };
+
+    public static Command Create()
+    {
+        Command command = new("visualize", "Optimise an image that maximises a channel or direction at a hook (feature visualisation).")
+            { ModelArgument, LayerOption, NeuronOption, DirectionOption, OutOption, ArchOption, SeedOption, StepsOption, JsonOption };
+        command.SetAction((parse, ct) => Task.FromResult(Run(new Request(parse.GetValue(ModelArgument)!, parse.GetValue(LayerOption)!, parse.GetValue(NeuronOption),
+            parse.GetValue(DirectionOption), parse.GetValue(OutOption)!, parse.GetValue(ArchOption), parse.GetValue(SeedOption), parse.GetValue(StepsOption),
+            parse.GetValue(JsonOption)), Console.Out, Console.Error, ct)));
+        return command;
+    }
+
+    internal sealed record Request(string Model, string Layer, int? Neuron, string? Direction, string Out, string? Arch = null, int Seed = 0, int Steps = 256, bool Json = false);
+
+    internal static int Run(Request r, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    {
+        if ((r.Neuron is null) == (r.Direction is null)) throw new UnravelUserException("give exactly one of --neuron and --direction.", "e.g. --neuron 47");
+        if (r.Steps < 1) throw new UnravelUserException($"--steps must be at least 1 (got {r.Steps}).");
+        string? folder = Path.GetDirectoryName(Path.GetFullPath(r.Out));
+        if (folder is not null && !Directory.Exists(folder)) throw new UnravelUserException($"--out {r.Out}: the folder {folder} does not exist.");
+        if (Directory.Exists(r.Out)) throw new UnravelUserException($"--out {r.Out}: is a folder; pass a .png file path.");
+        LoadedModel loaded = ModelReference.Load(r.Model, r.Arch);
+        if (loaded.Model is not IImageClassifier classifier) throw new UnravelUserException($"{r.Model}: feature visualisation needs an image model.");
+        if (!loaded.Model.AllHookNames.Contains(r.Layer))
+            throw new UnravelUserException($"'{r.Layer}' is not a hook point of {r.Model}.", $"e.g. {string.Join(", ", loaded.Model.AllHookNames.TakeLast(6))}");
+        float[]? direction = null;
+        if (r.Direction is { } file)
+        {
+            if (!File.Exists(file)) throw new UnravelUserException($"--direction {file}: no such file.");
+            direction = Npy.Read(file).Data.ToArray();
+        }
+        (int channels, int height, _) = classifier.InputSize;
+        var options = new FeatureVisualizationOptions { Size = height, Channels = channels, Seed = r.Seed, Steps = r.Steps };
+        FeatureObjective objective = direction is null ? FeatureObjective.Neuron(r.Layer, r.Neuron!.Value) : FeatureObjective.AlongDirection(r.Layer, direction);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        FeatureVisualizationResult result;
+        try
+        {
+            result = FeatureVisualizer.Run(loaded.Model, objective, options, null, cancellationToken);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UnravelUserException(e.Message, "check --neuron against the hook's channels and --direction's length");
+        }
+        Png.Write(r.Out, ToImage(result.Image));
+        double seconds = watch.Elapsed.TotalSeconds;
+        if (r.Json)
+            output.WriteLine(JsonSerializer.Serialize(new { model = loaded.Source, layer = r.Layer, neuron = r.Neuron, direction = r.Direction, seed = r.Seed, steps = r.Steps,
+                objective = result.FinalObjective, @out = Path.GetFullPath(r.Out), seconds }));
+        else
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Layer}{(r.Neuron is { } n ? $"[{n}]" : " along " + r.Direction)}: objective {result.FinalObjective:0.###} after {r.Steps} steps (seed {r.Seed}) in {seconds:0.0} s → {r.Out}"));
+        return ExitCodes.Success;
+    }
+
+    /// <summary>[C, S, S] in [0, 1] as a PNG image.</summary>
+    internal static Image ToImage(Tensor t)
+    {
+        int c = t.Dim(0), h = t.Dim(1), w = t.Dim(2), hw = h * w;
+        Image image = Image.Create(w, h, c);
+        for (int ch = 0; ch < c; ch++)
+            for (int i = 0; i < hw; i++)
+                image.Pixels[i * c + ch] = (byte)MathF.Round(255f * Math.Clamp(t.Data[ch * hw + i], 0f, 1f));
+        return image;
+    }
+}
