@@ -45,4 +45,23 @@ public sealed record DataSplit(int Seed, int Units, int RowsPerUnit, int[] Train
 
     /// <summary>Total rows (units × rows per unit).</summary>
     public int Rows => Units * RowsPerUnit;
+
+    /// <summary>The same split with train and val reduced to their rows with the largest activation (the top
+    /// <paramref name="fraction"/> of each, at least 2 rows); test unchanged. Fitting on it gives the "top activations
+    /// only" explanation that Oikarinen &amp; Weng 2024 (§2) argue is not enough.</summary>
+    /// <exception cref="ArgumentException">The fraction is outside (0, 1], or the activation does not cover the rows.</exception>
+    public DataSplit TopOnly(ReadOnlySpan<float> activation, double fraction)
+    {
+        if (!(fraction > 0 && fraction <= 1)) throw new ArgumentException($"split: fraction {fraction} is outside (0, 1].", nameof(fraction));
+        if (activation.Length < Rows) throw new ArgumentException($"split: {activation.Length} activations for {Rows} rows.", nameof(activation));
+        float[] a = activation.ToArray();
+        int[] Top(int[] rows)
+        {
+            int k = Math.Clamp((int)Math.Round(fraction * rows.Length), Math.Min(2, rows.Length), rows.Length);
+            int[] sorted = rows.OrderByDescending(r => a[r]).ThenBy(r => r).Take(k).ToArray();
+            Array.Sort(sorted);
+            return sorted;
+        }
+        return this with { Train = Top(Train), Val = Top(Val) };
+    }
 }
