@@ -38,7 +38,8 @@ public static class ModelConcepts
         return s;
     }
 
-    /// <summary>Grid search of a, b minimising mean BCE(σ(a(s + b)), target) over <paramref name="rows"/> and all columns.</summary>
+    /// <summary>Grid search of a, b minimising mean BCE(σ(a(s + b)), target) over <paramref name="rows"/> and every column
+    /// whose target varies on them.</summary>
     /// <exception cref="ArgumentException">Scores and targets differ in size, or no rows.</exception>
     public static SigmoidCalibration Calibrate(float[] scores, ConceptMatrix targets, ReadOnlySpan<int> rows)
     {
@@ -47,13 +48,19 @@ public static class ModelConcepts
         int m = targets.Columns;
         if (scores.Length != (long)targets.Rows * m || rows.Length == 0)
             throw new ArgumentException($"model concepts: {scores.Length} scores for targets [{targets.Rows}, {m}] and {rows.Length} rows.", nameof(scores));
-        var s = new double[rows.Length * m];
-        var y = new bool[rows.Length * m];
+        // Columns whose target is constant on these rows (a superclass of every class) say nothing about a, b; the
+        // authors likewise leave out their broadest superclasses.
+        int[] rowArray = rows.ToArray();
+        int[] used = Enumerable.Range(0, m).Where(j => rowArray.Any(r => targets[r, j] >= 0.5f != targets[rowArray[0], j] >= 0.5f)).ToArray();
+        if (used.Length == 0) throw new ArgumentException("model concepts: every target column is constant on the calibration rows.", nameof(targets));
+        int u = used.Length;
+        var s = new double[rows.Length * u];
+        var y = new bool[rows.Length * u];
         for (int i = 0; i < rows.Length; i++)
-            for (int j = 0; j < m; j++)
+            for (int j = 0; j < u; j++)
             {
-                s[i * m + j] = scores[rows[i] * m + j];
-                y[i * m + j] = targets[rows[i], j] >= 0.5f;
+                s[i * u + j] = scores[rows[i] * m + used[j]];
+                y[i * u + j] = targets[rows[i], used[j]] >= 0.5f;
             }
         double[] slopes = SlopeGrid.ToArray();
         var best = new (double Loss, double B)[slopes.Length];
