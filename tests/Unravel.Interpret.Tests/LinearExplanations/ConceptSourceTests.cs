@@ -62,6 +62,10 @@ public sealed class ConceptSourceTests : IDisposable
         SigmoidCalibration cal = ModelConcepts.Calibrate(scores, targets, Enumerable.Range(0, n).ToArray());
         Assert.InRange(cal.A, 7, 14);
         Assert.InRange(cal.B, -0.34, -0.26);
+        // A second column whose target is 1 on every row (a superclass of every class) must not move the fit.
+        var scores2 = scores.SelectMany(v => new[] { v, 1f }).ToArray();
+        var targets2 = new ConceptMatrix(["c", "all"], y.SelectMany(v => new[] { v, 1f }).ToArray(), n, new ConceptProvenance("labels", "t", ""));
+        Assert.Equal(cal, ModelConcepts.Calibrate(scores2, targets2, Enumerable.Range(0, n).ToArray()));
         ConceptMatrix p = ModelConcepts.Build(scores, ["c"], cal, "t");
         Assert.Equal(1 / (1 + Math.Exp(-cal.A * (scores[0] + cal.B))), p[0, 0], 1e-6);
     }
