@@ -88,7 +88,7 @@ public static class LinearExplainer
         var sxty = new double[m];
         for (int j = 0; j < m; j++)
             sxty[j] = std[j] > 0 ? (xty[j] - mean[j] * sumQ - qMean * mom.Sums[j] + n * mean[j] * qMean) / (std[j] * qStd) : 0;
-        double[] w = ElasticNet.SolveCentered(standardGram, sxty, m, n, o.L1, o.L2, o.CoordinateTolerance, 100_000);
+        double[] w = ElasticNet.SolveCentered(standardGram, sxty, m, n, o.L1, o.L2, o.CoordinateTolerance, 10_000);
         int[] rank = Enumerable.Range(0, m).ToArray();
         Array.Sort(rank, (a, b) => w[a] != w[b] ? w[b].CompareTo(w[a]) : a.CompareTo(b));
 

@@ -23,8 +23,9 @@ public sealed record LinearExplanationOptions
     /// <summary>Apply the concept filter (top-5 mean ≥ 0.5, std ≥ 1e-5 over all rows) before fitting (true).</summary>
     public bool Filter { get; init; } = true;
 
-    /// <summary>Coordinate-descent stop: largest weight change per sweep (1e-9).</summary>
-    public double CoordinateTolerance { get; init; } = 1e-9;
+    /// <summary>Coordinate-descent stop: largest weight change per sweep, in standardised units (1e-6; only the ranking
+    /// of the weights is used, and strongly correlated concepts make tighter tolerances cost thousands of sweeps).</summary>
+    public double CoordinateTolerance { get; init; } = 1e-6;
 
     /// <summary>Neurons fitted at once (default: processor count).</summary>
     public int Parallelism { get; init; } = Environment.ProcessorCount;
