@@ -24,7 +24,7 @@ public sealed record LinearExplanationOptions
     public bool Filter { get; init; } = true;
 
     /// <summary>Coordinate-descent stop: largest weight change per sweep, in standardised units (1e-6; only the ranking
-    /// of the weights is used, and strongly correlated concepts make tighter tolerances cost thousands of sweeps).</summary>
+    /// of the weights is used downstream).</summary>
     public double CoordinateTolerance { get; init; } = 1e-6;
 
     /// <summary>Neurons fitted at once (default: processor count).</summary>
