@@ -11,6 +11,8 @@ public static class MethodRegistry
     [
         ConceptsMethod.Instance,
         PureMethod.Instance,
+        LinearExplanationsMethod.Instance,
+        ScoresMethod.Instance,
     ];
 
     /// <summary>The method called <paramref name="name"/>.</summary>
