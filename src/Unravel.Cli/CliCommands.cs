@@ -24,5 +24,7 @@ internal static class CliCommands
         ServeCommand.Create(),
         DemoCommand.Create(),
         PureCommand.Create(),
+        ExplainCommand.Create(),
+        ScoreCommand.Create(),
     };
 }
