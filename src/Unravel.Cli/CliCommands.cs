@@ -25,5 +25,7 @@ internal static class CliCommands
         PureCommand.Create(),
         SplitCommand.Create(),
         VisualizeCommand.Create(),
+        ExplainCommand.Create(),
+        ScoreCommand.Create(),
     };
 }

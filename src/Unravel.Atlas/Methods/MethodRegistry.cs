@@ -12,6 +12,8 @@ public static class MethodRegistry
         ConceptsMethod.Instance,
         PureMethod.Instance,
         SplitMethod.Instance,
+        LinearExplanationsMethod.Instance,
+        ScoresMethod.Instance,
     ];
 
     /// <summary>The method called <paramref name="name"/>.</summary>

@@ -1,0 +1,99 @@
+// `unravel explain ATLAS --layer L [--concepts labels|model:NAME|tokens] [--neurons i,j | --all] [--json]`: linear
+// explanations (Oikarinen & Weng 2024, "Linear explanations for individual neurons", ICML) for a layer's neurons:
+// parses the options into an ExplainRequest, runs the ExplainStage (which stores methods/explain/<layer>/neuron_<i>.json
+// and the atlas.db columns and table) and prints a table or JSON.
+
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Unravel.Atlas.Stages;
+using Unravel.Atlas;
+
+namespace Unravel.Cli;
+
+internal static class ExplainCommand
+{
+    private static readonly Argument<string> AtlasArgument = new("atlas") { Description = "Atlas directory (from `unravel collect`)." };
+    private static readonly Option<string> LayerOption = new("--layer", "-l") { Description = "Layer (hook name).", Required = true };
+    private static readonly Option<string> ConceptsOption = new("--concepts", "-c")
+    {
+        Description = $"Concept set: {ConceptSets.Forms}.", DefaultValueFactory = _ => "labels",
+    };
+    private static readonly Option<string?> NeuronsOption = new("--neurons", "-n") { Description = "Comma-separated neuron indices (default: all)." };
+    private static readonly Option<bool> AllOption = new("--all") { Description = "Explain every neuron of the layer (the default)." };
+    private static readonly Option<int?> SeedOption = new("--seed") { Description = "Seed of the 70/10/20 split (default: the atlas's seed)." };
+    private static readonly Option<bool> JsonOption = new("--json") { Description = "Print machine-readable JSON instead of the table." };
+
+    public static Command Create()
+    {
+        Command command = new("explain", "Explain neurons as sparse weighted sums of concepts (linear explanations, Oikarinen & Weng 2024) and store them in the atlas.")
+            { AtlasArgument, LayerOption, ConceptsOption, NeuronsOption, AllOption, SeedOption, JsonOption };
+        command.SetAction((parse, ct) => Task.FromResult(Run(new Request(parse.GetValue(AtlasArgument)!, parse.GetValue(LayerOption)!, parse.GetValue(ConceptsOption)!,
+            parse.GetValue(NeuronsOption), parse.GetValue(AllOption), parse.GetValue(SeedOption), parse.GetValue(JsonOption)), Console.Out, Console.Error, ct)));
+        return command;
+    }
+
+    internal sealed record Request(string Atlas, string Layer, string Concepts = "labels", string? Neurons = null, bool All = false, int? Seed = null, bool Json = false);
+
+    internal static int Run(Request r, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    {
+        if (r.Neurons is not null && r.All) throw new UnravelUserException("--neurons and --all exclude each other.", "pass one of them (no option = --all)");
+        try
+        {
+            ConceptSets.Validate(r.Concepts);
+        }
+        catch (UnravelException e)
+        {
+            throw new UnravelUserException($"--concepts: {e.Message}", e.Hint);
+        }
+        var request = new ExplainRequest(AtlasSession.Open(r.Atlas), r.Layer, NeuronSelection.Parse(r.Neurons)) { Concepts = r.Concepts, Seed = r.Seed };
+        var bar = new ProgressBar(error);
+        ExplainStageResult result;
+        try
+        {
+            result = new ExplainStage().Run(request, bar, cancellationToken);
+        }
+        finally
+        {
+            bar.Finish();
+        }
+        if (r.Json) WriteJson(output, result);
+        else Render(result, output);
+        return ExitCodes.Success;
+    }
+
+    private static string F(double v, string format = "0.000") => double.IsFinite(v) ? v.ToString(format, CultureInfo.InvariantCulture) : "-";
+
+    /// <summary>Prints the table of an explain run (also used by `unravel demo`).</summary>
+    internal static void Render(ExplainStageResult run, TextWriter output)
+    {
+        output.WriteLine($"{run.Layer.Name}: linear explanations of {run.Neurons.Count} neurons on {run.Request.Concepts} ({run.Concepts.Concepts} concepts: {run.Concepts.Source}), " +
+            $"split seed {run.Split.Seed} {run.Split.Train}/{run.Split.Val}/{run.Split.Test} rows, in {F(run.Elapsed.TotalSeconds, "0.00")} s");
+        var table = new TextTable("neuron", "test r", "val r", "best single", "explanation");
+        foreach (ExplainNeuron n in run.Neurons)
+        {
+            string formula = n.Record.Formula.Length > 90 ? n.Record.Formula[..87] + "…" : n.Record.Formula;
+            table.Add(n.Neuron.ToString(CultureInfo.InvariantCulture), F(n.Record.TestCorrelation), F(n.Record.ValCorrelation),
+                $"{F(n.Record.BaselineCorrelation)} {n.Record.BaselineConcept}", formula);
+        }
+        output.Write(table);
+        output.WriteLine($"median test r {F(run.MedianTest)} (best single concept {F(run.MedianBaseline)})");
+    }
+
+    private static void WriteJson(TextWriter output, ExplainStageResult run) =>
+        output.WriteLine(JsonSerializer.Serialize(new
+        {
+            atlas = run.Request.Session.Root, layer = run.Layer.Name, concept_set = run.Request.Concepts,
+            concepts = new { kind = run.Concepts.Kind, source = run.Concepts.Source, detail = run.Concepts.Detail, count = run.Concepts.Concepts },
+            split = new { seed = run.Split.Seed, units = run.Split.Units, rows_per_unit = run.Split.RowsPerUnit, train = run.Split.Train, val = run.Split.Val, test = run.Split.Test },
+            seconds = run.Elapsed.TotalSeconds, median_test_correlation = Nullable(run.MedianTest), median_baseline_correlation = Nullable(run.MedianBaseline),
+            neurons = run.Neurons.Select(n => new
+            {
+                neuron = n.Neuron, formula = n.Record.Formula, terms = n.Record.Terms.Select(t => new { concept = t.Concept, weight = t.Weight }), bias = n.Record.Bias,
+                test_correlation = Nullable(n.Record.TestCorrelation), val_correlation = Nullable(n.Record.ValCorrelation),
+                baseline_correlation = Nullable(n.Record.BaselineCorrelation), baseline_concept = n.Record.BaselineConcept, file = n.File,
+            }),
+        }, new JsonSerializerOptions { WriteIndented = true }));
+
+    private static double? Nullable(double v) => double.IsFinite(v) ? v : null;
+}
