@@ -21,7 +21,7 @@ namespace Unravel.Models.Text;
 /// blocks.{l}.hook_resid_post, ln_final.hook_normalized; "{l}" may be a glob ("blocks.*.mlp.hook_post").
 /// TransformerLens's ln*.hook_normalized is the pre-affine x̂ (its default fold_ln processing); the LN output with
 /// γ and β applied is our "h.{l}.ln_2".</remarks>
-public sealed class Gpt2 : RootModule, ILanguageModel
+public sealed partial class Gpt2 : RootModule, ILanguageModel
 {
     /// <summary>Builds GPT-2 from <paramref name="ws"/>: loads the bound tensors (in the model's layout, see
     /// <see cref="Gpt2Checkpoint.FromHuggingFace"/>) or initialises as GPT-2 does (N(0, 0.02) weights and embeddings,
