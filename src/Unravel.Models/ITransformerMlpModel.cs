@@ -15,4 +15,16 @@ public interface ITransformerMlpModel
     /// <summary>The hooks and weights of block <paramref name="layer"/>'s MLP.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The layer is outside 0 … <see cref="MlpLayerCount"/> − 1.</exception>
     TransformerMlp MlpLayer(int layer);
+
+    /// <summary>Runs token ids through the blocks 0 … <paramref name="lastLayer"/> only (their hooks fire as in a full
+    /// forward pass, with the same values), skipping the later blocks and the output head.</summary>
+    /// <param name="tokens">Row-major [batch, seq] token ids.</param>
+    /// <param name="batch">B.</param>
+    /// <param name="seq">T.</param>
+    /// <param name="lastLayer">The last block to run.</param>
+    /// <returns>The residual stream after block <paramref name="lastLayer"/>, [B, T, C].</returns>
+    /// <exception cref="ArgumentException">Bad tokens or shape, or the layer is out of range.</exception>
+    /// <remarks>A language model's head is often its most expensive layer (for a small model with GPT-2's 50,257-token
+    /// vocabulary, most of the forward pass), and analyses of an MLP layer never need it.</remarks>
+    Tensor ForwardThroughLayer(int[] tokens, int batch, int seq, int lastLayer);
 }

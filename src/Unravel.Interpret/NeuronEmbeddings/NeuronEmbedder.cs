@@ -78,7 +78,7 @@ public static class NeuronEmbedder
         {
             cancellationToken.ThrowIfCancellationRequested();
             long[] batch = inputs[start..Math.Min(inputs.Length, start + batchSize)];
-            ActivationCache cache = model.RunWithCache(() => dataset.Forward(model, batch), hHook, mlp.PreActivationHook);
+            ActivationCache cache = model.RunWithCache(() => Forward(model, mlpModel, dataset, batch, layer), hHook, mlp.PreActivationHook);
             Tensor hAll = cache[hHook], preAll = cache[mlp.PreActivationHook];   // [B, T, C], [B, T, F]
             int t = hAll.Dim(1);
             ReadOnlySpan<float> h = hAll.Data, pre = preAll.Data;
@@ -97,6 +97,16 @@ public static class NeuronEmbedder
         for (int s = 0; s < chosen.Length; s++)
             result[s] = new NeuronEmbeddingSet(chosen[s], examples.Examples[chosen[s]], sets[s].E, sets[s].H, sets[s].W, sets[s].B, sets[s].Pre);
         return new LayerEmbeddings(layer, variant, examples.Selection, result);
+    }
+
+    /// <summary>Token windows run only through the layer (the head of a language model is not needed); other data as
+    /// the dataset runs it.</summary>
+    private static Tensor Forward(RootModule model, ITransformerMlpModel mlpModel, ICollectionDataset dataset, long[] inputs, int layer)
+    {
+        if (dataset is not TokenWindowDataset text) return dataset.Forward(model, inputs);
+        var tokens = new int[inputs.Length * text.Length];
+        for (int i = 0; i < inputs.Length; i++) text.Window(inputs[i]).CopyTo(tokens.AsSpan(i * text.Length));
+        return mlpModel.ForwardThroughLayer(tokens, inputs.Length, text.Length, layer);
     }
 
     /// <summary>The weights w and bias b' of neuron j under <paramref name="variant"/>.</summary>

@@ -59,7 +59,7 @@ public static class TokenImportance
                 requests[req].Tokens.CopyTo(tokens, k * t);
                 if (replaced >= 0) tokens[k * t + replaced] = options.Replacement;
             }
-            Tensor act = model.RunWithCache(() => lm.Forward(tokens, b, t), mlp.ActivationHook)[mlp.ActivationHook];   // [b, T, F]
+            Tensor act = model.RunWithCache(() => mlpModel.ForwardThroughLayer(tokens, b, t, layer), mlp.ActivationHook)[mlp.ActivationHook];   // [b, T, F]
             ReadOnlySpan<float> a = act.Data;
             for (int k = 0; k < b; k++)
             {

@@ -20,4 +20,14 @@ public sealed partial class Gpt2 : ITransformerMlpModel
             block.Mlp.Path + ".hook_pre", block.Mlp.Path + ".hook_post", block.Mlp.CFc.W.Value, bias,
             block.Ln2.W.Value, block.Ln2.B.Value, block.Ln2.Eps);
     }
+
+    /// <inheritdoc/>
+    public Tensor ForwardThroughLayer(int[] tokens, int batch, int seq, int lastLayer)
+    {
+        if ((uint)lastLayer >= (uint)H.Count)
+            throw new ArgumentException($"gpt2: layer {lastLayer} is outside 0 … {H.Count - 1}.", nameof(lastLayer));
+        Tensor x = Embed(tokens, batch, seq);                                                 // [B, T, C]
+        for (int l = 0; l <= lastLayer; l++) x = H[l].Forward(x);                             // [B, T, C]
+        return x;
+    }
 }

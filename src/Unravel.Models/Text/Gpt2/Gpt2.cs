@@ -61,6 +61,15 @@ public sealed partial class Gpt2 : RootModule, ILanguageModel
     /// <inheritdoc/>
     public Tensor Forward(int[] tokens, int batch, int seq)
     {
+        Tensor x = Embed(tokens, batch, seq);                                                 // [B, T, C]
+        foreach (Gpt2Block block in H) x = block.Forward(x);                                   // [B, T, C]
+        x = LnF.Forward(x);                                                                   // [B, T, C]
+        return Ops.Linear(x, Wte.W.Value);                                                    // [B, T, V]
+    }
+
+    /// <summary>Checks the token ids and returns wte[tokens] + wpe[positions].</summary>
+    private Tensor Embed(int[] tokens, int batch, int seq)
+    {
         ArgumentNullException.ThrowIfNull(tokens);
         if (batch < 1 || seq < 1 || tokens.Length != (long)batch * seq)
             throw new ArgumentException($"gpt2: {tokens.Length} tokens do not form batch {batch} × seq {seq}.", nameof(tokens));
@@ -74,10 +83,7 @@ public sealed partial class Gpt2 : RootModule, ILanguageModel
                     $"gpt2: token id {tokens[i]} at [{i / seq}, {i % seq}] is outside the vocabulary [0, {Config.Vocab}).", nameof(tokens));
             positions[i] = i % seq;
         }
-        Tensor x = Wte.Forward(tokens, [batch, seq]) + Wpe.Forward(positions, [batch, seq]);   // [B, T, C]
-        foreach (Gpt2Block block in H) x = block.Forward(x);                                   // [B, T, C]
-        x = LnF.Forward(x);                                                                   // [B, T, C]
-        return Ops.Linear(x, Wte.W.Value);                                                    // [B, T, V]
+        return Wte.Forward(tokens, [batch, seq]) + Wpe.Forward(positions, [batch, seq]);      // [B, T, C]
     }
 
     /// <summary>Loads a Hugging Face folder (config.json + model.safetensors or pytorch_model.bin, possibly sharded) or
