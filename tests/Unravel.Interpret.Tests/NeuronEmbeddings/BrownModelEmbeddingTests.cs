@@ -8,6 +8,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Unravel.Interpret.Collection;
 using Unravel.Interpret.NeuronEmbeddings;
+using Unravel.Interpret.Sae;
 using Unravel.IO.Text;
 using Unravel.Models;
 using Unravel.Nn;
@@ -122,6 +123,89 @@ public sealed class BrownModelEmbeddingTests(ITestOutputHelper output)
         int keyMost = Enumerable.Range(0, requests.Count).Count(i => Array.IndexOf(importance[i].Importance, importance[i].Importance.Max()) == requests[i].Position);
         Report($"token importance: {requests.Count} examples × ≤ 20 replacements in {watch.Elapsed.TotalSeconds:F1} s; the key token is the most important in {keyMost}");
         Report($"total {total.Elapsed.TotalSeconds:F1} s");
+    }
+
+    [Fact]
+    public void BrownModel_Sae_WithAndWithoutNeuronEmbeddingLoss()
+    {
+        bool full = Environment.GetEnvironmentVariable("UNRAVEL_EMBED_FULL") == "1";
+        var watch = Stopwatch.StartNew();
+        RootModule model = ModelLoader.Load(Assets("models", "brown-gpt2", "model.safetensors"), "brown-gpt2");
+        model.Eval();
+        var mlpModel = (ITransformerMlpModel)model;
+        var lm = (Unravel.Models.Text.ILanguageModel)model;
+        Gpt2Tokenizer tokenizer = Gpt2Tokenizer.Load(Assets("gpt2-tokenizer", "encoder.json"), Assets("gpt2-tokenizer", "vocab.bpe"));
+        TokenWindowDataset data = TokenWindowDataset.FromBrown(Assets("data", "brown", "heldout"), tokenizer, Window, bos: true);
+        const int layer = 2;
+        TransformerMlp mlp = mlpModel.MlpLayer(layer);
+        int trainWindows = full ? 1600 : 192, evalWindows = full ? data.Count - 1600 : 48, d = mlp.Width;
+        float[] Inputs(int first, int count)
+        {
+            var rows = new List<float>();
+            for (int s = first; s < first + count; s += 64)
+            {
+                int n = Math.Min(64, first + count - s);
+                int[] tokens = data.Tokens.Slice(s * Window, n * Window).ToArray();
+                Tensor h = model.RunWithCache(() => mlpModel.ForwardThroughLayer(tokens, n, Window, layer), mlp.InputHook)[mlp.InputHook];
+                // Skip the BOS position: its input is the same in every window.
+                for (int i = 0; i < n; i++) rows.AddRange(h.Data.Slice((i * Window + 1) * d, (Window - 1) * d).ToArray());
+            }
+            return [.. rows];
+        }
+        float[] train = Inputs(0, trainWindows), eval = Inputs(trainWindows, evalWindows);
+        int trainRows = train.Length / d, evalRows = eval.Length / d;
+        double baseLoss = LanguageModelLoss(lm, data, trainWindows, evalWindows);
+        Report($"SAE on {mlp.InputHook} (the MLP input, width {d}): {trainRows} training rows, {evalRows} evaluation rows; model loss {baseLoss:F4}; {watch.Elapsed.TotalSeconds:F1} s");
+        Report("variant        MSE     L1      L0%     dead%  loss+  MaxDist med/mean  MeanDist med/mean  size med | s");
+        var results = new List<SaeEvaluation>();
+        foreach (float lambda2 in new[] { 0f, 1e-4f })
+        {
+            watch.Restart();
+            var options = new Unravel.Interpret.Sae.SaeOptions
+            {
+                Latents = full ? 8 * d : 2 * d, Steps = full ? trainRows / 64 : 300, BatchSize = 64, LearningRate = 1e-3f, L1 = 1e-2f,
+                NeuronEmbedding = lambda2, Seed = 0,
+            };
+            SaeResult r = SaeTrainer.Train(train, trainRows, d, options);
+            SaeEvaluation e = SaeEvaluator.Evaluate(r.Model, eval, evalRows);
+            double spliced;
+            using (model.Hooks.Add(mlp.InputHook, (_, t) =>
+            {
+                Tensor flat = t.Reshape(t.Length / d, d);
+                return r.Model.Decode(r.Model.Encode(flat)).Reshape([.. t.Shape]);
+            }))
+                spliced = LanguageModelLoss(lm, data, trainWindows, evalWindows);
+            Report(string.Create(CultureInfo.InvariantCulture,
+                $"{(lambda2 == 0 ? "standard" : $"+NE λ2={lambda2:G2}"),-14} {e.Mse:F4}  {e.L1:F3}  {100 * e.L0Share:F2}  {100 * e.DeadShare:F1}  {spliced - baseLoss:F4}  " +
+                $"{e.MaxDist.Median:F3}/{e.MaxDist.Mean:F3}  {e.MeanDist.Median:F3}/{e.MeanDist.Mean:F3}  {e.Size.Median:F0} | {watch.Elapsed.TotalSeconds:F1}"));
+            Assert.True(e.Mse < eval.Select(v => (double)v * v).Average(), "the SAE reconstructs better than zero");
+            results.Add(e);
+        }
+    }
+
+    /// <summary>Mean next-token cross-entropy (nats) over windows [first, first + count), BOS position included as context.</summary>
+    private static double LanguageModelLoss(Unravel.Models.Text.ILanguageModel lm, TokenWindowDataset data, int first, int count)
+    {
+        double total = 0;
+        long n = 0;
+        for (int s = first; s < first + count; s += 16)
+        {
+            int b = Math.Min(16, first + count - s);
+            int[] tokens = data.Tokens.Slice(s * Window, b * Window).ToArray();
+            float[] logits = lm.Forward(tokens, b, Window).ToArray();
+            int v = lm.VocabSize;
+            for (int i = 0; i < b; i++)
+                for (int t = 0; t < Window - 1; t++)
+                {
+                    ReadOnlySpan<float> row = logits.AsSpan(((i * Window) + t) * v, v);
+                    float max = System.Numerics.Tensors.TensorPrimitives.Max(row);
+                    double sum = 0;
+                    foreach (float x in row) sum += Math.Exp(x - max);
+                    total += max + Math.Log(sum) - row[tokens[i * Window + t + 1]];
+                    n++;
+                }
+        }
+        return total / n;
     }
 
     private static string Agg(IReadOnlyList<(int Neuron, double Ari, double Nmi)> rows, Func<(int Neuron, double Ari, double Nmi), double> pick)
