@@ -6,6 +6,6 @@ namespace Unravel.Interpret.Sae;
 /// <param name="Model">The trained SAE.</param>
 /// <param name="Options">How it was trained.</param>
 /// <param name="Mse">[Steps] reconstruction MSE per step.</param>
-/// <param name="NeuronEmbeddingLoss">[Steps] L_N per step (0 before it is switched on or when λ2 = 0 … still measured
-/// from the second activation of each latent).</param>
+/// <param name="NeuronEmbeddingLoss">[Steps] L_N per step, measured at every step (also before it is switched on and
+/// when λ2 = 0, so that runs can be compared); it enters the gradient only when switched on.</param>
 public sealed record SaeResult(SparseAutoencoder Model, SaeOptions Options, float[] Mse, float[] NeuronEmbeddingLoss);
