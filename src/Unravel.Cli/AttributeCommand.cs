@@ -71,10 +71,10 @@ internal static class AttributeCommand
             throw new UnravelUserException($"--epsilon {q.Epsilon}, --stabilizer {q.Stabilizer} and --gamma {q.Gamma} must be ≥ 0.", "zennit's defaults are 1e-6, 1e-6 and 0.25");
         string? outDir = Path.GetDirectoryName(Path.GetFullPath(q.Out));
         if (outDir is not null && !Directory.Exists(outDir)) throw new UnravelUserException($"{q.Out}: the folder {outDir} does not exist.", "create it first");
-        (LoadedModel loaded, IReadOnlyList<string>? classNames) = ResolveModel(q.Model, q.Arch);
+        LoadedModel loaded = ModelReference.Load(q.Model, q.Arch);
         if (loaded.Model is not IImageClassifier classifier)
             throw new UnravelUserException($"attribute: {loaded.Architecture} is not an image classifier.", "LRP heatmaps need an image model");
-        classNames ??= classifier.ClassNames ?? (classifier.Classes == 1000 ? RunCommand.ImageNetClasses() : null);
+        IReadOnlyList<string>? classNames = loaded.ClassNames ?? classifier.ClassNames ?? (classifier.Classes == 1000 ? Assets.ImageNetClasses() : null);
 
         (Tensor x, bool imageNet) = LoadInput(classifier, q.Input, q.Index);                      // [1, C, H, W]
         var settings = new CompositeSettings
@@ -101,15 +101,8 @@ internal static class AttributeCommand
             StartLayer = q.Start,
             ExcludeParallel = q.ExcludeParallel,
         };
-        LrpResult result;
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        try { result = Lrp.Attribute(loaded.Model, x, options); }
-        catch (ArgumentException e) when (e.Message.StartsWith("lrp:", StringComparison.Ordinal) || e.Message.StartsWith("attribution:", StringComparison.Ordinal))
-        {
-            throw new UnravelUserException(e.Message, e.Message.Contains("class", StringComparison.Ordinal)
-                ? "pick a class with --target, or leave it out for the predicted class"
-                : "list layer names and shapes with `unravel inspect MODEL`");
-        }
+        LrpResult result = Lrp.Attribute(loaded.Model, x, options);
         double seconds = clock.Elapsed.TotalSeconds;
 
         int h = result.Heatmap.Dim(1), w = result.Heatmap.Dim(2);
@@ -126,7 +119,7 @@ internal static class AttributeCommand
         {
             output.WriteLine(JsonSerializer.Serialize(new
             {
-                tool_version = ToolInfo.Version, architecture = loaded.Architecture, source = loaded.Source, sha256 = loaded.Sha256,
+                tool_version = AtlasFormat.ToolVersion, architecture = loaded.Architecture, source = loaded.Source, sha256 = loaded.Sha256,
                 random_weights = loaded.RandomWeights, input = Path.GetFullPath(q.Input), index = q.Index, out_path = Path.GetFullPath(q.Out),
                 composite = composite.ToString(), canonizers = options.Canonizers.Select(c => c.Name), conditions = q.Conditions, start = q.Start,
                 exclude_parallel = q.ExcludeParallel, epsilon = q.Epsilon, stabilizer = q.Stabilizer, gamma = q.Gamma,
@@ -152,20 +145,6 @@ internal static class AttributeCommand
                 (100 * l.RelativeLeak).ToString("0.00", CultureInfo.InvariantCulture));
         output.Write(table);
         return ExitCodes.Success;
-    }
-
-    private static (LoadedModel, IReadOnlyList<string>?) ResolveModel(string model, string? arch)
-    {
-        // A shipped model by name, or a folder with a model card (model.json), needs no --arch.
-        string? card = Directory.Exists(model) ? Path.Combine(model, "model.json") : null;
-        ShippedModel? shipped = ShippedModel.All().FirstOrDefault(s => string.Equals(s.Name, model, StringComparison.OrdinalIgnoreCase));
-        if (shipped is not null) card = Path.Combine(Path.GetDirectoryName(shipped.WeightsPath)!, "model.json");
-        if (card is null || !File.Exists(card)) return (ModelResolver.Resolve(model, arch), null);
-        using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(card));
-        JsonElement r = doc.RootElement;
-        string weights = Path.Combine(Path.GetDirectoryName(card)!, r.GetProperty("weights").GetString()!);
-        IReadOnlyList<string>? names = r.TryGetProperty("class_names", out JsonElement n) ? [.. n.EnumerateArray().Select(e => e.GetString() ?? "")] : null;
-        return (ModelResolver.Resolve(weights, arch ?? r.GetProperty("architecture").GetString()), names);
     }
 
     private static bool IsIdx(string path) => Path.GetFileName(path).Contains("idx", StringComparison.OrdinalIgnoreCase);

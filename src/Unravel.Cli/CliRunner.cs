@@ -33,9 +33,7 @@ internal static class CliRunner
     /// <summary>The message for an exception caused by the user's input, or null for our own bugs.</summary>
     internal static (string Text, string? Hint)? UserMessage(Exception e) => e switch
     {
-        UnravelUserException u => (u.Message, u.Hint),
-        CheckpointFormatException c => (c.Message, null),
-        WeightMismatchException w => (w.Message, null),
+        UnravelException u => (u.Message, u.Hint),
         FileNotFoundException f => (f.Message, "check the path"),
         DirectoryNotFoundException d => (d.Message, "check the path"),
         UnauthorizedAccessException a => (a.Message, "check the file permissions"),

@@ -9,6 +9,7 @@ using Unravel.Interpret.Collection;
 using Unravel.IO.Text;
 using Unravel.Models.Text;
 using Unravel.Models.Vision;
+using Unravel.Atlas;
 
 namespace Unravel.Cli;
 
@@ -115,7 +116,7 @@ internal static class CollectCommand
             throw new UnravelUserException($"{r.Data}: no such file or folder.", "pass --data PATH to an IDX images file, an image folder, a text file or Brown corpus files");
         (int Index, int Count)? shard = r.Shard is null ? null : ParseShard(r.Shard);
 
-        LoadedModel loaded = ModelResolver.Resolve(r.Model, r.Arch, r.Seed);
+        LoadedModel loaded = ModelReference.Load(r.Model, r.Arch, r.Seed);
         if (r.Relevance) CollectRelevance.CheckModel(loaded);
         (ICollectionDataset dataset, DatasetSpec spec) = Dataset(r, loaded);
         RelevanceOptions? relevance = r.Relevance ? CollectRelevance.Options(r, loaded, dataset) : null;
@@ -133,21 +134,17 @@ internal static class CollectCommand
         {
             result = Collector.Run(loaded.Model, dataset, layers, options, run, bar, cancellationToken);
         }
-        catch (ArgumentException e) when (e.Message.StartsWith("hooks:", StringComparison.Ordinal) || e.Message.StartsWith("collect:", StringComparison.Ordinal))
-        {
-            bar.Finish();
-            throw new UnravelUserException(e.Message, e.Message.Contains("checkpoint", StringComparison.Ordinal)
-                ? $"delete {checkpoint} to start over" : $"see `unravel inspect {r.Model}` for the hook names");
-        }
         catch (InvalidDataException e)
         {
-            bar.Finish();
             throw new UnravelUserException(e.Message, $"the checkpoint is damaged; delete {checkpoint} and run again without --resume");
         }
-        bar.Finish();
+        finally
+        {
+            bar.Finish();
+        }
         if (relevance is not null) result = result with { Relevance = CollectRelevance.Run(loaded, dataset, result, relevance, error, cancellationToken) };
-        var provenance = new AtlasProvenance(ToolInfo.Version, loaded.Architecture, loaded.Source, loaded.Sha256, Path.GetFullPath(r.Data),
-            dataset.Description, dataset.ContentSha256, "unravel " + string.Join(" ", Environment.GetCommandLineArgs().Skip(1)), spec);
+        var provenance = new AtlasProvenance(AtlasFormat.ToolVersion, loaded.Architecture, loaded.Source, loaded.Sha256, Path.GetFullPath(r.Data),
+            dataset.Description, dataset.ContentSha256, "unravel " + string.Join(" ", Environment.GetCommandLineArgs().Skip(1)), spec, loaded.Config);
         JsonObject? extra = shard is { } sh ? new JsonObject
         {
             ["shard"] = new JsonObject { ["index"] = sh.Index, ["count"] = sh.Count, ["first"] = result.FirstInput, ["end"] = result.FirstInput + result.Inputs },
@@ -199,25 +196,20 @@ internal static class CollectCommand
         bool image = format is "idx" or "image-folder";
         if (image && loaded.Model is not IImageClassifier || !image && loaded.Model is not ILanguageModel)
             throw new UnravelUserException($"--format {format} does not fit {loaded.Architecture}.", "image data needs an image model, text data a language model");
+        if (!image) CheckWindow(r, (ILanguageModel)loaded.Model);
+        DatasetSpec spec = format switch
+        {
+            "idx" => new DatasetSpec("idx", full, Labels(r) is { } labels ? Path.GetFullPath(labels) : null),
+            "image-folder" => Preprocessing(r, (IImageClassifier)loaded.Model) is var pre
+                ? new DatasetSpec("image-folder", full, Resize: pre.ResizeTo, Crop: pre.CropTo, Grayscale: pre.Grayscale, Mean: [.. pre.Mean], Std: [.. pre.Std])
+                : null!,
+            _ => new DatasetSpec(format, full, Window: r.Window, Bos: r.Bos),
+        };
         try
         {
-            switch (format)
-            {
-                case "idx":
-                    ImageDataset idx = Images(r, out string? labels);
-                    return (idx, new DatasetSpec("idx", full, labels is null ? null : Path.GetFullPath(labels)));
-                case "image-folder":
-                    ImagePreprocessing pre = Preprocessing(r, (IImageClassifier)loaded.Model);
-                    return (ImageDataset.FromFolder(full, pre), new DatasetSpec("image-folder", full, Resize: pre.ResizeTo, Crop: pre.CropTo,
-                        Grayscale: pre.Grayscale, Mean: [.. pre.Mean], Std: [.. pre.Std]));
-                case "brown":
-                    CheckWindow(r, (ILanguageModel)loaded.Model);
-                    return (TokenWindowDataset.FromBrown(full, AtlasSources.Tokenizer(), r.Window, r.Bos), new DatasetSpec("brown", full, Window: r.Window, Bos: r.Bos));
-                default:
-                    return (Text(r, (ILanguageModel)loaded.Model), new DatasetSpec("text", full, Window: r.Window, Bos: r.Bos));
-            }
+            return (spec.Open(loaded.Model), spec);
         }
-        catch (Exception e) when (e is ArgumentException or Unravel.IO.CheckpointFormatException or IOException)
+        catch (IOException e)
         {
             throw new UnravelUserException(e.Message, $"check --data {r.Data} and --format {format}");
         }
@@ -241,17 +233,13 @@ internal static class CollectCommand
         };
     }
 
-    private static ImageDataset Images(Request r, out string? labels)
+    /// <summary>--labels, or the IDX labels file next to the images ("…images-idx3…" → "…labels-idx1…") when it exists.</summary>
+    private static string? Labels(Request r)
     {
-        labels = r.Labels;
-        if (labels is null)
-        {
-            string guess = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(r.Data))!, Path.GetFileName(r.Data).Replace("images-idx3", "labels-idx1", StringComparison.Ordinal));
-            if (guess != Path.GetFullPath(r.Data) && File.Exists(guess)) labels = guess;
-        }
-        else if (!File.Exists(labels)) throw new UnravelUserException($"{labels}: no such file.", "pass --labels PATH to an IDX labels file, or leave it out");
-        ImageDataset data = ImageDataset.FromIdx(r.Data, labels);
-        return data;
+        if (r.Labels is not null)
+            return File.Exists(r.Labels) ? r.Labels : throw new UnravelUserException($"{r.Labels}: no such file.", "pass --labels PATH to an IDX labels file, or leave it out");
+        string guess = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(r.Data))!, Path.GetFileName(r.Data).Replace("images-idx3", "labels-idx1", StringComparison.Ordinal));
+        return guess != Path.GetFullPath(r.Data) && File.Exists(guess) ? guess : null;
     }
 
     private static void CheckWindow(Request r, ILanguageModel lm)
@@ -260,16 +248,5 @@ internal static class CollectCommand
             throw new UnravelUserException($"--window {r.Window} exceeds the model's context of {lm.Context} tokens.", $"use --window {lm.Context} or less");
     }
 
-    private static TokenWindowDataset Text(Request r, ILanguageModel lm)
-    {
-        CheckWindow(r, lm);
-        try
-        {
-            return TokenWindowDataset.FromText(File.ReadAllText(r.Data), AtlasSources.Tokenizer(), r.Window, r.Bos, r.Data);
-        }
-        catch (ArgumentException e)
-        {
-            throw new UnravelUserException(e.Message, "use a longer text or a smaller --window");
-        }
-    }
+
 }

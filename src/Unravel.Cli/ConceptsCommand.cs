@@ -1,14 +1,16 @@
-// `unravel concepts ATLAS --layer L [--neurons i,j | --all]`: concept vectors (O'Mahony et al. 2023, Unravel issue 6;
-// spec shared/methods/concept-vectors-and-channel-split.md §1) for a layer's neurons from the atlas's pooled vectors;
-// writes methods/concepts/<layer>/neuron_<i>.json and the atlas.db concepts columns/table, and prints a summary.
+// `unravel concepts ATLAS --layer L [--neurons i,j | --all]`: concept vectors (O'Mahony et al. 2023, "Disentangling
+// neuron representations with concept vectors", CVPR Workshops) for a layer's neurons: parses the options into a
+// ConceptsRequest, runs the ConceptsStage (which stores methods/concepts/<layer>/neuron_<i>.json and the atlas.db
+// columns and table) and prints a summary table or JSON.
 
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Unravel.Interpret.Collection;
 using Unravel.Interpret.Concepts;
-using Unravel.IO;
+using Unravel.Atlas.Stages;
+using Unravel.Atlas;
+using Unravel.Atlas.Methods;
 
 namespace Unravel.Cli;
 
@@ -55,46 +57,28 @@ internal static class ConceptsCommand
         if (r.MinSize < 1) throw new UnravelUserException($"--min-size must be at least 1 (got {r.MinSize}).");
         if (r.TopK < 2) throw new UnravelUserException($"--top-k must be at least 2 (got {r.TopK}).");
         if (r.Ranking is not ("max" or "mean")) throw new UnravelUserException($"--ranking must be max or mean (got '{r.Ranking}').");
-        var options = new ConceptOptions { Cut = Threshold(r.Cut, "--cut"), Outlier = Threshold(r.Outlier, "--outlier"), MinSize = r.MinSize };
-        AtlasReader atlas = AtlasSources.Open(r.Atlas);
-        AtlasLayer layer = AtlasSources.Layer(atlas, r.Layer);
-        int[] neurons = AtlasSources.Neurons(layer, r.Neurons);
-
-        const string pooling = "mean";
-        Tensor pooled;
-        long[] rowInputs;
+        var request = new ConceptsRequest(AtlasSession.Open(r.Atlas), r.Layer, NeuronSelection.Parse(r.Neurons))
+        {
+            Options = new ConceptOptions { Cut = Threshold(r.Cut, "--cut"), Outlier = Threshold(r.Outlier, "--outlier"), MinSize = r.MinSize },
+            Ranking = r.Ranking, TopK = r.TopK,
+        };
+        var bar = new ProgressBar(error);
+        ConceptsStageResult result;
         try
         {
-            (pooled, rowInputs) = atlas.Pooled(layer.Name, pooling);
+            result = new ConceptsStage().Run(request, bar, cancellationToken);
         }
-        catch (InvalidOperationException e)
+        finally
         {
-            throw new UnravelUserException(e.Message, "concept vectors cluster the pooled [inputs, C] vectors: re-collect the atlas without --no-pooled");
+            bar.Finish();
         }
-        var rowOf = new Dictionary<long, int>(rowInputs.Length);
-        for (int i = 0; i < rowInputs.Length; i++) rowOf[rowInputs[i]] = i;
-        int[]? labels = RowLabels(atlas, rowInputs);
-
-        var stopwatch = Stopwatch.StartNew();
-        var bar = new ProgressBar(error);
-        var results = new List<(int Neuron, TopInputs Top, ConceptResult Result)>(neurons.Length);
-        foreach (int n in neurons)
-        {
-            TopInputs top = atlas.TopInputs(layer.Name, n, r.Ranking);
-            int[] rows = top.Inputs.Take(r.TopK).Select(i => rowOf.TryGetValue(i, out int row) ? row
-                : throw new UnravelUserException($"{atlas.Root}: input {i} of neuron {n}'s top-k has no pooled vector.", "re-collect the atlas")).ToArray();
-            results.Add((n, top, ConceptVectors.Analyse(pooled, rows, options, labels, cancellationToken)));
-            double seconds = stopwatch.Elapsed.TotalSeconds, rate = results.Count / Math.Max(seconds, 1e-9);
-            bar.Report(new CollectionProgress(results.Count, neurons.Length, rate, TimeSpan.FromSeconds((neurons.Length - results.Count) / Math.Max(rate, 1e-9))));
-        }
-        bar.Finish();
-        double analyseSeconds = stopwatch.Elapsed.TotalSeconds;
-        ConceptAtlas.Write(atlas, layer.Name, new ConceptRun(r.Ranking, pooling, options, ToolInfo.Version), rowInputs, results);
-
-        if (r.Json) WriteJson(output, atlas, layer, options, r, results, rowInputs, labels, analyseSeconds);
-        else WriteTable(output, layer, options, r, results, rowInputs, labels, analyseSeconds);
+        if (r.Json) WriteJson(output, result);
+        else Render(result, output);
         return ExitCodes.Success;
     }
+
+    /// <summary>Prints the summary table of a concepts run (also used by `unravel demo`).</summary>
+    internal static void Render(ConceptsStageResult result, TextWriter output) => WriteTable(output, result);
 
     private static ConceptThreshold Threshold(string text, string option)
     {
@@ -108,30 +92,25 @@ internal static class ConceptsCommand
         }
     }
 
-    /// <summary>Class label of every pooled row, when the atlas's dataset has an IDX labels file that still exists.</summary>
-    private static int[]? RowLabels(AtlasReader atlas, long[] rowInputs)
-    {
-        if (atlas.Dataset is not { Kind: "idx", Labels: { } path } || !File.Exists(path)) return null;
-        int[] labels = Idx.ReadLabels(path);
-        return rowInputs.All(i => i < labels.Length) ? rowInputs.Select(i => labels[i]).ToArray() : null;
-    }
-
     private static string F(double v, string format = "0.000") => v.ToString(format, CultureInfo.InvariantCulture);
 
-    private static void WriteTable(TextWriter output, AtlasLayer layer, ConceptOptions options, Request r,
-        List<(int Neuron, TopInputs Top, ConceptResult Result)> results, long[] rowInputs, int[]? labels, double seconds)
+    private static void WriteTable(TextWriter output, ConceptsStageResult run)
     {
-        output.WriteLine($"{layer.Name}: concept vectors of {results.Count} neurons (top {r.TopK} by {r.Ranking}, cut {options.Cut}, outlier {options.Outlier}, min size {options.MinSize}) in {F(seconds, "0.00")} s");
+        ConceptsRequest r = run.Request;
+        ConceptOptions options = run.Options;
+        int[]? labels = run.RowLabels;
+        output.WriteLine($"{run.Layer.Name}: concept vectors of {run.Neurons.Count} neurons (top {r.TopK} by {r.Ranking}, cut {options.Cut}, outlier {options.Outlier}, min size {options.MinSize}) in {F(run.Elapsed.TotalSeconds, "0.00")} s");
         var headers = new List<string> { "neuron", "concepts", "poly", "separation", "shares", "top input per concept" };
         if (labels is not null) headers.AddRange(["H top", "H concepts"]);
         var table = new TextTable([.. headers]);
-        foreach ((int n, _, ConceptResult c) in results)
+        foreach (ConceptsNeuron x in run.Neurons)
         {
+            ConceptResult c = x.Result;
             var row = new List<string>
             {
-                n.ToString(CultureInfo.InvariantCulture), c.Polysemanticity.Concepts.ToString(CultureInfo.InvariantCulture), F(c.Polysemanticity.Score),
+                x.Neuron.ToString(CultureInfo.InvariantCulture), c.Polysemanticity.Concepts.ToString(CultureInfo.InvariantCulture), F(c.Polysemanticity.Score),
                 F(c.Polysemanticity.Separation, "0.00"), string.Join("/", c.Concepts.Select(k => F(k.Share, "0.00"))),
-                string.Join(" ", c.Concepts.Select(k => k.TopRows.Length == 0 ? "-" : "#" + rowInputs[k.TopRows[0]].ToString(CultureInfo.InvariantCulture)
+                string.Join(" ", c.Concepts.Zip(x.Record.Concepts, (k, stored) => k.TopRows.Length == 0 ? "-" : "#" + stored.TopInputs[0].ToString(CultureInfo.InvariantCulture)
                     + (labels is null ? "" : $"(c{labels[k.TopRows[0]]})"))),
             };
             if (labels is not null)
@@ -139,39 +118,39 @@ internal static class ConceptsCommand
             table.Add([.. row]);
         }
         output.Write(table);
-        output.WriteLine("concepts per neuron: " + string.Join(", ", results.GroupBy(x => x.Result.Polysemanticity.Concepts).OrderBy(g => g.Key)
+        output.WriteLine("concepts per neuron: " + string.Join(", ", run.Neurons.GroupBy(x => x.Result.Polysemanticity.Concepts).OrderBy(g => g.Key)
             .Select(g => $"{g.Key}: {g.Count()}")));
-        if (labels is not null && results.Any(x => x.Result.Concepts.Length > 0))
+        if (labels is not null && run.Neurons.Any(x => x.Result.Concepts.Length > 0))
         {
-            (double raw, double concept, double perNeuron) = Entropies(results);
+            (double raw, double concept, double perNeuron) = Entropies(run.Neurons);
             output.WriteLine($"mean label entropy (bits, lower = purer): neuron top-{r.TopK} {F(raw)}, concept top-{options.ScoreTop} {F(concept)} " +
                 $"(mean over neurons of their concepts' mean: {F(perNeuron)})");
         }
     }
 
     /// <summary>Mean raw top-k entropy over neurons; mean over all concepts; mean over neurons (with ≥ 1 concept) of their concepts' mean.</summary>
-    private static (double Raw, double Concept, double PerNeuron) Entropies(List<(int Neuron, TopInputs Top, ConceptResult Result)> results) =>
+    private static (double Raw, double Concept, double PerNeuron) Entropies(IReadOnlyList<ConceptsNeuron> results) =>
         (results.Average(x => x.Result.LabelEntropy ?? 0),
          results.SelectMany(x => x.Result.Concepts).Average(k => k.LabelEntropy ?? 0),
          results.Where(x => x.Result.Concepts.Length > 0).Average(x => x.Result.Concepts.Average(k => k.LabelEntropy ?? 0)));
 
-    private static void WriteJson(TextWriter output, AtlasReader atlas, AtlasLayer layer, ConceptOptions options, Request r,
-        List<(int Neuron, TopInputs Top, ConceptResult Result)> results, long[] rowInputs, int[]? labels, double seconds)
+    private static void WriteJson(TextWriter output, ConceptsStageResult run)
     {
-        (double Raw, double Concept, double PerNeuron)? h = labels is not null && results.Any(x => x.Result.Concepts.Length > 0) ? Entropies(results) : null;
+        ConceptOptions options = run.Options;
+        (double Raw, double Concept, double PerNeuron)? h = run.RowLabels is not null && run.Neurons.Any(x => x.Result.Concepts.Length > 0) ? Entropies(run.Neurons) : null;
         output.WriteLine(JsonSerializer.Serialize(new
         {
-            atlas = atlas.Root, layer = layer.Name, ranking = r.Ranking, top_k = r.TopK, cut = options.Cut.ToString(), outlier = options.Outlier.ToString(),
-            min_size = options.MinSize, seconds, polysemanticity_definition = Polysemanticity.Definition,
+            atlas = run.Request.Session.Root, layer = run.Layer.Name, ranking = run.Request.Ranking, top_k = run.Request.TopK, cut = options.Cut.ToString(),
+            outlier = options.Outlier.ToString(), min_size = options.MinSize, seconds = run.Elapsed.TotalSeconds, polysemanticity_definition = Polysemanticity.Definition,
             label_entropy = h is { } e ? new { neuron_top = e.Raw, concept_top = e.Concept, concept_top_per_neuron = e.PerNeuron } : null,
-            neurons = results.Select(x => new
+            neurons = run.Neurons.Select(x => new
             {
                 neuron = x.Neuron, concepts = x.Result.Polysemanticity.Concepts, polysemanticity = x.Result.Polysemanticity.Score,
                 separation = x.Result.Polysemanticity.Separation, cut_height = x.Result.CutHeight, label_entropy = x.Result.LabelEntropy,
-                file = ConceptAtlas.FileOf(atlas, layer.Name, x.Neuron),
-                concept_list = x.Result.Concepts.Select(k => new
+                file = x.File,
+                concept_list = x.Record.Concepts.Select(k => new
                 {
-                    id = k.Id, size = k.Size, share = k.Share, top_input = k.TopRows.Length > 0 ? rowInputs[k.TopRows[0]] : (long?)null,
+                    id = k.Id, size = k.Size, share = k.Share, top_input = k.TopInputs.Length > 0 ? k.TopInputs[0] : (long?)null,
                     top_score = k.TopScores.Length > 0 ? k.TopScores[0] : (float?)null, label_entropy = k.LabelEntropy,
                 }),
             }),

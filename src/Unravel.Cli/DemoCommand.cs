@@ -1,14 +1,15 @@
-// `unravel demo [--out DIR]`: the whole idea on the shipped defaults in one command (Unravel issue 8). Collects two
+// `unravel demo [--out DIR]`: the whole idea on the shipped defaults in one command. Collects two
 // layers of the Fashion-MNIST model over its test set, ranks neurons by polysemanticity, runs concept vectors and PURE
 // on the most polysemantic ones, collects the Brown language model's MLP layers over the held-out Brown text and runs
 // concept vectors on the most active neurons of each, writes both reports, and prints where to open them with the
-// wall time and peak memory. Every stage runs in-process through the same code as its command.
+// wall time and peak memory. Every stage runs in-process through the same stage classes as its command.
 
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using Microsoft.Data.Sqlite;
-using Unravel.Interpret.Collection;
+using Unravel.Atlas.Report;
+using Unravel.Atlas.Stages;
+using Unravel.Atlas;
 
 namespace Unravel.Cli;
 
@@ -62,7 +63,7 @@ internal static class DemoCommand
         {
             foreach ((string layer, int[] neurons) in ranked)
                 if (neurons.Length > 0)
-                    PureCommand.Run(new PureCommand.Request(fashion, layer, Neurons: string.Join(",", neurons)), output, error, cancellationToken);
+                    PureCommand.Render(new PureStage().Run(new PureRequest(AtlasSession.Open(fashion), layer, neurons), null, cancellationToken), output);
         });
 
         // The held-out Brown files (tags stripped, detokenized, joined in name order) cut into 64-token windows; batches of
@@ -73,10 +74,10 @@ internal static class DemoCommand
 
         Stage($"concept vectors for the {r.Top} most active neurons of each brown-gpt2 MLP layer", () =>
         {
-            AtlasReader atlas = AtlasSources.Open(brown);
-            foreach (AtlasLayer layer in atlas.Layers)
-                ConceptsCommand.Run(new ConceptsCommand.Request(brown, layer.Name, Neurons: string.Join(",", MostActive(atlas, layer.Name, r.Top))),
-                    output, error, cancellationToken);
+            AtlasSession session = AtlasSession.Open(brown);
+            foreach (AtlasLayer layer in session.Layers)
+                ConceptsCommand.Render(new ConceptsStage().Run(new ConceptsRequest(session, layer.Name, MostActive(session.Atlas, layer.Name, r.Top)),
+                    null, cancellationToken), output);
         });
 
         var reports = new List<string>();
@@ -84,10 +85,10 @@ internal static class DemoCommand
         {
             foreach (string atlasPath in new[] { fashion, brown })
             {
-                var atlas = AtlasSources.Open(atlasPath);
-                (string index, int pages) = ReportCommand.Write(atlas, ReportCommand.Sources(atlas, useModel: true, error), null, cancellationToken);
-                reports.Add(index);
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"report: {pages} pages → {index}"));
+                ReportStageResult report = new ReportStage().Run(new ReportRequest(AtlasSession.Open(atlasPath)), null, cancellationToken);
+                if (report.Warning is not null) error.WriteLine($"warning: {report.Warning}");
+                reports.Add(report.Index);
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"report: {report.Pages} pages → {report.Index}"));
             }
         });
 
@@ -98,7 +99,7 @@ internal static class DemoCommand
         foreach (string index in reports) output.WriteLine("  file://" + index);
         foreach ((string layer, int[] neurons) in ranked)
             if (neurons.Length > 0)
-                output.WriteLine($"  most polysemantic {layer} neuron {neurons[0]}: file://{Path.Combine(fashion, "report", Unravel.Interpret.Report.HtmlReport.NeuronHref(layer, neurons[0]))}");
+                output.WriteLine($"  most polysemantic {layer} neuron {neurons[0]}: file://{Path.Combine(fashion, "report", HtmlReport.NeuronHref(layer, neurons[0]))}");
         output.WriteLine($"or explore interactively: unravel serve {fashion}");
         foreach ((string stage, double seconds) in stages) output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {seconds,6:0.0} s  {stage}"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -112,15 +113,8 @@ internal static class DemoCommand
 
     private static int[] Query(AtlasReader atlas, string sql, string layer, int top)
     {
-        using SqliteConnection db = atlas.OpenDatabase();
-        using SqliteCommand cmd = db.CreateCommand();
-        cmd.CommandText = sql;
-        cmd.Parameters.AddWithValue("$l", layer);
-        cmd.Parameters.AddWithValue("$k", top);
-        using SqliteDataReader reader = cmd.ExecuteReader();
-        var neurons = new List<int>();
-        while (reader.Read()) neurons.Add(reader.GetInt32(0));
-        return [.. neurons];
+        using AtlasDatabase db = AtlasDatabase.Open(atlas);
+        return [.. db.Query(sql, ("$l", layer), ("$k", top)).Rows.Select(r => Convert.ToInt32(r[0], CultureInfo.InvariantCulture))];
     }
 
     /// <summary>Concept vectors for every neuron of the Fashion layers (the polysemanticity ranking), then the
@@ -130,8 +124,9 @@ internal static class DemoCommand
         var ranked = new Dictionary<string, int[]>();
         foreach (string layer in FashionLayers)
         {
-            ConceptsCommand.Run(new ConceptsCommand.Request(fashion, layer), output, error, cancellationToken);
-            int[] neurons = Query(AtlasSources.Open(fashion),
+            AtlasSession session = AtlasSession.Open(fashion);
+            ConceptsCommand.Render(new ConceptsStage().Run(new ConceptsRequest(session, layer), null, cancellationToken), output);
+            int[] neurons = Query(session.Atlas,
                 "SELECT idx FROM neurons WHERE layer = $l AND polysemanticity IS NOT NULL ORDER BY polysemanticity DESC, concepts DESC, idx LIMIT $k", layer, top);
             ranked[layer] = neurons;
             output.WriteLine($"most polysemantic in {layer}: {string.Join(", ", neurons)}");

@@ -1,1 +1,3 @@
+global using Unravel;
+global using Unravel.Atlas;
 global using Unravel.Tensors;

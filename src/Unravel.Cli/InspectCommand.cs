@@ -30,7 +30,7 @@ internal static class InspectCommand
 
     internal static int Run(string model, string? arch, bool json, TextWriter output)
     {
-        LoadedModel loaded = ModelResolver.Resolve(model, arch);
+        LoadedModel loaded = ModelReference.Load(model, arch);
         RootModule root = loaded.Model;
         (ActivationCache cache, string input) = Trace(root);
         var rows = root.Modules().Select(m => new
@@ -47,7 +47,7 @@ internal static class InspectCommand
         {
             output.WriteLine(JsonSerializer.Serialize(new
             {
-                tool_version = ToolInfo.Version, architecture = loaded.Architecture, source = loaded.Source, sha256 = loaded.Sha256,
+                tool_version = AtlasFormat.ToolVersion, architecture = loaded.Architecture, source = loaded.Source, sha256 = loaded.Sha256,
                 input, parameters = total, modules = rows,
             }, new JsonSerializerOptions { WriteIndented = true }));
             return ExitCodes.Success;

@@ -5,6 +5,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Unravel.Interpret.Collection;
+using Unravel.Atlas;
 
 namespace Unravel.Cli;
 
@@ -26,7 +27,7 @@ internal static class MergeCommand
     {
         if (Directory.Exists(outPath) && !force)
             throw new UnravelUserException($"{outPath} already exists.", "choose another --out, or pass --force to replace it");
-        List<AtlasReader> atlases = shards.Select(AtlasSources.Open).ToList();
+        List<AtlasReader> atlases = shards.Select(AtlasReader.Open).ToList();
         AtlasReader first = atlases[0];
         foreach (AtlasReader a in atlases.Skip(1))
         {
@@ -40,24 +41,20 @@ internal static class MergeCommand
         {
             result = AtlasMerger.Merge(atlases);
         }
-        catch (ArgumentException e)
-        {
-            throw new UnravelUserException(e.Message, "merge the atlases of one `unravel collect --shard i/n` run, each once");
-        }
         catch (InvalidDataException e)
         {
             throw new UnravelUserException(e.Message, "re-collect that shard");
         }
         CollectionOptions options = result.State!.Layers[0].Options;
         JsonObject m = first.Manifest;
-        var provenance = new AtlasProvenance(ToolInfo.Version, first.Architecture, first.ModelSource, first.ModelSha256,
+        var provenance = new AtlasProvenance(AtlasFormat.ToolVersion, first.Architecture, first.ModelSource, first.ModelSha256,
             m["dataset"]?["source"]?.GetValue<string>() ?? "", m["dataset"]?["description"]?.GetValue<string>() ?? "", first.DatasetSha256 ?? "",
-            "unravel " + string.Join(" ", Environment.GetCommandLineArgs().Skip(1)), first.Dataset);
+            "unravel " + string.Join(" ", Environment.GetCommandLineArgs().Skip(1)), first.Dataset, first.ModelConfig);
         ReferenceSource? references = null;
         if (first.Dataset is not null)
         {
-            LoadedModel model = AtlasSources.Model(first);
-            references = new ReferenceSource(model.Model, AtlasSources.Dataset(first, model), crops);
+            AtlasSession session = AtlasSession.Open(first.Root);
+            references = new ReferenceSource(session.Model.Model, session.Dataset, crops);
         }
         var extra = new JsonObject { ["merged_from"] = new JsonArray(atlases.Select(a => (JsonNode)a.Root).ToArray()) };
         AtlasWriter.Write(outPath, result with { State = null }, options, provenance, force, references, extra);

@@ -24,7 +24,7 @@ internal static class ModelsCommand
         {
             output.WriteLine(JsonSerializer.Serialize(new
             {
-                tool_version = ToolInfo.Version,
+                tool_version = AtlasFormat.ToolVersion,
                 architectures = ModelRegistry.Architectures.Select(a => new { name = a.Name, family = a.Family, summary = a.Summary }),
                 shipped = shipped.Select(s => new { name = s.Name, architecture = s.Architecture, path = s.WeightsPath, metrics = s.Metrics }),
             }, new JsonSerializerOptions { WriteIndented = true }));

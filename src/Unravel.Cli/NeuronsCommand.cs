@@ -2,8 +2,8 @@
 
 using System.CommandLine;
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
-using Unravel.Interpret.Collection;
+using Unravel.Atlas.Methods;
+using Unravel.Atlas;
 
 namespace Unravel.Cli;
 
@@ -13,7 +13,7 @@ internal static class NeuronsCommand
     private static readonly Option<string> LayerOption = new("--layer", "-l") { Description = "Layer (hook name).", Required = true };
     private static readonly Option<string> SortOption = new("--sort", "-s")
     {
-        Description = $"Column to sort by, descending: {string.Join(", ", AtlasWriter.NeuronColumns)}.",
+        Description = $"Column to sort by, descending: {string.Join(", ", AtlasWriter.NeuronColumns.Concat(MethodRegistry.Columns.Select(c => c.Name)))}.",
         DefaultValueFactory = _ => "top1_max",
     };
     private static readonly Option<bool> AscendingOption = new("--ascending") { Description = "Sort ascending instead." };
@@ -29,18 +29,25 @@ internal static class NeuronsCommand
         return command;
     }
 
+    /// <summary>Sort keys: the collection's statistics and every registered method's columns.</summary>
+    private static IEnumerable<string> SortKeys => AtlasWriter.NeuronColumns.Concat(MethodRegistry.Columns.Select(c => c.Name));
+
     internal static int Run(string atlas, string layer, string sort, bool ascending, int top, bool json, TextWriter output)
     {
         if (top < 1) throw new UnravelUserException($"--top must be at least 1 (got {top}).");
         // The sort key becomes part of the SQL, so it must be one of the known columns (never user text).
-        string? column = AtlasWriter.NeuronColumns.FirstOrDefault(c => string.Equals(c, sort, StringComparison.OrdinalIgnoreCase));
-        if (column is null) throw new UnravelUserException($"unknown sort key '{sort}'.", $"use one of: {string.Join(", ", AtlasWriter.NeuronColumns)}");
-        using SqliteConnection db = AtlasDatabase.OpenReadOnly(atlas);
-        string[] layers = AtlasDatabase.Query(db, "SELECT name FROM layers ORDER BY rowid").Rows.Select(r => (string)r[0]!).ToArray();
-        if (!layers.Contains(layer, StringComparer.Ordinal))
-            throw new UnravelUserException($"{atlas} has no layer '{layer}'.", $"layers: {string.Join(", ", layers)}");
-        (string[] columns, List<object?[]> rows) = AtlasDatabase.Query(db,
-            $"SELECT idx, mean, std, min, max, frac_pos, nan_count, top1_max, top1_max_input, top1_max_pos, topk_max_mean FROM neurons WHERE layer = $layer " +
+        string? column = SortKeys.FirstOrDefault(c => string.Equals(c, sort, StringComparison.OrdinalIgnoreCase));
+        if (column is null) throw new UnravelUserException($"unknown sort key '{sort}'.", $"use one of: {string.Join(", ", SortKeys)}");
+        AtlasSession session = AtlasSession.Open(atlas);
+        layer = session.Layer(layer).Name;
+        using AtlasDatabase db = AtlasDatabase.Open(session.Atlas);
+        IReadOnlyList<string> present = db.ColumnsOf("neurons");
+        if (!present.Contains(column))
+            throw new UnravelUserException($"{atlas}: no neuron has a '{column}' value yet.", $"run `unravel {MethodRegistry.All.First(m => m.Columns.Any(c => c.Name == column)).Name}` on the layer first");
+        string[] shown = ["idx", .. MethodRegistry.Columns.Select(c => c.Name).Where(present.Contains),
+            "mean", "std", "min", "max", "frac_pos", "nan_count", "top1_max", "top1_max_input", "top1_max_pos", "topk_max_mean"];
+        (string[] columns, List<object?[]> rows) = db.Query(
+            $"SELECT {string.Join(", ", shown)} FROM neurons WHERE layer = $layer " +
             $"ORDER BY {column} IS NULL, {column} {(ascending ? "ASC" : "DESC")}, idx LIMIT $top", ("$layer", layer), ("$top", top));
         if (json)
         {

@@ -7,7 +7,7 @@ using Unravel.Interpret.Collection;
 namespace Unravel.Cli;
 
 /// <summary>A one-line progress bar on stderr with rate and time left, redrawn at most 10 times a second.</summary>
-internal sealed class ProgressBar(TextWriter error) : IProgress<CollectionProgress>
+internal sealed class ProgressBar(TextWriter error) : IProgress<CollectionProgress>, IProgress<Unravel.Atlas.Stages.StageProgress>
 {
     private DateTime _last = DateTime.MinValue;
     private bool _drawn;
@@ -22,6 +22,8 @@ internal sealed class ProgressBar(TextWriter error) : IProgress<CollectionProgre
             $"\r[{new string('#', filled)}{new string('.', width - filled)}] {p.Done}/{p.Total}  {p.ItemsPerSecond:0.0}/s  ETA {p.Eta:hh\\:mm\\:ss}  "));
         _drawn = true;
     }
+
+    public void Report(Unravel.Atlas.Stages.StageProgress p) => Report(new CollectionProgress(p.Done, p.Total, p.ItemsPerSecond, p.Eta));
 
     public void Finish()
     {

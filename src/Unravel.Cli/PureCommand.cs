@@ -1,21 +1,17 @@
 // `unravel pure ATLAS --layer L [--lower L'] [--k K|auto] [--neurons i,j | --all] [--references N] [--evaluate]`:
-// splits a layer's neurons into PURE virtual neurons (Dreyer, Purelku et al., CVPR-W 2024, arXiv 2404.06453; Unravel
-// issue 7; spec /work/shared/methods/pure-lrp-crp.md) from the references an atlas recorded, routes every recorded
-// candidate input to a virtual neuron, writes methods/pure/<layer>/neuron_<j>.json and atlas.db rows, and optionally
-// evaluates the split in a judge embedding and times the naive one-pass-per-pair baseline.
-//
-// Default lower layer: the hook that fires last before L among the hooks at L's own nesting depth, internal
-// "hook_*" points excluded ("layer3" → "layer2", "layer3.1" → "layer3.0", "fc" → "avgpool"), i.e. the previous
-// stage or block as the authors use the previous residual stage. It need not have been collected.
+// PURE virtual neurons (Dreyer, Purelku et al. 2024, "PURE: Turning Polysemantic Neurons Into Pure Features by
+// Identifying Relevant Circuits", CVPR Workshops, arXiv 2404.06453): parses the options into a PureRequest, runs the
+// PureStage (circuits, k-means, routing, optional judge evaluation and naive-baseline timing; it stores
+// methods/pure/<layer>/neuron_<j>.json and the atlas.db rows) and prints a table or JSON.
 
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Unravel.Interpret.Collection;
 using Unravel.Interpret.Pure;
-using Unravel.Nn;
+using Unravel.Atlas;
+using Unravel.Atlas.Stages;
 
 namespace Unravel.Cli;
 
@@ -70,152 +66,44 @@ internal static class PureCommand
         if (r.CompareNaive < 0) throw new UnravelUserException($"--compare-naive must be ≥ 0 (got {r.CompareNaive}).");
         if (r.Neurons is not null && r.All) throw new UnravelUserException("--neurons and --all exclude each other.", "pass one of them");
 
-        AtlasReader atlas = AtlasSources.Open(r.Atlas);
-        AtlasLayer layer = AtlasSources.Layer(atlas, r.Layer);
-        int[] neurons = AtlasSources.Neurons(layer, r.Neurons);
-        LoadedModel loaded = AtlasSources.Model(atlas);
-        if (AtlasSources.Dataset(atlas, loaded) is not ImageDataset data)
-            throw new UnravelUserException($"pure: {atlas.Root} was collected from text; PURE circuits need an image model with [N, C, H, W] layers.");
-        RootModule model = loaded.Model;
-        model.Eval();
-        string lower = LowerLayer(model, data, layer.Name, r.Lower);
-
-        int atlasK = atlas.TopInputs(layer.Name, neurons[0]).Inputs.Length;
-        var requests = neurons.Select(j => Requests(atlas, layer, j, r.References, r.Wide)).ToArray();
-        var options = new PureOptions
+        var request = new PureRequest(AtlasSession.Open(r.Atlas), r.Layer, NeuronSelection.Parse(r.Neurons))
         {
-            Layer = layer.Name, LowerLayer = lower, K = k, AutoK = autoK, Restarts = r.Restarts, Seed = r.Seed ?? atlas.Seed, Batch = r.Batch,
+            Lower = r.Lower, K = k, AutoK = autoK, References = r.References, Wide = r.Wide, Batch = r.Batch, Restarts = r.Restarts, Seed = r.Seed,
+            Evaluate = r.Evaluate, Judge = r.Judge, JudgeArch = r.JudgeArch, JudgeLayer = r.JudgeLayer, CompareNaive = r.CompareNaive,
         };
-        int pairs = requests.Sum(q => q.References.Concat(q.Candidates).Distinct().Count());
-        error.WriteLine($"pure: {layer.Name} ← {lower}, {neurons.Length} neurons, {pairs} (neuron, input) circuits");
+        error.WriteLine($"pure: {r.Layer}, {(request.Neurons is null ? "every neuron" : $"{request.Neurons.Count} neurons")}");
         var bar = new ProgressBar(error);
-        PureResult result;
+        PureStageResult result;
         try
         {
-            result = PureAnalysis.Run(model, data, requests, options, bar, cancellationToken);
+            result = new PureStage().Run(request, bar, cancellationToken);
         }
-        catch (ArgumentException e) when (e.Message.StartsWith("pure:", StringComparison.Ordinal) || e.Message.StartsWith("hooks:", StringComparison.Ordinal))
+        finally
         {
             bar.Finish();
-            throw new UnravelUserException(e.Message, $"see `unravel inspect {atlas.Architecture}` for the hook names");
         }
-        bar.Finish();
+        if (r.Json) WriteJson(output, request.Session, result);
+        else WriteText(output, result);
+        return Note(result, r.Json ? error : output);
+    }
 
-        PureEvaluation? evaluation = r.Evaluate ? Evaluate(r, model, loaded.Source, data, result, cancellationToken) : null;
-        Naive? naive = r.CompareNaive > 0 ? CompareNaive(model, data, result, r.CompareNaive) : null;
+    /// <summary>Prints the table of a PURE run (also used by `unravel demo`).</summary>
+    internal static void Render(PureStageResult result, TextWriter output)
+    {
+        WriteText(output, result);
+        Note(result, output);
+    }
 
-        var config = new JsonObject
-        {
-            ["layer"] = layer.Name, ["lower_layer"] = lower, ["lower_layer_default"] = r.Lower is null, ["k"] = autoK ? "auto" : k,
-            ["k_range"] = autoK ? new JsonArray(options.MinK, options.MaxK) : null, ["references"] = r.References, ["ranking"] = "max",
-            ["candidates"] = r.Wide ? "top_max+top_mean+class_top_max" : "top_max+top_mean", ["restarts"] = r.Restarts, ["batch"] = r.Batch,
-            ["seed"] = options.Seed, ["circuit"] = "gradient x activation, seed relu(A_j), summed over space, L1-normalised (eps 1e-10)",
-            ["routing"] = "hard: nearest k-means centroid (Euclidean); inputs with max activation <= 0 skipped",
-            ["judge"] = evaluation?.Judge,
-        };
-        string folder = PureAtlasWriter.Write(atlas, result, evaluation, ToolInfo.Version, config);
-        if (r.Json) WriteJson(output, atlas, result, evaluation, naive, folder);
-        else WriteText(output, result, evaluation, naive, folder, atlasK, r.References);
-        if (loaded.RandomWeights) (r.Json ? error : output).WriteLine("note: random weights — pass a checkpoint for meaningful virtual neurons");
+    private static int Note(PureStageResult result, TextWriter output)
+    {
+        if (result.RandomWeights) output.WriteLine("note: random weights — pass a checkpoint for meaningful virtual neurons");
         return ExitCodes.Success;
     }
 
-    /// <summary>The lower layer: validated when given, else the previous hook at the layer's depth (see the file header).</summary>
-    private static string LowerLayer(RootModule model, ImageDataset data, string layer, string? lower)
+    private static void WriteText(TextWriter output, PureStageResult run)
     {
-        var fired = new List<string>();
-        using (model.Hooks.Add("**", (name, _) => { if (!fired.Contains(name)) fired.Add(name); }))
-            data.Forward(model, [0L]);
-        int at = fired.IndexOf(layer);
-        string before = string.Join(", ", fired.Take(Math.Max(at, 0)).Where(n => !n.Contains(".hook_", StringComparison.Ordinal)).TakeLast(30));
-        if (lower is null)
-        {
-            int depth = layer.Count(c => c == '.');
-            string? previous = fired.Take(Math.Max(at, 0)).LastOrDefault(n => n.Count(c => c == '.') == depth && !n.Contains("hook_", StringComparison.Ordinal));
-            return previous ?? throw new UnravelUserException($"pure: no layer before '{layer}' to compute circuits over.", $"pass --lower NAME; hooks before it: {before}");
-        }
-        lower = model.Hooks.ResolveAlias(lower);
-        if (!model.AllHookNames.Contains(lower))
-            throw new UnravelUserException($"pure: unknown lower layer '{lower}'.", $"pass a hook that runs before '{layer}', e.g. one of: {before}");
-        if (fired.IndexOf(lower) < 0 || fired.IndexOf(lower) >= at)
-            throw new UnravelUserException($"pure: lower layer '{lower}' does not run before '{layer}'.", $"pass a hook that runs before it, e.g. one of: {before}");
-        return lower;
-    }
-
-    private static PureNeuronRequest Requests(AtlasReader atlas, AtlasLayer layer, int neuron, int references, bool wide)
-    {
-        long[] top = atlas.TopInputs(layer.Name, neuron, "max").Inputs;
-        IEnumerable<long> candidates = top.Concat(atlas.TopInputs(layer.Name, neuron, "mean").Inputs);
-        if (wide)
-            foreach (int c in layer.Classes.Where(c => atlas.Has(layer.Name, $"class_{c}_top_max_indices")))
-                candidates = candidates.Concat(atlas.TopInputs(layer.Name, neuron, prefix: $"class_{c}_top_max").Inputs);
-        return new PureNeuronRequest(neuron, top.Take(references).ToArray(), candidates.Distinct().ToArray());
-    }
-
-    private static PureEvaluation Evaluate(Request r, RootModule model, string modelSource, ImageDataset data, PureResult result, CancellationToken ct)
-    {
-        IJudgeEmbedding judge;
-        ShippedModel? shippedJudge = r.Judge is null ? ShippedModel.JudgeFor(modelSource) : null;
-        if (string.Equals(r.Judge, "pixels", StringComparison.OrdinalIgnoreCase))
-            judge = new PixelJudge(data);
-        else if (r.Judge is not null)
-        {
-            LoadedModel j = ModelResolver.Resolve(r.Judge, r.JudgeArch);
-            j.Model.Eval();
-            CheckHook(j.Model, r.JudgeLayer, "--judge-layer");
-            judge = new ModelFeatureJudge(j.Model, data, r.JudgeLayer, $"{r.JudgeLayer} of {Path.GetFileName(j.Source.TrimEnd('/'))} ({j.Architecture})", independent: true);
-        }
-        else if (shippedJudge is not null)
-        {
-            LoadedModel j = ModelResolver.Resolve(shippedJudge.WeightsPath, shippedJudge.Architecture);
-            j.Model.Eval();
-            CheckHook(j.Model, r.JudgeLayer, "--judge-layer");
-            judge = new ModelFeatureJudge(j.Model, data, r.JudgeLayer, $"{r.JudgeLayer} of {shippedJudge.Name} ({shippedJudge.Architecture}, the judge named in the model card)", independent: true);
-        }
-        else
-        {
-            CheckHook(model, r.JudgeLayer, "--judge-layer");
-            judge = new ModelFeatureJudge(model, data, r.JudgeLayer, $"{r.JudgeLayer} of the analysed model (fallback, not independent)", independent: false);
-        }
-        try
-        {
-            return PureEvaluator.Evaluate(result, judge, ct);
-        }
-        catch (ArgumentException e) when (e.Message.StartsWith("pure:", StringComparison.Ordinal) || e.Message.StartsWith("collect:", StringComparison.Ordinal))
-        {
-            throw new UnravelUserException(e.Message, "the judge model must take the atlas's inputs (same image channels)");
-        }
-    }
-
-    private static void CheckHook(RootModule model, string hook, string option)
-    {
-        if (!model.AllHookNames.Contains(hook))
-            throw new UnravelUserException($"{option}: '{hook}' is not a hook of the judge model.", $"valid names include: {string.Join(", ", model.AllHookNames.Where(n => !n.Contains('.')))}");
-    }
-
-    private sealed record Naive(int Pairs, double SecondsPerPair, double FastSecondsPerPair, double Speedup, double MaxAbsDiff);
-
-    /// <summary>Times <see cref="Circuits.ComputeNaive"/> on pairs spread over the computed ones; the speed-up compares
-    /// per-pair times (naive extrapolated to all pairs vs the whole fast pass).</summary>
-    private static Naive CompareNaive(RootModule model, ImageDataset data, PureResult result, int count)
-    {
-        CircuitRequest[] all = result.Circuits.Circuits.Keys.OrderBy(p => p.Input).ThenBy(p => p.Neuron).ToArray();
-        int n = Math.Min(count, all.Length);
-        double maxDiff = 0;
-        var clock = Stopwatch.StartNew();
-        for (int i = 0; i < n; i++)
-        {
-            CircuitRequest p = all[(int)((long)i * all.Length / n)];
-            (float[] circuit, _) = Circuits.ComputeNaive(model, data, result.Options.Layer, result.Options.LowerLayer, p);
-            float[] fast = result.Circuits.Circuits[p];
-            for (int c = 0; c < circuit.Length; c++) maxDiff = Math.Max(maxDiff, Math.Abs(circuit[c] - fast[c]));
-        }
-        double naivePer = clock.Elapsed.TotalSeconds / n, fastPer = result.Circuits.Elapsed.TotalSeconds / all.Length;
-        return new Naive(n, naivePer, fastPer, naivePer / fastPer, maxDiff);
-    }
-
-    private static void WriteText(TextWriter output, PureResult result, PureEvaluation? evaluation, Naive? naive, string folder, int atlasK, int references)
-    {
+        int references = run.Request.References;
+        (PureResult result, PureEvaluation? evaluation, PureNaiveComparison? naive, string folder, int atlasK) = (run.Result, run.Evaluation, run.Naive, run.Folder, run.AtlasK);
         CircuitResult c = result.Circuits;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{result.Options.Layer} ← {result.Options.LowerLayer}: {c.Circuits.Count} circuits over {c.Inputs} inputs in {c.Elapsed.TotalSeconds:0.00} s " +
@@ -242,8 +130,9 @@ internal static class PureCommand
                 $"naive baseline (full forward+backward per pair, parameter gradients included as in PyTorch) on {naive.Pairs} pairs: {naive.SecondsPerPair * 1e3:0.00} ms/pair vs {naive.FastSecondsPerPair * 1e3:0.000} ms/pair → {naive.Speedup:0.0}× faster; max |Δ| {naive.MaxAbsDiff:0.0e+0}"));
     }
 
-    private static void WriteJson(TextWriter output, AtlasReader atlas, PureResult result, PureEvaluation? evaluation, Naive? naive, string folder)
+    private static void WriteJson(TextWriter output, AtlasSession atlas, PureStageResult run)
     {
+        (PureResult result, PureEvaluation? evaluation, PureNaiveComparison? naive, string folder) = (run.Result, run.Evaluation, run.Naive, run.Folder);
         var doc = new JsonObject
         {
             ["atlas"] = atlas.Root, ["layer"] = result.Options.Layer, ["lower_layer"] = result.Options.LowerLayer, ["folder"] = folder,

@@ -2,7 +2,6 @@
 
 using System.CommandLine;
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 
 namespace Unravel.Cli;
 
@@ -21,8 +20,8 @@ internal static class QueryCommand
 
     internal static int Run(string atlas, string sql, bool json, TextWriter output)
     {
-        using SqliteConnection db = AtlasDatabase.OpenReadOnly(atlas);
-        (string[] columns, List<object?[]> rows) = AtlasDatabase.Query(db, sql);
+        using AtlasDatabase db = AtlasDatabase.Open(atlas);
+        (string[] columns, List<object?[]> rows) = db.Query(sql);
         if (json)
         {
             output.WriteLine(JsonSerializer.Serialize(rows.Select(r => columns.Select((c, i) => (c, r[i])).ToDictionary(t => t.c, t => t.Item2)),

@@ -41,7 +41,7 @@ internal static class RunCommand
     {
         if (top < 1) throw new UnravelUserException($"--top must be at least 1 (got {top}).");
         if (!File.Exists(input)) throw new UnravelUserException($"{input}: no such file.", "pass --input PATH to an image or a text file");
-        LoadedModel loaded = ModelResolver.Resolve(model, arch);
+        LoadedModel loaded = ModelReference.Load(model, arch);
         (float[] probs, Func<int, string> label, string kind) = loaded.Model switch
         {
             IImageClassifier c => Classify(c, input),
@@ -55,7 +55,7 @@ internal static class RunCommand
         {
             output.WriteLine(JsonSerializer.Serialize(new
             {
-                tool_version = ToolInfo.Version, architecture = loaded.Architecture, source = loaded.Source, sha256 = loaded.Sha256,
+                tool_version = AtlasFormat.ToolVersion, architecture = loaded.Architecture, source = loaded.Source, sha256 = loaded.Sha256,
                 random_weights = loaded.RandomWeights, input = Path.GetFullPath(input), kind,
                 predictions = best.Select(p => new { rank = p.Rank, id = p.Id, label = p.Label, probability = p.Probability }),
             }, new JsonSerializerOptions { WriteIndented = true }));
@@ -80,13 +80,13 @@ internal static class RunCommand
             : ImageTransforms.ToTensor(ImageTransforms.Resize(channels == 1 ? image.ToGray() : image.ToRgb(), width, height)); // [C, H, W]
         Tensor logits = model.Forward(x.Reshape(1, x.Dim(0), x.Dim(1), x.Dim(2)));                           // [1, classes]
         float[] probs = Ops.Softmax(logits).ToArray();
-        IReadOnlyList<string>? names = model.ClassNames ?? (model.Classes == 1000 ? ImageNetClasses() : null);
+        IReadOnlyList<string>? names = model.ClassNames ?? (model.Classes == 1000 ? Assets.ImageNetClasses() : null);
         return (probs, i => names is not null && i < names.Count ? names[i] : $"class {i}", "classes");
     }
 
     private static (float[], Func<int, string>, string) NextToken(ILanguageModel model, string path)
     {
-        Gpt2Tokenizer tokenizer = Gpt2Tokenizer.Load(Assets.PathOf("gpt2-tokenizer", "encoder.json"), Assets.PathOf("gpt2-tokenizer", "vocab.bpe"));
+        Gpt2Tokenizer tokenizer = Assets.Tokenizer();
         if (model.VocabSize < tokenizer.VocabSize)
             throw new UnravelUserException($"the model's vocabulary has {model.VocabSize} entries, fewer than the GPT-2 tokenizer's {tokenizer.VocabSize}.",
                 "run needs a model trained with the GPT-2 tokenizer");
@@ -98,15 +98,5 @@ internal static class RunCommand
         Tensor last = Tensor.FromSpan(logits.Data.Slice((tokens.Length - 1) * v, v), [v]);                   // [V]
         float[] probs = Ops.Softmax(last).ToArray();
         return (probs, i => i < tokenizer.VocabSize ? JsonSerializer.Serialize(tokenizer.TokenText(i)) : $"<{i}>", "next tokens");
-    }
-
-    internal static IReadOnlyList<string>? ImageNetClasses()
-    {
-        try
-        {
-            string file = Assets.PathOf("imagenet", "classes.txt");
-            return File.Exists(file) ? File.ReadAllLines(file) : null;
-        }
-        catch (UnravelUserException) { return null; }
     }
 }

@@ -1,11 +1,11 @@
-// `unravel serve ATLAS [--port P]`: the atlas explorer (Unravel issue 8) on http://127.0.0.1:P/ — the report's pages
-// rendered per request, every neuron browsable, and on-demand analysis of a neuron without results. Ctrl+C stops it.
+// `unravel serve ATLAS [--port P]`: the atlas explorer on http://127.0.0.1:P/ — the report's pages rendered per
+// request, every neuron browsable, and on-demand analysis of a neuron by every registered method. Ctrl+C stops it.
 
 using System.CommandLine;
 using Microsoft.AspNetCore.Builder;
-using Unravel.Interpret.Collection;
-using Unravel.Interpret.Report;
+using Unravel.Atlas.Report;
 using Unravel.Web;
+using Unravel.Atlas;
 
 namespace Unravel.Cli;
 
@@ -29,8 +29,11 @@ internal static class ServeCommand
     internal static async Task<int> RunAsync(string atlasPath, int port, bool useModel, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         if (port is < 0 or > 65535) throw new UnravelUserException($"--port must be in 0 … 65535 (got {port}).");
-        AtlasReader atlas = AtlasSources.Open(atlasPath);
-        await using WebApplication app = Build(atlas, ReportCommand.Sources(atlas, useModel, error), port);
+        AtlasSession session = AtlasSession.Open(atlasPath);
+        ReportSources sources = ReportSources.Of(session, useModel, out string? warning);
+        if (warning is not null) error.WriteLine($"warning: {warning}");
+        AtlasReader atlas = session.Atlas;
+        await using WebApplication app = ExplorerServer.Build(session, sources, new ExplorerOptions { Port = port });
         try
         {
             await app.StartAsync(cancellationToken);
@@ -52,28 +55,5 @@ internal static class ServeCommand
         await app.StopAsync(CancellationToken.None);
         output.WriteLine("explorer stopped");
         return ExitCodes.Success;
-    }
-
-    /// <summary>The explorer app for <paramref name="atlas"/> (not started), with on-demand analysis wired to the library.</summary>
-    internal static WebApplication Build(AtlasReader atlas, ReportSources sources, int port) =>
-        ExplorerServer.Build(atlas, sources, new ExplorerOptions
-        {
-            Port = port,
-            Analyse = (layer, neuron, ct) => Task.Run(() => AnalyseNeuron(atlas.Root, layer, neuron, ct), ct),
-        });
-
-    /// <summary>Concept vectors for one neuron, through the same code as `unravel concepts ATLAS --layer L --neurons N`;
-    /// a user error (e.g. an atlas without pooled vectors) becomes an ArgumentException, which the server answers with 400.</summary>
-    private static void AnalyseNeuron(string atlas, string layer, int neuron, CancellationToken cancellationToken)
-    {
-        try
-        {
-            ConceptsCommand.Run(new ConceptsCommand.Request(atlas, layer, Neurons: neuron.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-                TextWriter.Null, TextWriter.Null, cancellationToken);
-        }
-        catch (UnravelUserException e)
-        {
-            throw new ArgumentException(e.Hint is null ? e.Message : $"{e.Message} ({e.Hint})", e);
-        }
     }
 }

@@ -154,7 +154,7 @@ internal static class TrainCommand
     {
         Architecture arch = Setup(c, "gpt2");
         if (!Directory.Exists(corpus)) throw new UnravelUserException($"{corpus}: no such folder.", "pass --corpus DIR with the Brown files ca01 … cr09");
-        Gpt2Tokenizer tokenizer = Gpt2Tokenizer.Load(Assets.PathOf("gpt2-tokenizer", "encoder.json"), Assets.PathOf("gpt2-tokenizer", "vocab.bpe"));
+        Gpt2Tokenizer tokenizer = Assets.Tokenizer();
         var sw = Stopwatch.StartNew();
         BrownDataset data = BrownDataset.Load(corpus, tokenizer, heldOutEvery);
         log.WriteLine($"brown: {data.TrainFiles.Count} training files ({data.TrainTokens.Length:N0} tokens), {data.HeldOutFiles.Count} held out ({data.HeldOutTokens.Length:N0} tokens), tokenized in {sw.Elapsed.TotalSeconds:F1} s");
@@ -207,9 +207,7 @@ internal static class TrainCommand
     {
         if (c.Threads < 1) throw new UnravelUserException($"--threads must be at least 1 (got {c.Threads}).");
         Parallelism.Threads = c.Threads;
-        Architecture arch;
-        try { arch = ModelRegistry.Get(c.Arch); }
-        catch (ArgumentException e) { throw new UnravelUserException(e.Message, "see `unravel models`"); }
+        Architecture arch = ModelRegistry.Get(c.Arch);
         if (arch.Family != family) throw new UnravelUserException($"--arch {arch.Name} is a {arch.Family} model; this recipe trains {family} models.");
         if (c.Epochs < 1 || c.Batch < 1 || !(c.Lr > 0)) throw new UnravelUserException($"--epochs, --batch and --lr must be positive (got {c.Epochs}, {c.Batch}, {c.Lr}).");
         string? dir = Path.GetDirectoryName(Path.GetFullPath(c.Out));
@@ -228,7 +226,7 @@ internal static class TrainCommand
         {
             throw new UnravelUserException($"--init {c.Init}: {e.Message}", $"pass weights of a {arch.Name} model");
         }
-        log.WriteLine($"initialised from {c.Init} (sha256 {ModelResolver.Sha256Of(c.Init)}); fresh optimizer and schedule");
+        log.WriteLine($"initialised from {c.Init} (sha256 {ModelReference.Sha256Of(c.Init)}); fresh optimizer and schedule");
         return model;
     }
 
@@ -236,7 +234,7 @@ internal static class TrainCommand
     private static JsonObject? InitEntry(Common c)
     {
         if (c.Init is null) return null;
-        var entry = new JsonObject { ["weights"] = c.Init, ["sha256"] = ModelResolver.Sha256Of(c.Init) };
+        var entry = new JsonObject { ["weights"] = c.Init, ["sha256"] = ModelReference.Sha256Of(c.Init) };
         string previous = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(c.Init))!, "model.json");
         if (File.Exists(previous) && JsonNode.Parse(File.ReadAllText(previous)) is JsonObject stage)
         {
@@ -307,7 +305,9 @@ internal static class TrainCommand
     /// metrics are those of the file.</summary>
     private static IReadOnlyDictionary<string, Tensor> Store(Common c, IReadOnlyDictionary<string, Tensor> tensors, RootModule model)
     {
-        var meta = new Dictionary<string, string> { ["format"] = "pt", ["producer"] = "unravel train" };
+        // The architecture and config in the metadata let every command re-open the file without --arch.
+        Dictionary<string, string> meta = ModelReference.Metadata(c.Arch, model);
+        meta["producer"] = "unravel train";
         SafeTensors.Write(c.Out, tensors, meta, c.F16 ? SafeTensorsDtype.F16 : SafeTensorsDtype.F32);
         if (c.F16)
             foreach (Parameter p in model.Parameters())
@@ -347,7 +347,7 @@ internal static class TrainCommand
             ["planned_steps"] = result.TotalSteps,
             ["training_seconds"] = Math.Round(result.TrainingSeconds, 1),
             ["throughput_per_second"] = Math.Round(result.ItemsPerSecond, 1),
-            ["tool_version"] = ToolInfo.Version,
+            ["tool_version"] = AtlasFormat.ToolVersion,
         },
         ["metrics"] = metrics,
     };

@@ -1,7 +1,4 @@
 namespace Unravel.Cli;
 
-/// <summary>A mistake the user can fix (bad option, missing file); printed without a stack trace.</summary>
-public sealed class UnravelUserException(string message, string? hint = null) : Exception(message)
-{
-    public string? Hint { get; } = hint;
-}
+/// <summary>A mistake in the command line (bad option value or combination, missing file); printed without a stack trace.</summary>
+public sealed class UnravelUserException(string message, string? hint = null) : UnravelException(message, hint);

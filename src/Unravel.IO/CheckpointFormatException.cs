@@ -4,10 +4,12 @@
 namespace Unravel.IO;
 
 /// <summary>A file could not be read as the format it claims to be.</summary>
-public sealed class CheckpointFormatException : Exception
+/// <remarks>The hint is part of the message ("… HINT: …"), so the base <see cref="UnravelException.Hint"/> stays null
+/// and the CLI prints it once.</remarks>
+public sealed class CheckpointFormatException : UnravelException
 {
     public CheckpointFormatException(string file, string where, string problem, string? hint = null, Exception? inner = null)
-        : base(Compose(file, where, problem, hint), inner)
+        : base(Compose(file, where, problem, hint), null, inner)
     {
         File = file;
         Where = where;
@@ -23,7 +25,8 @@ public sealed class CheckpointFormatException : Exception
 
     public string Problem { get; }
 
-    public string? Hint { get; }
+    /// <summary>What to do about it (also at the end of the message).</summary>
+    public new string? Hint { get; }
 
     private static string Compose(string file, string where, string problem, string? hint) =>
         $"{file}: {where}: {problem}" + (hint is null ? "" : $" HINT: {hint}");

@@ -35,8 +35,8 @@ public static class ModelRegistry
     ];
 
     /// <summary>The preset called <paramref name="name"/> (case-insensitive).</summary>
-    /// <exception cref="ArgumentException">Unknown name; the message lists the known ones.</exception>
+    /// <exception cref="UnravelException">Unknown name; the hint lists the known ones.</exception>
     public static Architecture Get(string name) =>
         Architectures.FirstOrDefault(a => string.Equals(a.Name, name, StringComparison.OrdinalIgnoreCase))
-        ?? throw new ArgumentException($"unknown architecture '{name}'. Known: {string.Join(", ", Architectures.Select(a => a.Name))}", nameof(name));
+        ?? throw new UnravelException($"unknown architecture '{name}'.", $"known: {string.Join(", ", Architectures.Select(a => a.Name))} (see `unravel models`)");
 }

@@ -14,15 +14,13 @@ public sealed class HookRegistry
 
     /// <summary>Adds a hook that may replace the activation (return a tensor of the same shape) or keep it (return null).</summary>
     /// <param name="pattern">A hook name or glob: <c>*</c> matches within one dotted segment, <c>**</c> across segments.</param>
-    /// <exception cref="ArgumentException">The pattern matches no hook point of the model; the message lists valid names.</exception>
+    /// <exception cref="HookNotFoundException">The pattern matches no hook point of the model; the hint lists valid names.</exception>
     public IDisposable Add(string pattern, Func<string, Tensor, Tensor?> hook)
     {
         string resolved = ResolveAlias(pattern);
         Regex regex = GlobToRegex(resolved);
         if (_validNames?.Invoke() is { } names && !names.Any(regex.IsMatch))
-            throw new ArgumentException(
-                $"hooks: '{pattern}' matches no hook point. Valid names: {string.Join(", ", names.Take(60))}{(names.Count > 60 ? ", …" : "")}",
-                nameof(pattern));
+            throw new HookNotFoundException(pattern, names);
         var entry = new Entry(regex, hook);
         _entries.Add(entry);
         return new Handle(this, entry);

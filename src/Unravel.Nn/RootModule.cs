@@ -16,7 +16,7 @@ public abstract class RootModule : Module
     protected virtual string ResolveAlias(string name) => name;
 
     /// <summary>Runs <paramref name="forward"/> and captures the activations at <paramref name="names"/> (names or globs).</summary>
-    /// <exception cref="ArgumentException">A name matches no hook point; the message lists valid names.</exception>
+    /// <exception cref="HookNotFoundException">A name matches no hook point; the hint lists valid names.</exception>
     public ActivationCache RunWithCache(Func<Tensor> forward, params string[] names)
     {
         var captured = new Dictionary<string, Tensor>();

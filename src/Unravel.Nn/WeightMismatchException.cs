@@ -3,11 +3,12 @@
 namespace Unravel.Nn;
 
 /// <summary>A checkpoint does not fit the model: lists missing, unexpected and mis-shaped keys by full path.</summary>
-public sealed class WeightMismatchException : Exception
+public sealed class WeightMismatchException : UnravelException
 {
     public WeightMismatchException(string source, IReadOnlyList<string> missing, IReadOnlyList<string> unexpected,
         IReadOnlyList<string> misshaped)
-        : base(Compose(source, missing, unexpected, misshaped))
+        : base(Compose(source, missing, unexpected, misshaped),
+               "check the architecture preset (e.g. resnet18 vs resnet50) and that the file is a state_dict of that model")
     {
         Source_ = source;
         Missing = missing;
@@ -31,7 +32,6 @@ public sealed class WeightMismatchException : Exception
         if (missing.Count > 0) parts.Add($"Missing keys ({missing.Count}): {Show(missing)}");
         if (unexpected.Count > 0) parts.Add($"Unexpected keys ({unexpected.Count}): {Show(unexpected)}");
         if (misshaped.Count > 0) parts.Add($"Mis-shaped keys ({misshaped.Count}): {Show(misshaped)}");
-        parts.Add("HINT: check the architecture preset (e.g. resnet18 vs resnet50) and that the file is a state_dict of that model.");
         return string.Join("\n", parts);
     }
 

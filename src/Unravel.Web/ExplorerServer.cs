@@ -1,9 +1,11 @@
-// `unravel serve`: the atlas explorer as an ASP.NET Core minimal API on 127.0.0.1 (Unravel issue 8). It renders the
-// same pages as the static report (HtmlReport in Served mode: every neuron has a page) and adds on-demand analysis:
-// POST /api/analyse/<layer folder>/<neuron> runs the analysis callback the CLI supplies (concept vectors) and
-// redirects to the neuron's page. It serves nothing but these pages: no static files, no directory listing, no path
-// into the atlas; every route parameter is validated (unknown layer → 404, malformed or out-of-range neuron → 400 /
-// 404) and an internal failure answers 500 with one line, never a stack trace.
+// `unravel serve`: the atlas explorer as an ASP.NET Core minimal API on 127.0.0.1. It renders the same pages as the
+// static report (HtmlReport in Served mode: every neuron has a page) and adds on-demand analysis for every registered
+// method: POST /api/analyse/<method>/<layer folder>/<neuron> runs that method's stage on the neuron (through
+// IAtlasMethod.AnalyseNeuron, the same code as its command) and redirects to the neuron's page. It serves nothing but
+// these pages: no static files, no directory listing, no path into the atlas; every route parameter is validated
+// (unknown method or layer → 404, malformed or out-of-range neuron → 400 / 404). A user error (UnravelException)
+// answers 400, 404 (a layer or hook that does not exist) or 422 (a malformed file) with its message and hint; an
+// internal failure answers 500 with one line, never a stack trace.
 
 using System.Globalization;
 using System.Net;
@@ -17,16 +19,13 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Unravel.Interpret.Collection;
-using Unravel.Interpret.Report;
+using Unravel.Atlas;
+using Unravel.Atlas.Methods;
+using Unravel.IO;
+using Unravel.Nn;
+using Unravel.Atlas.Report;
 
 namespace Unravel.Web;
-
-/// <summary>Runs one analysis of a neuron (e.g. concept vectors) and writes its result into the atlas.</summary>
-/// <param name="layer">Layer name.</param>
-/// <param name="neuron">Neuron index (validated).</param>
-/// <param name="cancellationToken">Cancelled when the request is aborted.</param>
-public delegate Task NeuronAnalysis(string layer, int neuron, CancellationToken cancellationToken);
 
 /// <summary>Options of the explorer.</summary>
 public sealed record ExplorerOptions
@@ -34,20 +33,21 @@ public sealed record ExplorerOptions
     /// <summary>TCP port on 127.0.0.1; 0 picks a free one.</summary>
     public int Port { get; init; } = 5077;
 
-    /// <summary>On-demand analysis of a neuron without results, or null when it is not available.</summary>
-    public NeuronAnalysis? Analyse { get; init; }
+    /// <summary>Methods offered for on-demand analysis (default: every registered one); empty turns it off.</summary>
+    public IReadOnlyList<IAtlasMethod> Methods { get; init; } = MethodRegistry.All;
 
-    /// <summary>Why on-demand analysis is unavailable (shown on 501), when <see cref="Analyse"/> is null.</summary>
-    public string UnavailableReason { get; init; } = "on-demand analysis is not available in this build";
+    /// <summary>Why on-demand analysis is unavailable (shown on 501) when <see cref="Methods"/> is empty.</summary>
+    public string UnavailableReason { get; init; } = "on-demand analysis is not available in this explorer";
 }
 
 /// <summary>Builds and runs the explorer web application.</summary>
 public static class ExplorerServer
 {
     /// <summary>Builds the app (not started) for <paramref name="atlas"/>, bound to 127.0.0.1 only.</summary>
-    public static WebApplication Build(AtlasReader atlas, ReportSources sources, ExplorerOptions options)
+    public static WebApplication Build(AtlasSession session, ReportSources sources, ExplorerOptions options)
     {
-        ArgumentNullException.ThrowIfNull(atlas);
+        ArgumentNullException.ThrowIfNull(session);
+        AtlasReader atlas = session.Atlas;
         ArgumentNullException.ThrowIfNull(options);
         if (options.Port is < 0 or > 65535) throw new ArgumentOutOfRangeException(nameof(options), $"serve: port {options.Port} is outside 0 … 65535.");
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = Environments.Production });
@@ -62,10 +62,9 @@ public static class ExplorerServer
         app.UseExceptionHandler(error => error.Run(async context =>
         {
             Exception? e = context.Features.Get<IExceptionHandlerFeature>()?.Error;
-            context.Response.StatusCode = e is InvalidDataException ? StatusCodes.Status422UnprocessableEntity : StatusCodes.Status500InternalServerError;
+            context.Response.StatusCode = StatusOf(e);
             context.Response.ContentType = "text/plain; charset=utf-8";
-            string line = e is InvalidDataException ? e.Message : $"internal error ({e?.GetType().Name}); see the server console";
-            await context.Response.WriteAsync(line + "\n");
+            await context.Response.WriteAsync((e is UnravelException u ? Line(u) : $"internal error ({e?.GetType().Name}); see the server console") + "\n");
         }));
 
         async Task<IResult> Render(Func<string> page)
@@ -88,19 +87,22 @@ public static class ExplorerServer
         app.MapGet("/neurons/{folder}/{file}", (string folder, string file) =>
             ResolveNeuron(byFolder, folder, file, ".html", out AtlasLayer? layer, out int neuron, out IResult? problem)
                 ? Render(() => report.NeuronPage(layer!, neuron)) : Task.FromResult(problem!));
-        app.MapPost("/api/analyse/{folder}/{file}", async (string folder, string file, HttpContext context) =>
+        app.MapPost("/api/analyse/{method}/{folder}/{file}", async (string method, string folder, string file, HttpContext context) =>
         {
+            if (options.Methods.Count == 0) return Text(StatusCodes.Status501NotImplemented, options.UnavailableReason);
+            IAtlasMethod? m = options.Methods.FirstOrDefault(x => x.Name == method);
+            if (m is null)
+                return Text(StatusCodes.Status404NotFound, $"no method '{Trim(method, "")}'; methods: {string.Join(", ", options.Methods.Select(x => x.Name))}");
             if (!ResolveNeuron(byFolder, folder, file, "", out AtlasLayer? layer, out int neuron, out IResult? problem)) return problem!;
-            if (options.Analyse is null) return Text(StatusCodes.Status501NotImplemented, options.UnavailableReason);
             await gate.WaitAsync(context.RequestAborted);
             try
             {
-                await options.Analyse(layer!.Name, neuron, context.RequestAborted);
-                report.Invalidate(layer.Name);
+                await Task.Run(() => m.AnalyseNeuron(session, layer!.Name, neuron, context.RequestAborted), context.RequestAborted);
+                report.Invalidate(layer!.Name);
             }
-            catch (ArgumentException e)
+            catch (UnravelException e)
             {
-                return Text(StatusCodes.Status400BadRequest, e.Message);
+                return Text(StatusOf(e), Line(e));
             }
             finally
             {
@@ -151,6 +153,18 @@ public static class ExplorerServer
         }
         return true;
     }
+
+    /// <summary>The HTTP status of an exception: 404 for a name that does not exist, 422 for a malformed file, 400 for
+    /// any other user error, 500 for our bugs.</summary>
+    internal static int StatusOf(Exception? e) => e switch
+    {
+        LayerNotCollectedException or HookNotFoundException => StatusCodes.Status404NotFound,
+        AtlasFormatException or CheckpointFormatException or WeightMismatchException => StatusCodes.Status422UnprocessableEntity,
+        UnravelException => StatusCodes.Status400BadRequest,
+        _ => StatusCodes.Status500InternalServerError,
+    };
+
+    private static string Line(UnravelException e) => e.Hint is null ? e.Message : $"{e.Message} (hint: {e.Hint})";
 
     private static string Trim(string file, string suffix)
     {

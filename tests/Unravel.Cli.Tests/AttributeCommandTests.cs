@@ -57,7 +57,7 @@ public sealed class AttributeCommandTests
 
     [Theory]
     [InlineData("--composite", "nope", "unknown composite 'nope'")]
-    [InlineData("--condition", "layer9.0:1", "unknown layer 'layer9.0'")]
+    [InlineData("--condition", "layer9.0:1", "'layer9.0' matches no hook point")]
     [InlineData("--condition", "layer2.0:99", "channel 99 is out of range for layer 'layer2.0', which has 32 channels")]
     [InlineData("--condition", "layer2.0", "expected LAYER:CHANNEL")]
     [InlineData("--target", "10", "target class 10 is out of range")]

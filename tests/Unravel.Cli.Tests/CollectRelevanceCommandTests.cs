@@ -7,6 +7,7 @@ using Unravel.Interpret.Collection;
 using Unravel.Models;
 using Unravel.Nn;
 using Unravel.Tensors;
+using Unravel.Atlas;
 
 namespace Unravel.Cli.Tests;
 

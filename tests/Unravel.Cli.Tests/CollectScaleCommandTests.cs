@@ -7,6 +7,7 @@ using Unravel.IO.Images;
 using Unravel.Models;
 using Unravel.Nn;
 using Unravel.Tensors;
+using Unravel.Atlas;
 
 namespace Unravel.Cli.Tests;
 
@@ -88,8 +89,7 @@ public sealed class CollectScaleCommandTests : IDisposable
         Assert.Equal([0, 1, 2], reader.Layer("layer3").Classes);   // Boot, bag, shirt: ordinal order, as torchvision sorts
         Assert.True(File.Exists(Path.Combine(atlas, "layers", "layer3", "crops", "n0_r0.png")));
 
-        LoadedModel model = AtlasSources.Model(reader);
-        var reopened = (ImageDataset)AtlasSources.Dataset(reader, model);
+        var reopened = (ImageDataset)AtlasSession.Open(atlas).Dataset;
         Assert.Equal(reader.DatasetSha256, reopened.ContentSha256);
         Assert.Equal([0, 0, 0, 1, 1, 1, 2, 2, 2], reopened.Labels);
     }
@@ -108,13 +108,14 @@ public sealed class CollectScaleCommandTests : IDisposable
             TextWriter.Null, TextWriter.Null));
         AtlasReader reader = AtlasReader.Open(atlas);
         Assert.Equal("brown", reader.Dataset!.Kind);
-        LoadedModel model = AtlasSources.Model(reader);
-        var data = (TokenWindowDataset)AtlasSources.Dataset(reader, model);
+        AtlasSession session = AtlasSession.Open(atlas);
+        LoadedModel model = session.Model;
+        var data = (TokenWindowDataset)session.Dataset;
         Assert.Equal(reader.DatasetSha256, data.ContentSha256);
 
         TopInputs top = reader.TopInputs(layer, 7);
-        IReadOnlyList<TokenActivation> stored = ReferenceVisuals.TokenWindow(reader, data, AtlasSources.Tokenizer(), layer, 7, 0);
-        IReadOnlyList<TokenActivation> live = ReferenceVisuals.TokenWindow(model.Model, data, AtlasSources.Tokenizer(), layer, 7, top.Inputs[0]);
+        IReadOnlyList<TokenActivation> stored = ReferenceVisuals.TokenWindow(reader, data, Assets.Tokenizer(), layer, 7, 0);
+        IReadOnlyList<TokenActivation> live = ReferenceVisuals.TokenWindow(model.Model, data, Assets.Tokenizer(), layer, 7, top.Inputs[0]);
         Assert.Equal(12, stored.Count);
         Assert.Equal("<|endoftext|>", stored[0].Text);
         Assert.Equal(data.Window(top.Inputs[0]).ToArray(), stored.Select(t => t.Token).ToArray());

@@ -7,6 +7,7 @@ using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Unravel.Interpret.Collection;
 using Unravel.Tensors;
+using Unravel.Atlas;
 
 namespace Unravel.Cli.Tests;
 
@@ -69,8 +70,9 @@ public sealed class ConceptsCommandTests : IDisposable
         foreach (int neuron in new[] { 0, 3 })
         {
             using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(atlas, "methods", "concepts", "layer2", $"neuron_{neuron}.json")));
-            JsonElement j = doc.RootElement;
-            Assert.Equal("concepts", j.GetProperty("method").GetString());
+            Assert.Equal("concepts", doc.RootElement.GetProperty("provenance").GetProperty("method").GetString());
+            Assert.Equal(neuron, doc.RootElement.GetProperty("neuron").GetInt32());
+            JsonElement j = doc.RootElement.GetProperty("result");
             Assert.Equal("mean", j.GetProperty("ranking").GetString());
             long[] top = j.GetProperty("top_inputs").EnumerateArray().Select(e => e.GetInt64()).ToArray();
             Assert.Equal(reader.TopInputs("layer2", neuron, "mean").Inputs, top);
@@ -116,8 +118,8 @@ public sealed class ConceptsCommandTests : IDisposable
         Assert.Equal(32, Scalar(atlas, "SELECT COUNT(*) FROM concepts WHERE layer = 'layer2'"));
         Assert.Equal(32, Directory.GetFiles(Path.Combine(atlas, "methods", "concepts", "layer2"), "neuron_*.json").Length);
         using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(atlas, "methods", "concepts", "layer2", "neuron_1.json")));
-        Assert.Equal("abs:1000000000", doc.RootElement.GetProperty("config").GetProperty("cut").GetString());
-        Assert.Equal(1.0, doc.RootElement.GetProperty("concepts")[0].GetProperty("share").GetDouble());
+        Assert.Equal("abs:1000000000", doc.RootElement.GetProperty("provenance").GetProperty("options").GetProperty("cut").GetString());
+        Assert.Equal(1.0, doc.RootElement.GetProperty("result").GetProperty("concepts")[0].GetProperty("share").GetDouble());
     }
 
     [Fact]

@@ -59,11 +59,12 @@ public sealed class PureCommandTests : IDisposable
         foreach (int neuron in new[] { 5, 77 })
         {
             using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(atlas, "methods", "pure", "layer3", $"neuron_{neuron}.json")));
-            JsonElement r = doc.RootElement;
-            Assert.Equal("pure", r.GetProperty("method").GetString());
-            Assert.Equal(neuron, r.GetProperty("neuron").GetInt32());
+            JsonElement provenance = doc.RootElement.GetProperty("provenance");
+            Assert.Equal("pure", provenance.GetProperty("method").GetString());
+            Assert.Equal(neuron, doc.RootElement.GetProperty("neuron").GetInt32());
+            Assert.Equal("layer2", provenance.GetProperty("options").GetProperty("lower_layer").GetString());
+            JsonElement r = doc.RootElement.GetProperty("result");
             Assert.Equal("layer2", r.GetProperty("lower_layer").GetString());
-            Assert.Equal("layer2", r.GetProperty("config").GetProperty("lower_layer").GetString());
             int k = r.GetProperty("k").GetInt32();
             kSum += k;
             long[] refs = r.GetProperty("references").EnumerateArray().Select(e => e.GetInt64()).ToArray();

@@ -59,9 +59,9 @@ public sealed class ModuleTests
     public void Hook_UnknownName_ThrowsListingValidNames()
     {
         var model = new ToyModel(WeightSource.Initialize(1));
-        var e = Assert.Throws<ArgumentException>(() => model.Hooks.Add("h.7.fc", (string _, Tensor _) => { }));
+        var e = Assert.Throws<HookNotFoundException>(() => model.Hooks.Add("h.7.fc", (string _, Tensor _) => { }));
         Assert.Contains("h.7.fc", e.Message);
-        Assert.Contains("h.1.hook_resid_post", e.Message);
+        Assert.Contains("h.1.hook_resid_post", e.Hint);
     }
 
     [Fact]

@@ -1,13 +1,12 @@
 // A small real atlas for the report, explorer and browser tests: the shipped Fashion-MNIST model collected over the
-// first 40 test images (layers layer2 and layer3), plus hand-made method results in the atlas brief's format:
-// concept vectors for layer3 neurons 0 and 1, and PURE for layer3 neuron 0. Built once per test class.
+// first 40 test images (layers layer2 and layer3), plus hand-made method records written through the registered
+// methods: concept vectors for layer3 neurons 0 and 1, and PURE for layer3 neuron 0. Built once per test class.
 
-using System.Globalization;
 using System.Text.Json.Nodes;
-using Microsoft.Data.Sqlite;
 using Unravel.Cli;
 using Unravel.Interpret.Collection;
-using Unravel.IO;
+using Unravel.Atlas.Methods;
+using Unravel.Atlas;
 
 namespace Unravel.Web.Tests;
 
@@ -36,98 +35,53 @@ public sealed class AtlasFixture : IDisposable
 
     public AtlasReader Atlas { get; }
 
-    /// <summary>The concept JSON written for layer3 neuron 0 (2 concepts + 1 outlier).</summary>
-    public JsonObject Concepts0 { get; }
+    /// <summary>The concept record written for layer3 neuron 0 (2 concepts + 1 outlier).</summary>
+    public ConceptsRecord Concepts0 { get; }
 
-    /// <summary>The concept JSON written for layer3 neuron 1.</summary>
-    public JsonObject Concepts1 { get; }
+    /// <summary>The concept record written for layer3 neuron 1.</summary>
+    public ConceptsRecord Concepts1 { get; }
 
-    /// <summary>The PURE JSON written for layer3 neuron 0 (2 virtual neurons).</summary>
-    public JsonObject Pure0 { get; }
+    /// <summary>The PURE record written for layer3 neuron 0 (2 virtual neurons).</summary>
+    public PureRecord Pure0 { get; }
 
     public void Dispose() => Directory.Delete(Dir, recursive: true);
 
     /// <summary>Concepts of a neuron: its 12 top inputs, the first <paramref name="split"/> in concept 0, the rest but
     /// the last in concept 1, the last an outlier; a chain linkage (merge i joins the previous cluster with leaf i + 1).</summary>
-    private JsonObject WriteConcepts(int neuron, int split)
+    private ConceptsRecord WriteConcepts(int neuron, int split)
     {
         TopInputs top = Atlas.TopInputs(Layer, neuron);
         long[] inputs = top.Inputs;
         int n = inputs.Length;
         int[] labels = Enumerable.Range(0, n).Select(i => i == n - 1 ? -1 : i < split ? 0 : 1).ToArray();
-        var linkage = new JsonArray();
-        for (int i = 0; i < n - 1; i++)
-            linkage.Add(new JsonArray(i == 0 ? 0 : n + i - 1, i + 1, 0.1 * (i + 1), i + 2));
-        var concepts = new JsonArray();
-        for (int c = 0; c < 2; c++)
+        double[][] linkage = [.. Enumerable.Range(0, n - 1).Select(i => new double[] { i == 0 ? 0 : n + i - 1, i + 1, 0.1 * (i + 1), i + 2 })];
+        ConceptRecord[] concepts = [.. Enumerable.Range(0, 2).Select(c =>
         {
             long[] members = inputs.Where((_, i) => labels[i] == c).ToArray();
-            concepts.Add(new JsonObject
-            {
-                ["id"] = c, ["size"] = members.Length, ["share"] = (double)members.Length / n, ["members"] = Arr(members),
-                ["vector"] = Arr(Enumerable.Repeat(0.125, 64)), ["top_inputs"] = Arr(members.Reverse()),
-                ["top_scores"] = Arr(members.Select((_, i) => 3.0 - 0.25 * i)), ["label_entropy"] = 0.5 * c,
-            });
-        }
-        var json = new JsonObject
-        {
-            ["method"] = "concepts", ["layer"] = Layer, ["neuron"] = neuron, ["tool_version"] = "0.1.0", ["model_sha256"] = Atlas.ModelSha256,
-            ["seed"] = 0, ["config"] = new JsonObject { ["ranking"] = "max", ["pooling"] = "mean" }, ["created_utc"] = "2026-11-21T00:00:00Z",
-            ["ranking"] = "max", ["pooling"] = "mean", ["top_inputs"] = Arr(inputs), ["top_values"] = Arr(top.Values.Select(v => (double)v)),
-            ["linkage"] = linkage, ["cut_height"] = 0.1 * (split + 0.5), ["labels"] = Arr(labels.Select(l => (long)l)), ["concepts"] = concepts,
-            ["polysemanticity"] = new JsonObject { ["concepts"] = 2, ["score"] = 0.25 + neuron, ["definition"] = "test definition" },
-        };
-        Write("concepts", neuron, json);
-        using SqliteConnection db = Atlas.OpenDatabase(writable: true);
-        using SqliteTransaction tx = db.BeginTransaction();
-        AtlasReader.EnsureColumn(db, tx, "neurons", "concepts", "INTEGER");
-        AtlasReader.EnsureColumn(db, tx, "neurons", "polysemanticity", "REAL");
-        Exec(db, tx, $"UPDATE neurons SET concepts = 2, polysemanticity = {(0.25 + neuron).ToString(CultureInfo.InvariantCulture)} WHERE layer = '{Layer}' AND idx = {neuron}");
-        tx.Commit();
-        return json;
+            return new ConceptRecord(c, members.Length, (double)members.Length / n, members, [.. Enumerable.Repeat(0.125f, 64)], [.. members.Reverse()],
+                [.. members.Select((_, i) => 3f - 0.25f * i)], 0.5 * c);
+        })];
+        var record = new ConceptsRecord("max", "mean", inputs, top.Values, linkage, 0.1 * (split + 0.5), null, 1, labels, concepts,
+            new PolysemanticityRecord(2, 0.25 + neuron, "test definition", 1), null);
+        ConceptsMethod.Instance.Write(Atlas, Layer, Provenance(ConceptsMethod.Instance.Name), [(neuron, record)]);
+        return record;
     }
 
-    private JsonObject WritePure(int neuron)
+    private PureRecord WritePure(int neuron)
     {
         long[] refs = Atlas.TopInputs(Layer, neuron).Inputs;
-        var vns = new JsonArray();
-        for (int v = 0; v < 2; v++)
+        VirtualNeuronRecord[] vns = [.. Enumerable.Range(0, 2).Select(v =>
         {
             long[] members = refs.Where((_, i) => i % 2 == v).ToArray();
-            vns.Add(new JsonObject
-            {
-                ["id"] = v, ["size"] = members.Length, ["share"] = (double)members.Length / refs.Length, ["centroid"] = Arr(Enumerable.Repeat(0.5, 32)),
-                ["members"] = Arr(members), ["top_inputs"] = Arr(members), ["top_scores"] = Arr(members.Select((_, i) => 2.0 - 0.1 * i)),
-            });
-        }
-        var json = new JsonObject
-        {
-            ["method"] = "pure", ["layer"] = Layer, ["neuron"] = neuron, ["tool_version"] = "0.1.0", ["model_sha256"] = Atlas.ModelSha256, ["seed"] = 0,
-            ["config"] = new JsonObject { ["k"] = 2 }, ["created_utc"] = "2026-11-21T00:00:00Z", ["lower_layer"] = "layer2", ["k"] = 2,
-            ["references"] = Arr(refs), ["labels"] = Arr(refs.Select((_, i) => (long)(i % 2))), ["virtual_neurons"] = vns,
-            ["k_selection"] = new JsonObject { ["2"] = 0.4, ["3"] = 0.3 },
-        };
-        Write("pure", neuron, json);
-        using SqliteConnection db = Atlas.OpenDatabase(writable: true);
-        using SqliteTransaction tx = db.BeginTransaction();
-        AtlasReader.EnsureColumn(db, tx, "neurons", "pure_k", "INTEGER");
-        Exec(db, tx, $"UPDATE neurons SET pure_k = 2 WHERE layer = '{Layer}' AND idx = {neuron}");
-        tx.Commit();
-        return json;
+            return new VirtualNeuronRecord(v, members.Length, (double)members.Length / refs.Length, [.. Enumerable.Repeat(0.5f, 32)], members, members,
+                [.. members.Select((_, i) => 2f - 0.1f * i)]);
+        })];
+        var record = new PureRecord("layer2", 2, refs, [.. refs.Select((_, i) => i % 2)], [.. refs.Select(_ => 1f)], null, vns,
+            new Dictionary<string, double> { ["2"] = 0.4, ["3"] = 0.3 }, null);
+        PureMethod.Instance.Write(Atlas, Layer, Provenance(PureMethod.Instance.Name), [(neuron, record)]);
+        return record;
     }
 
-    private void Write(string method, int neuron, JsonObject json) =>
-        AtomicFile.WriteAllText(Path.Combine(Atlas.MethodFolder(method, Layer), $"neuron_{neuron}.json"), json.ToJsonString());
-
-    private static void Exec(SqliteConnection db, SqliteTransaction tx, string sql)
-    {
-        using SqliteCommand cmd = db.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = sql;
-        cmd.ExecuteNonQuery();
-    }
-
-    private static JsonArray Arr(IEnumerable<long> values) => new([.. values.Select(v => (JsonNode)v)]);
-
-    private static JsonArray Arr(IEnumerable<double> values) => new([.. values.Select(v => (JsonNode)v)]);
+    private Provenance Provenance(string method) =>
+        new(method, "0.1.0", Atlas.ModelSha256, Atlas.DatasetSha256, 0, new JsonObject { ["k"] = 2 }, new DateTime(2026, 11, 21, 0, 0, 0, DateTimeKind.Utc));
 }

@@ -5,7 +5,10 @@
 
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Playwright;
-using Unravel.Interpret.Report;
+using Unravel.Atlas.Report;
+using Unravel.Atlas;
+using Unravel.Atlas.Methods;
+using Unravel.Atlas.Stages;
 
 namespace Unravel.Web.Tests;
 
@@ -59,7 +62,7 @@ public sealed class BrowserTests(AtlasFixture fixture) : IClassFixture<AtlasFixt
         Assert.EndsWith("#concept-1", page.Url);
         ILocator concept = page.Locator("section.concept:target");
         Assert.Equal("concept-1", await concept.GetAttributeAsync("id"));
-        int members = fixture.Concepts0["concepts"]![1]!["size"]!.GetValue<int>();
+        int members = fixture.Concepts0.Concepts[1].Size;
         Assert.Contains($"{members} members", await concept.InnerTextAsync());
         Assert.Equal(Math.Min(8, members), await concept.Locator("img").CountAsync());
         Assert.True(await concept.IsVisibleAsync());
@@ -72,9 +75,8 @@ public sealed class BrowserTests(AtlasFixture fixture) : IClassFixture<AtlasFixt
     [Fact]
     public async Task StaticReport_FromFile_LayerNeuronConcept()
     {
-        var atlas = fixture.Atlas;
         string outDir = Path.Combine(fixture.Dir, "report");
-        (string index, _) = Cli.ReportCommand.Write(atlas, Cli.ReportCommand.Sources(atlas, useModel: true, TextWriter.Null), outDir);
+        string index = new ReportStage().Run(new ReportRequest(AtlasSession.Open(fixture.AtlasPath), outDir)).Index;
         (IPlaywright playwright, IBrowser browser) = await Launch();
         using (playwright)
         await using (browser)
@@ -88,7 +90,8 @@ public sealed class BrowserTests(AtlasFixture fixture) : IClassFixture<AtlasFixt
     public async Task ServedExplorer_LayerNeuronConcept_AndBadIdShowsMessage()
     {
         var atlas = fixture.Atlas;
-        await using WebApplication app = Cli.ServeCommand.Build(atlas, Cli.ReportCommand.Sources(atlas, useModel: false, TextWriter.Null), port: 0);
+        AtlasSession session = AtlasSession.Open(fixture.AtlasPath);
+        await using WebApplication app = ExplorerServer.Build(session, ReportSources.Of(session, runModel: false, out _), new ExplorerOptions { Port = 0 });
         await app.StartAsync();
         string url = ExplorerServer.Url(app);
         (IPlaywright playwright, IBrowser browser) = await Launch();
@@ -104,10 +107,10 @@ public sealed class BrowserTests(AtlasFixture fixture) : IClassFixture<AtlasFixt
             await page.Locator("#analyse").ClickAsync();
             await page.Locator("#concept-count").WaitForAsync(new() { Timeout = 60_000 });
             Assert.EndsWith("/neurons/layer3/7.html", page.Url);
-            var written = Unravel.Interpret.Report.MethodResults.ReadConcepts(atlas, "layer3", 7);
+            ConceptsRecord? written = ConceptsMethod.Instance.Read(atlas, "layer3", 7)?.Result;
             Assert.NotNull(written);
-            Assert.Equal($"{written.ConceptCount} concepts", await page.Locator("#concept-count").InnerTextAsync());
-            Assert.Equal(written.Concepts.Count, await page.Locator("section.concept").CountAsync());
+            Assert.Equal($"{written.Polysemanticity.Concepts} concepts", await page.Locator("#concept-count").InnerTextAsync());
+            Assert.Equal(written.Concepts.Length, await page.Locator("section.concept").CountAsync());
             Assert.Equal(0, await page.Locator("#analyse").CountAsync());
 
             // A bad id gets a short message.

@@ -5,7 +5,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Unravel.Cli;
-using Unravel.Interpret.Report;
+using Unravel.Atlas.Report;
 
 namespace Unravel.Web.Tests;
 
@@ -67,7 +67,8 @@ public sealed class CommandTests(AtlasFixture fixture) : IClassFixture<AtlasFixt
         var scores = Enumerable.Range(0, 64).Select(n =>
         {
             JsonNode json = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, $"neuron_{n}.json")))!;
-            return (N: n, Score: json["polysemanticity"]!["score"]!.GetValue<double>(), K: json["polysemanticity"]!["concepts"]!.GetValue<int>());
+            JsonNode poly = json["result"]!["polysemanticity"]!;
+            return (N: n, Score: poly["score"]!.GetValue<double>(), K: poly["concepts"]!.GetValue<int>());
         }).ToList();
         int[] top = scores.OrderByDescending(s => s.Score).ThenByDescending(s => s.K).ThenBy(s => s.N).Take(3).Select(s => s.N).ToArray();
         Assert.Contains($"most polysemantic in layer3: {string.Join(", ", top)}", text);

@@ -4,15 +4,16 @@
 
 using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Unravel.Interpret.Report;
+using Unravel.Atlas.Methods;
+using Unravel.Atlas.Report;
 
 namespace Unravel.Web.Tests;
 
 public sealed class ExplorerServerTests(AtlasFixture fixture) : IClassFixture<AtlasFixture>
 {
-    private async Task<(WebApplication App, HttpClient Client)> Start(NeuronAnalysis? analyse = null)
+    private async Task<(WebApplication App, HttpClient Client)> Start(IReadOnlyList<IAtlasMethod>? methods = null)
     {
-        WebApplication app = ExplorerServer.Build(fixture.Atlas, ReportSources.None, new ExplorerOptions { Port = 0, Analyse = analyse });
+        WebApplication app = ExplorerServer.Build(AtlasSession.Open(fixture.AtlasPath), ReportSources.None, new ExplorerOptions { Port = 0, Methods = methods ?? [] });
         await app.StartAsync();
         string url = ExplorerServer.Url(app);
         Assert.StartsWith("http://127.0.0.1:", url);
@@ -55,7 +56,7 @@ public sealed class ExplorerServerTests(AtlasFixture fixture) : IClassFixture<At
         await using (app)
         using (client)
         {
-            HttpResponseMessage response = await client.PostAsync("api/analyse/layer3/5", null);
+            HttpResponseMessage response = await client.PostAsync("api/analyse/concepts/layer3/5", null);
             Assert.Equal(HttpStatusCode.NotImplemented, response.StatusCode);
             Assert.Contains("not available", await response.Content.ReadAsStringAsync());
         }
@@ -64,24 +65,27 @@ public sealed class ExplorerServerTests(AtlasFixture fixture) : IClassFixture<At
     [Fact]
     public async Task PostAnalyse_Available_RunsOnceThenRedirectsToTheNeuron()
     {
-        var calls = new List<(string, int)>();
-        (WebApplication app, HttpClient client) = await Start((layer, neuron, _) => { calls.Add((layer, neuron)); return Task.CompletedTask; });
+        var method = new RecordingMethod();
+        (WebApplication app, HttpClient client) = await Start([method]);
         await using (app)
         using (client)
         {
-            HttpResponseMessage bad = await client.PostAsync("api/analyse/layer3/640", null);
+            HttpResponseMessage bad = await client.PostAsync("api/analyse/recording/layer3/640", null);
             Assert.Equal(HttpStatusCode.NotFound, bad.StatusCode);
-            HttpResponseMessage response = await client.PostAsync("api/analyse/layer3/5", null);
+            HttpResponseMessage unknown = await client.PostAsync("api/analyse/nope/layer3/5", null);
+            Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+            Assert.Contains("no method 'nope'", await unknown.Content.ReadAsStringAsync());
+            HttpResponseMessage response = await client.PostAsync("api/analyse/recording/layer3/5", null);
             Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
             Assert.Equal("/neurons/layer3/5.html", response.Headers.Location!.OriginalString);
-            Assert.Equal([("layer3", 5)], calls);
+            Assert.Equal([("layer3", 5)], method.Calls);
         }
     }
 
     [Fact]
     public async Task Get_FailingResultFile_422OneLine()
     {
-        string file = MethodResults.PathOf(fixture.Atlas, MethodResults.Concepts, "layer3", 9);
+        string file = ConceptsMethod.Instance.PathOf(fixture.Atlas, "layer3", 9);
         File.WriteAllText(file, "{ not json");
         try
         {
@@ -92,7 +96,7 @@ public sealed class ExplorerServerTests(AtlasFixture fixture) : IClassFixture<At
                 HttpResponseMessage response = await client.GetAsync("neurons/layer3/9.html");
                 string body = await response.Content.ReadAsStringAsync();
                 Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
-                Assert.Contains("neuron_9.json: not valid JSON", body);
+                Assert.Contains("neuron_9.json: not a concepts result", body);
                 Assert.DoesNotContain("   at ", body);
             }
         }

@@ -3,7 +3,9 @@
 
 using System.Text.RegularExpressions;
 using Unravel.Interpret.Collection;
-using Unravel.Interpret.Report;
+using Unravel.Atlas.Methods;
+using Unravel.Atlas.Report;
+using Unravel.Atlas;
 
 namespace Unravel.Web.Tests;
 
@@ -23,7 +25,7 @@ public sealed partial class HtmlReportTests(AtlasFixture fixture) : IClassFixtur
     }
 
     private HtmlReport Report(ReportMode mode = ReportMode.Static) =>
-        new(fixture.Atlas, Cli.ReportCommand.Sources(fixture.Atlas, useModel: false, TextWriter.Null), mode);
+        new(fixture.Atlas, ReportSources.Of(AtlasSession.Open(fixture.AtlasPath), runModel: false, out _), mode);
 
     [Fact]
     public void Pages_StaticReport_IndexLayersAndAnalysedNeurons()
@@ -76,14 +78,14 @@ public sealed partial class HtmlReportTests(AtlasFixture fixture) : IClassFixtur
         Assert.Equal(Math.Min(16, top.Inputs.Length), Count(PngImage(), topSection));
         Assert.Contains($"data-input=\"{top.Inputs[0]}\"", topSection);
 
-        var concepts = fixture.Concepts0["concepts"]!.AsArray();
-        for (int c = 0; c < concepts.Count; c++)
+        ConceptRecord[] concepts = fixture.Concepts0.Concepts;
+        for (int c = 0; c < concepts.Length; c++)
         {
             string section = Between(html, $"<section class=\"concept\" id=\"concept-{c}\">", "</section>");
-            long[] expected = concepts[c]!["top_inputs"]!.AsArray().Select(v => v!.GetValue<long>()).Take(8).ToArray();
+            long[] expected = concepts[c].TopInputs.Take(8).ToArray();
             long[] shown = Regex.Matches(section, "data-input=\"(\\d+)\"").Select(m => long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
             Assert.Equal(expected, shown);
-            Assert.Contains($"{concepts[c]!["size"]} members", section);
+            Assert.Contains($"{concepts[c].Size} members", section);
         }
         Assert.Contains("id=\"concept-count\">2 concepts", html);
         Assert.Contains("id=\"vn-count\">2 virtual neurons", html);
@@ -98,7 +100,9 @@ public sealed partial class HtmlReportTests(AtlasFixture fixture) : IClassFixtur
     public void NeuronPage_NotAnalysed_StaticSaysHowServedOffersAnalysis()
     {
         Assert.Contains("unravel concepts ATLAS --layer layer3 --neurons 7", Report().NeuronPage(fixture.Atlas.Layer("layer3"), 7));
-        Assert.Contains("action=\"../../api/analyse/layer3/7\"", Report(ReportMode.Served).NeuronPage(fixture.Atlas.Layer("layer3"), 7));
+        string served = Report(ReportMode.Served).NeuronPage(fixture.Atlas.Layer("layer3"), 7);
+        foreach (string method in new[] { "concepts", "pure" })   // one button per registered method
+            Assert.Contains($"action=\"../../api/analyse/{method}/layer3/7\"", served);
     }
 
     [Fact]

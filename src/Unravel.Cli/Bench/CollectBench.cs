@@ -17,7 +17,7 @@ internal static class CollectBench
     public static int Run(Options o, TextWriter output)
     {
         if (o.Inputs < 1 || o.Batch < 1 || o.Repeats < 1) throw new UnravelUserException("--inputs, --batch and --repeats must be at least 1.");
-        LoadedModel loaded = ModelResolver.Resolve(o.Architecture, null);
+        LoadedModel loaded = ModelReference.Load(o.Architecture, null);
         RootModule model = loaded.Model;
         Tensor images = o.Data is null
             ? Tensor.RandomNormal(new Random(0), o.Inputs, 1, 28, 28)                                   // [N, 1, 28, 28]

@@ -46,7 +46,7 @@ internal static class PureBench
     {
         if (inputs < 1 || perInput < 1 || naivePairs < 1 || repeats < 1 || batch < 1)
             throw new UnravelUserException("--inputs, --neurons-per-input, --naive-pairs, --repeats and --batch must be at least 1.");
-        LoadedModel loaded = ModelResolver.Resolve(modelName, arch);
+        LoadedModel loaded = ModelReference.Load(modelName, arch);
         RootModule model = loaded.Model;
         model.Eval();
         Tensor images = dataPath is null ? Tensor.RandomUniform(new Random(0), 0f, 1f, inputs, 1, 28, 28) : Idx.ReadImages(dataPath); // [N, 1, H, W]

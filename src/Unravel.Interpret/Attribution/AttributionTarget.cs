@@ -45,7 +45,8 @@ public sealed record AttributionTarget(IReadOnlyList<int>? Classes = null, SeedM
             int c = Classes.Count == 1 ? Classes[0] : Classes.Count == n ? Classes[r]
                 : throw new ArgumentException($"attribution: {Classes.Count} target classes for a batch of {n}.");
             if (c < 0 || c >= k)
-                throw new ArgumentException($"attribution: target class {c} is out of range; the model has {k} classes (0..{k - 1}).");
+                throw new AnalysisException($"attribution: target class {c} is out of range; the model has {k} classes (0..{k - 1}).",
+                    "pick a class in that range (--target), or leave it out for the predicted class");
             classes[r] = c;
         }
         return classes;

@@ -30,7 +30,7 @@ public static class Lrp
     {
         ArgumentNullException.ThrowIfNull(model);
         if (model is not IImageClassifier classifier)
-            throw new ArgumentException($"lrp: {model.GetType().Name} is not an image classifier; pass its forward function explicitly.", nameof(model));
+            throw new ModelInputException($"lrp: {model.GetType().Name} is not an image classifier; pass its forward function explicitly.");
         model.Eval();
         return Attribute(model, classifier.Forward, input, options);
     }
@@ -59,7 +59,7 @@ public static class Lrp
     {
         ArgumentNullException.ThrowIfNull(model);
         if (model is not IImageClassifier classifier)
-            throw new ArgumentException($"lrp: {model.GetType().Name} is not an image classifier; pass its forward function explicitly.", nameof(model));
+            throw new ModelInputException($"lrp: {model.GetType().Name} is not an image classifier; pass its forward function explicitly.");
         model.Eval();
         return AttributeMany(model, classifier.Forward, input, options, conditionSets);
     }
@@ -103,13 +103,13 @@ public static class Lrp
         foreach (ChannelCondition cond in conditions)
         {
             Tensor t = TensorOf(tensors, model, cond.Layer);
-            int channels = t.Rank >= 2 ? t.Dim(1) : throw new ArgumentException($"lrp: layer '{cond.Layer}' output {t.ShapeString} has no channel axis.");
+            int channels = t.Rank >= 2 ? t.Dim(1) : throw new AnalysisException($"lrp: layer '{cond.Layer}' output {t.ShapeString} has no channel axis.", "list layer names and shapes with `unravel inspect MODEL`");
             foreach (int ch in cond.Channels)
                 if (ch < 0 || ch >= channels)
-                    throw new ArgumentException($"lrp: channel {ch} is out of range for layer '{cond.Layer}', which has {channels} channels (0..{channels - 1}).");
+                    throw new AnalysisException($"lrp: channel {ch} is out of range for layer '{cond.Layer}', which has {channels} channels (0..{channels - 1}).", "list layer names and shapes with `unravel inspect MODEL`");
             int spatial = t.Length / (t.Dim(0) * channels);
             if (cond.Position is { } pos && (pos < 0 || pos >= spatial))
-                throw new ArgumentException($"lrp: position {pos} is out of range for layer '{cond.Layer}', which has {spatial} positions per channel (0..{spatial - 1}).");
+                throw new AnalysisException($"lrp: position {pos} is out of range for layer '{cond.Layer}', which has {spatial} positions per channel (0..{spatial - 1}).", "list layer names and shapes with `unravel inspect MODEL`");
             walk.AddMask(t, cond.Channels, cond.Position);
         }
 
@@ -136,7 +136,7 @@ public static class Lrp
                 Tensor t = tensors[model.Hooks.ResolveAlias(cond.Layer)];
                 if (ReferenceEquals(t, root) || chain.Contains(t, ReferenceEqualityComparer.Instance)) continue;
                 if (walk.IndexOf(t) >= rootIndex)
-                    throw new ArgumentException($"lrp: condition layer '{cond.Layer}' is not below the start of the walk.");
+                    throw new AnalysisException($"lrp: condition layer '{cond.Layer}' is not below the start of the walk.", "list layer names and shapes with `unravel inspect MODEL`");
                 chain.Add(t);
             }
             chain.Sort(1, chain.Count - 1, Comparer<Tensor>.Create((a, b) => walk.IndexOf(b).CompareTo(walk.IndexOf(a))));
@@ -147,7 +147,7 @@ public static class Lrp
         {
             bottom = walk.IndexOf(TensorOf(tensors, model, stopLayer));
             if (bottom >= rootIndex || chain.Skip(1).Any(t => walk.IndexOf(t) <= bottom))
-                throw new ArgumentException($"lrp: stop layer '{stopLayer}' must lie below the start and every exclude-parallel condition.");
+                throw new AnalysisException($"lrp: stop layer '{stopLayer}' must lie below the start and every exclude-parallel condition.", "list layer names and shapes with `unravel inspect MODEL`");
         }
         GradStore grads = null!;
         for (int i = 0; i < chain.Count; i++)
@@ -169,12 +169,12 @@ public static class Lrp
     {
         string resolved = model.Hooks.ResolveAlias(name);
         if (!model.AllHookNames.Contains(resolved))
-            throw new ArgumentException($"lrp: unknown layer '{name}'. Valid layers: {string.Join(", ", model.AllHookNames.Take(60))}{(model.AllHookNames.Count > 60 ? ", …" : "")}");
+            throw new HookNotFoundException(name, model.AllHookNames, "lrp");
     }
 
     private static Tensor TensorOf(Dictionary<string, Tensor> tensors, RootModule model, string name) =>
         tensors.TryGetValue(model.Hooks.ResolveAlias(name), out Tensor? t) ? t
-            : throw new ArgumentException($"lrp: layer '{name}' was not reached by the forward pass.");
+            : throw new AnalysisException($"lrp: layer '{name}' was not reached by the forward pass.", "list layer names and shapes with `unravel inspect MODEL`");
 
     // [N, C, H, W] → Σ_c [N, H, W]; other ranks unchanged.
     private static Tensor ChannelSum(Tensor r)

@@ -78,7 +78,8 @@ public static class Collector
         {
             CollectionState state = CollectionState.Load(resumeFrom);
             if (state.Fingerprint != fingerprint)
-                throw new ArgumentException($"collect: checkpoint {resumeFrom} belongs to a different run (model, data, layers, options, batch size or shard differ); delete it or run without --resume.", nameof(run));
+                throw new AnalysisException($"collect: checkpoint {resumeFrom} belongs to a different run (model, data, layers, options, batch size or shard differ).",
+                    $"delete {resumeFrom} to start over, or run without --resume");
             foreach (LayerStatistics l in state.Layers) { stats[l.Name] = l; order.Add(l.Name); }
             next = state.Next;
             elapsedBefore = state.Elapsed;

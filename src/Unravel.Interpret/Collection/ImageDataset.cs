@@ -55,7 +55,7 @@ public sealed class ImageDataset : ICollectionDataset
         ArgumentNullException.ThrowIfNull(preprocessing);
         string[] classes = [.. Directory.GetDirectories(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal)!];
         if (classes.Length == 0)
-            throw new ArgumentException($"collect: {folder} has no class subfolders (expected {folder}/<class>/<image>.png).", nameof(folder));
+            throw new InvalidDatasetException($"collect: {folder} has no class subfolders (expected {folder}/<class>/<image>.png).");
         var files = new List<(string Path, int Label)>();
         for (int c = 0; c < classes.Length; c++)
         {
@@ -64,7 +64,7 @@ public sealed class ImageDataset : ICollectionDataset
                 .Where(f => Path.GetExtension(f).ToLowerInvariant() is ".png" or ".jpg" or ".jpeg")
                 .Select(f => Path.GetRelativePath(dir, f)).Order(StringComparer.Ordinal).Select(f => (Path.Combine(dir, f), c)));
         }
-        if (files.Count == 0) throw new ArgumentException($"collect: no .png/.jpg images under {folder}/<class>/.", nameof(folder));
+        if (files.Count == 0) throw new InvalidDatasetException($"collect: no .png/.jpg images under {folder}/<class>/.");
         Tensor? images = null;
         int per = 0;
         for (int i = 0; i < files.Count; i++)
@@ -73,7 +73,7 @@ public sealed class ImageDataset : ICollectionDataset
             images ??= Tensor.Zeros(files.Count, one.Dim(0), one.Dim(1), one.Dim(2));                     // [N, C, H, W]
             per = images.Length / files.Count;
             if (one.Length != per)
-                throw new ArgumentException($"collect: {files[i].Path} gives {one.ShapeString}, unlike the first image; set a crop size.", nameof(preprocessing));
+                throw new InvalidDatasetException($"collect: {files[i].Path} gives {one.ShapeString}, unlike the first image; set a crop size.");
             one.Data.CopyTo(images.Data.Slice(i * per, per));
         }
         string description = string.Create(System.Globalization.CultureInfo.InvariantCulture,
@@ -141,7 +141,7 @@ public sealed class ImageDataset : ICollectionDataset
     public Tensor Forward(RootModule model, int start, int count)
     {
         if (model is not IImageClassifier classifier)
-            throw new ArgumentException($"collect: {model.GetType().Name} is not an image classifier; image data needs one.", nameof(model));
+            throw new ModelInputException($"collect: {model.GetType().Name} is not an image classifier; image data needs one.");
         int per = _images.Length / Count;
         Tensor batch = Tensor.FromSpan(_images.Data.Slice(start * per, count * per), [count, _images.Dim(1), _images.Dim(2), _images.Dim(3)]); // [n, C, H, W]
         return classifier.Forward(batch);
@@ -151,7 +151,7 @@ public sealed class ImageDataset : ICollectionDataset
     public Tensor Forward(RootModule model, IReadOnlyList<long> indices)
     {
         if (model is not IImageClassifier classifier)
-            throw new ArgumentException($"collect: {model.GetType().Name} is not an image classifier; image data needs one.", nameof(model));
+            throw new ModelInputException($"collect: {model.GetType().Name} is not an image classifier; image data needs one.");
         return classifier.Forward(Gather(indices));
     }
 

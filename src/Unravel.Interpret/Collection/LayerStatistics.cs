@@ -358,12 +358,12 @@ public sealed class LayerStatistics
     {
         ArgumentNullException.ThrowIfNull(other);
         if (other.Name != Name || !other.ItemShape.SequenceEqual(ItemShape) || other.Layout != Layout || other._options != _options)
-            throw new ArgumentException($"collect: cannot merge layer '{other.Name}' {ShapeRules.Format(other.ItemShape)} into '{Name}' {ShapeRules.Format(ItemShape)} (shapes, layouts and options must match).", nameof(other));
+            throw new AnalysisException($"collect: cannot merge layer '{other.Name}' {ShapeRules.Format(other.ItemShape)} into '{Name}' {ShapeRules.Format(ItemShape)} (shapes, layouts and options must match).");
         if (other._histRange is not null)
         {
             if (_histRange is null) _histRange = (float[])other._histRange.Clone();
             else if (!_histRange.AsSpan().SequenceEqual(other._histRange))
-                throw new ArgumentException($"collect: layer '{Name}': histogram ranges differ between the parts; collect them with a fixed HistogramRange to merge.", nameof(other));
+                throw new AnalysisException($"collect: layer '{Name}': histogram ranges differ between the parts; collect them with a fixed HistogramRange to merge.");
         }
         _topMax.Merge(other._topMax);
         _topMean.Merge(other._topMean);

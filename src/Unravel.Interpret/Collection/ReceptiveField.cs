@@ -50,7 +50,7 @@ public sealed record ReceptiveField(string Hook, ReceptiveFieldAxis Rows, Recept
         if (model is not IImageClassifier)
             throw new ArgumentException($"receptive field: {model.GetType().Name} is not an image model.", nameof(model));
         if (!model.AllHookNames.Contains(hook))
-            throw new ArgumentException($"receptive field: no hook '{hook}'; valid names: {string.Join(", ", model.AllHookNames)}.", nameof(hook));
+            throw new HookNotFoundException(hook, model.AllHookNames, "receptive field");
         List<Module> order = model.Modules().ToList();
         (Module target, string? point) = Target(order, hook);
         List<Module> path = PathTo(model, order, target, point);

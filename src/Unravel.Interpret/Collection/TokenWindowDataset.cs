@@ -39,7 +39,7 @@ public sealed class TokenWindowDataset : ICollectionDataset
         int[] encoded = tokenizer.Encode(text);
         int windows = encoded.Length / body;
         if (windows == 0)
-            throw new ArgumentException($"collect: {source} has {encoded.Length} tokens, fewer than one window of {body}.", nameof(text));
+            throw new InvalidDatasetException($"collect: {source} has {encoded.Length} tokens, fewer than one window of {body}.");
         var tokens = new int[windows * length];
         for (int w = 0; w < windows; w++)
         {
@@ -60,7 +60,7 @@ public sealed class TokenWindowDataset : ICollectionDataset
     {
         IReadOnlyList<string> files = Directory.Exists(path) ? BrownCorpus.ListFiles(path) : [path];
         if (files.Count == 0)
-            throw new ArgumentException($"collect: {path} holds no Brown corpus files (named ca01 … cr09).", nameof(path));
+            throw new InvalidDatasetException($"collect: {path} holds no Brown corpus files (named ca01 … cr09).");
         string text = string.Join("\n\n", files.Select(BrownCorpus.ReadText));
         return FromText(text, tokenizer, length, bos, $"Brown corpus {path} ({files.Count} file{(files.Count == 1 ? "" : "s")}, tags stripped)");
     }
@@ -87,7 +87,7 @@ public sealed class TokenWindowDataset : ICollectionDataset
     public Tensor Forward(RootModule model, int start, int count)
     {
         if (model is not ILanguageModel lm)
-            throw new ArgumentException($"collect: {model.GetType().Name} is not a language model; text data needs one.", nameof(model));
+            throw new ModelInputException($"collect: {model.GetType().Name} is not a language model; text data needs one.");
         return lm.Forward(_tokens.AsSpan(start * Length, count * Length).ToArray(), count, Length);
     }
 
@@ -95,7 +95,7 @@ public sealed class TokenWindowDataset : ICollectionDataset
     public Tensor Forward(RootModule model, IReadOnlyList<long> indices)
     {
         if (model is not ILanguageModel lm)
-            throw new ArgumentException($"collect: {model.GetType().Name} is not a language model; text data needs one.", nameof(model));
+            throw new ModelInputException($"collect: {model.GetType().Name} is not a language model; text data needs one.");
         ArgumentNullException.ThrowIfNull(indices);
         var tokens = new int[indices.Count * Length];
         for (int i = 0; i < indices.Count; i++) Window(indices[i]).CopyTo(tokens.AsSpan(i * Length));

@@ -90,7 +90,7 @@ public static class Circuits
         ArgumentNullException.ThrowIfNull(data);
         CheckLayers(layer, lowerLayer);
         if (model is not IImageClassifier classifier)
-            throw new ArgumentException($"pure: {model.GetType().Name} is not an image classifier.", nameof(model));
+            throw new ModelInputException($"pure: {model.GetType().Name} is not an image classifier.");
         using var tape = new Tape();
         if (parameterGradients)
             foreach (Parameter p in model.TrainableParameters()) tape.Watch(p.Value);
@@ -151,9 +151,9 @@ public static class Circuits
         Tensor x = tape.Watch(low.Detach());                                                           // [n, C', H', W']
         Tensor y = chain is { } c2 ? c2.Sub(x) : Replay(model, data, layer, lowerLayer, inputs, x);    // [n, C, H, W]
         if (!y.IsTracked)
-            throw new ArgumentException($"pure: layer '{layer}' does not depend on lower layer '{lowerLayer}'; the lower layer must run before it and feed it.", nameof(lowerLayer));
+            throw new AnalysisException($"pure: layer '{layer}' does not depend on lower layer '{lowerLayer}'; the lower layer must run before it and feed it.");
         if (y.Rank < 2)
-            throw new ArgumentException($"pure: activation '{layer}' {y.ShapeString} has no channel axis; need [N, C, …].", nameof(layer));
+            throw new AnalysisException($"pure: activation '{layer}' {y.ShapeString} has no channel axis; need [N, C, …].");
         int n = inputs.Length, c = y.Dim(1), positions = y.Length / (n * c);
         int lowC = low.Dim(1), lowPositions = low.Length / (n * lowC);
         for (int b = 0; b < n; b++)
@@ -209,7 +209,7 @@ public static class Circuits
                 // Reached the analysed layer: the rest of the network is not needed.
             }
         }
-        return y ?? throw new ArgumentException($"pure: hook '{layer}' did not fire.", nameof(layer));
+        return y ?? throw new AnalysisException($"pure: hook '{layer}' did not fire.");
     }
 
     private sealed class StopForward : Exception;
@@ -262,21 +262,21 @@ public static class Circuits
         ArgumentException.ThrowIfNullOrEmpty(layer);
         ArgumentException.ThrowIfNullOrEmpty(lowerLayer);
         if (layer == lowerLayer)
-            throw new ArgumentException($"pure: the lower layer must differ from the analysed layer ('{layer}').", nameof(lowerLayer));
+            throw new AnalysisException($"pure: the lower layer must differ from the analysed layer ('{layer}').");
     }
 
     private static Tensor Captured(ActivationCache cache, string name)
     {
         if (!cache.TryGet(name, out Tensor? t) || t is null)
-            throw new ArgumentException($"pure: hook '{name}' did not fire during the forward pass.", nameof(name));
+            throw new AnalysisException($"pure: hook '{name}' did not fire during the forward pass.");
         if (t.Rank < 2)
-            throw new ArgumentException($"pure: activation '{name}' {t.ShapeString} has no channel axis; need [N, C, …].", nameof(name));
+            throw new AnalysisException($"pure: activation '{name}' {t.ShapeString} has no channel axis; need [N, C, …].");
         return t;
     }
 
     private static void CheckNeuron(Tensor up, int neuron, string layer)
     {
         if ((uint)neuron >= (uint)up.Dim(1))
-            throw new ArgumentException($"pure: neuron {neuron} is outside layer '{layer}' (0 … {up.Dim(1) - 1}).", nameof(neuron));
+            throw new AnalysisException($"pure: neuron {neuron} is outside layer '{layer}' (0 … {up.Dim(1) - 1}).");
     }
 }

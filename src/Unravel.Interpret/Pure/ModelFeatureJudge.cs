@@ -36,7 +36,7 @@ public sealed class ModelFeatureJudge(RootModule model, ICollectionDataset data,
             long[] idx = missing[start..Math.Min(missing.Length, start + batch)];
             ActivationCache cache = model.RunWithCache(() => data.Forward(model, idx), hook);
             if (!cache.TryGet(hook, out Tensor? a) || a is null || a.Rank < 2)
-                throw new ArgumentException($"pure: judge hook '{hook}' did not fire or has no channel axis.", nameof(inputs));
+                throw new AnalysisException($"pure: judge hook '{hook}' did not fire or has no channel axis.");
             int c = a.Dim(1), positions = a.Length / (idx.Length * c);
             for (int b = 0; b < idx.Length; b++)
             {

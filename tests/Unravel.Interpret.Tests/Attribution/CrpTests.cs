@@ -173,7 +173,7 @@ public sealed class SingleNeuronTests
     [Fact]
     public void Position_OutOfRange_Throws()
     {
-        var ex = Assert.Throws<ArgumentException>(() => Lrp.Attribute(LrpFixtures.SmallResNet16(), LrpFixtures.Input("small-resnet-16"),
+        var ex = Assert.Throws<AnalysisException>(() => Lrp.Attribute(LrpFixtures.SmallResNet16(), LrpFixtures.Input("small-resnet-16"),
             new LrpOptions { Conditions = [new ChannelCondition("layer3.0", [5], 49)] }));
         Assert.Contains("49 positions", ex.Message);
     }

@@ -134,16 +134,16 @@ public sealed class LrpModelTests
     [Fact]
     public void Attribute_UnknownLayer_ThrowsWithValidNames()
     {
-        var ex = Assert.Throws<ArgumentException>(() => Lrp.Attribute(ResidualNoBn(), Tensor.Zeros(1, 1, 28, 28),
+        var ex = Assert.Throws<HookNotFoundException>(() => Lrp.Attribute(ResidualNoBn(), Tensor.Zeros(1, 1, 28, 28),
             new LrpOptions { Conditions = [new ChannelCondition("layer9.0", [1])] }));
         Assert.Contains("layer9.0", ex.Message);
-        Assert.Contains("layer2.0", ex.Message);
+        Assert.Contains("layer2.0", ex.Hint);
     }
 
     [Fact]
     public void Attribute_ChannelOutOfRange_Throws()
     {
-        var ex = Assert.Throws<ArgumentException>(() => Lrp.Attribute(ResidualNoBn(), Tensor.Zeros(1, 1, 28, 28),
+        var ex = Assert.Throws<AnalysisException>(() => Lrp.Attribute(ResidualNoBn(), Tensor.Zeros(1, 1, 28, 28),
             new LrpOptions { Conditions = [new ChannelCondition("layer2.0", [32])] }));
         Assert.Contains("32 channels", ex.Message);
     }

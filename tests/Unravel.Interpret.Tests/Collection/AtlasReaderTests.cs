@@ -2,6 +2,7 @@
 // pooled vectors, layers, dataset spec), and bad layers/neurons fail with messages naming them.
 
 using Unravel.Interpret.Collection;
+using Unravel.Atlas;
 
 namespace Unravel.Interpret.Tests.Collection;
 
@@ -42,7 +43,7 @@ public sealed class AtlasReaderTests : IDisposable
         Assert.Equal(r.PooledMean!, pooled.ToArray());
         Assert.Equal(r.PooledIndices!, inputs);
 
-        ArgumentException unknown = Assert.Throws<ArgumentException>(() => atlas.Layer("layer9"));
+        LayerNotCollectedException unknown = Assert.Throws<LayerNotCollectedException>(() => atlas.Layer("layer9"));
         Assert.Contains("layer9", unknown.Message);
         Assert.Contains("layer1, fc", unknown.Message);
         ArgumentOutOfRangeException outside = Assert.Throws<ArgumentOutOfRangeException>(() => atlas.TopInputs("fc", 10_000));
@@ -53,9 +54,9 @@ public sealed class AtlasReaderTests : IDisposable
     public void Open_NotAnAtlas_FailsNamingTheFile()
     {
         Directory.CreateDirectory(_dir);
-        Assert.Contains(_dir, Assert.Throws<FileNotFoundException>(() => AtlasReader.Open(_dir)).Message);
+        Assert.Contains(_dir, Assert.Throws<AtlasFormatException>(() => AtlasReader.Open(_dir)).Message);
         File.WriteAllText(Path.Combine(_dir, "manifest.json"), "{\"format\": \"other\"}");
-        Assert.Contains("manifest.json", Assert.Throws<InvalidDataException>(() => AtlasReader.Open(_dir)).Message);
+        Assert.Contains("manifest.json", Assert.Throws<AtlasFormatException>(() => AtlasReader.Open(_dir)).Message);
     }
 
     [Fact]

@@ -6,6 +6,7 @@ using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Unravel.Interpret.Collection;
 using Unravel.IO;
+using Unravel.Atlas;
 
 namespace Unravel.Interpret.Tests.Collection;
 

@@ -99,10 +99,10 @@ public sealed class CollectorTests
     public void UnknownLayer_MessageListsValidNames()
     {
         RootModule model = SmallResNet();
-        var e = Assert.Throws<ArgumentException>(() => Collector.Run(model, Synthetic(), ["layer2", "layer9"], Options));
+        var e = Assert.Throws<HookNotFoundException>(() => Collector.Run(model, Synthetic(), ["layer2", "layer9"], Options));
         Assert.Contains("layer9", e.Message);
-        Assert.Contains("layer2", e.Message);
-        Assert.Contains("fc", e.Message);
+        Assert.Contains("layer2", e.Hint);
+        Assert.Contains("fc", e.Hint);
     }
 
     [Fact]

@@ -47,7 +47,7 @@ public sealed class DatasetTests : IDisposable
     [Fact]
     public void ImageFolder_NoClassFolders_Throws()
     {
-        var e = Assert.Throws<ArgumentException>(() => ImageDataset.FromFolder(_dir, ImagePreprocessing.ImageNet));
+        var e = Assert.Throws<InvalidDatasetException>(() => ImageDataset.FromFolder(_dir, ImagePreprocessing.ImageNet));
         Assert.Contains("no class subfolders", e.Message);
     }
 

@@ -147,7 +147,7 @@ public sealed class LayerStatisticsTests
         float[] all = Random(10 * 2, 7);
         LayerStatistics a = Feed(all, [2], ActivationLayout.ChannelsFirst, null, [5], Small, 0, 5);
         LayerStatistics b = Feed(all, [2], ActivationLayout.ChannelsFirst, null, [5], Small, 5, 10);
-        var e = Assert.Throws<ArgumentException>(() => a.Merge(b));
+        var e = Assert.Throws<AnalysisException>(() => a.Merge(b));
         Assert.Contains("histogram ranges differ", e.Message);
     }
 

@@ -88,7 +88,7 @@ public sealed class ReceptiveFieldTests
     [Fact]
     public void UnknownHook_Throws_ListingValidNames()
     {
-        var e = Assert.Throws<ArgumentException>(() => ReceptiveField.Of(CollectorTests.SmallResNet(), "layer9", 28, 28));
-        Assert.Contains("layer2.0.hook_add", e.Message);
+        var e = Assert.Throws<HookNotFoundException>(() => ReceptiveField.Of(CollectorTests.SmallResNet(), "layer9", 28, 28));
+        Assert.Contains("layer2.0.hook_add", e.Hint);
     }
 }

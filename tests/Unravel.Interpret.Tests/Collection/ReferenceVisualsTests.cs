@@ -7,6 +7,7 @@ using Unravel.Tensors;
 using Unravel.Interpret.Collection;
 using Unravel.IO.Images;
 using Unravel.Models.Text;
+using Unravel.Atlas;
 
 namespace Unravel.Interpret.Tests.Collection;
 

@@ -5,6 +5,7 @@
 
 using Unravel.Nn;
 using Unravel.Interpret.Collection;
+using Unravel.Atlas;
 
 namespace Unravel.Interpret.Tests.Collection;
 
@@ -51,7 +52,7 @@ public sealed class ResumeAndMergeTests : IDisposable
         var run = new CollectionRunOptions { BatchSize = 32, CheckpointPath = Path.Combine(_dir, "ckpt"), CheckpointInterval = TimeSpan.Zero, Resume = true };
         using (var cts = new CancellationTokenSource())
             Assert.Throws<OperationCanceledException>(() => Collector.Run(model, data, Layers, CollectorTests.Options, run, new StopAfter(64, cts), cts.Token));
-        var e = Assert.Throws<ArgumentException>(() => Collector.Run(model, data, Layers, CollectorTests.Options, run with { BatchSize = 16 }));
+        var e = Assert.Throws<AnalysisException>(() => Collector.Run(model, data, Layers, CollectorTests.Options, run with { BatchSize = 16 }));
         Assert.Contains("different run", e.Message);
     }
 
@@ -78,7 +79,7 @@ public sealed class ResumeAndMergeTests : IDisposable
         Assert.Equal(200, merged.Inputs);
         for (int i = 0; i < Layers.Length; i++) AssertIdentical(once.Layers[i], merged.Layers[i], exactMoments: false);
 
-        var e = Assert.Throws<ArgumentException>(() => AtlasMerger.Merge([shards[0], shards[0]]));
+        var e = Assert.Throws<AnalysisException>(() => AtlasMerger.Merge([shards[0], shards[0]]));
         Assert.Contains("overlaps", e.Message);
     }
 

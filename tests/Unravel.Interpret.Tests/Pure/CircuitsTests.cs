@@ -117,7 +117,7 @@ public sealed class CircuitsTests
     [Fact]
     public void Compute_LowerAfterLayer_Throws()
     {
-        ArgumentException e = Assert.Throws<ArgumentException>(() =>
+        AnalysisException e = Assert.Throws<AnalysisException>(() =>
             Circuits.Compute(SmallResNet(), Images(2), "layer2", "layer3", [new CircuitRequest(0, 0)]));
         Assert.Contains("lower layer", e.Message);
     }
@@ -125,7 +125,7 @@ public sealed class CircuitsTests
     [Fact]
     public void Compute_NeuronOutsideLayer_Throws()
     {
-        ArgumentException e = Assert.Throws<ArgumentException>(() =>
+        AnalysisException e = Assert.Throws<AnalysisException>(() =>
             Circuits.Compute(SmallResNet(), Images(2), "layer2", "layer1", [new CircuitRequest(64, 0)]));
         Assert.Contains("neuron 64", e.Message);
     }

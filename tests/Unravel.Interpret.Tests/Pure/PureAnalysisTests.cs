@@ -7,6 +7,7 @@ using Unravel.Interpret.Pure;
 using Unravel.Nn;
 using Unravel.Tensors;
 using Unravel.Testing;
+using Unravel.Atlas;
 
 namespace Unravel.Interpret.Tests.Pure;
 

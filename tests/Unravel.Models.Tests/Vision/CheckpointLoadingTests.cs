@@ -208,12 +208,12 @@ public sealed class CheckpointLoadingTests(ITestOutputHelper output) : IDisposab
     [Fact]
     public void LoadImageClassifier_UnknownArchitecture_ThrowsListingKnownNames()
     {
-        var e = Assert.Throws<ArgumentException>(() =>
+        var e = Assert.Throws<UnravelException>(() =>
             ModelLoader.LoadImageClassifier(VisionFixtures.PathOf("checkpoints", "resnet18_w6", "model.pth"), "resnet19"));
         Assert.Contains("resnet19", e.Message);
-        Assert.Contains("resnet18", e.Message);
-        Assert.Contains("vgg16_bn", e.Message);
-        Assert.Contains("small-resnet", e.Message);
+        Assert.Contains("resnet18", e.Hint);
+        Assert.Contains("vgg16_bn", e.Hint);
+        Assert.Contains("small-resnet", e.Hint);
     }
 
     /// <summary>[N, classes] with 1 at (n, targets[n]): the seed that makes the input gradient d Σₙ logits[n, tₙ] / dx.</summary>

@@ -79,8 +79,9 @@ public sealed partial class Gpt2 : RootModule, ILanguageModel
         for (int i = 0; i < tokens.Length; i++)
         {
             if ((uint)tokens[i] >= (uint)Config.Vocab)
-                throw new ArgumentException(
-                    $"gpt2: token id {tokens[i]} at [{i / seq}, {i % seq}] is outside the vocabulary [0, {Config.Vocab}).", nameof(tokens));
+                throw new ModelInputException(
+                    $"gpt2: token id {tokens[i]} at [{i / seq}, {i % seq}] is outside the model's vocabulary [0, {Config.Vocab}).",
+                    "the text was tokenized with a larger vocabulary than the model has: use the tokenizer the model was trained with");
             positions[i] = i % seq;
         }
         return Wte.Forward(tokens, [batch, seq]) + Wpe.Forward(positions, [batch, seq]);      // [B, T, C]

@@ -152,9 +152,9 @@ public sealed class Gpt2ModelTests
     public void Hook_UnknownTransformerLensName_ThrowsListingValidNames()
     {
         Gpt2 model = LoadTiny();
-        var e = Assert.Throws<ArgumentException>(() => model.Hooks.Add("blocks.0.attn.hook_pattern", (string _, Tensor _) => { }));
+        var e = Assert.Throws<HookNotFoundException>(() => model.Hooks.Add("blocks.0.attn.hook_pattern", (string _, Tensor _) => { }));
         Assert.Contains("blocks.0.attn.hook_pattern", e.Message);
-        Assert.Contains("h.0.mlp.hook_post", e.Message);
+        Assert.Contains("h.0.mlp.hook_post", e.Hint);
     }
 
     [Fact]
@@ -187,7 +187,7 @@ public sealed class Gpt2ModelTests
         Gpt2 model = LoadTiny();
         int[] tokens = Tokens;
         tokens[19] = 512;
-        var e = Assert.Throws<ArgumentException>(() => model.Forward(tokens, Batch, Seq));
+        var e = Assert.Throws<ModelInputException>(() => model.Forward(tokens, Batch, Seq));
         Assert.Contains("token id 512 at [1, 3]", e.Message);
     }
 

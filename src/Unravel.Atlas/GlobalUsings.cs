@@ -1,0 +1,2 @@
+global using Unravel.Interpret.Collection;
+global using Unravel.Tensors;

@@ -1,0 +1,40 @@
+// What the atlas, the report, `unravel neurons` and the explorer know about an analysis method, without knowing its
+// record type: MethodRegistry lists every method once, and each of those consumers iterates the registry. A method
+// implements this by deriving from AtlasMethod<TResult> (docs/adding-a-method.md).
+
+using Unravel.Atlas.Report;
+
+namespace Unravel.Atlas.Methods;
+
+/// <summary>An analysis method as the atlas layer sees it.</summary>
+public interface IAtlasMethod
+{
+    /// <summary>Registry name: the folder under methods/, <see cref="Provenance.Method"/>, the explorer's route segment.</summary>
+    string Name { get; }
+
+    /// <summary>Human title ("Concept vectors"): report headings, the explorer's button.</summary>
+    string Title { get; }
+
+    /// <summary>Columns it adds to the neurons table, in display order.</summary>
+    IReadOnlyList<NeuronColumn> Columns { get; }
+
+    /// <summary>Path of a neuron's result file (it may not exist).</summary>
+    string PathOf(AtlasReader atlas, string layer, int neuron);
+
+    /// <summary>Neurons of <paramref name="layer"/> with a result, ascending.</summary>
+    IReadOnlyList<int> Analysed(AtlasReader atlas, string layer);
+
+    /// <summary>Dataset indices the report should prepare (render) for the neuron's section; empty without a result.</summary>
+    /// <exception cref="AtlasFormatException">The result file is malformed or from a newer format.</exception>
+    IEnumerable<long> References(AtlasReader atlas, string layer, int neuron);
+
+    /// <summary>A short summary card for the top of the neuron page, or null without a result.</summary>
+    string? Card(AtlasReader atlas, string layer, int neuron);
+
+    /// <summary>The neuron page's section (HTML), or null without a result.</summary>
+    string? Section(ReportContext context, string layer, int neuron);
+
+    /// <summary>Runs the method on one neuron with its default options and stores the result (the explorer's "analyse").</summary>
+    /// <exception cref="UnravelException">The method cannot run on this atlas or layer.</exception>
+    void AnalyseNeuron(AtlasSession session, string layer, int neuron, CancellationToken cancellationToken);
+}

@@ -1,0 +1,28 @@
+// The command tree of the `unravel` tool: one line per command (adding a command is its file plus a line here).
+
+using System.CommandLine;
+
+namespace Unravel.Cli;
+
+internal static class CliCommands
+{
+    /// <summary>The root command with every subcommand.</summary>
+    public static RootCommand Create() => new("Unravel: find, split and explain polysemantic neurons.")
+    {
+        ModelsCommand.Create(),
+        InspectCommand.Create(),
+        RunCommand.Create(),
+        AttributeCommand.Create(),
+        TrainCommand.Create(),
+        CollectCommand.Create(),
+        MergeCommand.Create(),
+        NeuronsCommand.Create(),
+        QueryCommand.Create(),
+        BenchCommand.Create(),
+        ConceptsCommand.Create(),
+        ReportCommand.Create(),
+        ServeCommand.Create(),
+        DemoCommand.Create(),
+        PureCommand.Create(),
+    };
+}

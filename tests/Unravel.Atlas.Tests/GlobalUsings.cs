@@ -1,0 +1,2 @@
+global using Unravel;
+global using Unravel.Atlas;
