@@ -20,6 +20,7 @@ internal static class CliCommands
         QueryCommand.Create(),
         BenchCommand.Create(),
         ConceptsCommand.Create(),
+        EmbedCommand.Create(),
         ReportCommand.Create(),
         ServeCommand.Create(),
         DemoCommand.Create(),

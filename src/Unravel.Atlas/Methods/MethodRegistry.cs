@@ -11,6 +11,7 @@ public static class MethodRegistry
     [
         ConceptsMethod.Instance,
         PureMethod.Instance,
+        EmbedMethod.Instance,
     ];
 
     /// <summary>The method called <paramref name="name"/>.</summary>
