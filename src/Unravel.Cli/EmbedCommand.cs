@@ -31,21 +31,25 @@ internal static class EmbedCommand
     private static readonly Option<int> ExamplesOption = new("--examples") { Description = "Examples per neuron (the paper: 100).", DefaultValueFactory = _ => 100 };
     private static readonly Option<double> RatioOption = new("--ratio") { Description = "Threshold ratio of the first rule (the paper: 0.75).", DefaultValueFactory = _ => 0.75 };
     private static readonly Option<double> ThresholdOption = new("--threshold") { Description = "Cosine distance where clusters stop merging (the paper: 0.5).", DefaultValueFactory = _ => 0.5 };
+    private static readonly Option<int?> MostSplitOption = new("--most-split")
+    {
+        Description = "Cluster every neuron but store and show only the K with the most clusters (the summary covers all).",
+    };
     private static readonly Option<bool> NoImportanceOption = new("--no-importance") { Description = "Skip token importance of the central examples." };
     private static readonly Option<bool> JsonOption = new("--json") { Description = "Print machine-readable JSON instead of the table." };
 
     public static Command Create()
     {
         Command command = new("embed", "Split transformer MLP neurons into feature clusters with neuron embeddings (Foote 2024) and store them in the atlas.")
-            { AtlasArgument, LayerOption, VariantOption, NeuronsOption, AllOption, SelectionOption, ExamplesOption, RatioOption, ThresholdOption, NoImportanceOption, JsonOption };
+            { AtlasArgument, LayerOption, VariantOption, NeuronsOption, AllOption, SelectionOption, ExamplesOption, RatioOption, ThresholdOption, MostSplitOption, NoImportanceOption, JsonOption };
         command.SetAction((parse, ct) => Task.FromResult(Run(new Request(parse.GetValue(AtlasArgument)!, parse.GetValue(LayerOption)!, parse.GetValue(VariantOption)!,
             parse.GetValue(NeuronsOption), parse.GetValue(AllOption), parse.GetValue(SelectionOption)!, parse.GetValue(ExamplesOption), parse.GetValue(RatioOption),
-            parse.GetValue(ThresholdOption), !parse.GetValue(NoImportanceOption), parse.GetValue(JsonOption)), Console.Out, Console.Error, ct)));
+            parse.GetValue(ThresholdOption), !parse.GetValue(NoImportanceOption), parse.GetValue(JsonOption), parse.GetValue(MostSplitOption)), Console.Out, Console.Error, ct)));
         return command;
     }
 
     internal sealed record Request(string Atlas, string Layer, string Variant = "tl", string? Neurons = null, bool All = false, string Selection = "first",
-        int Examples = 100, double Ratio = 0.75, double Threshold = 0.5, bool Importance = true, bool Json = false);
+        int Examples = 100, double Ratio = 0.75, double Threshold = 0.5, bool Importance = true, bool Json = false, int? MostSplit = null);
 
     internal static int Run(Request r, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
@@ -53,11 +57,13 @@ internal static class EmbedCommand
         if (!EmbedRequest.Variants.Contains(r.Variant)) throw new UnravelUserException($"--variant must be tl, hf or resid (got '{r.Variant}').");
         if (r.Selection is not ("first" or "top-k")) throw new UnravelUserException($"--selection must be first or top-k (got '{r.Selection}').");
         if (r.Examples < 2) throw new UnravelUserException($"--examples must be at least 2 (got {r.Examples}).");
+        if (r.MostSplit is { } k && (k < 1 || r.Neurons is not null))
+            throw new UnravelUserException($"--most-split must be at least 1 and excludes --neurons (got {k}).", "e.g. --most-split 8 without --neurons");
         if (!(r.Ratio > 0 && r.Ratio <= 1)) throw new UnravelUserException($"--ratio must be in (0, 1] (got {r.Ratio.ToString(CultureInfo.InvariantCulture)}).");
         if (!(r.Threshold > 0)) throw new UnravelUserException($"--threshold must be positive (got {r.Threshold.ToString(CultureInfo.InvariantCulture)}).");
         var request = new EmbedRequest(AtlasSession.Open(r.Atlas), r.Layer, NeuronSelection.Parse(r.Neurons))
         {
-            Variant = r.Variant, Selection = r.Selection, Examples = r.Examples, Ratio = r.Ratio, Threshold = r.Threshold, Importance = r.Importance,
+            Variant = r.Variant, Selection = r.Selection, Examples = r.Examples, Ratio = r.Ratio, Threshold = r.Threshold, Importance = r.Importance, MostSplit = r.MostSplit,
         };
         var bar = new ProgressBar(error);
         EmbedStageResult result;
@@ -101,7 +107,7 @@ internal static class EmbedCommand
         }
         output.Write(table);
         if (run.TooFewExamples.Length > 0)
-            output.WriteLine($"fewer than 2 examples (not clustered): {string.Join(", ", run.TooFewExamples)}");
+            output.WriteLine($"{run.TooFewExamples.Length} neurons with fewer than 2 examples (not clustered): {string.Join(", ", run.TooFewExamples.Take(20))}{(run.TooFewExamples.Length > 20 ? ", …" : "")}");
         var summary = new TextTable("vectors", "neurons", "≥2 clusters", "MaxDist med/mean", "MeanDist med/mean", "intra med/mean", "inter med/mean");
         void Add(string name, PolysemanticitySummary s) => summary.Add(name, s.Neurons.ToString(CultureInfo.InvariantCulture), F(100 * s.MultiClusterShare, "0") + " %",
             $"{F(s.MaxDist.Median)}/{F(s.MaxDist.Mean)}", $"{F(s.MeanDist.Median)}/{F(s.MeanDist.Mean)}", $"{F(s.Intra.Median)}/{F(s.Intra.Mean)}", $"{F(s.Inter.Median)}/{F(s.Inter.Mean)}");
@@ -129,7 +135,7 @@ internal static class EmbedCommand
         output.WriteLine(JsonSerializer.Serialize(new
         {
             atlas = q.Session.Root, layer = run.Layer.Name, block = run.Block, variant = q.Variant, selection = q.Selection, examples = q.Examples, ratio = q.Ratio,
-            threshold = q.Threshold, linkage = "average", metric = "cosine", windows = run.Windows, seconds = run.Elapsed.TotalSeconds,
+            threshold = q.Threshold, most_split = q.MostSplit, linkage = "average", metric = "cosine", windows = run.Windows, seconds = run.Elapsed.TotalSeconds,
             timings = run.Timings.ToDictionary(t => t.Step, t => t.Seconds),
             summary = Summary(run.Summary), raw_summary = run.RawSummary is { } raw ? Summary(raw) : null,
             pos_agreement = run.Agreement is { } a ? new { median_ari = a.Ari, median_nmi = a.Nmi, neurons = a.Neurons } : null,

@@ -35,6 +35,10 @@ public sealed record EmbedRequest(AtlasSession Session, string Layer, IReadOnlyL
     /// <summary>Similar features kept per cluster.</summary>
     public int Similar { get; init; } = 5;
 
+    /// <summary>When set, keep (store, show, explain) only this many of the clustered neurons: those with the most clusters,
+    /// then the largest MaxDist. The layer summary still covers every clustered neuron.</summary>
+    public int? MostSplit { get; init; }
+
     /// <summary>Windows per forward pass.</summary>
     public int BatchSize { get; init; } = 32;
 }

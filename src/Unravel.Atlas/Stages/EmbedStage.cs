@@ -39,8 +39,10 @@ public sealed class EmbedStage : IStage<EmbedRequest, EmbedStageResult>
         };
         if (request.Examples < 2) throw new UnravelException($"embed: examples per neuron must be at least 2 (got {request.Examples}).");
         if (!(request.Ratio > 0 && request.Ratio <= 1)) throw new UnravelException($"embed: the ratio must be in (0, 1] (got {request.Ratio}).");
+        if (request.MostSplit is not null && request.Neurons is not null)
+            throw new UnravelException("embed: most-split picks among every neuron of the layer; it excludes a neuron list.", "drop --neurons, or --most-split");
         if (!(request.Threshold > 0)) throw new UnravelException($"embed: the threshold must be positive (got {request.Threshold}).");
-        if (request.BatchSize < 1 || request.Shown < 1 || request.Similar < 0)
+        if (request.BatchSize < 1 || request.Shown < 1 || request.Similar < 0 || request.MostSplit < 1)
             throw new UnravelException("embed: batch size and shown windows must be at least 1, similar features at least 0.");
 
         AtlasSession session = request.Session;
@@ -87,6 +89,18 @@ public sealed class EmbedStage : IStage<EmbedRequest, EmbedStageResult>
         if (atlas.Dataset is { Kind: "brown" } spec) (gold, tagNames) = BrownGold(spec, data);
         Dictionary<int, (double Ari, double Nmi)> agreement = gold is null ? []
             : NeuronEmbeddingAnalysis.Agreement(result, gold).ToDictionary(a => a.Neuron, a => (a.Ari, a.Nmi));
+        var multi = result.Neurons.Where(x => x.Clusters.Metrics.Clusters >= 2 && agreement.ContainsKey(x.Neuron)).Select(x => agreement[x.Neuron]).ToList();
+        (double, double, int)? agree = multi.Count == 0 ? null
+            : (MetricAggregate.Of(multi.Select(x => x.Ari)).Median, MetricAggregate.Of(multi.Select(x => x.Nmi)).Median, multi.Count);
+        PolysemanticitySummary summary = result.Summary;
+        PolysemanticitySummary? rawSummary = result.RawSummary;
+        if (request.MostSplit is { } keep)
+        {
+            HashSet<int> kept = [.. result.Neurons.OrderByDescending(x => x.Clusters.Metrics.Clusters).ThenByDescending(x => x.Clusters.Metrics.MaxDist)
+                .ThenBy(x => x.Neuron).Take(keep).Select(x => x.Neuron)];
+            result = result with { Neurons = [.. result.Neurons.Where(x => kept.Contains(x.Neuron))] };
+            neurons = [.. neurons.Where(n => kept.Contains(n) || result.TooFewExamples.Contains(n))];
+        }
         SimilarFeaturesResult similar = SimilarFeatures.Find([(result, embeddings)],
             new SimilarFeatureOptions { Top = request.Similar, Thresholds = [new SimilarFeatureOptions().ThresholdOf(block)] }, cancellationToken);
         var neighbours = new Dictionary<(int Neuron, int Cluster), SimilarFeature[]>();
@@ -115,14 +129,11 @@ public sealed class EmbedStage : IStage<EmbedRequest, EmbedStageResult>
         {
             ["variant"] = request.Variant, ["selection"] = request.Selection, ["examples"] = request.Examples, ["ratio"] = request.Ratio,
             ["threshold"] = request.Threshold, ["linkage"] = "average", ["metric"] = "cosine", ["shown"] = request.Shown,
-            ["importance"] = request.Importance, ["similar"] = request.Similar, ["windows"] = windows,
+            ["importance"] = request.Importance, ["similar"] = request.Similar, ["windows"] = windows, ["most_split"] = request.MostSplit,
         };
         EmbedMethod.Instance.Write(atlas, layer.Name, Provenance.Of(EmbedMethod.Instance.Name, atlas, atlas.Seed, options), records);
-        var multi = done.Where(x => x.Result.Clusters.Metrics.Clusters >= 2 && x.Record.Ari is not null).ToList();
-        (double, double, int)? agree = gold is null || multi.Count == 0 ? null
-            : (MetricAggregate.Of(multi.Select(x => x.Record.Ari!.Value)).Median, MetricAggregate.Of(multi.Select(x => x.Record.Nmi!.Value)).Median, multi.Count);
-        int[] tooFew = neurons.Where(n => !byNeuron.ContainsKey(n)).ToArray();
-        return new EmbedStageResult(layer, request, block, windows, done, tooFew, result.Summary, result.RawSummary, agree, timings, clock.Elapsed);
+        int[] tooFew = [.. result.TooFewExamples];
+        return new EmbedStageResult(layer, request, block, windows, done, tooFew, summary, rawSummary, agree, timings, clock.Elapsed);
     }
 
     /// <summary>The variant named on the command line.</summary>
