@@ -19,6 +19,7 @@ internal static class CliCommands
         NeuronsCommand.Create(),
         QueryCommand.Create(),
         ConceptsCommand.Create(),
+        EmbedCommand.Create(),
         ReportCommand.Create(),
         ServeCommand.Create(),
         DemoCommand.Create(),

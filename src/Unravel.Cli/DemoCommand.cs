@@ -1,7 +1,7 @@
 // `unravel demo [--out DIR]`: the whole idea on the shipped defaults in one command. Collects two
 // layers of the Fashion-MNIST model over its test set, ranks neurons by polysemanticity, runs concept vectors and PURE
 // on the most polysemantic ones, collects the Brown language model's MLP layers over the held-out Brown text and runs
-// concept vectors on the most active neurons of each, writes both reports, and prints where to open them with the
+// concept vectors on the most active neurons of each, neuron embeddings of all (keeping the most split), writes both reports, and prints where to open them with the
 // wall time and peak memory. Every stage runs in-process through the same stage classes as its command.
 
 using System.CommandLine;
@@ -78,6 +78,13 @@ internal static class DemoCommand
             foreach (AtlasLayer layer in session.Layers)
                 ConceptsCommand.Render(new ConceptsStage().Run(new ConceptsRequest(session, layer.Name, MostActive(session.Atlas, layer.Name, r.Top)),
                     null, cancellationToken), output);
+        });
+
+        Stage($"neuron embeddings (tl) of every brown-gpt2 MLP neuron; the {r.Top} most split per layer kept", () =>
+        {
+            AtlasSession session = AtlasSession.Open(brown);
+            foreach (AtlasLayer layer in session.Layers)
+                EmbedCommand.Render(new EmbedStage().Run(new EmbedRequest(session, layer.Name) { MostSplit = r.Top }, null, cancellationToken), output);
         });
 
         var reports = new List<string>();

@@ -14,6 +14,7 @@ public static class MethodRegistry
         SplitMethod.Instance,
         LinearExplanationsMethod.Instance,
         ScoresMethod.Instance,
+        EmbedMethod.Instance,
     ];
 
     /// <summary>The method called <paramref name="name"/>.</summary>

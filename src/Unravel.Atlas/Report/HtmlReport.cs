@@ -163,6 +163,7 @@ public sealed class HtmlReport
         sb.Append(CultureInfo.InvariantCulture, $"<h1>{Html.E(layer.Name)}</h1><p class=\"muted\">{layer.Neurons} neurons · activation shape [{string.Join(", ", layer.Shape)}] · {layer.Positions} positions per input · {layer.Inputs} inputs · {analysed.Count} analysed</p>");
         sb.Append("<p class=\"muted\">Click a column header to sort.")
           .Append(_mode == ReportMode.Static ? " Linked neurons have a page." : " Every neuron links to its page; neurons without results can be analysed there.").Append("</p>");
+        sb.Append("<p><button type=\"button\" id=\"random-neuron\" onclick=\"var a=document.querySelectorAll('#neurons tbody a');if(a.length)location.href=a[Math.floor(Math.random()*a.length)].href\">Random neuron</button></p>");
         sb.Append("<div class=\"tablewrap\"><table class=\"sortable\" id=\"neurons\"><thead><tr>");
         foreach (string c in columns) sb.Append("<th>").Append(Html.E(c)).Append("</th>");
         sb.Append("</tr></thead><tbody>");

@@ -21,7 +21,7 @@ namespace Unravel.Models.Text;
 /// blocks.{l}.hook_resid_post, ln_final.hook_normalized; "{l}" may be a glob ("blocks.*.mlp.hook_post").
 /// TransformerLens's ln*.hook_normalized is the pre-affine x̂ (its default fold_ln processing); the LN output with
 /// γ and β applied is our "h.{l}.ln_2".</remarks>
-public sealed class Gpt2 : RootModule, ILanguageModel
+public sealed partial class Gpt2 : RootModule, ILanguageModel
 {
     /// <summary>Builds GPT-2 from <paramref name="ws"/>: loads the bound tensors (in the model's layout, see
     /// <see cref="Gpt2Checkpoint.FromHuggingFace"/>) or initialises as GPT-2 does (N(0, 0.02) weights and embeddings,
@@ -61,6 +61,15 @@ public sealed class Gpt2 : RootModule, ILanguageModel
     /// <inheritdoc/>
     public Tensor Forward(int[] tokens, int batch, int seq)
     {
+        Tensor x = Embed(tokens, batch, seq);                                                 // [B, T, C]
+        foreach (Gpt2Block block in H) x = block.Forward(x);                                   // [B, T, C]
+        x = LnF.Forward(x);                                                                   // [B, T, C]
+        return Ops.Linear(x, Wte.W.Value);                                                    // [B, T, V]
+    }
+
+    /// <summary>Checks the token ids and returns wte[tokens] + wpe[positions].</summary>
+    private Tensor Embed(int[] tokens, int batch, int seq)
+    {
         ArgumentNullException.ThrowIfNull(tokens);
         if (batch < 1 || seq < 1 || tokens.Length != (long)batch * seq)
             throw new ArgumentException($"gpt2: {tokens.Length} tokens do not form batch {batch} × seq {seq}.", nameof(tokens));
@@ -75,10 +84,7 @@ public sealed class Gpt2 : RootModule, ILanguageModel
                     "the text was tokenized with a larger vocabulary than the model has: use the tokenizer the model was trained with");
             positions[i] = i % seq;
         }
-        Tensor x = Wte.Forward(tokens, [batch, seq]) + Wpe.Forward(positions, [batch, seq]);   // [B, T, C]
-        foreach (Gpt2Block block in H) x = block.Forward(x);                                   // [B, T, C]
-        x = LnF.Forward(x);                                                                   // [B, T, C]
-        return Ops.Linear(x, Wte.W.Value);                                                    // [B, T, V]
+        return Wte.Forward(tokens, [batch, seq]) + Wpe.Forward(positions, [batch, seq]);      // [B, T, C]
     }
 
     /// <summary>Loads a Hugging Face folder (config.json + model.safetensors or pytorch_model.bin, possibly sharded) or

@@ -1,0 +1,179 @@
+// `unravel embed` and the EmbedStage on a tiny GPT-2 text atlas collected by the test (random 2-block GPT-2 of width
+// 16 over a short English text in 16-token windows): the stored records round-trip and equal what the library
+// computes directly (characteristic examples, neuron embeddings, clusters and metrics), the neurons table gets the
+// method's columns, the JSON has the documented fields, and user mistakes exit with code 2 and a message.
+
+using System.CommandLine;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Unravel.Atlas.Methods;
+using Unravel.Atlas.Stages;
+using Unravel.Interpret.Collection;
+using Unravel.Interpret.NeuronEmbeddings;
+using Unravel.Models;
+using Unravel.Models.Text;
+using Unravel.Nn;
+
+namespace Unravel.Cli.Tests;
+
+public sealed class EmbedCommandTests : IDisposable
+{
+    private const string Layer = "h.1.mlp.hook_post";
+    private readonly string _dir = Directory.CreateTempSubdirectory("unravel-embed-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private const string Text =
+        "The jury said it did find that many of the laws were outmoded or inadequately administered. The city purchasing department, " +
+        "the jury said, is lacking in experienced clerical personnel as a result of city personnel policies. It urged that the city take " +
+        "steps to remedy this problem. Implementation of the law was left to the state welfare department, which had seen fit to ignore " +
+        "the orders of the court. The petition listed the mayor's occupation as attorney and his age as 71. Regarding the new highway " +
+        "program, the governor said that the money would be spent on roads in the rural counties first, before any urban construction. " +
+        "Nevertheless, the committee found that most of the money had gone to contractors who were friends of the old administration.";
+
+    /// <summary>A random 2-block GPT-2 (width 16) collected at both MLP layers and one residual stream.</summary>
+    private string Atlas()
+    {
+        string model = Path.Combine(_dir, "tiny-gpt2");
+        new Gpt2(WeightSource.Initialize(7), new Gpt2Config(50257, 16, 2, 2, 16)).Save(model);
+        string text = Path.Combine(_dir, "text.txt");
+        File.WriteAllText(text, Text);
+        string atlas = Path.Combine(_dir, "atlas");
+        Assert.Equal(ExitCodes.Success, CollectCommand.Run(new CollectCommand.Request(model, text, "h.0.mlp.hook_post,h.1.mlp.hook_post,h.0.hook_resid_post", atlas,
+            K: 4, Batch: 4, Window: 16, Force: true), TextWriter.Null, TextWriter.Null));
+        return atlas;
+    }
+
+    private static async Task<(int Code, string Output, string Error)> Invoke(params string[] args)
+    {
+        RootCommand root = new() { EmbedCommand.Create() };
+        var error = new StringWriter();
+        TextWriter saved = Console.Out;
+        var output = new StringWriter();
+        Console.SetOut(output);
+        try
+        {
+            int code = await CliRunner.InvokeAsync(root, args, error);
+            return (code, output.ToString(), error.ToString());
+        }
+        finally
+        {
+            Console.SetOut(saved);
+        }
+    }
+
+    [Fact]
+    public void EmbedStage_Records_RoundTripAndEqualTheLibrary()
+    {
+        AtlasSession session = AtlasSession.Open(Atlas());
+        int[] neurons = [0, 3, 5, 9, 17, 40];
+        EmbedStageResult run = new EmbedStage().Run(new EmbedRequest(session, "blocks.1.mlp.hook_post", neurons) { Examples = 12, Ratio = 0.5, Shown = 4 });
+        Assert.Equal(Layer, run.Layer.Name);
+        Assert.Equal(1, run.Block);
+        Assert.Equal(session.Atlas.Inputs, run.Windows);
+        Assert.Equal(neurons.Length, run.Neurons.Count + run.TooFewExamples.Length);
+        Assert.NotEmpty(run.Neurons);
+
+        // The same steps through the library directly.
+        RootModule model = session.Model.Model;
+        var mlpModel = (ITransformerMlpModel)model;
+        var data = (TokenWindowDataset)session.Dataset;
+        TransformerMlp mlp = mlpModel.MlpLayer(1);
+        var accumulator = new CharacteristicExamples(mlp.Neurons, new CharacteristicExampleOptions { Count = 12, Ratio = 0.5f });
+        for (int w = 0; w < run.Windows; w++)
+        {
+            int[] tokens = data.Window(w).ToArray();
+            accumulator.Update(model.RunWithCache(() => mlpModel.ForwardThroughLayer(tokens, 1, data.Length, 1), mlp.ActivationHook)[mlp.ActivationHook], w);
+        }
+        CharacteristicExampleSet examples = accumulator.ToResult();
+        LayerEmbeddings embeddings = NeuronEmbedder.Compute(model, data, 1, examples, EmbeddingVariant.TransformerLens, neurons);
+        LayerEmbeddingResult expected = NeuronEmbeddingAnalysis.Run(embeddings, new NeuronEmbeddingOptions());
+        Assert.Equal(expected.TooFewExamples.Order(), run.TooFewExamples.Order());
+        Assert.Equal(expected.Neurons.Select(n => n.Neuron).Order(), run.Neurons.Select(n => n.Neuron).Order());
+
+        using var db = new SqliteConnection($"Data Source={Path.Combine(session.Root, "atlas.db")};Mode=ReadOnly;Pooling=False");
+        db.Open();
+        foreach (NeuronEmbeddingResult want in expected.Neurons)
+        {
+            EmbedNeuron got = run.Neurons.Single(n => n.Neuron == want.Neuron);
+            NeuronRecord<EmbedRecord> read = EmbedMethod.Instance.Read(session.Atlas, Layer, want.Neuron)!;
+            Assert.Equal("embed", read.Provenance.Method);
+            Assert.Equal("tl", read.Result.Variant);
+            Assert.Equal(12, read.Provenance.Options["examples"]!.GetValue<int>());
+            EmbedRecord r = read.Result;
+            Assert.Equal(want.Examples.Select(e => (e.Input, e.Position)), r.Examples.Select(e => (e.Input, e.Position)));
+            Assert.Equal(want.Examples.Select(e => e.Activation), r.Examples.Select(e => e.Activation));
+            Assert.Equal(want.Clusters.Labels, r.Examples.Select(e => e.Cluster));
+            Assert.Equal(want.Clusters.Sizes, r.Clusters.Select(c => c.Size));
+            Assert.Equal(want.Clusters.Central, r.Clusters.Select(c => c.Central));
+            Assert.Equal(want.Clusters.Metrics.MaxDist, r.MaxDist, 12);
+            Assert.Equal(want.Clusters.Metrics.MeanDist, r.MeanDist, 12);
+            Assert.Equal(want.Clusters.Metrics.Clusters, r.Clusters.Length);
+            Assert.Equal(want.Raw!.Metrics.MeanDist, r.Raw.MeanDist, 12);
+            if (double.IsFinite(want.Clusters.Metrics.Intra)) Assert.Equal(want.Clusters.Metrics.Intra, r.Intra!.Value, 12);
+            else Assert.Null(r.Intra);
+            Assert.Equal(want.Clusters.Dendrogram.Merges.Select(m => m.Height), r.Linkage.Select(row => row[2]));
+            Assert.Equal(got.Record.Linkage.Length, r.Linkage.Length);
+            foreach (EmbedClusterRecord c in r.Clusters)
+            {
+                // The first window is the central example; its key token carries the example's activation.
+                EmbedWindowRecord w = c.Windows[0];
+                EmbedExampleRecord central = r.Examples[c.Central];
+                Assert.Equal(central.Input, w.Input);
+                Assert.Equal(central.Activation, w.Activations[w.Key], 4);
+                Assert.Equal(w.Tokens.Length, c.Importance!.Length);
+                Assert.InRange(c.Windows.Length, 1, 4);
+            }
+            using SqliteCommand cmd = db.CreateCommand();
+            cmd.CommandText = $"SELECT clusters, max_dist FROM neurons WHERE layer = '{Layer}' AND idx = {want.Neuron}";
+            using SqliteDataReader row = cmd.ExecuteReader();
+            Assert.True(row.Read());
+            Assert.Equal(r.Clusters.Length, row.GetInt32(0));
+            Assert.Equal(r.MaxDist, row.GetDouble(1), 12);
+        }
+        Assert.Equal(expected.Summary.MeanDist.Median, run.Summary.MeanDist.Median, 12);
+        Assert.Equal(expected.Summary.MultiClusterShare, run.Summary.MultiClusterShare, 12);
+    }
+
+    [Fact]
+    public async Task Embed_Json_HasTheDocumentedFields_AndMistakesExitWithCode2()
+    {
+        string atlas = Atlas();
+        (int code, string output, string error) = await Invoke("embed", atlas, "--layer", Layer, "--neurons", "1,2,3", "--variant", "hf", "--examples", "10", "--json");
+        Assert.True(code == ExitCodes.Success, error);
+        using JsonDocument doc = JsonDocument.Parse(output);
+        JsonElement root = doc.RootElement;
+        Assert.Equal(Layer, root.GetProperty("layer").GetString());
+        Assert.Equal("hf", root.GetProperty("variant").GetString());
+        Assert.Equal("first", root.GetProperty("selection").GetString());
+        Assert.Equal("average", root.GetProperty("linkage").GetString());
+        foreach (string key in new[] { "max_dist", "mean_dist", "intra", "inter" })
+            Assert.True(root.GetProperty("summary").GetProperty(key).TryGetProperty("median", out _), key);
+        int listed = root.GetProperty("neurons").GetArrayLength() + root.GetProperty("too_few_examples").GetArrayLength();
+        Assert.Equal(3, listed);
+        foreach (JsonElement n in root.GetProperty("neurons").EnumerateArray())
+        {
+            int examples = n.GetProperty("examples").GetInt32();
+            int members = 0;
+            foreach (JsonElement c in n.GetProperty("clusters").EnumerateArray())
+            {
+                Assert.Equal(c.GetProperty("size").GetInt32(), c.GetProperty("examples").GetArrayLength());
+                members += c.GetProperty("size").GetInt32();
+                Assert.True(c.GetProperty("central").TryGetProperty("position", out _));
+            }
+            Assert.Equal(examples, members);
+            Assert.True(File.Exists(n.GetProperty("file").GetString()));
+        }
+
+        (code, _, error) = await Invoke("embed", atlas, "--layer", "h.0.hook_resid_post", "--neurons", "0");
+        Assert.Equal(ExitCodes.UsageError, code);
+        Assert.Contains("not the activation of a transformer MLP", error, StringComparison.Ordinal);
+        (code, _, error) = await Invoke("embed", atlas, "--layer", Layer, "--variant", "xyz");
+        Assert.Equal(ExitCodes.UsageError, code);
+        Assert.Contains("--variant", error, StringComparison.Ordinal);
+        (code, _, error) = await Invoke("embed", atlas, "--layer", "h.1.hook_resid_post");
+        Assert.Equal(ExitCodes.UsageError, code);
+        Assert.Contains("h.1.hook_resid_post", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
+    }
+}
