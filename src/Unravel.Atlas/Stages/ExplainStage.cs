@@ -44,7 +44,7 @@ public sealed class ExplainStage : IStage<ExplainRequest, ExplainStageResult>
             throw new AnalysisException($"explain: {e.Message}", "try another concept set with --concepts");
         }
         var set = new ConceptSetRecord(fit.Provenance.Kind, fit.Provenance.Source, fit.Provenance.Detail, fit.Concepts.Count);
-        SplitRecord splitRecord = Record(split);
+        DataSplitRecord splitRecord = Record(split);
         var records = new List<(int, ExplanationRecord)>(neurons.Length);
         var done = new List<ExplainNeuron>(neurons.Length);
         for (int t = 0; t < neurons.Length; t++)
@@ -80,10 +80,10 @@ public sealed class ExplainStage : IStage<ExplainRequest, ExplainStageResult>
     }
 
     /// <summary>The stored form of a split.</summary>
-    internal static SplitRecord Record(DataSplit s) => new(s.Seed, s.Units, s.RowsPerUnit, s.Train.Length, s.Val.Length, s.Test.Length);
+    internal static DataSplitRecord Record(DataSplit s) => new(s.Seed, s.Units, s.RowsPerUnit, s.Train.Length, s.Val.Length, s.Test.Length);
 
     private static ExplanationRecord Explain(LinearExplanation e, ConceptMatrix concepts, Tensor activations, int column, DataSplit split, string setName,
-        ConceptSetRecord set, SplitRecord splitRecord)
+        ConceptSetRecord set, DataSplitRecord splitRecord)
     {
         var simulator = new LinearSimulator(e, concepts);
         SimulationScore score = Scorer.Score(simulator, activations, column, split);

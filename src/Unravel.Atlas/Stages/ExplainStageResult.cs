@@ -11,7 +11,7 @@ namespace Unravel.Atlas.Stages;
 /// <param name="Split">The split.</param>
 /// <param name="Neurons">One entry per neuron, in request order.</param>
 /// <param name="Elapsed">Time spent.</param>
-public sealed record ExplainStageResult(AtlasLayer Layer, ExplainRequest Request, ConceptSetRecord Concepts, SplitRecord Split,
+public sealed record ExplainStageResult(AtlasLayer Layer, ExplainRequest Request, ConceptSetRecord Concepts, DataSplitRecord Split,
     IReadOnlyList<ExplainNeuron> Neurons, TimeSpan Elapsed)
 {
     /// <summary>Median test correlation over the neurons (undefined ones left out), or NaN.</summary>

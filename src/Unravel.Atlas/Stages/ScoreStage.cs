@@ -31,7 +31,7 @@ public sealed class ScoreStage : IStage<ScoreRequest, ScoreStageResult>
             throw new AnalysisException($"score: layer '{layer.Name}' of {atlas.Root} has no stored explanation to score.",
                 $"run `unravel explain {atlas.Root} --layer {layer.Name}` or `unravel concepts` first");
         DataSplit split = ExplainStage.Split(session, layer, seed);
-        SplitRecord splitRecord = ExplainStage.Record(split);
+        DataSplitRecord splitRecord = ExplainStage.Record(split);
         var scores = neurons.ToDictionary(n => n, _ => new List<ScoreRecord>());
 
         // Linear explanations, grouped by concept set (one matrix each).

@@ -9,7 +9,7 @@ namespace Unravel.Atlas.Stages;
 /// <param name="Split">The split every score was measured on.</param>
 /// <param name="Neurons">Each scored neuron with its scores, ascending.</param>
 /// <param name="Elapsed">Time spent.</param>
-public sealed record ScoreStageResult(AtlasLayer Layer, SplitRecord Split, IReadOnlyList<(int Neuron, ScoresRecord Scores)> Neurons, TimeSpan Elapsed)
+public sealed record ScoreStageResult(AtlasLayer Layer, DataSplitRecord Split, IReadOnlyList<(int Neuron, ScoresRecord Scores)> Neurons, TimeSpan Elapsed)
 {
     /// <summary>Median test r per method over the scored neurons (undefined scores left out).</summary>
     public IReadOnlyList<(string Method, int Neurons, double Median)> Medians =>

@@ -18,5 +18,5 @@ namespace Unravel.Atlas.Methods;
 /// <param name="ScatterActual">Activation of up to 400 evenly spaced test rows.</param>
 /// <param name="ScatterPredicted">The explanation's prediction for the same rows.</param>
 public sealed record ExplanationRecord(string ConceptSet, ConceptSetRecord Concepts, ExplanationTermRecord[] Terms, double Bias, string Formula,
-    double TestCorrelation, double ValCorrelation, double BaselineCorrelation, string? BaselineConcept, SplitRecord Split,
+    double TestCorrelation, double ValCorrelation, double BaselineCorrelation, string? BaselineConcept, DataSplitRecord Split,
     float[] ScatterActual, float[] ScatterPredicted);

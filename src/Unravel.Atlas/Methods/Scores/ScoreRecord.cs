@@ -10,4 +10,4 @@ namespace Unravel.Atlas.Methods;
 /// <param name="ValCorrelation">Pearson r on the validation split (null when undefined).</param>
 /// <param name="Unit">What a row is: "input", "token" or "window" (window-mean activation).</param>
 /// <param name="Split">The split.</param>
-public sealed record ScoreRecord(string Method, string Simulator, double? TestCorrelation, double? ValCorrelation, string Unit, SplitRecord Split);
+public sealed record ScoreRecord(string Method, string Simulator, double? TestCorrelation, double? ValCorrelation, string Unit, DataSplitRecord Split);

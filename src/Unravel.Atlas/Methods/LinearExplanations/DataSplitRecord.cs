@@ -9,4 +9,4 @@ namespace Unravel.Atlas.Methods;
 /// <param name="Train">Train rows.</param>
 /// <param name="Val">Validation rows.</param>
 /// <param name="Test">Test rows.</param>
-public sealed record SplitRecord(int Seed, int Units, int RowsPerUnit, int Train, int Val, int Test);
+public sealed record DataSplitRecord(int Seed, int Units, int RowsPerUnit, int Train, int Val, int Test);
