@@ -152,6 +152,23 @@ public sealed class OnnxCommandTests : IDisposable
                 Assert.True(Math.Abs(tokens.Data[i * t * d + c] - vectors.Data[i * d + c]) < 1e-5f, $"image {i}, neuron {c}");
     }
 
+    [Fact]
+    public async Task Attribute_OnnxWithGradientComposite_WritesAHeatmapOfTheInputSize()
+    {
+        string png = Path.Combine(_dir, "boot.png");
+        Tensor images = Idx.ReadImages(CliFixture.Images);                                  // [10000, 1, 28, 28]
+        Image image = Image.Create(28, 28, 1);
+        for (int p = 0; p < 784; p++) image.Pixels[p] = (byte)MathF.Round(255f * images.Data[p]);
+        Png.Write(png, image);
+        string heatmap = Path.Combine(_dir, "heatmap.png");
+        (int code, string output, string error) = await Cli("attribute", EfficientNet, "--input", png, "--composite", "gradient", "--scale", "1",
+            "--out", heatmap, "--json");
+        Assert.True(code == ExitCodes.Success, error + output);
+        Image written = Image.Load(heatmap);
+        Assert.Equal((32, 32), (written.Width, written.Height));
+        Assert.Equal("onnx", JsonNode.Parse(output)!["architecture"]!.GetValue<string>());
+    }
+
     public static TheoryData<string, string> Mistakes => new()
     {
         { "inspect {truncated}", "truncated.onnx" },
