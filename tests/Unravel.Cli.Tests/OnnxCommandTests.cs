@@ -116,7 +116,7 @@ public sealed class OnnxCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Run_Onnx_PredictsTheClassesOfADirectForwardPass()
+    public async Task Run_Onnx_PrintsOneProbabilityPerClassSummingToOne()
     {
         string png = Path.Combine(FashionFolder(1), Directory.GetDirectories(Path.Combine(_dir, "fashion"))[0].Split(Path.DirectorySeparatorChar)[^1], "000.png");
         (int code, string output, string error) = await Cli("run", EfficientNet, "--input", png, "--json", "--top", "10");
