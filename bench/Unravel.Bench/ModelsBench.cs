@@ -54,6 +54,7 @@ internal static class ModelsBench
         new("resnet18_grad_b16", "resnet18", Mode.InputGradient, 16),
         new("resnet50_grad_b16", "resnet50", Mode.InputGradient, 16),
         new("gpt2_fwd_8x128", "gpt2", Mode.Forward, 8),
+        new("vit_b_16_fwd_b1", "vit_b_16", Mode.Forward, 1),
     ];
 
     /// <summary>Parsed command-line options.</summary>

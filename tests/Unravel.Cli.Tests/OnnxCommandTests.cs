@@ -9,6 +9,7 @@ using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Unravel.IO;
 using Unravel.IO.Images;
+using Unravel.Nn;
 using Unravel.Tensors;
 
 namespace Unravel.Cli.Tests;
@@ -115,7 +116,7 @@ public sealed class OnnxCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Run_Onnx_PredictsTheClassesOfADirectForwardPass()
+    public async Task Run_Onnx_PrintsOneProbabilityPerClassSummingToOne()
     {
         string png = Path.Combine(FashionFolder(1), Directory.GetDirectories(Path.Combine(_dir, "fashion"))[0].Split(Path.DirectorySeparatorChar)[^1], "000.png");
         (int code, string output, string error) = await Cli("run", EfficientNet, "--input", png, "--json", "--top", "10");
@@ -126,6 +127,48 @@ public sealed class OnnxCommandTests : IDisposable
         Assert.InRange(sum, 0.999f, 1.001f);
     }
 
+    [Fact]
+    public async Task Collect_ViTOnnxWithClsPool_OneVectorPerImageEqualToTheClassToken()
+    {
+        string model = Fixture("vit_b_16", "model.onnx");
+        string data = FashionFolder(6);
+        string atlas = Path.Combine(_dir, "vit-atlas");
+        // The export baked batch 2 into its reshapes: --batch 2.
+        (int code, string output, string error) = await Cli("collect", model, "--data", data, "--layers", "encoder.layers.encoder_layer_1",
+            "--pool", "cls", "--batch", "2", "--k", "3", "--out", atlas, "--checkpoint-every", "-1");
+        Assert.True(code == ExitCodes.Success, error + output);
+        var session = AtlasSession.Open(atlas);
+        AtlasLayer layer = session.Layer("encoder.layers.encoder_layer_1");
+        Assert.Equal(1, layer.Positions);
+        // The reference: the graph's own block output for the first two images, class token taken by hand.
+        RootModule onnx = session.Model.Model;
+        ActivationCache cache = onnx.RunWithCache(() => session.Dataset.Forward(onnx, 0, 2), "encoder.layers.encoder_layer_1");
+        Tensor tokens = cache["encoder.layers.encoder_layer_1"];                           // [2, T, D]
+        int t = tokens.Dim(1), d = tokens.Dim(2);
+        Assert.Equal(d, layer.Neurons);
+        (Tensor vectors, _) = session.Atlas.Pooled(layer.Name, "max");                      // [6, D]
+        for (int i = 0; i < 2; i++)
+            for (int c = 0; c < d; c++)
+                Assert.True(Math.Abs(tokens.Data[i * t * d + c] - vectors.Data[i * d + c]) < 1e-5f, $"image {i}, neuron {c}");
+    }
+
+    [Fact]
+    public async Task Attribute_OnnxWithGradientComposite_WritesAHeatmapOfTheInputSize()
+    {
+        string png = Path.Combine(_dir, "boot.png");
+        Tensor images = Idx.ReadImages(CliFixture.Images);                                  // [10000, 1, 28, 28]
+        Image image = Image.Create(28, 28, 1);
+        for (int p = 0; p < 784; p++) image.Pixels[p] = (byte)MathF.Round(255f * images.Data[p]);
+        Png.Write(png, image);
+        string heatmap = Path.Combine(_dir, "heatmap.png");
+        (int code, string output, string error) = await Cli("attribute", EfficientNet, "--input", png, "--composite", "gradient", "--scale", "1",
+            "--out", heatmap, "--json");
+        Assert.True(code == ExitCodes.Success, error + output);
+        Image written = Image.Load(heatmap);
+        Assert.Equal((32, 32), (written.Width, written.Height));
+        Assert.Equal("onnx", JsonNode.Parse(output)!["architecture"]!.GetValue<string>());
+    }
+
     public static TheoryData<string, string> Mistakes => new()
     {
         { "inspect {truncated}", "truncated.onnx" },
@@ -134,6 +177,7 @@ public sealed class OnnxCommandTests : IDisposable
         { "collect {unsupported} --data {images} --layers features.1 --out {dir}/c", "opset 17" },
         { "run {efficientnet} --arch resnet18 --input {images}", "--arch resnet18 does not apply" },
         { "collect {efficientnet} --data {images} --layers /no/such/tensor --out {dir}/c", "'/no/such/tensor'" },
+        { "collect {vit} --data {fashion} --layers encoder.ln --batch 5 --out {dir}/c", "exported for batch 2 only" },
     };
 
     [Theory]
@@ -146,7 +190,8 @@ public sealed class OnnxCommandTests : IDisposable
         // Same-length rename of an operator type keeps the protobuf valid: an operator the importer does not know.
         string unsupported = Path.Combine(_dir, "unsupported.onnx");
         File.WriteAllBytes(unsupported, Replace(bytes, "Sigmoid"u8.ToArray(), "Sigmoix"u8.ToArray()));
-        string line = command.Replace("{truncated}", truncated).Replace("{unsupported}", unsupported).Replace("{efficientnet}", EfficientNet)
+        string fashion = command.Contains("{fashion}", StringComparison.Ordinal) ? FashionFolder(6) : "";
+        string line = command.Replace("{fashion}", fashion).Replace("{truncated}", truncated).Replace("{unsupported}", unsupported).Replace("{efficientnet}", EfficientNet).Replace("{vit}", Fixture("vit_b_16", "model.onnx"))
             .Replace("{images}", CliFixture.Images).Replace("{dir}", _dir);
 
         (int code, _, string error) = await Cli(line.Split(' '));

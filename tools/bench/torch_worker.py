@@ -8,7 +8,7 @@ Answer:   {"workload": ..., "seconds": [t1, t2, t3], "cpu_seconds": [c1, c2, c3]
           (wall seconds and process CPU seconds of each run)
 Errors are answered as {"error": "..."} and the worker keeps going.
 
-Workloads: resnet18_fwd, resnet50_fwd (inference under no_grad), resnet18_fwd_grad, resnet50_fwd_grad (forward and
+Workloads: resnet18_fwd, resnet50_fwd, vit_b_16_fwd (inference under no_grad), resnet18_fwd_grad, resnet50_fwd_grad (forward and
 the gradient of the summed class-0 logit with respect to the input only: parameters do not require gradients, as
 our engine computes only what the tape watches), gpt2_fwd (GPT-2 small, plain PyTorch, `batch` sequences of `seq`
 tokens, default 128, no_grad). Inputs are made once per (workload, batch) outside the timed region.
@@ -119,9 +119,11 @@ def run(workload, batch, seq, optimize=False):
         with torch.no_grad():
             m(x)
         return time.perf_counter() - t0, time.process_time() - c0, batch * seq
-    name, _, mode = workload.partition("_")
-    if mode not in ("fwd", "fwd_grad"):
+    # The model name may contain underscores (vit_b_16): the mode is the suffix.
+    mode = "fwd_grad" if workload.endswith("_fwd_grad") else "fwd" if workload.endswith("_fwd") else None
+    if mode is None:
         raise ValueError(f"unknown workload {workload}")
+    name = workload[: -len(mode) - 1]
     m = optimized(name, x) if optimize and mode == "fwd" else model(name)
     t0, c0 = time.perf_counter(), time.process_time()
     if mode == "fwd":

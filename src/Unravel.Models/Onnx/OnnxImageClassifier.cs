@@ -5,6 +5,7 @@
 // batch; one exported without dynamic axes that baked its batch into a Reshape fails at that node, naming it.
 // Reference: ONNX IR specification, https://onnx.ai/onnx/repo-docs/IR.html (ValueInfoProto, TensorShapeProto).
 
+using Unravel.IO;
 using Unravel.Models.Onnx.Proto;
 using Unravel.Models.Vision;
 
@@ -48,9 +49,18 @@ public sealed class OnnxImageClassifier : OnnxModel, IImageClassifier
     /// <param name="images">[N, C, H, W], preprocessed as the exported model expects.</param>
     /// <returns>[N, Classes].</returns>
     /// <exception cref="ArgumentException">Not [N, C, H, W] with the graph's channel count.</exception>
+    /// <exception cref="CheckpointFormatException">A node fails; for a graph exported with a fixed batch the hint says so.</exception>
     Tensor IImageClassifier.Forward(Tensor images)
     {
         ImageInput.Check($"onnx {System.IO.Path.GetFileName(File)}", images, InputSize.Channels);
-        return Forward(images);                                                             // [N, Classes]
+        try
+        {
+            return Forward(images);                                                         // [N, Classes]
+        }
+        catch (CheckpointFormatException e) when (Inputs[0].Shape![0] is int fixedBatch && fixedBatch != images.Dim(0))
+        {
+            throw new CheckpointFormatException(e.File, e.Where, e.Problem,
+                $"the graph was exported for batch {fixedBatch} only; re-export with dynamic_axes={{'{Inputs[0].Name}': {{0: 'batch'}}}}, or pass --batch {fixedBatch}", e);
+        }
     }
 }
