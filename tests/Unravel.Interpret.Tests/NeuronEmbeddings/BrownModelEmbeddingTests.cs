@@ -138,7 +138,7 @@ public sealed class BrownModelEmbeddingTests(ITestOutputHelper output)
         TokenWindowDataset data = TokenWindowDataset.FromBrown(Assets("data", "brown", "heldout"), tokenizer, Window, bos: true);
         const int layer = 2;
         TransformerMlp mlp = mlpModel.MlpLayer(layer);
-        int trainWindows = full ? 1600 : 192, evalWindows = full ? data.Count - 1600 : 48, d = mlp.Width;
+        int trainWindows = full ? 1600 : 128, evalWindows = full ? data.Count - 1600 : 32, d = mlp.Width;
         float[] Inputs(int first, int count)
         {
             var rows = new List<float>();
@@ -163,7 +163,7 @@ public sealed class BrownModelEmbeddingTests(ITestOutputHelper output)
             watch.Restart();
             var options = new Unravel.Interpret.Sae.SaeOptions
             {
-                Latents = full ? 8 * d : 2 * d, Steps = full ? trainRows / 64 : 300, BatchSize = 64, LearningRate = 1e-3f, L1 = 1e-2f,
+                Latents = full ? 8 * d : 2 * d, Steps = full ? trainRows / 64 : 200, BatchSize = 64, LearningRate = 1e-3f, L1 = 1e-2f,
                 NeuronEmbedding = lambda2, Seed = 0,
             };
             SaeResult r = SaeTrainer.Train(train, trainRows, d, options);
