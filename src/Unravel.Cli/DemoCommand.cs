@@ -1,7 +1,9 @@
 // `unravel demo [--out DIR]`: the whole idea on the shipped defaults in one command. Collects two
 // layers of the Fashion-MNIST model over its test set, ranks neurons by polysemanticity, runs concept vectors and PURE
-// on the most polysemantic ones, collects the Brown language model's MLP layers over the held-out Brown text and runs
-// concept vectors on the most active neurons of each, neuron embeddings of all (keeping the most split), writes both reports, and prints where to open them with the
+// on the most polysemantic ones, explains them linearly by their labels and scores them, collects the Brown language
+// model's MLP layers over the held-out Brown text, runs concept vectors and token-level linear explanations on the most
+// active neurons of each and neuron embeddings of all (keeping the most split), writes both reports, and prints where
+// to open them with the
 // wall time and peak memory. Every stage runs in-process through the same stage classes as its command.
 
 using System.CommandLine;
@@ -66,6 +68,17 @@ internal static class DemoCommand
                     PureCommand.Render(new PureStage().Run(new PureRequest(AtlasSession.Open(fashion), layer, neurons), null, cancellationToken), output);
         });
 
+        Stage($"linear explanations (labels) and scores for the {r.Top} most polysemantic neurons per layer", () =>
+        {
+            foreach ((string layer, int[] neurons) in ranked)
+                if (neurons.Length > 0)
+                {
+                    AtlasSession session = AtlasSession.Open(fashion);
+                    ExplainCommand.Render(new ExplainStage().Run(new ExplainRequest(session, layer, neurons), null, cancellationToken), output);
+                    ScoreCommand.Render(new ScoreStage().Run(new ScoreRequest(session, layer, neurons), null, cancellationToken), output);
+                }
+        });
+
         // The held-out Brown files (tags stripped, detokenized, joined in name order) cut into 64-token windows; batches of
         // 8 windows keep the [B, T, 50257] logits at ~100 MB.
         Stage("collect brown-gpt2 MLP layers over held-out Brown text", () => CollectCommand.Run(new CollectCommand.Request(
@@ -78,6 +91,17 @@ internal static class DemoCommand
             foreach (AtlasLayer layer in session.Layers)
                 ConceptsCommand.Render(new ConceptsStage().Run(new ConceptsRequest(session, layer.Name, MostActive(session.Atlas, layer.Name, r.Top)),
                     null, cancellationToken), output);
+        });
+
+        Stage($"linear explanations (Brown tokens) and scores for the {r.Top} most active neurons of each brown-gpt2 MLP layer", () =>
+        {
+            AtlasSession session = AtlasSession.Open(brown);
+            foreach (AtlasLayer layer in session.Layers)
+            {
+                int[] neurons = MostActive(session.Atlas, layer.Name, r.Top);
+                ExplainCommand.Render(new ExplainStage().Run(new ExplainRequest(session, layer.Name, neurons) { Concepts = "tokens" }, null, cancellationToken), output);
+                ScoreCommand.Render(new ScoreStage().Run(new ScoreRequest(session, layer.Name, neurons), null, cancellationToken), output);
+            }
         });
 
         Stage($"neuron embeddings (tl) of every brown-gpt2 MLP neuron; the {r.Top} most split per layer kept", () =>

@@ -4,6 +4,7 @@
 // classifier's calibrated class and superclass probabilities) and "tokens" (per-token Brown tags, tag families, WordNet
 // supersenses, frequent token identities and genres for text atlases of the Brown corpus).
 
+using System.Runtime.CompilerServices;
 using Unravel.Interpret.LinearExplanations;
 using Unravel.Nn;
 
@@ -30,7 +31,24 @@ public static class ConceptSets
     public static ConceptMatrix Build(AtlasSession session, string set, int inputs, DataSplit split, int batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(split);
         Validate(set);
+        // Built once per session, set, input count and split seed: the demo and `score` ask again for each layer.
+        Dictionary<string, ConceptMatrix> built = s_cache.GetOrCreateValue(session);
+        string key = $"{set}|{inputs}|{split.Seed}";
+        lock (built)
+        {
+            if (built.TryGetValue(key, out ConceptMatrix? cached)) return cached;
+        }
+        ConceptMatrix matrix = Create(session, set, inputs, split, batch, cancellationToken);
+        lock (built) built[key] = matrix;
+        return matrix;
+    }
+
+    private static readonly ConditionalWeakTable<AtlasSession, Dictionary<string, ConceptMatrix>> s_cache = new();
+
+    private static ConceptMatrix Create(AtlasSession session, string set, int inputs, DataSplit split, int batch, CancellationToken cancellationToken)
+    {
         if (set == "tokens") return Tokens(session, inputs);
         (ConceptMatrix labels, Superclass[] supers) = Labels(session, inputs, set);
         return set == "labels" ? labels : Model(session, set["model:".Length..], labels, supers, inputs, split, batch, cancellationToken);

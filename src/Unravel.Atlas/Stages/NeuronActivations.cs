@@ -1,7 +1,7 @@
 // Summary activations of selected neurons over every collected input, as linear explanations and their scores need
 // them (Oikarinen & Weng 2024, ICML, §3: the activation over the whole probe set, not only the top inputs). Images:
 // the mean over positions, as collection pools ([N, C, H, W] → [N, C]); taken from the atlas's pooled_mean when it
-// covers every input, else by one pass of the model over the dataset. Text ([B, T, D]): one row per token
+// covers every input, else by one pass of the model over the dataset, stopped at the layer. Text ([B, T, D]): one row per token
 // (window · T + position), by one pass. Memory: one batch of activations plus [rows, selected neurons].
 
 using Unravel.Nn;
@@ -40,8 +40,7 @@ internal static class NeuronActivations
         {
             cancellationToken.ThrowIfCancellationRequested();
             int count = Math.Min(batch, inputs - start);
-            ActivationCache cache = model.RunWithCache(() => data.Forward(model, start, count), [layer.Name]);
-            Tensor a = cache[layer.Name];
+            Tensor a = UpTo(model, data, layer.Name, start, count);
             float[] x = a.ToArray();
             if (text)
             {
@@ -69,5 +68,32 @@ internal static class NeuronActivations
             }
         }
         return Tensor.FromArray(values ?? [], inputs * rowsPerInput, k);
+    }
+
+    /// <summary>The layer's activation for inputs [start, start + count), the forward pass stopped once it fired (the
+    /// layers above it and a language model's vocabulary head are not run).</summary>
+    private static Tensor UpTo(RootModule model, ICollectionDataset data, string layer, int start, int count)
+    {
+        Tensor? captured = null;
+        using (model.Hooks.Add(layer, (_, t) =>
+        {
+            captured = t.Clone();
+            throw new StopForward();
+        }))
+        {
+            try
+            {
+                data.Forward(model, start, count);
+            }
+            catch (StopForward)
+            {
+            }
+        }
+        return captured ?? throw new AnalysisException($"explain: layer '{layer}' did not fire in a forward pass.");
+    }
+
+    /// <summary>Ends a forward pass early, from a hook.</summary>
+    private sealed class StopForward : Exception
+    {
     }
 }
