@@ -38,7 +38,7 @@ public sealed class ExplainCommandTests(CliFixture fixture) : IClassFixture<CliF
         LinearExplanationResult expected = LinearExplainer.Run(concepts, activations, null, split, new LinearExplanationOptions());
 
         Assert.Equal(Neurons, run.Neurons.Select(n => n.Neuron));
-        Assert.Equal(new SplitRecord(split.Seed, 40, 1, 28, 4, 8), run.Split);
+        Assert.Equal(new DataSplitRecord(split.Seed, 40, 1, 28, 4, 8), run.Split);
         for (int t = 0; t < Neurons.Length; t++)
         {
             LinearExplanation e = expected.Neurons[t];
