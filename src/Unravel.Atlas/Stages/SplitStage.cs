@@ -55,11 +55,17 @@ public sealed class SplitStage : IStage<SplitRequest, SplitStageResult>
         var clock = Stopwatch.StartNew();
 
         SplitFindFile? stored = request.Channel is null ? null : SplitMethod.Instance.ReadFind(atlas, layer);
-        bool reused = stored is not null && stored.Images == images && stored.Find.Options == request.Options;
+        ChannelSplitFindOptions o = request.Options;
+        bool reused = stored is not null && stored.Images == images && stored.Find.Options with { Gamma = o.Gamma, GammaLow = o.GammaLow } == o;
         ChannelSplitFindResult find;
         if (reused)
         {
-            find = stored!.Find;
+            // The pass depends on τ and p only; γ is a test on the stored cosines, so another γ re-tests them.
+            find = stored!.Find with
+            {
+                Options = o,
+                Cosines = [.. stored.Find.Cosines.Select(c => c with { Polysemantic = c.Cosine >= o.GammaLow && c.Cosine < o.Gamma })],
+            };
         }
         else
         {
