@@ -58,7 +58,7 @@ internal static class DemoCommand
         }
 
         string images = Assets.PathOf("data", "fashion-mnist", "t10k-images-idx3-ubyte.gz");
-        Stage("collect fashion-small-resnet " + string.Join(", ", FashionLayers), () => CollectCommand.Run(new CollectCommand.Request(
+        Stage("collect fashion-small-resnet " + string.Join(", ", [.. FashionLayers, FashionSplitLayer]), () => CollectCommand.Run(new CollectCommand.Request(
             Assets.PathOf("models", "fashion-small-resnet", "model.safetensors"), images, string.Join(",", [.. FashionLayers, FashionSplitLayer]), fashion, Arch: "small-resnet-16",
             Labels: Assets.PathOf("data", "fashion-mnist", "t10k-labels-idx1-ubyte.gz"), Limit: r.Limit, Force: true), output, error, cancellationToken));
         Dictionary<string, int[]> ranked = [];
