@@ -31,6 +31,7 @@ internal static class SplitCommand
     };
     private static readonly Option<string?> TrainLabelsOption = new("--train-labels") { Description = "IDX labels of --train-data." };
     private static readonly Option<int?> SeedOption = new("--seed") { Description = "Seed of the half/half partition (default: the atlas's seed)." };
+    private static readonly Option<int?> LimitOption = new("--limit") { Description = "Use only the first N images of the atlas dataset (before the half/half partition)." };
     private static readonly Option<int> BatchOption = new("--batch") { Description = "Images per batch.", DefaultValueFactory = _ => 100 };
     private static readonly Option<bool> JsonOption = new("--json") { Description = "Print machine-readable JSON instead of the table." };
 
@@ -38,16 +39,16 @@ internal static class SplitCommand
     {
         Command command = new("split", "Find γ-polysemantic channels of a convolution and split one into two (Hesse et al. 2025).")
             { AtlasArgument, LayerOption, FindOption, TauOption, POption, GammaOption, ChannelOption, ClassesOption, OutOption, TrainDataOption, TrainLabelsOption,
-              SeedOption, BatchOption, JsonOption };
+              SeedOption, LimitOption, BatchOption, JsonOption };
         command.SetAction((parse, ct) => Task.FromResult(Run(new Request(parse.GetValue(AtlasArgument)!, parse.GetValue(LayerOption)!, parse.GetValue(FindOption),
             parse.GetValue(TauOption), parse.GetValue(POption), parse.GetValue(GammaOption), parse.GetValue(ChannelOption), parse.GetValue(ClassesOption),
-            parse.GetValue(OutOption), parse.GetValue(TrainDataOption), parse.GetValue(TrainLabelsOption), parse.GetValue(SeedOption), parse.GetValue(BatchOption),
+            parse.GetValue(OutOption), parse.GetValue(TrainDataOption), parse.GetValue(TrainLabelsOption), parse.GetValue(SeedOption), parse.GetValue(LimitOption), parse.GetValue(BatchOption),
             parse.GetValue(JsonOption)), Console.Out, Console.Error, ct)));
         return command;
     }
 
     internal sealed record Request(string Atlas, string Layer, bool Find = false, double Tau = 0.03, double P = 0.75, double Gamma = 0.5, int? Channel = null,
-        string? Classes = null, string? Out = null, string? TrainData = null, string? TrainLabels = null, int? Seed = null, int Batch = 100, bool Json = false);
+        string? Classes = null, string? Out = null, string? TrainData = null, string? TrainLabels = null, int? Seed = null, int? Limit = null, int Batch = 100, bool Json = false);
 
     internal static int Run(Request r, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
@@ -57,6 +58,7 @@ internal static class SplitCommand
             throw new UnravelUserException("a split needs --channel, --classes and --out together.", "e.g. --channel 47 --classes 1,9 --out split-47");
         if (r.Out is not null && File.Exists(r.Out)) throw new UnravelUserException($"--out {r.Out}: is an existing file; the split writes a folder.", "pass a folder path");
         if ((r.TrainData is null) != (r.TrainLabels is null)) throw new UnravelUserException("--train-data and --train-labels go together.");
+        if (r.Limit is < 4) throw new UnravelUserException($"--limit must be at least 4 (got {r.Limit}).");
         if (r.Batch < 1) throw new UnravelUserException($"--batch must be at least 1 (got {r.Batch}).");
         if (!(r.Tau >= 0 && r.Tau <= 1)) throw new UnravelUserException($"--tau {r.Tau} must be in [0, 1].");
         if (!(r.P > 0 && r.P <= 1)) throw new UnravelUserException($"--p {r.P} must be in (0, 1].");
@@ -65,7 +67,7 @@ internal static class SplitCommand
         {
             Options = new ChannelSplitFindOptions { Tau = r.Tau, P = r.P, Gamma = r.Gamma },
             Channel = r.Channel, Classes = r.Classes is null ? null : Pair(r.Classes), Out = r.Out, TrainImages = r.TrainData, TrainLabels = r.TrainLabels,
-            Seed = r.Seed, Batch = r.Batch,
+            Seed = r.Seed, Limit = r.Limit, Batch = r.Batch,
         };
         var bar = new ProgressBar(error);
         SplitStageResult result;

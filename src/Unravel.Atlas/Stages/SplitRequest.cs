@@ -31,6 +31,9 @@ public sealed record SplitRequest(AtlasSession Session, string Layer)
     /// <summary>Seed of the half/half partition; null: the atlas's seed.</summary>
     public int? Seed { get; init; }
 
+    /// <summary>Use only the first N images of the atlas dataset (before the partition); null: all.</summary>
+    public int? Limit { get; init; }
+
     /// <summary>Images per forward/backward batch.</summary>
     public int Batch { get; init; } = 100;
 }

@@ -2,7 +2,8 @@
 // Convolutional Neural Networks", arXiv 2504.12939): finds γ-polysemantic channels of one convolution on the find images
 // and stores the search (methods/split/<conv>/find.json); with a channel and a pair of classes it also chooses ρ on the
 // find images, splits the channel, evaluates on the held-out images (D/A per class, largest logit change, top references
-// of the original and both split channels), exports the edited model and stores the split record.
+// of the original and both split channels), exports the edited model and stores the split record. The convolution must be
+// a collected layer of the atlas (its pages carry the split panel).
 // The images are partitioned explicitly: with train data, find/ρ run on it and the whole atlas dataset is held out;
 // without, a seeded permutation of the atlas dataset gives the first half to find/ρ and the second half to evaluation.
 
@@ -27,6 +28,7 @@ public sealed class SplitStage : IStage<SplitRequest, SplitStageResult>
     public SplitStageResult Run(SplitRequest request, IProgress<StageProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (request.Limit is < 4) throw new UnravelException($"split: limit must be at least 4 images (got {request.Limit}).");
         if (request.Batch < 1) throw new UnravelException($"split: batch must be at least 1 (got {request.Batch}).");
         if ((request.Channel is null) != (request.Classes is null))
             throw new UnravelException("split: a split needs both a channel and a pair of classes.", "pass --channel c --classes t1,t2, or --find alone");
@@ -47,6 +49,7 @@ public sealed class SplitStage : IStage<SplitRequest, SplitStageResult>
         if (request.Out is { } outDir && File.Exists(outDir))
             throw new UnravelException($"{outDir}: is a file; the split writes a folder there.", "pass a new or existing folder to --out");
         ValidateOptions(request.Options);
+        session.Layer(layer); // the split's records and report panel live on the convolution's layer pages, so it must be collected
 
         ImageDataset data = Labelled(session.Dataset, atlas.Root);
         int seed = request.Seed ?? atlas.Seed;
@@ -55,11 +58,17 @@ public sealed class SplitStage : IStage<SplitRequest, SplitStageResult>
         var clock = Stopwatch.StartNew();
 
         SplitFindFile? stored = request.Channel is null ? null : SplitMethod.Instance.ReadFind(atlas, layer);
-        bool reused = stored is not null && stored.Images == images && stored.Find.Options == request.Options;
+        ChannelSplitFindOptions o = request.Options;
+        bool reused = stored is not null && stored.Images == images && stored.Find.Options with { Gamma = o.Gamma, GammaLow = o.GammaLow } == o;
         ChannelSplitFindResult find;
         if (reused)
         {
-            find = stored!.Find;
+            // The pass depends on τ and p only; γ is a test on the stored cosines, so another γ re-tests them.
+            find = stored!.Find with
+            {
+                Options = o,
+                Cosines = [.. stored.Find.Cosines.Select(c => c with { Polysemantic = c.Cosine >= o.GammaLow && c.Cosine < o.Gamma })],
+            };
         }
         else
         {
@@ -150,18 +159,19 @@ public sealed class SplitStage : IStage<SplitRequest, SplitStageResult>
             if (!File.Exists(spec.Path) || !File.Exists(spec.Labels))
                 throw new UnravelException($"{train}: the training images or labels do not exist.", "pass IDX files with --train-data and --train-labels");
             ImageDataset trainData = Labelled(spec.Open(request.Session.Model.Model), train);
-            long[] all = [.. Enumerable.Range(0, data.Count).Select(i => (long)i)];
+            long[] all = [.. Enumerable.Range(0, Math.Min(data.Count, request.Limit ?? int.MaxValue)).Select(i => (long)i)];
             return (trainData, [.. Enumerable.Range(0, trainData.Count).Select(i => (long)i)], all,
-                new SplitImagesRecord("train-data", seed, spec.Path, trainData.Count, data.Count));
+                new SplitImagesRecord("train-data", seed, spec.Path, trainData.Count, all.Length));
         }
-        if (data.Count < 4) throw new AnalysisException($"split: the atlas dataset has {data.Count} images; a half/half partition needs at least 4.");
-        long[] perm = [.. Enumerable.Range(0, data.Count).Select(i => (long)i)];
+        int count = Math.Min(data.Count, request.Limit ?? int.MaxValue);
+        if (count < 4) throw new AnalysisException($"split: the atlas dataset has {data.Count} images; a half/half partition needs at least 4.");
+        long[] perm = [.. Enumerable.Range(0, count).Select(i => (long)i)];
         new Random(seed).Shuffle(perm);
-        int half = data.Count / 2;
+        int half = count / 2;
         long[] findIdx = perm[..half], evalIdx = perm[half..];
         Array.Sort(findIdx);
         Array.Sort(evalIdx);
-        return (data, findIdx, evalIdx, new SplitImagesRecord("seeded-half", seed, request.Session.Atlas.Dataset?.Path ?? data.Description, findIdx.Length, evalIdx.Length));
+        return (data, findIdx, evalIdx, new SplitImagesRecord("seeded-half", seed, (request.Session.Atlas.Dataset?.Path ?? data.Description) + (count < data.Count ? $" (first {count} images)" : ""), findIdx.Length, evalIdx.Length));
     }
 
     private static IEnumerable<LabelledBatch> Batches(ImageDataset data, long[] indices, int batch)
@@ -242,6 +252,6 @@ public sealed class SplitStage : IStage<SplitRequest, SplitStageResult>
     {
         ["layer"] = r.Layer, ["tau"] = r.Options.Tau, ["p"] = r.Options.P, ["gamma"] = r.Options.Gamma, ["gamma_low"] = r.Options.GammaLow,
         ["channel"] = r.Channel, ["classes"] = r.Classes is { } c ? $"{c.Class1},{c.Class2}" : null, ["out"] = r.Out,
-        ["train_data"] = r.TrainImages, ["train_labels"] = r.TrainLabels, ["partition"] = images.Partition, ["batch"] = r.Batch,
+        ["train_data"] = r.TrainImages, ["train_labels"] = r.TrainLabels, ["partition"] = images.Partition, ["limit"] = r.Limit, ["batch"] = r.Batch,
     };
 }

@@ -1,6 +1,6 @@
 // Channel splitting (Hesse, Fischer, Schaub-Meyer, Roth 2025, "Disentangling Polysemantic Channels in Convolutional
 // Neural Networks", arXiv 2504.12939) as a registered method: a split channel's record (neuron file of the convolution's
-// layer), the per-layer search file find.json, the neurons-table columns split_pair and split_rho, and the neuron page's
+// layer), the per-layer search file find.json, the neurons-table columns split_class1, split_class2 and split_rho, and the neuron page's
 // split panel: top held-out references of the original channel and of both split channels coloured by class (concept 1,
 // concept 2, other), the D/A table and the card.
 
@@ -26,13 +26,14 @@ public sealed class SplitMethod : AtlasMethod<SplitRecord>
     /// <inheritdoc/>
     public override IReadOnlyList<NeuronColumn> Columns { get; } =
     [
-        new("split_pair", "TEXT", "classes t1/t2 whose concepts the channel was split into"),
+        new("split_class1", "INTEGER", "class t1 whose concept keeps the split channel"),
+        new("split_class2", "INTEGER", "class t2 whose concept moves to the new channel"),
         new("split_rho", "REAL", "ρ of the split's input-channel partition"),
     ];
 
     /// <inheritdoc/>
     protected override object?[] ColumnValues(SplitRecord result) =>
-        [$"{result.Class1}/{result.Class2}", result.Card.Rho];
+        [result.Class1, result.Class2, result.Card.Rho];
 
     /// <summary>Path of a layer's search file (it may not exist).</summary>
     public string FindPath(AtlasReader atlas, string layer)
