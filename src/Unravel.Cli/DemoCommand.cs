@@ -103,6 +103,12 @@ internal static class DemoCommand
 
         Stage($"linear explanations (Brown tokens) and scores for the {r.Top} most active neurons of each brown-gpt2 MLP layer", () =>
         {
+            // The seeded 70/10/20 split is by window and needs at least 10 of them.
+            if (r.TextWindows < 10)
+            {
+                output.WriteLine($"skipped: token-level explanations need at least 10 windows (--text-windows {r.TextWindows})");
+                return;
+            }
             AtlasSession session = AtlasSession.Open(brown);
             foreach (AtlasLayer layer in session.Layers)
             {

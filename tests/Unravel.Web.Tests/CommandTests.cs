@@ -61,6 +61,7 @@ public sealed class CommandTests(AtlasFixture fixture) : IClassFixture<AtlasFixt
         Assert.True(File.Exists(Path.Combine(dir, "fashion-atlas", "report", "index.html")));
         Assert.True(File.Exists(Path.Combine(dir, "brown-atlas", "report", "index.html")));
         Assert.Matches(@"wall time \d+\.\d s, peak memory \d+ MiB", text);
+        Assert.Contains("skipped: token-level explanations need at least 10 windows", text);
 
         // Every layer3 neuron has concept results; the printed ranking is their top 3 by score (ties: more concepts, lower index).
         string folder = Path.Combine(dir, "fashion-atlas", "methods", "concepts", "layer3");
