@@ -65,16 +65,7 @@ internal static class EmbedCommand
         {
             Variant = r.Variant, Selection = r.Selection, Examples = r.Examples, Ratio = r.Ratio, Threshold = r.Threshold, Importance = r.Importance, MostSplit = r.MostSplit,
         };
-        var bar = new ProgressBar(error);
-        EmbedStageResult result;
-        try
-        {
-            result = new EmbedStage().Run(request, bar, cancellationToken);
-        }
-        finally
-        {
-            bar.Finish();
-        }
+        EmbedStageResult result = ProgressBar.Around(error, bar => new EmbedStage().Run(request, bar, cancellationToken));
         if (r.Json) WriteJson(output, result);
         else Render(result, output);
         return ExitCodes.Success;

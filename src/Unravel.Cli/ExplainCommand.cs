@@ -47,16 +47,7 @@ internal static class ExplainCommand
             throw new UnravelUserException($"--concepts: {e.Message}", e.Hint);
         }
         var request = new ExplainRequest(AtlasSession.Open(r.Atlas), r.Layer, NeuronSelection.Parse(r.Neurons)) { Concepts = r.Concepts, Seed = r.Seed };
-        var bar = new ProgressBar(error);
-        ExplainStageResult result;
-        try
-        {
-            result = new ExplainStage().Run(request, bar, cancellationToken);
-        }
-        finally
-        {
-            bar.Finish();
-        }
+        ExplainStageResult result = ProgressBar.Around(error, bar => new ExplainStage().Run(request, bar, cancellationToken));
         if (r.Json) WriteJson(output, result);
         else Render(result, output);
         return ExitCodes.Success;

@@ -69,16 +69,7 @@ internal static class SplitCommand
             Channel = r.Channel, Classes = r.Classes is null ? null : Pair(r.Classes), Out = r.Out, TrainImages = r.TrainData, TrainLabels = r.TrainLabels,
             Seed = r.Seed, Limit = r.Limit, Batch = r.Batch,
         };
-        var bar = new ProgressBar(error);
-        SplitStageResult result;
-        try
-        {
-            result = new SplitStage().Run(request, bar, cancellationToken);
-        }
-        finally
-        {
-            bar.Finish();
-        }
+        SplitStageResult result = ProgressBar.Around(error, bar => new SplitStage().Run(request, bar, cancellationToken));
         if (r.Json) WriteJson(output, result);
         else Render(result, output);
         return ExitCodes.Success;
