@@ -10,6 +10,11 @@ using Tensor = Unravel.Tensors.Tensor;
 
 namespace Unravel.Interpret.Tests.LinearExplanations;
 
+// GC.GetTotalAllocatedBytes counts the whole process: the allocation bound below holds only while no other test runs.
+[CollectionDefinition(nameof(TokenLevelTests), DisableParallelization = true)]
+public sealed class TokenLevelTestsCollection;
+
+[Collection(nameof(TokenLevelTests))]
 public sealed class TokenLevelTests
 {
     private static string Root()
