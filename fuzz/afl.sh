@@ -4,10 +4,12 @@
 # usage: fuzz/afl.sh [TARGET...]   (default: every target)
 # env:   EXECS (default 1000000) executions per target, SECONDS_CAP (default 1800) wall-clock cap per target,
 #        OUT (default /tmp/unravel-afl) for the instrumented build and AFL's output folders.
+#        NICE (default 19) the fuzzer's nice level (19 on a shared box, 0 on an idle one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EXECS=${EXECS:-1000000}
 SECONDS_CAP=${SECONDS_CAP:-1800}
+NICE=${NICE:-19}
 OUT=${OUT:-/tmp/unravel-afl}
 TARGETS=("$@")
 [ ${#TARGETS[@]} -eq 0 ] && TARGETS=(safetensors pth pickle pth-pickle npy idx png jpeg hf-folder tokenizer brown)
@@ -23,7 +25,7 @@ export DOTNET_GCHeapHardLimit=0x40000000
 export AFL_SKIP_BIN_CHECK=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 AFL_NO_AFFINITY=1
 for t in "${TARGETS[@]}"; do
   rm -rf "$OUT/$t"
-  nice -n 19 afl-fuzz -i "fuzz/corpus/$t" -o "$OUT/$t" -t 10000 -m none -E "$EXECS" -V "$SECONDS_CAP" \
+  nice -n "$NICE" afl-fuzz -i "fuzz/corpus/$t" -o "$OUT/$t" -t 10000 -m none -E "$EXECS" -V "$SECONDS_CAP" \
     -- dotnet "$OUT/bin/Unravel.Fuzz.dll" afl "$t" > "$OUT/$t.log" 2>&1 || true
   s="$OUT/$t/default/fuzzer_stats"
   if [ -f "$s" ]; then
