@@ -13,7 +13,7 @@ public sealed class CausalAttentionKernelTests
     }
 
     // Naive double-precision attention with explicit loops: forward y and probs, and the backward of L = Σ y·dy.
-    private static (float[] Y, float[] P, float[] Dqkv) Reference(float[] qkv, float[] dy, int b, int t, int h, int d)
+    internal static (float[] Y, float[] P, float[] Dqkv) Reference(float[] qkv, float[] dy, int b, int t, int h, int d)
     {
         int c = h * d;
         var y = new float[b * t * c];

@@ -6,7 +6,7 @@ namespace Unravel.Tensors.Tests.Kernels;
 public sealed class LayerNormKernelTests
 {
     private const int Rows = 3;
-    private const float Eps = 1e-5f;
+    internal const float Eps = 1e-5f;
 
     private static float[] Random(Random rng, int n, float scale = 1f, float shift = 0f)
     {
@@ -16,7 +16,7 @@ public sealed class LayerNormKernelTests
     }
 
     // Double-precision reference of the forward; returns y and the per-row mean and rstd.
-    private static (float[] Y, float[] Mean, float[] Rstd) RefForward(float[] x, float[]? w, float[]? b, int rows, int cols)
+    internal static (float[] Y, float[] Mean, float[] Rstd) RefForward(float[] x, float[]? w, float[]? b, int rows, int cols)
     {
         var y = new float[x.Length];
         var mean = new float[rows];
@@ -37,7 +37,7 @@ public sealed class LayerNormKernelTests
     }
 
     // Double-precision reference of the backward, accumulating into copies of dx, dw, db.
-    private static (float[] Dx, float[] Dw, float[] Db) RefBackward(float[] dy, float[] x, float[]? w, float[] mean, float[] rstd,
+    internal static (float[] Dx, float[] Dw, float[] Db) RefBackward(float[] dy, float[] x, float[]? w, float[] mean, float[] rstd,
         float[] dx0, float[] dw0, float[] db0, int rows, int cols)
     {
         var dx = (float[])dx0.Clone();
