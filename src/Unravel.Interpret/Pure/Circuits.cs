@@ -78,13 +78,13 @@ public static class Circuits
 
     /// <summary>The slow reference: one full forward and one full backward (down to the input image) for a single
     /// (neuron, input) pair, as the official code does per reference. Used to test and to time the fast pass.</summary>
-    /// <param name="parameterGradients">Also compute the parameters' gradients, as a plain PyTorch
-    /// <c>model(x)</c> + <c>.backward()</c> does (parameters require grad by default); true by default, the honest
-    /// "full forward + backward" baseline. The circuit does not depend on it.</param>
+    /// <param name="backward">How far to differentiate: by default what a plain PyTorch <c>model(x)</c> +
+    /// <c>.backward()</c> does (parameter gradients and the input gradient); <see cref="NaiveBackward.LowerLayer"/> is the
+    /// fair baseline that starts the tape at the lower layer. The circuit does not depend on it.</param>
     /// <returns>The circuit [C_lower] and the neuron's max activation.</returns>
     /// <exception cref="ArgumentException">As <see cref="Compute"/>; or <paramref name="data"/> is not an image dataset.</exception>
     public static (float[] Circuit, float Activation) ComputeNaive(RootModule model, ImageDataset data, string layer, string lowerLayer,
-        CircuitRequest request, bool parameterGradients = true)
+        CircuitRequest request, NaiveBackward backward = NaiveBackward.Parameters)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
@@ -92,9 +92,15 @@ public static class Circuits
         if (model is not IImageClassifier classifier)
             throw new ModelInputException($"pure: {model.GetType().Name} is not an image classifier.");
         using var tape = new Tape();
-        if (parameterGradients)
+        if (backward == NaiveBackward.Parameters)
             foreach (Parameter p in model.TrainableParameters()) tape.Watch(p.Value);
-        Tensor image = tape.Watch(data.Gather([request.Input]));                     // [1, C, H, W]
+        Tensor image = data.Gather([request.Input]);                                  // [1, C, H, W]
+        if (backward != NaiveBackward.LowerLayer) tape.Watch(image);
+        // For the fair baseline the lower layer's activation is replaced by a watched copy, so the tape records only
+        // the ops between the two layers.
+        using IDisposable? start = backward == NaiveBackward.LowerLayer
+            ? model.Hooks.Add(lowerLayer, (_, a) => tape.Watch(a.Clone()))
+            : null;
         ActivationCache cache = model.RunWithCache(() => classifier.Forward(image), lowerLayer, layer);
         Tensor low = Captured(cache, lowerLayer), up = Captured(cache, layer);
         CheckNeuron(up, request.Neuron, layer);

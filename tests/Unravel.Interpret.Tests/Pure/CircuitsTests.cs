@@ -99,8 +99,11 @@ public sealed class CircuitsTests
         Assert.True(pairs.Count(p => fast.Activations[p] > 0) >= 4, "too few active pairs to test anything");
     }
 
-    [Fact]
-    public void ComputeNaive_SmallResNet_EqualsFastPass()
+    [Theory]
+    [InlineData(NaiveBackward.Parameters)]
+    [InlineData(NaiveBackward.Input)]
+    [InlineData(NaiveBackward.LowerLayer)]
+    public void ComputeNaive_SmallResNet_EqualsFastPass(NaiveBackward backward)
     {
         RootModule model = SmallResNet();
         ImageDataset data = Images(3);
@@ -108,7 +111,7 @@ public sealed class CircuitsTests
         CircuitResult fast = Circuits.Compute(model, data, "layer3", "layer2", pairs);
         foreach (CircuitRequest p in pairs)
         {
-            (float[] circuit, float activation) = Circuits.ComputeNaive(model, data, "layer3", "layer2", p);
+            (float[] circuit, float activation) = Circuits.ComputeNaive(model, data, "layer3", "layer2", p, backward);
             TensorAssert.Close(circuit, fast.Circuits[p], 1e-5f, 1e-3f, $"naive {p}");
             Assert.Equal(activation, fast.Activations[p], 1e-5f);
         }
