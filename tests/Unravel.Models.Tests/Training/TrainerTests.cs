@@ -132,6 +132,39 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void Resume_LanguageModelWithAdamW_EqualsUninterruptedRun()
+    {
+        // AdamW carries two moments and a step count per parameter, and weight decay only on matrices: all of it must
+        // come back from the checkpoint for the resumed run to end on the uninterrupted run's weights, bit for bit.
+        int[] stream = Enumerable.Range(0, 240).Select(i => (i * 7 + i / 12) % 12).ToArray();
+        (LanguageModelTask Task, AdamW Opt) Make(int init)
+        {
+            var model = new Gpt2(WeightSource.Initialize(init), new Gpt2Config(16, 8, 1, 2, 16));
+            var opt = new AdamW(model.TrainableParameters(), new AdamWOptions { WeightDecay = 0.01f }, p => p.Value.Rank >= 2);
+            return (new LanguageModelTask(model, stream, stream[..41], 8), opt);
+        }
+        TrainingOptions Lm(string dir) => new()
+        {
+            Epochs = 3, BatchSize = 4, Seed = 3, Schedule = new CosineSchedule { BaseRate = 1e-2f, WarmupSteps = 2 },
+            GradClipNorm = 1f, CheckpointDirectory = Path.Combine(_dir, dir), CheckpointEverySteps = 5,
+        };
+
+        (LanguageModelTask full, AdamW fullOpt) = Make(2);
+        TrainingResult all = Trainer.Run(full, fullOpt, Lm("lm-full"));
+
+        (LanguageModelTask first, AdamW firstOpt) = Make(2);
+        TrainingResult stopped = Trainer.Run(first, firstOpt, Lm("lm-stopped") with { StopAtStep = 13 });
+        Assert.False(stopped.Completed);
+
+        (LanguageModelTask second, AdamW secondOpt) = Make(77);   // other init: everything must come from the checkpoint
+        TrainingResult resumed = Trainer.Run(second, secondOpt, Lm("lm-stopped") with { Resume = true });
+        Assert.True(resumed.Completed);
+        Assert.Equal(all.Steps, resumed.Steps);
+        AssertSameWeights(full.Model, second.Model);
+        Assert.Equal(all.FinalEvaluation!.Loss, resumed.FinalEvaluation!.Loss);
+    }
+
+    [Fact]
     public void Run_TinyLanguageModelCopyTask_LearnsToAttend()
     {
         // Blocks "a b c d a b c d" of random tokens: the second half is only predictable by attending 4 positions back,
