@@ -122,4 +122,18 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Contains("conv1.weight", error);
         Assert.DoesNotContain("   at ", error);
     }
+
+    [Fact]
+    public async Task Train_StopAtThenResume_WritesTheUninterruptedRunsWeights()
+    {
+        Assert.Equal(ExitCodes.Success, (await Train("whole", 0.05f, seed: 3)).Code);
+        // 64 images at batch 16: 4 steps; stop after 2 with a checkpoint, then continue in a second process-like run.
+        Assert.Equal(ExitCodes.Success, (await Train("cut", 0.05f, seed: 3, ["--stop-at", "2"])).Code);
+        Assert.False(File.Exists(Path.Combine(_dir, "cut", "model.safetensors")), "a stopped run writes no final weights");
+        Assert.Equal(ExitCodes.Success, (await Train("cut", 0.05f, seed: 3, ["--resume"])).Code);
+        Dictionary<string, Tensor> whole = Weights("whole"), resumed = Weights("cut");
+        Assert.Equal(whole.Keys.Order(), resumed.Keys.Order());
+        foreach ((string key, Tensor t) in whole)
+            Assert.True(t.Data.SequenceEqual(resumed[key].Data), $"{key}: resumed weights differ from the uninterrupted run");
+    }
 }
