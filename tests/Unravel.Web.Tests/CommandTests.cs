@@ -36,6 +36,22 @@ public sealed class CommandTests(AtlasFixture fixture) : IClassFixture<AtlasFixt
         Assert.Contains("--port must be in 0 … 65535", error);
     }
 
+    [Theory]
+    [InlineData("--host", "nope", "--host 'nope' is not an IP address")]
+    [InlineData("--host", "0.0.0.0", "pass --allow-remote as well")]
+    [InlineData("--max-connections", "0", "--max-connections must be in 1 … 100000")]
+    [InlineData("--max-concurrent", "0", "--max-concurrent must be in 1 … 10000")]
+    [InlineData("--max-queue", "-1", "--max-queue must be in 0 … 100000")]
+    [InlineData("--max-body-bytes", "-1", "--max-body-bytes must be in 0 … 16777216")]
+    [InlineData("--max-header-bytes", "100", "--max-header-bytes must be in 1024 … 1048576")]
+    public async Task Serve_BadOption_UsageError(string option, string value, string expected)
+    {
+        (int code, string error) = await Invoke("serve", fixture.AtlasPath, option, value);
+        Assert.Equal(ExitCodes.UsageError, code);
+        Assert.Contains(expected, error);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("error:", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Report_TwiceIntoOneFolder_AllPagesAndNoLeftovers()
     {
