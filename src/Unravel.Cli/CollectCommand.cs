@@ -1,15 +1,15 @@
 // `unravel collect MODEL --data DATA --layers L1,L2 --out ATLAS`: one streaming pass over a dataset that records, per
-// neuron of the given layers, its top-k reference inputs and statistics, written as an atlas.
+// neuron of the given layers, its top-k reference inputs and statistics, written as an atlas (CollectStage).
 
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json.Nodes;
 using Unravel.IO.Images;
 using Unravel.Interpret.Collection;
 using Unravel.IO.Text;
 using Unravel.Models.Text;
 using Unravel.Models.Vision;
 using Unravel.Atlas;
+using Unravel.Atlas.Stages;
 
 namespace Unravel.Cli;
 
@@ -106,10 +106,19 @@ internal static class CollectCommand
         public string Pool { get; init; } = "none";
     }
 
-    /// <summary>Where a run's checkpoint lives: next to the atlas directory.</summary>
-    internal static string CheckpointPath(string atlas) => Path.GetFullPath(atlas.TrimEnd('/', '\\')) + ".checkpoint";
-
     internal static int Run(Request r, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    {
+        CollectRequest request = Prepare(r);
+        string checkpoint = CollectStage.CheckpointPath(r.Out);
+        if (r.Resume && File.Exists(checkpoint)) error.WriteLine($"resuming from {checkpoint}");
+        CollectStageResult collected = ProgressBar.Around(error, bar => new CollectStage().Run(request, bar, cancellationToken));
+        Render(collected, output, error);
+        return ExitCodes.Success;
+    }
+
+    /// <summary>The stage request of <paramref name="r"/>: options checked, the model loaded and the dataset opened.</summary>
+    /// <exception cref="UnravelUserException">An option value or combination is wrong, or --data is missing.</exception>
+    internal static CollectRequest Prepare(Request r)
     {
         if (r.K < 1) throw new UnravelUserException($"--k must be at least 1 (got {r.K}).");
         if (r.Batch < 1) throw new UnravelUserException($"--batch must be at least 1 (got {r.Batch}).");
@@ -130,44 +139,23 @@ internal static class CollectCommand
         LoadedModel loaded = ModelReference.Load(r.Model, r.Arch, r.Seed);
         if (r.Relevance) CollectRelevance.CheckModel(loaded);
         (ICollectionDataset dataset, DatasetSpec spec) = Dataset(r, loaded);
-        RelevanceOptions? relevance = r.Relevance ? CollectRelevance.Options(r, loaded, dataset) : null;
-        var options = new CollectionOptions { TopK = r.K, ClassTopK = r.K, Seed = r.Seed, KeepPooled = r.KeepPooled, Quantiles = r.KeepPooled ? 11 : 0, TokenPool = pool };
-        string checkpoint = CheckpointPath(r.Out);
-        if (r.Resume && File.Exists(checkpoint)) error.WriteLine($"resuming from {checkpoint}");
-        var run = new CollectionRunOptions
+        return new CollectRequest(loaded, dataset, spec, layers, r.Out)
         {
-            BatchSize = r.Batch, Limit = r.Limit, Shard = shard, Resume = r.Resume, CheckpointPath = r.CheckpointEvery >= 0 ? checkpoint : null,
-            CheckpointInterval = TimeSpan.FromSeconds(Math.Max(0, r.CheckpointEvery)), Identity = $"{loaded.Architecture}:{loaded.Sha256}|{dataset.ContentSha256}",
+            K = r.K, Batch = r.Batch, Seed = r.Seed, Limit = r.Limit, KeepPooled = r.KeepPooled, Pool = pool, Shard = shard, Resume = r.Resume,
+            CheckpointEvery = r.CheckpointEvery, Relevance = r.Relevance ? CollectRelevance.Options(r, loaded, dataset) : null, Crops = r.Crops, Force = r.Force,
         };
-        CollectionResult result;
-        var bar = new ProgressBar(error);
-        try
-        {
-            result = Collector.Run(loaded.Model, dataset, layers, options, run, bar, cancellationToken);
-        }
-        catch (InvalidDataException e)
-        {
-            throw new UnravelUserException(e.Message, $"the checkpoint is damaged; delete {checkpoint} and run again without --resume");
-        }
-        finally
-        {
-            bar.Finish();
-        }
-        if (relevance is not null) result = result with { Relevance = CollectRelevance.Run(loaded, dataset, result, relevance, error, cancellationToken) };
-        var provenance = new AtlasProvenance(AtlasFormat.ToolVersion, loaded.Architecture, loaded.Source, loaded.Sha256, Path.GetFullPath(r.Data),
-            dataset.Description, dataset.ContentSha256, "unravel " + string.Join(" ", Environment.GetCommandLineArgs().Skip(1)), spec, loaded.Config);
-        JsonObject? extra = shard is { } sh ? new JsonObject
-        {
-            ["shard"] = new JsonObject { ["index"] = sh.Index, ["count"] = sh.Count, ["first"] = result.FirstInput, ["end"] = result.FirstInput + result.Inputs },
-        } : null;
-        var writeWatch = System.Diagnostics.Stopwatch.StartNew();
-        AtlasWriter.Write(r.Out, shard is null ? result with { State = null } : result, options, provenance, r.Force,
-            new ReferenceSource(loaded.Model, dataset, r.Crops, r.Batch), extra);
-        if (File.Exists(checkpoint)) File.Delete(checkpoint);
+    }
 
+    /// <summary>The summary of a collection: time and rate, the shard's inputs, one row per layer, NaN/Inf and random-weight notes.</summary>
+    internal static void Render(CollectStageResult collected, TextWriter output, TextWriter error)
+    {
+        CollectionResult result = collected.Result;
+        CollectRequest r = collected.Request;
+        if (result.Relevance is { } relevance)
+            error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"relevance pass: {relevance.Elapsed.TotalSeconds:0.0} s"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"collected {result.Inputs} inputs in {result.Elapsed.TotalSeconds:0.0} s ({result.Inputs / Math.Max(result.Elapsed.TotalSeconds, 1e-9):0.0} inputs/s, forward {result.ForwardTime.TotalSeconds:0.0} s), written in {writeWatch.Elapsed.TotalSeconds:0.0} s → {r.Out}"));
-        if (shard is { } s) output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"shard {s.Index}/{s.Count}: inputs {result.FirstInput} … {result.FirstInput + result.Inputs - 1}"));
+            $"collected {result.Inputs} inputs in {result.Elapsed.TotalSeconds:0.0} s ({result.Inputs / Math.Max(result.Elapsed.TotalSeconds, 1e-9):0.0} inputs/s, forward {result.ForwardTime.TotalSeconds:0.0} s), written in {collected.WriteTime.TotalSeconds:0.0} s → {r.Out}"));
+        if (r.Shard is { } s) output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"shard {s.Index}/{s.Count}: inputs {result.FirstInput} … {result.FirstInput + result.Inputs - 1}"));
         var table = new TextTable("layer", "shape", "neurons", "NaN", "Inf", "mean of means");
         foreach (LayerStatisticsResult l in result.Layers)
             table.Add(l.Name, ShapeRules.Format(l.ItemShape), l.Neurons.ToString(CultureInfo.InvariantCulture), l.NanCount.Sum().ToString(CultureInfo.InvariantCulture),
@@ -175,8 +163,7 @@ internal static class CollectCommand
         output.Write(table);
         long bad = result.Layers.Sum(l => l.NanCount.Sum() + l.InfCount.Sum());
         if (bad > 0) error.WriteLine($"warning: {bad} NaN/Inf activation values were counted and left out of the statistics and rankings.");
-        if (loaded.RandomWeights) output.WriteLine("note: random weights — pass a checkpoint for meaningful references");
-        return ExitCodes.Success;
+        if (r.Model.RandomWeights) output.WriteLine("note: random weights — pass a checkpoint for meaningful references");
     }
 
     private static (int, int) ParseShard(string text)
