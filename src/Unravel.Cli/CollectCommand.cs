@@ -15,10 +15,8 @@ namespace Unravel.Cli;
 
 internal static class CollectCommand
 {
-    private static readonly Argument<string> ModelArgument = new("model")
-    {
-        Description = "Checkpoint file, Hugging Face folder, or architecture name (random weights).",
-    };
+    private static readonly ModelReferenceOptions Model = new();
+    private static readonly AtlasOutputOptions AtlasOut = new("Atlas directory to create.");
 
     private static readonly Option<string> DataOption = new("--data", "-d")
     {
@@ -39,8 +37,6 @@ internal static class CollectCommand
         Required = true,
     };
 
-    private static readonly Option<string> OutOption = new("--out", "-o") { Description = "Atlas directory to create.", Required = true };
-    private static readonly Option<string?> ArchOption = new("--arch") { Description = "Architecture of a checkpoint file (see `unravel models`)." };
     private static readonly Option<string?> LabelsOption = new("--labels") { Description = "IDX labels file (enables per-class top-k)." };
     private static readonly Option<int> KOption = new("--k") { Description = "Reference inputs kept per neuron and ranking.", DefaultValueFactory = _ => 100 };
     private static readonly Option<int> BatchOption = new("--batch") { Description = "Inputs per forward pass.", DefaultValueFactory = _ => 64 };
@@ -49,7 +45,6 @@ internal static class CollectCommand
     private static readonly Option<int> WindowOption = new("--window") { Description = "Text: tokens per window.", DefaultValueFactory = _ => 64 };
     private static readonly Option<bool> BosOption = new("--bos") { Description = "Text: start each window with <|endoftext|>." };
     private static readonly Option<bool> NoPooledOption = new("--no-pooled") { Description = "Do not keep the pooled [inputs, C] vectors (no quantile samples; memory independent of the dataset)." };
-    private static readonly Option<bool> ForceOption = new("--force") { Description = "Replace an existing atlas directory." };
     private static readonly Option<int?> ResizeOption = new("--resize") { Description = "Image folder: resize the shorter side to N (default: 256 for 224-pixel models, else the model's input size)." };
     private static readonly Option<int?> CropOption = new("--crop") { Description = "Image folder: centre crop N×N (default: the model's input size)." };
     private static readonly Option<string?> MeanOption = new("--mean") { Description = "Image folder: per-channel Normalize mean, e.g. 0.485,0.456,0.406 (default: ImageNet for 3 channels, 0 for 1)." };
@@ -71,14 +66,14 @@ internal static class CollectCommand
     {
         Command command = new("collect", "Record every neuron's top inputs and activation statistics over a dataset into an atlas.")
         {
-            ModelArgument, DataOption, LayersOption, OutOption, ArchOption, LabelsOption, KOption, BatchOption, SeedOption, LimitOption,
-            WindowOption, BosOption, NoPooledOption, ForceOption, FormatOption, ResizeOption, CropOption, MeanOption, StdOption, CropsOption,
+            Model.Model, DataOption, LayersOption, AtlasOut.Out, Model.Arch, LabelsOption, KOption, BatchOption, SeedOption, LimitOption,
+            WindowOption, BosOption, NoPooledOption, AtlasOut.Force, FormatOption, ResizeOption, CropOption, MeanOption, StdOption, CropsOption,
             ShardOption, ResumeOption, CheckpointOption, RelevanceOption, CompositeOption, RelevanceTargetOption, PoolOption,
         };
-        command.SetAction((parse, ct) => Task.FromResult(Run(new Request(parse.GetValue(ModelArgument)!, parse.GetValue(DataOption)!,
-            parse.GetValue(LayersOption)!, parse.GetValue(OutOption)!, parse.GetValue(ArchOption), parse.GetValue(LabelsOption), parse.GetValue(KOption),
+        command.SetAction((parse, ct) => Task.FromResult(Run(new Request(Model.ModelOf(parse), parse.GetValue(DataOption)!,
+            parse.GetValue(LayersOption)!, AtlasOut.OutOf(parse), Model.ArchOf(parse), parse.GetValue(LabelsOption), parse.GetValue(KOption),
             parse.GetValue(BatchOption), parse.GetValue(SeedOption), parse.GetValue(LimitOption), parse.GetValue(WindowOption), parse.GetValue(BosOption),
-            !parse.GetValue(NoPooledOption), parse.GetValue(ForceOption))
+            !parse.GetValue(NoPooledOption), AtlasOut.ForceOf(parse))
         {
             Format = parse.GetValue(FormatOption)!, Resize = parse.GetValue(ResizeOption), Crop = parse.GetValue(CropOption), Mean = parse.GetValue(MeanOption),
             Std = parse.GetValue(StdOption), Crops = parse.GetValue(CropsOption), Shard = parse.GetValue(ShardOption), Resume = parse.GetValue(ResumeOption),
@@ -125,8 +120,7 @@ internal static class CollectCommand
         if (r.Limit is < 1) throw new UnravelUserException($"--limit must be at least 1 (got {r.Limit}).");
         string[] layers = r.Layers.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         if (layers.Length == 0) throw new UnravelUserException("--layers is empty.", "pass hook names such as --layers layer2,layer3 (see `unravel inspect MODEL`)");
-        if (Directory.Exists(r.Out) && !r.Force)
-            throw new UnravelUserException($"{r.Out} already exists.", "choose another --out, or pass --force to replace it");
+        AtlasOutputOptions.CheckFree(r.Out, r.Force);
         if (!File.Exists(r.Data) && !Directory.Exists(r.Data))
             throw new UnravelUserException($"{r.Data}: no such file or folder.", "pass --data PATH to an IDX images file, an image folder, a text file or Brown corpus files");
         (int Index, int Count)? shard = r.Shard is null ? null : ParseShard(r.Shard);

@@ -11,7 +11,7 @@ namespace Unravel.Cli;
 
 internal static class ServeCommand
 {
-    private static readonly Argument<string> AtlasArgument = new("atlas") { Description = "Atlas directory (from `unravel collect`)." };
+    private static readonly AtlasOptions Atlas = new(layerDescription: null);
     private static readonly Option<int> PortOption = new("--port", "-p") { Description = "Port on 127.0.0.1 (0 = any free port).", DefaultValueFactory = _ => 5077 };
     private static readonly Option<bool> NoModelOption = new("--no-model") { Description = "Do not re-run the model on references." };
 
@@ -19,9 +19,9 @@ internal static class ServeCommand
     {
         Command command = new("serve", "Explore an atlas in the browser: the report's pages plus on-demand analysis (127.0.0.1 only).")
         {
-            AtlasArgument, PortOption, NoModelOption,
+            Atlas.Atlas, PortOption, NoModelOption,
         };
-        command.SetAction((parse, ct) => RunAsync(parse.GetValue(AtlasArgument)!, parse.GetValue(PortOption), !parse.GetValue(NoModelOption),
+        command.SetAction((parse, ct) => RunAsync(Atlas.AtlasOf(parse), parse.GetValue(PortOption), !parse.GetValue(NoModelOption),
             Console.Out, Console.Error, ct));
         return command;
     }
