@@ -15,4 +15,8 @@ namespace Unravel.Atlas;
 /// <param name="ModelConfig">The model's exact config (e.g. a GPT-2's layers, heads and width), so any size re-opens.</param>
 public sealed record AtlasProvenance(string ToolVersion, string Architecture, string ModelSource, string? ModelSha256,
     string DatasetSource, string DatasetDescription, string DatasetSha256, string Command, DatasetSpec? Spec = null,
-    System.Text.Json.Nodes.JsonObject? ModelConfig = null);
+    System.Text.Json.Nodes.JsonObject? ModelConfig = null)
+{
+    /// <summary>This process's command line as recorded in a manifest ("unravel collect …").</summary>
+    public static string CurrentCommandLine() => "unravel " + string.Join(" ", Environment.GetCommandLineArgs().Skip(1));
+}

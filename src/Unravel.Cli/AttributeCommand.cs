@@ -14,10 +14,8 @@ namespace Unravel.Cli;
 
 internal static class AttributeCommand
 {
-    private static readonly Argument<string> ModelArgument = new("model")
-    {
-        Description = "Checkpoint file or folder, a shipped model name (e.g. fashion-small-resnet), or an architecture name (random weights).",
-    };
+    private static readonly ModelReferenceOptions Model = new("Checkpoint file or folder, a shipped model name (e.g. fashion-small-resnet), or an architecture name (random weights).", "Architecture of a checkpoint (see `unravel models`).");
+    private static readonly OutputOptions Output = new();
 
     private static readonly Option<string> InputOption = new("--input", "-i")
     {
@@ -40,23 +38,21 @@ internal static class AttributeCommand
     private static readonly Option<float> EpsilonOption = new("--epsilon") { Description = "ε of the Epsilon rule on dense layers.", DefaultValueFactory = _ => 1e-6f };
     private static readonly Option<float> StabilizerOption = new("--stabilizer") { Description = "Denominator stabiliser of the other rules (ZPlus, AlphaBeta, Gamma, Norm, …).", DefaultValueFactory = _ => 1e-6f };
     private static readonly Option<float> GammaOption = new("--gamma") { Description = "γ of the Gamma rule (epsilon-gamma-box).", DefaultValueFactory = _ => 0.25f };
-    private static readonly Option<string?> ArchOption = new("--arch") { Description = "Architecture of a checkpoint (see `unravel models`)." };
     private static readonly Option<string> OutOption = new("--out", "-o") { Description = "Heatmap PNG to write.", Required = true };
     private static readonly Option<int> ScaleOption = new("--scale") { Description = "Pixel magnification of the PNG (0: auto, ≥ 224 px).", DefaultValueFactory = _ => 0 };
     private static readonly Option<int> LayersOption = new("--layers") { Description = "Conservation rows to print (largest leaks first).", DefaultValueFactory = _ => 12 };
-    private static readonly Option<bool> JsonOption = new("--json") { Description = "Print machine-readable JSON." };
 
     public static Command Create()
     {
         Command command = new("attribute", "LRP / CRP heatmap of one image: which pixels made the model decide.")
         {
-            ModelArgument, InputOption, IndexOption, CompositeOption, ConditionOption, StartOption, ExcludeParallelOption, TargetOption,
-            EpsilonOption, StabilizerOption, GammaOption, ArchOption, OutOption, ScaleOption, LayersOption, JsonOption,
+            Model.Model, InputOption, IndexOption, CompositeOption, ConditionOption, StartOption, ExcludeParallelOption, TargetOption,
+            EpsilonOption, StabilizerOption, GammaOption, Model.Arch, OutOption, ScaleOption, LayersOption, Output.Json,
         };
-        command.SetAction(p => Run(new Request(p.GetValue(ModelArgument)!, p.GetValue(InputOption)!, p.GetValue(IndexOption),
+        command.SetAction(p => Run(new Request(Model.ModelOf(p), p.GetValue(InputOption)!, p.GetValue(IndexOption),
             p.GetValue(CompositeOption)!, p.GetValue(ConditionOption) ?? [], p.GetValue(StartOption), p.GetValue(ExcludeParallelOption),
-            p.GetValue(TargetOption), p.GetValue(EpsilonOption), p.GetValue(StabilizerOption), p.GetValue(GammaOption), p.GetValue(ArchOption), p.GetValue(OutOption)!, p.GetValue(ScaleOption),
-            p.GetValue(LayersOption), p.GetValue(JsonOption)), Console.Out));
+            p.GetValue(TargetOption), p.GetValue(EpsilonOption), p.GetValue(StabilizerOption), p.GetValue(GammaOption), Model.ArchOf(p), p.GetValue(OutOption)!, p.GetValue(ScaleOption),
+            p.GetValue(LayersOption), Output.JsonOf(p)), Console.Out));
         return command;
     }
 

@@ -1,24 +1,22 @@
 // `unravel collect MODEL --data DATA --layers L1,L2 --out ATLAS`: one streaming pass over a dataset that records, per
-// neuron of the given layers, its top-k reference inputs and statistics, written as an atlas.
+// neuron of the given layers, its top-k reference inputs and statistics, written as an atlas (CollectStage).
 
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json.Nodes;
 using Unravel.IO.Images;
 using Unravel.Interpret.Collection;
 using Unravel.IO.Text;
 using Unravel.Models.Text;
 using Unravel.Models.Vision;
 using Unravel.Atlas;
+using Unravel.Atlas.Stages;
 
 namespace Unravel.Cli;
 
 internal static class CollectCommand
 {
-    private static readonly Argument<string> ModelArgument = new("model")
-    {
-        Description = "Checkpoint file, Hugging Face folder, or architecture name (random weights).",
-    };
+    private static readonly ModelReferenceOptions Model = new();
+    private static readonly AtlasOutputOptions AtlasOut = new("Atlas directory to create.");
 
     private static readonly Option<string> DataOption = new("--data", "-d")
     {
@@ -39,8 +37,6 @@ internal static class CollectCommand
         Required = true,
     };
 
-    private static readonly Option<string> OutOption = new("--out", "-o") { Description = "Atlas directory to create.", Required = true };
-    private static readonly Option<string?> ArchOption = new("--arch") { Description = "Architecture of a checkpoint file (see `unravel models`)." };
     private static readonly Option<string?> LabelsOption = new("--labels") { Description = "IDX labels file (enables per-class top-k)." };
     private static readonly Option<int> KOption = new("--k") { Description = "Reference inputs kept per neuron and ranking.", DefaultValueFactory = _ => 100 };
     private static readonly Option<int> BatchOption = new("--batch") { Description = "Inputs per forward pass.", DefaultValueFactory = _ => 64 };
@@ -49,7 +45,6 @@ internal static class CollectCommand
     private static readonly Option<int> WindowOption = new("--window") { Description = "Text: tokens per window.", DefaultValueFactory = _ => 64 };
     private static readonly Option<bool> BosOption = new("--bos") { Description = "Text: start each window with <|endoftext|>." };
     private static readonly Option<bool> NoPooledOption = new("--no-pooled") { Description = "Do not keep the pooled [inputs, C] vectors (no quantile samples; memory independent of the dataset)." };
-    private static readonly Option<bool> ForceOption = new("--force") { Description = "Replace an existing atlas directory." };
     private static readonly Option<int?> ResizeOption = new("--resize") { Description = "Image folder: resize the shorter side to N (default: 256 for 224-pixel models, else the model's input size)." };
     private static readonly Option<int?> CropOption = new("--crop") { Description = "Image folder: centre crop N×N (default: the model's input size)." };
     private static readonly Option<string?> MeanOption = new("--mean") { Description = "Image folder: per-channel Normalize mean, e.g. 0.485,0.456,0.406 (default: ImageNet for 3 channels, 0 for 1)." };
@@ -71,14 +66,14 @@ internal static class CollectCommand
     {
         Command command = new("collect", "Record every neuron's top inputs and activation statistics over a dataset into an atlas.")
         {
-            ModelArgument, DataOption, LayersOption, OutOption, ArchOption, LabelsOption, KOption, BatchOption, SeedOption, LimitOption,
-            WindowOption, BosOption, NoPooledOption, ForceOption, FormatOption, ResizeOption, CropOption, MeanOption, StdOption, CropsOption,
+            Model.Model, DataOption, LayersOption, AtlasOut.Out, Model.Arch, LabelsOption, KOption, BatchOption, SeedOption, LimitOption,
+            WindowOption, BosOption, NoPooledOption, AtlasOut.Force, FormatOption, ResizeOption, CropOption, MeanOption, StdOption, CropsOption,
             ShardOption, ResumeOption, CheckpointOption, RelevanceOption, CompositeOption, RelevanceTargetOption, PoolOption,
         };
-        command.SetAction((parse, ct) => Task.FromResult(Run(new Request(parse.GetValue(ModelArgument)!, parse.GetValue(DataOption)!,
-            parse.GetValue(LayersOption)!, parse.GetValue(OutOption)!, parse.GetValue(ArchOption), parse.GetValue(LabelsOption), parse.GetValue(KOption),
+        command.SetAction((parse, ct) => Task.FromResult(Run(new Request(Model.ModelOf(parse), parse.GetValue(DataOption)!,
+            parse.GetValue(LayersOption)!, AtlasOut.OutOf(parse), Model.ArchOf(parse), parse.GetValue(LabelsOption), parse.GetValue(KOption),
             parse.GetValue(BatchOption), parse.GetValue(SeedOption), parse.GetValue(LimitOption), parse.GetValue(WindowOption), parse.GetValue(BosOption),
-            !parse.GetValue(NoPooledOption), parse.GetValue(ForceOption))
+            !parse.GetValue(NoPooledOption), AtlasOut.ForceOf(parse))
         {
             Format = parse.GetValue(FormatOption)!, Resize = parse.GetValue(ResizeOption), Crop = parse.GetValue(CropOption), Mean = parse.GetValue(MeanOption),
             Std = parse.GetValue(StdOption), Crops = parse.GetValue(CropsOption), Shard = parse.GetValue(ShardOption), Resume = parse.GetValue(ResumeOption),
@@ -106,18 +101,26 @@ internal static class CollectCommand
         public string Pool { get; init; } = "none";
     }
 
-    /// <summary>Where a run's checkpoint lives: next to the atlas directory.</summary>
-    internal static string CheckpointPath(string atlas) => Path.GetFullPath(atlas.TrimEnd('/', '\\')) + ".checkpoint";
-
     internal static int Run(Request r, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    {
+        CollectRequest request = Prepare(r);
+        string checkpoint = CollectStage.CheckpointPath(r.Out);
+        if (r.Resume && File.Exists(checkpoint)) error.WriteLine($"resuming from {checkpoint}");
+        CollectStageResult collected = ProgressBar.Around(error, bar => new CollectStage().Run(request, bar, cancellationToken));
+        Render(collected, output, error);
+        return ExitCodes.Success;
+    }
+
+    /// <summary>The stage request of <paramref name="r"/>: options checked, the model loaded and the dataset opened.</summary>
+    /// <exception cref="UnravelUserException">An option value or combination is wrong, or --data is missing.</exception>
+    internal static CollectRequest Prepare(Request r)
     {
         if (r.K < 1) throw new UnravelUserException($"--k must be at least 1 (got {r.K}).");
         if (r.Batch < 1) throw new UnravelUserException($"--batch must be at least 1 (got {r.Batch}).");
         if (r.Limit is < 1) throw new UnravelUserException($"--limit must be at least 1 (got {r.Limit}).");
         string[] layers = r.Layers.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         if (layers.Length == 0) throw new UnravelUserException("--layers is empty.", "pass hook names such as --layers layer2,layer3 (see `unravel inspect MODEL`)");
-        if (Directory.Exists(r.Out) && !r.Force)
-            throw new UnravelUserException($"{r.Out} already exists.", "choose another --out, or pass --force to replace it");
+        AtlasOutputOptions.CheckFree(r.Out, r.Force);
         if (!File.Exists(r.Data) && !Directory.Exists(r.Data))
             throw new UnravelUserException($"{r.Data}: no such file or folder.", "pass --data PATH to an IDX images file, an image folder, a text file or Brown corpus files");
         (int Index, int Count)? shard = r.Shard is null ? null : ParseShard(r.Shard);
@@ -130,44 +133,23 @@ internal static class CollectCommand
         LoadedModel loaded = ModelReference.Load(r.Model, r.Arch, r.Seed);
         if (r.Relevance) CollectRelevance.CheckModel(loaded);
         (ICollectionDataset dataset, DatasetSpec spec) = Dataset(r, loaded);
-        RelevanceOptions? relevance = r.Relevance ? CollectRelevance.Options(r, loaded, dataset) : null;
-        var options = new CollectionOptions { TopK = r.K, ClassTopK = r.K, Seed = r.Seed, KeepPooled = r.KeepPooled, Quantiles = r.KeepPooled ? 11 : 0, TokenPool = pool };
-        string checkpoint = CheckpointPath(r.Out);
-        if (r.Resume && File.Exists(checkpoint)) error.WriteLine($"resuming from {checkpoint}");
-        var run = new CollectionRunOptions
+        return new CollectRequest(loaded, dataset, spec, layers, r.Out)
         {
-            BatchSize = r.Batch, Limit = r.Limit, Shard = shard, Resume = r.Resume, CheckpointPath = r.CheckpointEvery >= 0 ? checkpoint : null,
-            CheckpointInterval = TimeSpan.FromSeconds(Math.Max(0, r.CheckpointEvery)), Identity = $"{loaded.Architecture}:{loaded.Sha256}|{dataset.ContentSha256}",
+            K = r.K, Batch = r.Batch, Seed = r.Seed, Limit = r.Limit, KeepPooled = r.KeepPooled, Pool = pool, Shard = shard, Resume = r.Resume,
+            CheckpointEvery = r.CheckpointEvery, Relevance = r.Relevance ? CollectRelevance.Options(r, loaded, dataset) : null, Crops = r.Crops, Force = r.Force,
         };
-        CollectionResult result;
-        var bar = new ProgressBar(error);
-        try
-        {
-            result = Collector.Run(loaded.Model, dataset, layers, options, run, bar, cancellationToken);
-        }
-        catch (InvalidDataException e)
-        {
-            throw new UnravelUserException(e.Message, $"the checkpoint is damaged; delete {checkpoint} and run again without --resume");
-        }
-        finally
-        {
-            bar.Finish();
-        }
-        if (relevance is not null) result = result with { Relevance = CollectRelevance.Run(loaded, dataset, result, relevance, error, cancellationToken) };
-        var provenance = new AtlasProvenance(AtlasFormat.ToolVersion, loaded.Architecture, loaded.Source, loaded.Sha256, Path.GetFullPath(r.Data),
-            dataset.Description, dataset.ContentSha256, "unravel " + string.Join(" ", Environment.GetCommandLineArgs().Skip(1)), spec, loaded.Config);
-        JsonObject? extra = shard is { } sh ? new JsonObject
-        {
-            ["shard"] = new JsonObject { ["index"] = sh.Index, ["count"] = sh.Count, ["first"] = result.FirstInput, ["end"] = result.FirstInput + result.Inputs },
-        } : null;
-        var writeWatch = System.Diagnostics.Stopwatch.StartNew();
-        AtlasWriter.Write(r.Out, shard is null ? result with { State = null } : result, options, provenance, r.Force,
-            new ReferenceSource(loaded.Model, dataset, r.Crops, r.Batch), extra);
-        if (File.Exists(checkpoint)) File.Delete(checkpoint);
+    }
 
+    /// <summary>The summary of a collection: time and rate, the shard's inputs, one row per layer, NaN/Inf and random-weight notes.</summary>
+    internal static void Render(CollectStageResult collected, TextWriter output, TextWriter error)
+    {
+        CollectionResult result = collected.Result;
+        CollectRequest r = collected.Request;
+        if (result.Relevance is { } relevance)
+            error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"relevance pass: {relevance.Elapsed.TotalSeconds:0.0} s"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"collected {result.Inputs} inputs in {result.Elapsed.TotalSeconds:0.0} s ({result.Inputs / Math.Max(result.Elapsed.TotalSeconds, 1e-9):0.0} inputs/s, forward {result.ForwardTime.TotalSeconds:0.0} s), written in {writeWatch.Elapsed.TotalSeconds:0.0} s → {r.Out}"));
-        if (shard is { } s) output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"shard {s.Index}/{s.Count}: inputs {result.FirstInput} … {result.FirstInput + result.Inputs - 1}"));
+            $"collected {result.Inputs} inputs in {result.Elapsed.TotalSeconds:0.0} s ({result.Inputs / Math.Max(result.Elapsed.TotalSeconds, 1e-9):0.0} inputs/s, forward {result.ForwardTime.TotalSeconds:0.0} s), written in {collected.WriteTime.TotalSeconds:0.0} s → {r.Out}"));
+        if (r.Shard is { } s) output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"shard {s.Index}/{s.Count}: inputs {result.FirstInput} … {result.FirstInput + result.Inputs - 1}"));
         var table = new TextTable("layer", "shape", "neurons", "NaN", "Inf", "mean of means");
         foreach (LayerStatisticsResult l in result.Layers)
             table.Add(l.Name, ShapeRules.Format(l.ItemShape), l.Neurons.ToString(CultureInfo.InvariantCulture), l.NanCount.Sum().ToString(CultureInfo.InvariantCulture),
@@ -175,8 +157,7 @@ internal static class CollectCommand
         output.Write(table);
         long bad = result.Layers.Sum(l => l.NanCount.Sum() + l.InfCount.Sum());
         if (bad > 0) error.WriteLine($"warning: {bad} NaN/Inf activation values were counted and left out of the statistics and rankings.");
-        if (loaded.RandomWeights) output.WriteLine("note: random weights — pass a checkpoint for meaningful references");
-        return ExitCodes.Success;
+        if (r.Model.RandomWeights) output.WriteLine("note: random weights — pass a checkpoint for meaningful references");
     }
 
     private static (int, int) ParseShard(string text)

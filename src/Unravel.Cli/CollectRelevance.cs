@@ -1,7 +1,6 @@
-// `unravel collect --relevance`: checks the options and runs the CRP relevance pass (RelevanceRanking) after the
-// activation pass, with its own progress bar (docs/methods/lrp-crp.md).
+// `unravel collect --relevance`: checks the options of the CRP relevance pass that CollectStage runs after the
+// activation pass (docs/methods/lrp-crp.md).
 
-using System.Globalization;
 using Unravel.Interpret.Attribution;
 using Unravel.Interpret.Collection;
 using Unravel.Models.Vision;
@@ -42,26 +41,5 @@ internal static class CollectRelevance
             _ => throw new UnravelUserException($"--relevance-target {r.RelevanceTarget} is not predicted or label."),
         };
         return new RelevanceOptions { Composite = r.Composite, Target = target, TopK = r.K, BatchSize = r.Batch };
-    }
-
-    /// <summary>Runs the relevance pass over the inputs <paramref name="result"/> collected, for its layers.</summary>
-    public static RelevanceTables Run(LoadedModel loaded, ICollectionDataset dataset, CollectionResult result, RelevanceOptions options,
-        TextWriter error, CancellationToken cancellationToken)
-    {
-        error.WriteLine($"relevance pass ({options.Composite}, target {(options.Target == RelevanceTarget.Label ? "label" : "predicted")}):");
-        var bar = new ProgressBar(error);
-        try
-        {
-            RelevanceTables tables = RelevanceRanking.Run(loaded.Model, dataset, [.. result.Layers.Select(l => l.Name)], options,
-                result.FirstInput, result.FirstInput + result.Inputs, bar, cancellationToken);
-            bar.Finish();
-            error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"relevance pass: {tables.Elapsed.TotalSeconds:0.0} s"));
-            return tables;
-        }
-        catch (ArgumentException e)
-        {
-            bar.Finish();
-            throw new UnravelUserException(e.Message, "relevance ranking needs layers LRP can reach (see `unravel inspect MODEL`)");
-        }
     }
 }

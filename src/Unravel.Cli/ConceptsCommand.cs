@@ -16,10 +16,9 @@ namespace Unravel.Cli;
 
 internal static class ConceptsCommand
 {
-    private static readonly Argument<string> AtlasArgument = new("atlas") { Description = "Atlas directory (from `unravel collect`)." };
-    private static readonly Option<string> LayerOption = new("--layer", "-l") { Description = "Layer (hook name).", Required = true };
-    private static readonly Option<string?> NeuronsOption = new("--neurons", "-n") { Description = "Comma-separated neuron indices (default: all)." };
-    private static readonly Option<bool> AllOption = new("--all") { Description = "Analyse every neuron of the layer (the default)." };
+    private static readonly AtlasOptions Atlas = new();
+    private static readonly NeuronSelection Selection = NeuronSelection.WithAll("Analyse");
+    private static readonly OutputOptions Output = new(insteadOfTable: true);
     private static readonly Option<string> CutOption = new("--cut")
     {
         Description = "Ward cut height: rel:X = X × lower quartile of the top inputs' pairwise distances, abs:T = fixed height (authors: abs:15).",
@@ -36,15 +35,14 @@ internal static class ConceptsCommand
         Description = "Top-input table: mean (GAP activation, as the authors) or max (over positions).", DefaultValueFactory = _ => "mean",
     };
     private static readonly Option<int> TopKOption = new("--top-k") { Description = "Top inputs clustered per neuron (at most the atlas's k).", DefaultValueFactory = _ => 100 };
-    private static readonly Option<bool> JsonOption = new("--json") { Description = "Print machine-readable JSON instead of the table." };
 
     public static Command Create()
     {
         Command command = new("concepts", "Split neurons' top inputs into concepts (concept vectors, O'Mahony et al. 2023) and store them in the atlas.")
-            { AtlasArgument, LayerOption, NeuronsOption, AllOption, CutOption, OutlierOption, MinSizeOption, RankingOption, TopKOption, JsonOption };
-        command.SetAction((parse, ct) => Task.FromResult(Run(new Request(parse.GetValue(AtlasArgument)!, parse.GetValue(LayerOption)!,
-            parse.GetValue(NeuronsOption), parse.GetValue(AllOption), parse.GetValue(CutOption)!, parse.GetValue(OutlierOption)!,
-            parse.GetValue(MinSizeOption), parse.GetValue(RankingOption)!, parse.GetValue(TopKOption), parse.GetValue(JsonOption)), Console.Out, Console.Error, ct)));
+            { Atlas.Atlas, Atlas.Layer, Selection.Neurons, Selection.All, CutOption, OutlierOption, MinSizeOption, RankingOption, TopKOption, Output.Json };
+        command.SetAction((parse, ct) => Task.FromResult(Run(new Request(Atlas.AtlasOf(parse), Atlas.LayerOf(parse),
+            Selection.NeuronsOf(parse), Selection.AllOf(parse), parse.GetValue(CutOption)!, parse.GetValue(OutlierOption)!,
+            parse.GetValue(MinSizeOption), parse.GetValue(RankingOption)!, parse.GetValue(TopKOption), Output.JsonOf(parse)), Console.Out, Console.Error, ct)));
         return command;
     }
 
@@ -53,11 +51,11 @@ internal static class ConceptsCommand
 
     internal static int Run(Request r, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
-        if (r.Neurons is not null && r.All) throw new UnravelUserException("--neurons and --all exclude each other.", "pass one of them (no option = --all)");
+        IReadOnlyList<int>? neurons = NeuronSelection.Parse(r.Neurons, r.All);
         if (r.MinSize < 1) throw new UnravelUserException($"--min-size must be at least 1 (got {r.MinSize}).");
         if (r.TopK < 2) throw new UnravelUserException($"--top-k must be at least 2 (got {r.TopK}).");
         if (r.Ranking is not ("max" or "mean")) throw new UnravelUserException($"--ranking must be max or mean (got '{r.Ranking}').");
-        var request = new ConceptsRequest(AtlasSession.Open(r.Atlas), r.Layer, NeuronSelection.Parse(r.Neurons))
+        var request = new ConceptsRequest(AtlasSession.Open(r.Atlas), r.Layer, neurons)
         {
             Options = new ConceptOptions { Cut = Threshold(r.Cut, "--cut"), Outlier = Threshold(r.Outlier, "--outlier"), MinSize = r.MinSize },
             Ranking = r.Ranking, TopK = r.TopK,

@@ -60,10 +60,16 @@ internal static class DemoCommand
             stages.Add((name, t.Elapsed.TotalSeconds));
         }
 
-        string images = Assets.PathOf("data", "fashion-mnist", "t10k-images-idx3-ubyte.gz");
-        Stage("collect fashion-small-resnet " + string.Join(", ", [.. FashionLayers, FashionSplitLayer]), () => CollectCommand.Run(new CollectCommand.Request(
-            Assets.PathOf("models", "fashion-small-resnet", "model.safetensors"), images, string.Join(",", [.. FashionLayers, FashionSplitLayer]), fashion, Arch: "small-resnet-16",
-            Labels: Assets.PathOf("data", "fashion-mnist", "t10k-labels-idx1-ubyte.gz"), Limit: r.Limit, Force: true), output, error, cancellationToken));
+        void Collect(CollectRequest request) =>
+            CollectCommand.Render(ProgressBar.Around(error, bar => new CollectStage().Run(request, bar, cancellationToken)), output, error);
+
+        Stage("collect fashion-small-resnet " + string.Join(", ", [.. FashionLayers, FashionSplitLayer]), () =>
+        {
+            LoadedModel model = ModelReference.Load(Assets.PathOf("models", "fashion-small-resnet", "model.safetensors"), "small-resnet-16");
+            var spec = new DatasetSpec("idx", Path.GetFullPath(Assets.PathOf("data", "fashion-mnist", "t10k-images-idx3-ubyte.gz")),
+                Path.GetFullPath(Assets.PathOf("data", "fashion-mnist", "t10k-labels-idx1-ubyte.gz")));
+            Collect(new CollectRequest(model, spec.Open(model.Model), spec, [.. FashionLayers, FashionSplitLayer], fashion) { Limit = r.Limit, Force = true });
+        });
         Dictionary<string, int[]> ranked = [];
         Stage("concept vectors for every Fashion neuron; rank by polysemanticity", () => ranked = RankByPolysemanticity(fashion, r.Top, output, error, cancellationToken));
         Stage($"PURE virtual neurons for the {r.Top} most polysemantic neurons per layer", () =>
@@ -89,9 +95,12 @@ internal static class DemoCommand
 
         // The held-out Brown files (tags stripped, detokenized, joined in name order) cut into 64-token windows; batches of
         // 8 windows keep the [B, T, 50257] logits at ~100 MB.
-        Stage("collect brown-gpt2 MLP layers over held-out Brown text", () => CollectCommand.Run(new CollectCommand.Request(
-            Assets.PathOf("models", "brown-gpt2", "model.safetensors"), Assets.PathOf("data", "brown", "heldout"), "blocks.*.mlp.hook_post", brown,
-            Arch: "brown-gpt2", K: 50, Batch: 8, Limit: r.TextWindows, Window: 64, Force: true) { Format = "brown" }, output, error, cancellationToken));
+        Stage("collect brown-gpt2 MLP layers over held-out Brown text", () =>
+        {
+            LoadedModel model = ModelReference.Load(Assets.PathOf("models", "brown-gpt2", "model.safetensors"), "brown-gpt2");
+            var spec = new DatasetSpec("brown", Path.GetFullPath(Assets.PathOf("data", "brown", "heldout")), Window: 64, Bos: false);
+            Collect(new CollectRequest(model, spec.Open(model.Model), spec, ["blocks.*.mlp.hook_post"], brown) { K = 50, Batch = 8, Limit = r.TextWindows, Force = true });
+        });
 
         Stage($"concept vectors for the {r.Top} most active neurons of each brown-gpt2 MLP layer", () =>
         {

@@ -15,15 +15,14 @@ namespace Unravel.Cli;
 
 internal static class EmbedCommand
 {
-    private static readonly Argument<string> AtlasArgument = new("atlas") { Description = "Atlas directory of a GPT-2 language model over text (from `unravel collect`)." };
-    private static readonly Option<string> LayerOption = new("--layer", "-l") { Description = "Collected MLP layer (blocks.N.mlp.hook_post or h.N.mlp.hook_post).", Required = true };
+    private static readonly AtlasOptions Atlas = new("Atlas directory of a GPT-2 language model over text (from `unravel collect`).", "Collected MLP layer (blocks.N.mlp.hook_post or h.N.mlp.hook_post).");
+    private static readonly NeuronSelection Selection = NeuronSelection.WithAll("Analyse");
+    private static readonly OutputOptions Output = new(insteadOfTable: true);
     private static readonly Option<string> VariantOption = new("--variant")
     {
         Description = "Pre-MLP vector h and weights w of e = h ⊙ w: tl (TransformerLens folding), hf (raw weights) or resid (residual stream).",
         DefaultValueFactory = _ => "tl",
     };
-    private static readonly Option<string?> NeuronsOption = new("--neurons", "-n") { Description = "Comma-separated neuron indices (default: all)." };
-    private static readonly Option<bool> AllOption = new("--all") { Description = "Analyse every neuron of the layer (the default)." };
     private static readonly Option<string> SelectionOption = new("--selection")
     {
         Description = "Characteristic examples: first (the first N windows over ratio × max, as the paper) or top-k.", DefaultValueFactory = _ => "first",
@@ -36,15 +35,14 @@ internal static class EmbedCommand
         Description = "Cluster every neuron but store and show only the K with the most clusters (the summary covers all).",
     };
     private static readonly Option<bool> NoImportanceOption = new("--no-importance") { Description = "Skip token importance of the central examples." };
-    private static readonly Option<bool> JsonOption = new("--json") { Description = "Print machine-readable JSON instead of the table." };
 
     public static Command Create()
     {
         Command command = new("embed", "Split transformer MLP neurons into feature clusters with neuron embeddings (Foote 2024) and store them in the atlas.")
-            { AtlasArgument, LayerOption, VariantOption, NeuronsOption, AllOption, SelectionOption, ExamplesOption, RatioOption, ThresholdOption, MostSplitOption, NoImportanceOption, JsonOption };
-        command.SetAction((parse, ct) => Task.FromResult(Run(new Request(parse.GetValue(AtlasArgument)!, parse.GetValue(LayerOption)!, parse.GetValue(VariantOption)!,
-            parse.GetValue(NeuronsOption), parse.GetValue(AllOption), parse.GetValue(SelectionOption)!, parse.GetValue(ExamplesOption), parse.GetValue(RatioOption),
-            parse.GetValue(ThresholdOption), !parse.GetValue(NoImportanceOption), parse.GetValue(JsonOption), parse.GetValue(MostSplitOption)), Console.Out, Console.Error, ct)));
+            { Atlas.Atlas, Atlas.Layer, VariantOption, Selection.Neurons, Selection.All, SelectionOption, ExamplesOption, RatioOption, ThresholdOption, MostSplitOption, NoImportanceOption, Output.Json };
+        command.SetAction((parse, ct) => Task.FromResult(Run(new Request(Atlas.AtlasOf(parse), Atlas.LayerOf(parse), parse.GetValue(VariantOption)!,
+            Selection.NeuronsOf(parse), Selection.AllOf(parse), parse.GetValue(SelectionOption)!, parse.GetValue(ExamplesOption), parse.GetValue(RatioOption),
+            parse.GetValue(ThresholdOption), !parse.GetValue(NoImportanceOption), Output.JsonOf(parse), parse.GetValue(MostSplitOption)), Console.Out, Console.Error, ct)));
         return command;
     }
 
@@ -53,7 +51,7 @@ internal static class EmbedCommand
 
     internal static int Run(Request r, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
-        if (r.Neurons is not null && r.All) throw new UnravelUserException("--neurons and --all exclude each other.", "pass one of them (no option = --all)");
+        IReadOnlyList<int>? neurons = NeuronSelection.Parse(r.Neurons, r.All);
         if (!EmbedRequest.Variants.Contains(r.Variant)) throw new UnravelUserException($"--variant must be tl, hf or resid (got '{r.Variant}').");
         if (r.Selection is not ("first" or "top-k")) throw new UnravelUserException($"--selection must be first or top-k (got '{r.Selection}').");
         if (r.Examples < 2) throw new UnravelUserException($"--examples must be at least 2 (got {r.Examples}).");
@@ -61,7 +59,7 @@ internal static class EmbedCommand
             throw new UnravelUserException($"--most-split must be at least 1 and excludes --neurons (got {k}).", "e.g. --most-split 8 without --neurons");
         if (!(r.Ratio > 0 && r.Ratio <= 1)) throw new UnravelUserException($"--ratio must be in (0, 1] (got {r.Ratio.ToString(CultureInfo.InvariantCulture)}).");
         if (!(r.Threshold > 0)) throw new UnravelUserException($"--threshold must be positive (got {r.Threshold.ToString(CultureInfo.InvariantCulture)}).");
-        var request = new EmbedRequest(AtlasSession.Open(r.Atlas), r.Layer, NeuronSelection.Parse(r.Neurons))
+        var request = new EmbedRequest(AtlasSession.Open(r.Atlas), r.Layer, neurons)
         {
             Variant = r.Variant, Selection = r.Selection, Examples = r.Examples, Ratio = r.Ratio, Threshold = r.Threshold, Importance = r.Importance, MostSplit = r.MostSplit,
         };

@@ -13,23 +13,21 @@ namespace Unravel.Cli;
 
 internal static class ExplainCommand
 {
-    private static readonly Argument<string> AtlasArgument = new("atlas") { Description = "Atlas directory (from `unravel collect`)." };
-    private static readonly Option<string> LayerOption = new("--layer", "-l") { Description = "Layer (hook name).", Required = true };
+    private static readonly AtlasOptions Atlas = new();
+    private static readonly NeuronSelection Selection = NeuronSelection.WithAll("Explain");
+    private static readonly OutputOptions Output = new(insteadOfTable: true);
     private static readonly Option<string> ConceptsOption = new("--concepts", "-c")
     {
         Description = $"Concept set: {ConceptSets.Forms}.", DefaultValueFactory = _ => "labels",
     };
-    private static readonly Option<string?> NeuronsOption = new("--neurons", "-n") { Description = "Comma-separated neuron indices (default: all)." };
-    private static readonly Option<bool> AllOption = new("--all") { Description = "Explain every neuron of the layer (the default)." };
     private static readonly Option<int?> SeedOption = new("--seed") { Description = "Seed of the 70/10/20 split (default: the atlas's seed)." };
-    private static readonly Option<bool> JsonOption = new("--json") { Description = "Print machine-readable JSON instead of the table." };
 
     public static Command Create()
     {
         Command command = new("explain", "Explain neurons as sparse weighted sums of concepts (linear explanations, Oikarinen & Weng 2024) and store them in the atlas.")
-            { AtlasArgument, LayerOption, ConceptsOption, NeuronsOption, AllOption, SeedOption, JsonOption };
-        command.SetAction((parse, ct) => Task.FromResult(Run(new Request(parse.GetValue(AtlasArgument)!, parse.GetValue(LayerOption)!, parse.GetValue(ConceptsOption)!,
-            parse.GetValue(NeuronsOption), parse.GetValue(AllOption), parse.GetValue(SeedOption), parse.GetValue(JsonOption)), Console.Out, Console.Error, ct)));
+            { Atlas.Atlas, Atlas.Layer, ConceptsOption, Selection.Neurons, Selection.All, SeedOption, Output.Json };
+        command.SetAction((parse, ct) => Task.FromResult(Run(new Request(Atlas.AtlasOf(parse), Atlas.LayerOf(parse), parse.GetValue(ConceptsOption)!,
+            Selection.NeuronsOf(parse), Selection.AllOf(parse), parse.GetValue(SeedOption), Output.JsonOf(parse)), Console.Out, Console.Error, ct)));
         return command;
     }
 
@@ -37,7 +35,7 @@ internal static class ExplainCommand
 
     internal static int Run(Request r, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
-        if (r.Neurons is not null && r.All) throw new UnravelUserException("--neurons and --all exclude each other.", "pass one of them (no option = --all)");
+        IReadOnlyList<int>? neurons = NeuronSelection.Parse(r.Neurons, r.All);
         try
         {
             ConceptSets.Validate(r.Concepts);
@@ -46,7 +44,7 @@ internal static class ExplainCommand
         {
             throw new UnravelUserException($"--concepts: {e.Message}", e.Hint);
         }
-        var request = new ExplainRequest(AtlasSession.Open(r.Atlas), r.Layer, NeuronSelection.Parse(r.Neurons)) { Concepts = r.Concepts, Seed = r.Seed };
+        var request = new ExplainRequest(AtlasSession.Open(r.Atlas), r.Layer, neurons) { Concepts = r.Concepts, Seed = r.Seed };
         ExplainStageResult result = ProgressBar.Around(error, bar => new ExplainStage().Run(request, bar, cancellationToken));
         if (r.Json) WriteJson(output, result);
         else Render(result, output);

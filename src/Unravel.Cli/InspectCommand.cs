@@ -13,19 +13,15 @@ namespace Unravel.Cli;
 
 internal static class InspectCommand
 {
-    private static readonly Argument<string> ModelArgument = new("model")
-    {
-        Description = "Checkpoint file, .onnx file, Hugging Face folder, or architecture name (random weights).",
-    };
+    private static readonly ModelReferenceOptions Model = new("Checkpoint file, .onnx file, Hugging Face folder, or architecture name (random weights).");
+    private static readonly OutputOptions Output = new();
 
-    private static readonly Option<string?> ArchOption = new("--arch") { Description = "Architecture of a checkpoint file (see `unravel models`)." };
-    private static readonly Option<bool> JsonOption = new("--json") { Description = "Print machine-readable JSON." };
 
     public static Command Create()
     {
         Command command = new("inspect", "Print the module tree: paths, output shapes, parameters and hook names.")
-            { ModelArgument, ArchOption, JsonOption };
-        command.SetAction(parse => Run(parse.GetValue(ModelArgument)!, parse.GetValue(ArchOption), parse.GetValue(JsonOption), Console.Out));
+            { Model.Model, Model.Arch, Output.Json };
+        command.SetAction(parse => Run(Model.ModelOf(parse), Model.ArchOf(parse), Output.JsonOf(parse), Console.Out));
         return command;
     }
 

@@ -8,12 +8,12 @@ namespace Unravel.Cli;
 
 internal static class ModelsCommand
 {
-    private static readonly Option<bool> JsonOption = new("--json") { Description = "Print machine-readable JSON." };
+    private static readonly OutputOptions Output = new();
 
     public static Command Create()
     {
-        Command command = new("models", "List architectures and the shipped models.") { JsonOption };
-        command.SetAction(parse => Run(parse.GetValue(JsonOption), Console.Out));
+        Command command = new("models", "List architectures and the shipped models.") { Output.Json };
+        command.SetAction(parse => Run(Output.JsonOf(parse), Console.Out));
         return command;
     }
 

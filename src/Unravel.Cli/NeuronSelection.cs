@@ -1,11 +1,52 @@
-// The --neurons option's text ("3,17") as neuron indices; the stage checks them against the layer.
+// The neuron-selection options of the per-neuron commands (concepts, pure, explain, embed, score), declared once:
+// --neurons i,j and, where the command analyses every neuron by default, --all. The text parses into neuron indices;
+// the stage checks them against the layer.
 
+using System.CommandLine;
 using System.Globalization;
 
 namespace Unravel.Cli;
 
-internal static class NeuronSelection
+/// <summary>--neurons (and --all) of a per-neuron command, and their parser.</summary>
+internal sealed class NeuronSelection
 {
+    private const string DefaultNeuronsDescription = "Comma-separated neuron indices (default: all).";
+    private readonly Option<bool>? _all;
+
+    private NeuronSelection(string neuronsDescription, Option<bool>? all)
+    {
+        Neurons = new Option<string?>("--neurons", "-n") { Description = neuronsDescription };
+        _all = all;
+    }
+
+    /// <summary>--neurons and --all, for a command that analyses every neuron unless told otherwise.</summary>
+    /// <param name="verb">What the command does to each neuron, in --all's help ("Analyse", "Split", "Explain").</param>
+    public static NeuronSelection WithAll(string verb) =>
+        new(DefaultNeuronsDescription, new Option<bool>("--all") { Description = $"{verb} every neuron of the layer (the default)." });
+
+    /// <summary>Only --neurons, with the command's own default in its help.</summary>
+    public static NeuronSelection NeuronsOnly(string description) => new(description, null);
+
+    /// <summary>--neurons i,j.</summary>
+    public Option<string?> Neurons { get; }
+
+    /// <summary>--all.</summary>
+    public Option<bool> All => _all ?? throw new InvalidOperationException("this command has no --all");
+
+    /// <summary>The --neurons text, or null.</summary>
+    public string? NeuronsOf(ParseResult parse) => parse.GetValue(Neurons);
+
+    /// <summary>Whether --all was given.</summary>
+    public bool AllOf(ParseResult parse) => _all is not null && parse.GetValue(_all);
+
+    /// <summary>The indices of a --neurons list, or null (every neuron) when absent; --neurons and --all exclude each other.</summary>
+    /// <exception cref="UnravelUserException">Both were given, an entry is not a non-negative integer, or the list is empty.</exception>
+    public static IReadOnlyList<int>? Parse(string? list, bool all)
+    {
+        if (list is not null && all) throw new UnravelUserException("--neurons and --all exclude each other.", "pass one of them (no option = --all)");
+        return Parse(list);
+    }
+
     /// <summary>The indices of a --neurons list (duplicates dropped, order kept), or null (every neuron) when absent.</summary>
     /// <exception cref="UnravelUserException">An entry is not a non-negative integer, or the list is empty.</exception>
     public static IReadOnlyList<int>? Parse(string? list)

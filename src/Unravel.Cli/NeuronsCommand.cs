@@ -9,8 +9,8 @@ namespace Unravel.Cli;
 
 internal static class NeuronsCommand
 {
-    private static readonly Argument<string> AtlasArgument = new("atlas") { Description = "Atlas directory (from `unravel collect`)." };
-    private static readonly Option<string> LayerOption = new("--layer", "-l") { Description = "Layer (hook name).", Required = true };
+    private static readonly AtlasOptions Atlas = new();
+    private static readonly OutputOptions Output = new();
     private static readonly Option<string> SortOption = new("--sort", "-s")
     {
         Description = $"Column to sort by, descending: {string.Join(", ", AtlasWriter.NeuronColumns.Concat(MethodRegistry.Columns.Select(c => c.Name)))}.",
@@ -18,14 +18,13 @@ internal static class NeuronsCommand
     };
     private static readonly Option<bool> AscendingOption = new("--ascending") { Description = "Sort ascending instead." };
     private static readonly Option<int> TopOption = new("--top", "-n") { Description = "How many neurons to list.", DefaultValueFactory = _ => 20 };
-    private static readonly Option<bool> JsonOption = new("--json") { Description = "Print machine-readable JSON." };
 
     public static Command Create()
     {
         Command command = new("neurons", "List a layer's neurons from an atlas, sorted by a statistic.")
-            { AtlasArgument, LayerOption, SortOption, AscendingOption, TopOption, JsonOption };
-        command.SetAction(parse => Run(parse.GetValue(AtlasArgument)!, parse.GetValue(LayerOption)!, parse.GetValue(SortOption)!,
-            parse.GetValue(AscendingOption), parse.GetValue(TopOption), parse.GetValue(JsonOption), Console.Out));
+            { Atlas.Atlas, Atlas.Layer, SortOption, AscendingOption, TopOption, Output.Json };
+        command.SetAction(parse => Run(Atlas.AtlasOf(parse), Atlas.LayerOf(parse), parse.GetValue(SortOption)!,
+            parse.GetValue(AscendingOption), parse.GetValue(TopOption), Output.JsonOf(parse), Console.Out));
         return command;
     }
 

@@ -11,6 +11,7 @@ internal sealed class ProgressBar(TextWriter error) : IProgress<CollectionProgre
 {
     private DateTime _last = DateTime.MinValue;
     private bool _drawn;
+    private string? _stage;
 
     public void Report(CollectionProgress p)
     {
@@ -23,7 +24,18 @@ internal sealed class ProgressBar(TextWriter error) : IProgress<CollectionProgre
         _drawn = true;
     }
 
-    public void Report(Unravel.Atlas.Stages.StageProgress p) => Report(new CollectionProgress(p.Done, p.Total, p.ItemsPerSecond, p.Eta));
+    /// <summary>Draws stage progress; a stage after the first (collect's relevance pass) starts a new line under its name.</summary>
+    public void Report(Unravel.Atlas.Stages.StageProgress p)
+    {
+        if (_stage is not null && p.Stage != _stage)
+        {
+            Finish();
+            error.WriteLine(p.Stage + ":");
+            _last = DateTime.MinValue;
+        }
+        _stage = p.Stage;
+        Report(new CollectionProgress(p.Done, p.Total, p.ItemsPerSecond, p.Eta));
+    }
 
     /// <summary>Runs <paramref name="stage"/> with a progress bar on <paramref name="error"/>, finished even when it throws.</summary>
     public static T Around<T>(TextWriter error, Func<IProgress<Unravel.Atlas.Stages.StageProgress>, T> stage)

@@ -17,12 +17,11 @@ namespace Unravel.Cli;
 
 internal static class PureCommand
 {
-    private static readonly Argument<string> AtlasArgument = new("atlas") { Description = "Atlas directory (from `unravel collect`)." };
-    private static readonly Option<string> LayerOption = new("--layer", "-l") { Description = "Collected layer whose neurons to split.", Required = true };
+    private static readonly AtlasOptions Atlas = new(layerDescription: "Collected layer whose neurons to split.");
+    private static readonly NeuronSelection Selection = NeuronSelection.WithAll("Split");
+    private static readonly OutputOptions Output = new();
     private static readonly Option<string?> LowerOption = new("--lower") { Description = "Lower layer the circuits are over (default: the previous stage/block of --layer)." };
     private static readonly Option<string> KOption = new("--k") { Description = "Virtual neurons per neuron (2 … 5; the paper uses 2), or 'auto' (extension: best silhouette of k = 2 … 5).", DefaultValueFactory = _ => "2" };
-    private static readonly Option<string?> NeuronsOption = new("--neurons", "-n") { Description = "Comma-separated neuron indices (default: all)." };
-    private static readonly Option<bool> AllOption = new("--all") { Description = "Split every neuron of the layer (the default)." };
     private static readonly Option<int> ReferencesOption = new("--references", "-r") { Description = "Top-activating references clustered per neuron (at most the atlas's top-k).", DefaultValueFactory = _ => 100 };
     private static readonly Option<bool> WideOption = new("--wide") { Description = "Also route the neuron's per-class top inputs (default: its top-max and top-mean inputs)." };
     private static readonly Option<int> BatchOption = new("--batch") { Description = "Inputs per forward of the circuit pass.", DefaultValueFactory = _ => 128 };
@@ -33,20 +32,19 @@ internal static class PureCommand
     private static readonly Option<string?> JudgeArchOption = new("--judge-arch") { Description = "Architecture of a --judge checkpoint file." };
     private static readonly Option<string> JudgeLayerOption = new("--judge-layer") { Description = "Judge hook whose pooled activation is the embedding.", DefaultValueFactory = _ => "avgpool" };
     private static readonly Option<int> CompareNaiveOption = new("--compare-naive") { Description = "Time the naive baseline (one full forward+backward per pair) on this many pairs and report the speed-up.", DefaultValueFactory = _ => 0 };
-    private static readonly Option<bool> JsonOption = new("--json") { Description = "Print machine-readable JSON." };
 
     public static Command Create()
     {
         Command command = new("pure", "Split polysemantic neurons into PURE virtual neurons by clustering their circuits.")
         {
-            AtlasArgument, LayerOption, LowerOption, KOption, NeuronsOption, AllOption, ReferencesOption, WideOption, BatchOption, RestartsOption,
-            SeedOption, EvaluateOption, JudgeOption, JudgeArchOption, JudgeLayerOption, CompareNaiveOption, JsonOption,
+            Atlas.Atlas, Atlas.Layer, LowerOption, KOption, Selection.Neurons, Selection.All, ReferencesOption, WideOption, BatchOption, RestartsOption,
+            SeedOption, EvaluateOption, JudgeOption, JudgeArchOption, JudgeLayerOption, CompareNaiveOption, Output.Json,
         };
-        command.SetAction((parse, ct) => Task.FromResult(Run(new Request(parse.GetValue(AtlasArgument)!, parse.GetValue(LayerOption)!,
-            parse.GetValue(LowerOption), parse.GetValue(KOption)!, parse.GetValue(NeuronsOption), parse.GetValue(AllOption), parse.GetValue(ReferencesOption),
+        command.SetAction((parse, ct) => Task.FromResult(Run(new Request(Atlas.AtlasOf(parse), Atlas.LayerOf(parse),
+            parse.GetValue(LowerOption), parse.GetValue(KOption)!, Selection.NeuronsOf(parse), Selection.AllOf(parse), parse.GetValue(ReferencesOption),
             parse.GetValue(WideOption), parse.GetValue(BatchOption), parse.GetValue(RestartsOption), parse.GetValue(SeedOption), parse.GetValue(EvaluateOption),
             parse.GetValue(JudgeOption), parse.GetValue(JudgeArchOption), parse.GetValue(JudgeLayerOption)!, parse.GetValue(CompareNaiveOption),
-            parse.GetValue(JsonOption)), Console.Out, Console.Error, ct)));
+            Output.JsonOf(parse)), Console.Out, Console.Error, ct)));
         return command;
     }
 
@@ -64,9 +62,9 @@ internal static class PureCommand
         if (r.Batch < 1) throw new UnravelUserException($"--batch must be at least 1 (got {r.Batch}).");
         if (r.Restarts < 1) throw new UnravelUserException($"--restarts must be at least 1 (got {r.Restarts}).");
         if (r.CompareNaive < 0) throw new UnravelUserException($"--compare-naive must be ≥ 0 (got {r.CompareNaive}).");
-        if (r.Neurons is not null && r.All) throw new UnravelUserException("--neurons and --all exclude each other.", "pass one of them");
+        IReadOnlyList<int>? neurons = NeuronSelection.Parse(r.Neurons, r.All);
 
-        var request = new PureRequest(AtlasSession.Open(r.Atlas), r.Layer, NeuronSelection.Parse(r.Neurons))
+        var request = new PureRequest(AtlasSession.Open(r.Atlas), r.Layer, neurons)
         {
             Lower = r.Lower, K = k, AutoK = autoK, References = r.References, Wide = r.Wide, Batch = r.Batch, Restarts = r.Restarts, Seed = r.Seed,
             Evaluate = r.Evaluate, Judge = r.Judge, JudgeArch = r.JudgeArch, JudgeLayer = r.JudgeLayer, CompareNaive = r.CompareNaive,

@@ -7,14 +7,14 @@ namespace Unravel.Cli;
 
 internal static class QueryCommand
 {
-    private static readonly Argument<string> AtlasArgument = new("atlas") { Description = "Atlas directory (from `unravel collect`)." };
+    private static readonly AtlasOptions Atlas = new(layerDescription: null);
+    private static readonly OutputOptions Output = new();
     private static readonly Argument<string> SqlArgument = new("sql") { Description = "SQL over the tables neurons, layers and meta (read-only)." };
-    private static readonly Option<bool> JsonOption = new("--json") { Description = "Print machine-readable JSON." };
 
     public static Command Create()
     {
-        Command command = new("query", "Run a read-only SQL query on an atlas (tables: neurons, layers, meta).") { AtlasArgument, SqlArgument, JsonOption };
-        command.SetAction(parse => Run(parse.GetValue(AtlasArgument)!, parse.GetValue(SqlArgument)!, parse.GetValue(JsonOption), Console.Out));
+        Command command = new("query", "Run a read-only SQL query on an atlas (tables: neurons, layers, meta).") { Atlas.Atlas, SqlArgument, Output.Json };
+        command.SetAction(parse => Run(Atlas.AtlasOf(parse), parse.GetValue(SqlArgument)!, Output.JsonOf(parse), Console.Out));
         return command;
     }
 

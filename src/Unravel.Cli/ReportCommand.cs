@@ -11,7 +11,7 @@ namespace Unravel.Cli;
 
 internal static class ReportCommand
 {
-    private static readonly Argument<string> AtlasArgument = new("atlas") { Description = "Atlas directory (from `unravel collect`)." };
+    private static readonly AtlasOptions Atlas = new(layerDescription: null);
     private static readonly Option<string?> OutOption = new("--out", "-o") { Description = "Report folder to write (default: ATLAS/report)." };
     private static readonly Option<bool> NoModelOption = new("--no-model")
     {
@@ -20,8 +20,8 @@ internal static class ReportCommand
 
     public static Command Create()
     {
-        Command command = new("report", "Write a self-contained HTML report of an atlas (no server needed).") { AtlasArgument, OutOption, NoModelOption };
-        command.SetAction((parse, ct) => Task.FromResult(Run(parse.GetValue(AtlasArgument)!, parse.GetValue(OutOption), !parse.GetValue(NoModelOption),
+        Command command = new("report", "Write a self-contained HTML report of an atlas (no server needed).") { Atlas.Atlas, OutOption, NoModelOption };
+        command.SetAction((parse, ct) => Task.FromResult(Run(Atlas.AtlasOf(parse), parse.GetValue(OutOption), !parse.GetValue(NoModelOption),
             Console.Out, Console.Error, ct)));
         return command;
     }

@@ -12,10 +12,8 @@ namespace Unravel.Cli;
 
 internal static class RunCommand
 {
-    private static readonly Argument<string> ModelArgument = new("model")
-    {
-        Description = "Checkpoint file, Hugging Face folder, or architecture name (random weights).",
-    };
+    private static readonly ModelReferenceOptions Model = new();
+    private static readonly OutputOptions Output = new();
 
     private static readonly Option<string> InputOption = new("--input", "-i")
     {
@@ -23,15 +21,13 @@ internal static class RunCommand
         Required = true,
     };
 
-    private static readonly Option<string?> ArchOption = new("--arch") { Description = "Architecture of a checkpoint file (see `unravel models`)." };
     private static readonly Option<int> TopOption = new("--top") { Description = "How many predictions to print.", DefaultValueFactory = _ => 5 };
-    private static readonly Option<bool> JsonOption = new("--json") { Description = "Print machine-readable JSON." };
 
     public static Command Create()
     {
-        Command command = new("run", "Run a model on one input: top-k classes or next tokens.") { ModelArgument, InputOption, ArchOption, TopOption, JsonOption };
-        command.SetAction(parse => Run(parse.GetValue(ModelArgument)!, parse.GetValue(InputOption)!, parse.GetValue(ArchOption),
-            parse.GetValue(TopOption), parse.GetValue(JsonOption), Console.Out));
+        Command command = new("run", "Run a model on one input: top-k classes or next tokens.") { Model.Model, InputOption, Model.Arch, TopOption, Output.Json };
+        command.SetAction(parse => Run(Model.ModelOf(parse), parse.GetValue(InputOption)!, Model.ArchOf(parse),
+            parse.GetValue(TopOption), Output.JsonOf(parse), Console.Out));
         return command;
     }
 

@@ -14,18 +14,17 @@ namespace Unravel.Cli;
 
 internal static class ScoreCommand
 {
-    private static readonly Argument<string> AtlasArgument = new("atlas") { Description = "Atlas directory (from `unravel collect`)." };
-    private static readonly Option<string> LayerOption = new("--layer", "-l") { Description = "Layer (hook name).", Required = true };
-    private static readonly Option<string?> NeuronsOption = new("--neurons", "-n") { Description = "Comma-separated neuron indices (default: every neuron with a stored explanation)." };
+    private static readonly AtlasOptions Atlas = new();
+    private static readonly NeuronSelection Selection = NeuronSelection.NeuronsOnly("Comma-separated neuron indices (default: every neuron with a stored explanation).");
+    private static readonly OutputOptions Output = new(insteadOfTable: true);
     private static readonly Option<int?> SeedOption = new("--seed") { Description = "Seed of the 70/10/20 split (default: the atlas's seed, as `unravel explain`)." };
-    private static readonly Option<bool> JsonOption = new("--json") { Description = "Print machine-readable JSON instead of the table." };
 
     public static Command Create()
     {
         Command command = new("score", "Score every stored explanation of a layer as a simulator of the neuron on one seeded test split.")
-            { AtlasArgument, LayerOption, NeuronsOption, SeedOption, JsonOption };
-        command.SetAction((parse, ct) => Task.FromResult(Run(new Request(parse.GetValue(AtlasArgument)!, parse.GetValue(LayerOption)!, parse.GetValue(NeuronsOption),
-            parse.GetValue(SeedOption), parse.GetValue(JsonOption)), Console.Out, Console.Error, ct)));
+            { Atlas.Atlas, Atlas.Layer, Selection.Neurons, SeedOption, Output.Json };
+        command.SetAction((parse, ct) => Task.FromResult(Run(new Request(Atlas.AtlasOf(parse), Atlas.LayerOf(parse), Selection.NeuronsOf(parse),
+            parse.GetValue(SeedOption), Output.JsonOf(parse)), Console.Out, Console.Error, ct)));
         return command;
     }
 

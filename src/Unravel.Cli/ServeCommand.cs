@@ -16,7 +16,7 @@ namespace Unravel.Cli;
 internal static class ServeCommand
 {
     private static readonly ExplorerOptions Defaults = new();
-    private static readonly Argument<string> AtlasArgument = new("atlas") { Description = "Atlas directory (from `unravel collect`)." };
+    private static readonly AtlasOptions Atlas = new(layerDescription: null);
     private static readonly Option<int> PortOption = new("--port", "-p") { Description = "Port (0 = any free port).", DefaultValueFactory = _ => ExplorerOptions.DefaultPort };
     private static readonly Option<string> HostOption = new("--host") { Description = "Address to listen on; anything but loopback needs --allow-remote.", DefaultValueFactory = _ => "127.0.0.1" };
     private static readonly Option<bool> AllowRemoteOption = new("--allow-remote") { Description = "Allow a non-loopback --host: other machines can read the atlas and run analyses." };
@@ -31,9 +31,9 @@ internal static class ServeCommand
     {
         Command command = new("serve", "Explore an atlas in the browser: the report's pages plus on-demand analysis (127.0.0.1 only unless --allow-remote).")
         {
-            AtlasArgument, PortOption, HostOption, AllowRemoteOption, MaxConnectionsOption, MaxConcurrentOption, MaxQueueOption, MaxBodyOption, MaxHeaderOption, NoModelOption,
+            Atlas.Atlas, PortOption, HostOption, AllowRemoteOption, MaxConnectionsOption, MaxConcurrentOption, MaxQueueOption, MaxBodyOption, MaxHeaderOption, NoModelOption,
         };
-        command.SetAction((parse, ct) => RunAsync(parse.GetValue(AtlasArgument)!, Options(parse), !parse.GetValue(NoModelOption), Console.Out, Console.Error, ct));
+        command.SetAction((parse, ct) => RunAsync(Atlas.AtlasOf(parse), Options(parse), !parse.GetValue(NoModelOption), Console.Out, Console.Error, ct));
         return command;
     }
 

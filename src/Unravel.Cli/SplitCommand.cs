@@ -16,8 +16,8 @@ namespace Unravel.Cli;
 
 internal static class SplitCommand
 {
-    private static readonly Argument<string> AtlasArgument = new("atlas") { Description = "Atlas directory (from `unravel collect` with --labels)." };
-    private static readonly Option<string> LayerOption = new("--layer", "-l") { Description = "Convolution to split (a Conv2d path, e.g. layer3.0.conv2).", Required = true };
+    private static readonly AtlasOptions Atlas = new("Atlas directory (from `unravel collect` with --labels).", "Convolution to split (a Conv2d path, e.g. layer3.0.conv2).");
+    private static readonly OutputOptions Output = new(insteadOfTable: true);
     private static readonly Option<bool> FindOption = new("--find") { Description = "List the γ-polysemantic channels and class pairs (the default without --channel)." };
     private static readonly Option<double> TauOption = new("--tau") { Description = "τ: importance threshold of a channel's relevance share.", DefaultValueFactory = _ => 0.03 };
     private static readonly Option<double> POption = new("--p") { Description = "p: share of a class's images a channel must be important for.", DefaultValueFactory = _ => 0.75 };
@@ -33,17 +33,16 @@ internal static class SplitCommand
     private static readonly Option<int?> SeedOption = new("--seed") { Description = "Seed of the half/half partition (default: the atlas's seed)." };
     private static readonly Option<int?> LimitOption = new("--limit") { Description = "Use only the first N images of the atlas dataset (before the half/half partition)." };
     private static readonly Option<int> BatchOption = new("--batch") { Description = "Images per batch.", DefaultValueFactory = _ => 100 };
-    private static readonly Option<bool> JsonOption = new("--json") { Description = "Print machine-readable JSON instead of the table." };
 
     public static Command Create()
     {
         Command command = new("split", "Find γ-polysemantic channels of a convolution and split one into two (Hesse et al. 2025).")
-            { AtlasArgument, LayerOption, FindOption, TauOption, POption, GammaOption, ChannelOption, ClassesOption, OutOption, TrainDataOption, TrainLabelsOption,
-              SeedOption, LimitOption, BatchOption, JsonOption };
-        command.SetAction((parse, ct) => Task.FromResult(Run(new Request(parse.GetValue(AtlasArgument)!, parse.GetValue(LayerOption)!, parse.GetValue(FindOption),
+            { Atlas.Atlas, Atlas.Layer, FindOption, TauOption, POption, GammaOption, ChannelOption, ClassesOption, OutOption, TrainDataOption, TrainLabelsOption,
+              SeedOption, LimitOption, BatchOption, Output.Json };
+        command.SetAction((parse, ct) => Task.FromResult(Run(new Request(Atlas.AtlasOf(parse), Atlas.LayerOf(parse), parse.GetValue(FindOption),
             parse.GetValue(TauOption), parse.GetValue(POption), parse.GetValue(GammaOption), parse.GetValue(ChannelOption), parse.GetValue(ClassesOption),
             parse.GetValue(OutOption), parse.GetValue(TrainDataOption), parse.GetValue(TrainLabelsOption), parse.GetValue(SeedOption), parse.GetValue(LimitOption), parse.GetValue(BatchOption),
-            parse.GetValue(JsonOption)), Console.Out, Console.Error, ct)));
+            Output.JsonOf(parse)), Console.Out, Console.Error, ct)));
         return command;
     }
 

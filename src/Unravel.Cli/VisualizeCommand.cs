@@ -16,23 +16,22 @@ namespace Unravel.Cli;
 
 internal static class VisualizeCommand
 {
-    private static readonly Argument<string> ModelArgument = new("model") { Description = "Model: a shipped name, a checkpoint (e.g. an exported split) or a folder." };
+    private static readonly ModelReferenceOptions Model = new("Model: a shipped name, a checkpoint (e.g. an exported split) or a folder.", "Architecture of a checkpoint file without one recorded.");
+    private static readonly OutputOptions Output = new();
     private static readonly Option<string> LayerOption = new("--layer", "-l") { Description = "Hook point, e.g. layer3.0.conv2 or layer3.0.conv2.hook_split.", Required = true };
     private static readonly Option<int?> NeuronOption = new("--neuron", "-n") { Description = "Channel to maximise (mean over positions)." };
     private static readonly Option<string?> DirectionOption = new("--direction") { Description = ".npy vector: maximise the cosine of the activations with it instead." };
     private static readonly Option<string> OutOption = new("--out", "-o") { Description = "PNG file to write.", Required = true };
-    private static readonly Option<string?> ArchOption = new("--arch") { Description = "Architecture of a checkpoint file without one recorded." };
     private static readonly Option<int> SeedOption = new("--seed") { Description = "Seed of the initial image and the random warps.", DefaultValueFactory = _ => 0 };
     private static readonly Option<int> StepsOption = new("--steps") { Description = "Adam steps.", DefaultValueFactory = _ => 256 };
-    private static readonly Option<bool> JsonOption = new("--json") { Description = "Print machine-readable JSON." };
 
     public static Command Create()
     {
         Command command = new("visualize", "Optimise an image that maximises a channel or direction at a hook (feature visualisation).")
-            { ModelArgument, LayerOption, NeuronOption, DirectionOption, OutOption, ArchOption, SeedOption, StepsOption, JsonOption };
-        command.SetAction((parse, ct) => Task.FromResult(Run(new Request(parse.GetValue(ModelArgument)!, parse.GetValue(LayerOption)!, parse.GetValue(NeuronOption),
-            parse.GetValue(DirectionOption), parse.GetValue(OutOption)!, parse.GetValue(ArchOption), parse.GetValue(SeedOption), parse.GetValue(StepsOption),
-            parse.GetValue(JsonOption)), Console.Out, Console.Error, ct)));
+            { Model.Model, LayerOption, NeuronOption, DirectionOption, OutOption, Model.Arch, SeedOption, StepsOption, Output.Json };
+        command.SetAction((parse, ct) => Task.FromResult(Run(new Request(Model.ModelOf(parse), parse.GetValue(LayerOption)!, parse.GetValue(NeuronOption),
+            parse.GetValue(DirectionOption), parse.GetValue(OutOption)!, Model.ArchOf(parse), parse.GetValue(SeedOption), parse.GetValue(StepsOption),
+            Output.JsonOf(parse)), Console.Out, Console.Error, ct)));
         return command;
     }
 

@@ -1,7 +1,8 @@
 // Folds an eval-mode batch norm into the convolution before it (zennit SequentialMergeBatchNorm):
-// s = γ / √(var + eps), W' = W · s (per output channel), b' = (b − mean) · s + β. The convolution's rule then sees the
-// true pre-activation z = BN(conv(x)) and the batch norm passes relevance through unchanged. Found on the graph (a BN
-// node whose input is produced by a convolution read by nothing else), so module registration order does not matter.
+// s = γ / √(var + eps), W' = W · s (per output channel), b' = b · s + (β − mean · s), rounded as the batch norm's own eval
+// forward (BatchNorm2d.EvalAffine). The convolution's rule then sees the true pre-activation z = BN(conv(x)) and the
+// batch norm passes relevance through unchanged. Found on the graph (a BN node whose input is produced by a convolution
+// read by nothing else), so module registration order does not matter.
 
 using Unravel.Interpret.Attribution.Rules;
 using Unravel.Nn.Layers;
@@ -29,7 +30,8 @@ public sealed class BatchNormFoldCanonizer : ICanonizer
     }
 
     /// <summary>The convolution with <paramref name="bn"/> folded in (new tensors; the model is untouched).</summary>
-    /// <remarks>Effectively computes W'[o] = W[o]·s[o], b'[o] = (b[o] − mean[o])·s[o] + β[o], s = γ/√(var + eps).</remarks>
+    /// <remarks>Effectively computes W'[o] = W[o]·s[o], b'[o] = b[o]·s[o] + t[o] with the layer's eval affine s = γ/√(var + eps),
+    /// t = β − mean·s (<see cref="BatchNorm2d.EvalAffine"/>).</remarks>
     public static AffineLayer Fold(Conv2d conv, BatchNorm2d bn)
     {
         ArgumentNullException.ThrowIfNull(conv);
@@ -40,13 +42,12 @@ public sealed class BatchNormFoldCanonizer : ICanonizer
         Tensor w = conv.W.Value.Clone();
         var b = new float[o];
         int per = w.Length / o;
-        ReadOnlySpan<float> gamma = bn.W.Value.Data, beta = bn.B.Value.Data, mean = bn.RunningMean.Value.Data, var = bn.RunningVar.Value.Data;
+        (float[] scale, float[] shift) = bn.EvalAffine();
         for (int ch = 0; ch < o; ch++)
         {
-            float s = gamma[ch] / MathF.Sqrt(var[ch] + bn.Eps);
-            System.Numerics.Tensors.TensorPrimitives.Multiply(w.Data.Slice(ch * per, per), s, w.Data.Slice(ch * per, per));
+            System.Numerics.Tensors.TensorPrimitives.Multiply(w.Data.Slice(ch * per, per), scale[ch], w.Data.Slice(ch * per, per));
             float b0 = conv.B is null ? 0f : conv.B.Value.Data[ch];
-            b[ch] = (b0 - mean[ch]) * s + beta[ch];
+            b[ch] = b0 * scale[ch] + shift[ch];
         }
         return new AffineLayer(conv.Path, w, Tensor.FromArray(b), conv.Options);
     }

@@ -290,12 +290,7 @@ internal sealed class LinearBlock
         private static float[] Grow(ref float[] buffer, int n) => buffer.Length >= n ? buffer : buffer = new float[n];
     }
 
-    private static float[] Scale(BatchNorm2d bn)
-    {
-        var s = new float[bn.Channels];
-        for (int c = 0; c < s.Length; c++) s[c] = bn.W.Value.Data[c] / MathF.Sqrt(bn.RunningVar.Value.Data[c] + bn.Eps);
-        return s;
-    }
+    private static float[] Scale(BatchNorm2d bn) => bn.EvalAffine().Scale;
 
     /// <summary>What the backward reads: the block input, ReLU1's output (positive exactly where its mask is on), the block
     /// output.</summary>

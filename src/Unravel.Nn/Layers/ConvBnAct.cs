@@ -43,17 +43,7 @@ public static class ConvBnAct
         Tensor? scale = null, shift = null;
         if (bn is not null)
         {
-            // Exactly BatchNorm2d's inference fold: rstd = 1/√(var + eps), scale = γ·rstd, shift = β − mean·scale.
-            int c = bn.Channels;
-            var sc = new float[c];
-            var sh = new float[c];
-            ReadOnlySpan<float> w = bn.W.Value.Data, b = bn.B.Value.Data, rm = bn.RunningMean.Value.Data, rv = bn.RunningVar.Value.Data;
-            for (int ch = 0; ch < c; ch++)
-            {
-                float rstd = 1f / MathF.Sqrt(rv[ch] + bn.Eps);
-                sc[ch] = w[ch] * rstd;
-                sh[ch] = b[ch] - rm[ch] * sc[ch];
-            }
+            (float[] sc, float[] sh) = bn.EvalAffine();
             scale = Tensor.FromArray(sc);
             shift = Tensor.FromArray(sh);
         }

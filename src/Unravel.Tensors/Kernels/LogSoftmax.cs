@@ -19,26 +19,8 @@ public static class LogSoftmax
     /// <summary>Log-softmax over the middle axis of a contiguous [outer, dim, inner] tensor.</summary>
     /// <remarks>Effectively computes y[o, d, i] = x[o, d, i] - m[o, i] - log Σ_e exp(x[o, e, i] - m[o, i]).</remarks>
     /// <exception cref="ArgumentException">A span is shorter than its declared extent, or the spans partially overlap.</exception>
-    public static unsafe void Forward(ReadOnlySpan<float> x, Span<float> y, int outer, int dim, int inner)
-    {
-        int n = SoftmaxGuard.Extent("LogSoftmax.Forward", outer, dim, inner);
-        SoftmaxGuard.Length("LogSoftmax.Forward", nameof(x), x.Length, n);
-        SoftmaxGuard.Length("LogSoftmax.Forward", nameof(y), y.Length, n);
-        SoftmaxGuard.SameStartOrDisjoint("LogSoftmax.Forward", x, y);
-        if (n == 0) return;
-        fixed (float* px0 = x, py0 = y)
-        {
-            float* px = px0, py = py0;
-            int block = dim * inner;
-            Parallelism.For(outer, SoftmaxGuard.MinPerChunk(block), (start, end) =>
-            {
-                Span<float> scratch = stackalloc float[3 * SoftmaxGuard.Strip];
-                for (int o = start; o < end; o++)
-                    SoftmaxGuard.ForwardBlock(new ReadOnlySpan<float>(px + (long)o * block, block),
-                        new Span<float>(py + (long)o * block, block), dim, inner, log: true, scratch);
-            });
-        }
-    }
+    public static void Forward(ReadOnlySpan<float> x, Span<float> y, int outer, int dim, int inner)
+        => SoftmaxGuard.Forward("LogSoftmax.Forward", x, y, outer, dim, inner, log: true);
 
     /// <summary>Backward of row-wise log-softmax over a [rows, cols] matrix; accumulates into <paramref name="dx"/>.</summary>
     /// <remarks>Effectively computes dx[r, i] += dy[r, i] - exp(y[r, i]) · Σ_j dy[r, j], with y the forward output.
@@ -50,27 +32,8 @@ public static class LogSoftmax
     /// <summary>Backward of log-softmax over the middle axis of [outer, dim, inner]; accumulates into <paramref name="dx"/>.</summary>
     /// <remarks>Effectively computes dx[o, d, i] += dy[o, d, i] - exp(y[o, d, i]) · Σ_e dy[o, e, i].</remarks>
     /// <exception cref="ArgumentException">A span is shorter than its declared extent, or dx overlaps an input.</exception>
-    public static unsafe void Backward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int outer, int dim, int inner)
-    {
-        int n = SoftmaxGuard.Extent("LogSoftmax.Backward", outer, dim, inner);
-        SoftmaxGuard.Length("LogSoftmax.Backward", nameof(y), y.Length, n);
-        SoftmaxGuard.Length("LogSoftmax.Backward", nameof(dy), dy.Length, n);
-        SoftmaxGuard.Length("LogSoftmax.Backward", nameof(dx), dx.Length, n);
-        SoftmaxGuard.Disjoint("LogSoftmax.Backward", dx[..n], y[..n], dy[..n]);
-        if (n == 0) return;
-        fixed (float* py0 = y, pdy0 = dy, pdx0 = dx)
-        {
-            float* py = py0, pdy = pdy0, pdx = pdx0;
-            int block = dim * inner;
-            Parallelism.For(outer, SoftmaxGuard.MinPerChunk(block), (start, end) =>
-            {
-                Span<float> scratch = stackalloc float[2 * SoftmaxGuard.Strip];
-                for (int o = start; o < end; o++)
-                    BackwardBlock(new ReadOnlySpan<float>(py + (long)o * block, block), new ReadOnlySpan<float>(pdy + (long)o * block, block),
-                        new Span<float>(pdx + (long)o * block, block), dim, inner, scratch);
-            });
-        }
-    }
+    public static void Backward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int outer, int dim, int inner)
+        => SoftmaxGuard.Backward("LogSoftmax.Backward", y, dy, dx, outer, dim, inner, BackwardBlock);
 
     private static void BackwardBlock(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int dim, int inner, Span<float> scratch)
     {

@@ -20,26 +20,8 @@ public static class Softmax
     /// <remarks>Effectively computes y[o, d, i] = exp(x[o, d, i] - m[o, i]) / Σ_e exp(x[o, e, i] - m[o, i]) with
     /// m[o, i] = max_e x[o, e, i]. <paramref name="y"/> may be <paramref name="x"/> itself (same start).</remarks>
     /// <exception cref="ArgumentException">A span is shorter than its declared extent, or the spans partially overlap.</exception>
-    public static unsafe void Forward(ReadOnlySpan<float> x, Span<float> y, int outer, int dim, int inner)
-    {
-        int n = SoftmaxGuard.Extent("Softmax.Forward", outer, dim, inner);
-        SoftmaxGuard.Length("Softmax.Forward", nameof(x), x.Length, n);
-        SoftmaxGuard.Length("Softmax.Forward", nameof(y), y.Length, n);
-        SoftmaxGuard.SameStartOrDisjoint("Softmax.Forward", x, y);
-        if (n == 0) return;
-        fixed (float* px0 = x, py0 = y)
-        {
-            float* px = px0, py = py0;
-            int block = dim * inner;
-            Parallelism.For(outer, SoftmaxGuard.MinPerChunk(block), (start, end) =>
-            {
-                Span<float> scratch = stackalloc float[3 * SoftmaxGuard.Strip];
-                for (int o = start; o < end; o++)
-                    SoftmaxGuard.ForwardBlock(new ReadOnlySpan<float>(px + (long)o * block, block),
-                        new Span<float>(py + (long)o * block, block), dim, inner, log: false, scratch);
-            });
-        }
-    }
+    public static void Forward(ReadOnlySpan<float> x, Span<float> y, int outer, int dim, int inner)
+        => SoftmaxGuard.Forward("Softmax.Forward", x, y, outer, dim, inner, log: false);
 
     /// <summary>Backward of row-wise softmax over a [rows, cols] matrix; accumulates into <paramref name="dx"/>.</summary>
     /// <remarks>Effectively computes dx[r, i] += y[r, i] · (dy[r, i] - Σ_j dy[r, j] · y[r, j]). The caller zeroes dx;
@@ -51,27 +33,8 @@ public static class Softmax
     /// <summary>Backward of softmax over the middle axis of [outer, dim, inner]; accumulates into <paramref name="dx"/>.</summary>
     /// <remarks>Effectively computes dx[o, d, i] += y[o, d, i] · (dy[o, d, i] - Σ_e dy[o, e, i] · y[o, e, i]).</remarks>
     /// <exception cref="ArgumentException">A span is shorter than its declared extent, or dx overlaps an input.</exception>
-    public static unsafe void Backward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int outer, int dim, int inner)
-    {
-        int n = SoftmaxGuard.Extent("Softmax.Backward", outer, dim, inner);
-        SoftmaxGuard.Length("Softmax.Backward", nameof(y), y.Length, n);
-        SoftmaxGuard.Length("Softmax.Backward", nameof(dy), dy.Length, n);
-        SoftmaxGuard.Length("Softmax.Backward", nameof(dx), dx.Length, n);
-        SoftmaxGuard.Disjoint("Softmax.Backward", dx[..n], y[..n], dy[..n]);
-        if (n == 0) return;
-        fixed (float* py0 = y, pdy0 = dy, pdx0 = dx)
-        {
-            float* py = py0, pdy = pdy0, pdx = pdx0;
-            int block = dim * inner;
-            Parallelism.For(outer, SoftmaxGuard.MinPerChunk(block), (start, end) =>
-            {
-                Span<float> scratch = stackalloc float[2 * SoftmaxGuard.Strip];
-                for (int o = start; o < end; o++)
-                    BackwardBlock(new ReadOnlySpan<float>(py + (long)o * block, block), new ReadOnlySpan<float>(pdy + (long)o * block, block),
-                        new Span<float>(pdx + (long)o * block, block), dim, inner, scratch);
-            });
-        }
-    }
+    public static void Backward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int outer, int dim, int inner)
+        => SoftmaxGuard.Backward("Softmax.Backward", y, dy, dx, outer, dim, inner, BackwardBlock);
 
     private static void BackwardBlock(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int dim, int inner, Span<float> scratch)
     {
@@ -102,7 +65,7 @@ public static class Softmax
     }
 }
 
-/// <summary>Argument checks and the shared forward loop of <see cref="Softmax"/> and <see cref="LogSoftmax"/>.</summary>
+/// <summary>Argument checks and the shared forward and backward drivers of <see cref="Softmax"/> and <see cref="LogSoftmax"/>.</summary>
 internal static class SoftmaxGuard
 {
     /// <summary>Columns handled per strip when the softmax axis is strided (bounded stack scratch).</summary>
@@ -133,6 +96,54 @@ internal static class SoftmaxGuard
     {
         if (dx.Overlaps(a) || dx.Overlaps(b))
             throw new ArgumentException($"{op}: the accumulated gradient dx must not overlap the inputs.", nameof(dx));
+    }
+
+    /// <summary>Backward of one [dim, inner] block: y and dy in, accumulated into dx; scratch holds 2 · <see cref="Strip"/> floats.</summary>
+    public delegate void BlockBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int dim, int inner, Span<float> scratch);
+
+    /// <summary>The forward driver of softmax and log-softmax: checks, then every [dim, inner] block in parallel.</summary>
+    public static unsafe void Forward(string op, ReadOnlySpan<float> x, Span<float> y, int outer, int dim, int inner, bool log)
+    {
+        int n = Extent(op, outer, dim, inner);
+        Length(op, nameof(x), x.Length, n);
+        Length(op, nameof(y), y.Length, n);
+        SameStartOrDisjoint(op, x, y);
+        if (n == 0) return;
+        fixed (float* px0 = x, py0 = y)
+        {
+            float* px = px0, py = py0;
+            int block = dim * inner;
+            Parallelism.For(outer, MinPerChunk(block), (start, end) =>
+            {
+                Span<float> scratch = stackalloc float[3 * Strip];
+                for (int o = start; o < end; o++)
+                    ForwardBlock(new ReadOnlySpan<float>(px + (long)o * block, block), new Span<float>(py + (long)o * block, block), dim, inner, log, scratch);
+            });
+        }
+    }
+
+    /// <summary>The backward driver of softmax and log-softmax: checks, then <paramref name="blockBackward"/> on every block in parallel.</summary>
+    public static unsafe void Backward(string op, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int outer, int dim, int inner,
+        BlockBackward blockBackward)
+    {
+        int n = Extent(op, outer, dim, inner);
+        Length(op, nameof(y), y.Length, n);
+        Length(op, nameof(dy), dy.Length, n);
+        Length(op, nameof(dx), dx.Length, n);
+        Disjoint(op, dx[..n], y[..n], dy[..n]);
+        if (n == 0) return;
+        fixed (float* py0 = y, pdy0 = dy, pdx0 = dx)
+        {
+            float* py = py0, pdy = pdy0, pdx = pdx0;
+            int block = dim * inner;
+            Parallelism.For(outer, MinPerChunk(block), (start, end) =>
+            {
+                Span<float> scratch = stackalloc float[2 * Strip];
+                for (int o = start; o < end; o++)
+                    blockBackward(new ReadOnlySpan<float>(py + (long)o * block, block), new ReadOnlySpan<float>(pdy + (long)o * block, block),
+                        new Span<float>(pdx + (long)o * block, block), dim, inner, scratch);
+            });
+        }
     }
 
     /// <summary>Softmax or log-softmax of one [dim, inner] block. Scratch holds 3 · <see cref="Strip"/> floats.</summary>
