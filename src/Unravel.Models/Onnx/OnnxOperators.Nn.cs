@@ -14,7 +14,8 @@ internal static partial class OnnxOperators
         t["GlobalAveragePool"] = _ => inputs =>
         {
             Tensor x = inputs[0]!.AsFloat();
-            return One(Ops.Mean(x, [.. Enumerable.Range(2, x.Rank - 2)], keepDim: true));
+            // Images go through the op the native models' avgpool uses, so LRP gives it the same (pooling) rule.
+            return One(x.Rank == 4 ? Ops.AdaptiveAvgPool2d(x, (1, 1)) : Ops.Mean(x, [.. Enumerable.Range(2, x.Rank - 2)], keepDim: true));
         };
         t["GlobalMaxPool"] = _ => inputs =>
         {
@@ -98,37 +99,56 @@ internal static partial class OnnxOperators
 
     private static OnnxKernel Conv(OnnxNodeContext c)
     {
-        string autoPad = c.String("auto_pad", "NOTSET");
-        int groups = (int)c.Int("group", 1);
-        long[]? pads = c.Ints("pads"), kernelAttr = c.Ints("kernel_shape");
+        ConvPlan plan = PlanConv(c);
         return inputs =>
         {
             Tensor x = inputs[0]!.AsFloat(), w = inputs[1]!.AsFloat();
             Tensor? b = inputs.Length > 2 ? inputs[2]?.AsFloat() : null;
             int r = x.Rank - 2;
             if (r is not (1 or 2)) throw c.Fail($"{r}-D convolution is not supported (input {x.ShapeString}).", "1-D and 2-D convolutions are.");
-            int[] kernel = kernelAttr is null ? w.Shape[2..].ToArray() : ToInts(kernelAttr);
+            if (r == 2) return One(plan(x, w, b, null, null, null, false, 2));
+            Tensor y = plan(x.Reshape(x.Dim(0), x.Dim(1), 1, x.Dim(2)), w.Reshape(w.Dim(0), w.Dim(1), 1, w.Dim(2)), b, null, null, null, false, 1);
+            return One(y.Reshape(y.Dim(0), y.Dim(1), y.Dim(3)));
+        };
+    }
+
+    /// <summary>Runs a 2-D convolution of [N, C, H, W] with an optional fused epilogue act(conv · scale + shift + residual);
+    /// <paramref name="r"/> is the node's spatial rank (1: the input carries a unit height the attributes do not describe).</summary>
+    internal delegate Tensor ConvPlan(Tensor x, Tensor w, Tensor? b, Tensor? scale, Tensor? shift, Tensor? residual, bool relu, int r);
+
+    /// <summary>The 2-D convolution of a Conv node (1-D ones arrive with a unit height): its attributes read once, the
+    /// padding resolved per input size. With an epilogue it is <see cref="Ops.Conv2dAffine"/>, the op the native
+    /// ResNet blocks fuse into, so an imported graph reaches the same packed, Winograd and epilogue kernels.</summary>
+    internal static ConvPlan PlanConv(OnnxNodeContext c)
+    {
+        string autoPad = c.String("auto_pad", "NOTSET");
+        int groups = (int)c.Int("group", 1);
+        long[]? pads = c.Ints("pads"), kernelAttr = c.Ints("kernel_shape");
+        return (x, w, b, scale, shift, residual, relu, r) =>
+        {
+            int[] kernel = kernelAttr is null ? w.Shape[(4 - r)..].ToArray() : ToInts(kernelAttr);
             int[] stride = AttrInts(c, "strides", r, 1), dilation = AttrInts(c, "dilations", r, 1);
-            (int[] begin, int[] end) = Pads(c, autoPad, pads, x.Shape[2..].ToArray(), kernel, stride, dilation);
+            int[] size = x.Shape[(4 - r)..].ToArray();
+            (int[] begin, int[] end) = Pads(c, autoPad, pads, size, kernel, stride, dilation);
+            if (r == 1)
+            {
+                (stride, dilation, begin, end) = ([1, stride[0]], [1, dilation[0]], [0, begin[0]], [0, end[0]]);
+            }
             if (!begin.SequenceEqual(end))
             {
                 x = PadSpatial(x, begin, end, 0f);
-                begin = new int[r];
-            }
-            if (r == 1)
-            {
-                x = x.Reshape(x.Dim(0), x.Dim(1), 1, x.Dim(2));
-                w = w.Reshape(w.Dim(0), w.Dim(1), 1, w.Dim(2));
+                begin = new int[2];
             }
             var options = new Conv2dOptions
             {
-                Stride = r == 1 ? (1, stride[0]) : (stride[0], stride[1]),
-                Padding = r == 1 ? (0, begin[0]) : (begin[0], begin[1]),
-                Dilation = r == 1 ? (1, dilation[0]) : (dilation[0], dilation[1]),
+                Stride = (stride[0], stride[1]),
+                Padding = (begin[0], begin[1]),
+                Dilation = (dilation[0], dilation[1]),
                 Groups = groups,
             };
-            Tensor y = Ops.Conv2d(x, w, b, options);
-            return One(r == 1 ? y.Reshape(y.Dim(0), y.Dim(1), y.Dim(3)) : y);
+            return scale is null && residual is null && !relu
+                ? Ops.Conv2d(x, w, b, options)
+                : Ops.Conv2dAffine(x, w, b, options, scale, shift, residual, relu);
         };
     }
 
