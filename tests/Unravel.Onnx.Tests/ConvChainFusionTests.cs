@@ -13,7 +13,7 @@ namespace Unravel.Onnx.Tests;
 
 public sealed class ConvChainFusionTests(ITestOutputHelper output)
 {
-    private static string Folder(string model) => Path.Combine(AppContext.BaseDirectory, "Fixtures", "onnx", model);
+    private static string Folder(string model) => NativeTwin.Folder(model);
 
     public static TheoryData<string, int> ImageModels => new()
     {

@@ -123,6 +123,9 @@ public class OnnxModel : RootModule
         _chains = OnnxConvChain.Find([.. _nodes.Select(n => (n.Context, n.Inputs, n.Outputs))],
             name => _parameters.TryGetValue(name, out Parameter? p) ? p.Value.Rank : null, readers,
             tensor => _modulesOfTensor.TryGetValue(tensor, out List<string>? modules) ? [tensor, .. modules] : [tensor]);
+        GraphNodes = [.. _nodes.Select(n => new OnnxGraphNode(n.Context.Name, n.Context.Node.OpType,
+            [.. n.Inputs.Where(i => i.Length > 0 && !_constants.ContainsKey(i) && !_parameters.ContainsKey(i))], [.. n.Outputs.Where(o => o.Length > 0)],
+            Window(n)))];
         _chainOf = new OnnxConvChain?[_nodes.Count];
         foreach (OnnxConvChain chain in _chains)
             foreach (int i in chain.Members) _chainOf[i] = chain;
@@ -148,6 +151,22 @@ public class OnnxModel : RootModule
 
     /// <inheritdoc/>
     protected override IEnumerable<string> InternalHookPoints => _hookPoints;
+
+    /// <summary>The nodes that run at run time (constant subgraphs folded away), in execution order.</summary>
+    public IReadOnlyList<OnnxGraphNode> GraphNodes { get; }
+
+    /// <summary>The window of a Conv (kernel from kernel_shape or the weight), MaxPool or AveragePool node; else null.</summary>
+    private OnnxWindow? Window(CompiledNode n)
+    {
+        long[]? kernel = n.Context.Ints("kernel_shape");
+        return n.Context.Node.OpType switch
+        {
+            "MaxPool" or "AveragePool" when kernel is not null => new OnnxWindow(n.Context, [.. kernel.Select(k => (int)k)]),
+            "Conv" when kernel is not null => new OnnxWindow(n.Context, [.. kernel.Select(k => (int)k)]),
+            "Conv" when n.Inputs.Length > 1 && _parameters.TryGetValue(n.Inputs[1], out Parameter? w) => new OnnxWindow(n.Context, w.Value.Shape[2..].ToArray()),
+            _ => null,
+        };
+    }
 
     /// <summary>Whether Conv → BatchNormalization → (Add) → Relu chains run as one fused op where nothing observes their
     /// intermediate values (<see cref="OnnxConvChain"/>); false runs every node on its own, for checks. Default true.</summary>

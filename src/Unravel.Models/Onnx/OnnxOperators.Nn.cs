@@ -23,7 +23,13 @@ internal static partial class OnnxOperators
             int[] keep = [.. x.Shape[..2].ToArray(), .. Enumerable.Repeat(1, x.Rank - 2)];
             return One(Ops.Max(x.Reshape(x.Dim(0), x.Dim(1), -1), 2, keepDim: true).Reshape(keep));
         };
-        t["MatMul"] = _ => inputs => One(Ops.MatMul(inputs[0]!.AsFloat(), inputs[1]!.AsFloat()));
+        t["MatMul"] = c => inputs =>
+        {
+            Tensor a = inputs[0]!.AsFloat(), b = inputs[1]!.AsFloat();
+            Tensor y = Ops.MatMul(a, b);
+            // A constant [In, Out] weight makes it a dense layer for LRP.
+            return One(y.IsTracked && b.Rank == 2 && !b.IsTracked ? Tag(y, "matmul", new OnnxAffineNode(c.Name, "MatMul", null)) : y);
+        };
         t["Gemm"] = Gemm;
         t["BatchNormalization"] = BatchNormalization;
         t["LayerNormalization"] = LayerNormalization;
@@ -44,6 +50,15 @@ internal static partial class OnnxOperators
         };
     }
 
+    /// <summary>Tags the tape node that produced <paramref name="y"/> (when it is the last one and has op
+    /// <paramref name="op"/>) with <paramref name="owner"/>, so LRP can choose its rule as for a native layer.</summary>
+    private static Tensor Tag(Tensor y, string op, object owner)
+    {
+        if (y.Tape is { } tape && tape.Nodes.Count > 0 && tape.Nodes[^1] is { } node && ReferenceEquals(node.Output, y) && node.Op == op)
+            node.Owner = owner;
+        return y;
+    }
+
     /// <summary>Max over several axes, one engine reduction per axis (highest axis first so indices stay valid).</summary>
     private static Tensor ReduceMax(Tensor x, int[]? axes, bool keep)
     {
@@ -57,7 +72,7 @@ internal static partial class OnnxOperators
         [x, OnnxValue.Int(Enumerable.Repeat(1L, x.Length).ToArray(), x.Shape, OnnxElementType.Bool)];
 
     /// <summary>Begin/end pads per spatial axis from pads or auto_pad, for input sizes <paramref name="size"/>.</summary>
-    private static (int[] Begin, int[] End) Pads(OnnxNodeContext c, string autoPad, long[]? pads, int[] size, int[] kernel,
+    internal static (int[] Begin, int[] End) Pads(OnnxNodeContext c, string autoPad, long[]? pads, int[] size, int[] kernel,
         int[] stride, int[] dilation)
     {
         int r = size.Length;
@@ -84,7 +99,7 @@ internal static partial class OnnxOperators
         return (begin, end);
     }
 
-    private static int[] AttrInts(OnnxNodeContext c, string name, int rank, int fallback) =>
+    internal static int[] AttrInts(OnnxNodeContext c, string name, int rank, int fallback) =>
         c.Ints(name) is { } v ? (v.Length == rank ? ToInts(v) : throw c.Fail($"{name} has {v.Length} values, expected {rank}.")) : Enumerable.Repeat(fallback, rank).ToArray();
 
     /// <summary>Pads the spatial axes of [N, C, ...] explicitly with <paramref name="fill"/>.</summary>
@@ -146,9 +161,9 @@ internal static partial class OnnxOperators
                 Dilation = (dilation[0], dilation[1]),
                 Groups = groups,
             };
-            return scale is null && residual is null && !relu
-                ? Ops.Conv2d(x, w, b, options)
-                : Ops.Conv2dAffine(x, w, b, options, scale, shift, residual, relu);
+            if (scale is not null || residual is not null || relu) return Ops.Conv2dAffine(x, w, b, options, scale, shift, residual, relu);
+            Tensor y = Ops.Conv2d(x, w, b, options);
+            return y.IsTracked ? Tag(y, "conv2d", new OnnxAffineNode(c.Name, "Conv", options)) : y;
         };
     }
 
@@ -252,7 +267,10 @@ internal static partial class OnnxOperators
             if (transA) a = Ops.Transpose(a, 0, 1);
             // The common export (torch Linear): x · Wᵀ + b in one fused engine op.
             if (transB && alpha == 1f && beta == 1f && (cc is null || (cc.Rank == 1 && cc.Dim(0) == b.Dim(0))))
-                return One(Ops.Linear(a, b, cc));
+            {
+                Tensor linear = Ops.Linear(a, b, cc);
+                return One(linear.IsTracked ? Tag(linear, "linear", new OnnxAffineNode(c.Name, "Gemm", null)) : linear);
+            }
             Tensor y = Ops.MatMul(a, transB ? Ops.Transpose(b, 0, 1) : b);
             if (alpha != 1f) y = Ops.Mul(y, Tensor.Scalar(alpha));
             if (cc is not null) y = Ops.Add(y, beta == 1f ? cc : Ops.Mul(cc, Tensor.Scalar(beta)));
@@ -270,8 +288,9 @@ internal static partial class OnnxOperators
             Tensor x = inputs[0]!.AsFloat();
             int[] shape = x.Shape.ToArray();
             Tensor x4 = x.Rank == 4 ? x : x.Reshape(shape[0], shape[1], x.Rank > 2 ? ShapeRules.Count(shape.AsSpan(2)) : 1, 1);
-            Tensor y = Ops.BatchNorm2d(x4, inputs[1]!.AsFloat(), inputs[2]!.AsFloat(), inputs[3]!.AsFloat(), inputs[4]!.AsFloat(),
-                training: false, eps: eps);
+            Tensor mean = inputs[3]!.AsFloat(), variance = inputs[4]!.AsFloat();
+            Tensor y = Ops.BatchNorm2d(x4, inputs[1]!.AsFloat(), inputs[2]!.AsFloat(), mean, variance, training: false, eps: eps);
+            if (y.IsTracked) Tag(y, "batch_norm2d", new OnnxBatchNormNode(c.Name, mean, variance, eps));
             return One(x.Rank == 4 ? y : y.Reshape(shape));
         };
     }
