@@ -122,8 +122,9 @@ public sealed record ReceptiveField(string Hook, ReceptiveFieldAxis Rows, Recept
 
     /// <summary>An imported graph: the field of each value follows from its producer. Window nodes (Conv, MaxPool,
     /// AveragePool) step it with their kernel, stride, padding and dilation; pointwise nodes keep the widest field of their
-    /// inputs (a residual Add takes its main branch, as for native blocks; a channel Concat its widest branch); any other
-    /// node (global pools, Gemm, MatMul, reshapes) makes every later unit see the whole image.</summary>
+    /// spatial inputs (a residual Add takes its main branch, as for native blocks; a channel Concat its widest branch; a
+    /// squeeze-and-excitation Mul its feature map, not the globally pooled gate); any other node (global pools, Gemm,
+    /// MatMul, reshapes) makes every later unit see the whole image.</summary>
     private static ReceptiveField OfGraph(OnnxModel model, string hook, int height, int width)
     {
         string tensor = model.TensorOfModule.TryGetValue(hook, out string? t) ? t : hook;
@@ -135,9 +136,12 @@ public sealed record ReceptiveField(string Hook, ReceptiveFieldAxis Rows, Recept
             if (fields.ContainsKey(tensor)) break;
             var inputs = node.Inputs.Where(fields.ContainsKey).Select(i => fields[i]).ToList();
             if (inputs.Count == 0) continue;
-            (ReceptiveFieldAxis rows, ReceptiveFieldAxis cols, bool global) = inputs.Any(f => f.Global)
+            // A global input beside a spatial one is a gate or bias computed from a global pool (squeeze-and-excitation):
+            // it scales whole channels and does not move where a unit looks, so the spatial inputs decide.
+            var spatial = inputs.Where(f => !f.Global).ToList();
+            (ReceptiveFieldAxis rows, ReceptiveFieldAxis cols, bool global) = spatial.Count == 0
                 ? (inputs[0].Rows, inputs[0].Columns, true)
-                : inputs.MaxBy(f => (long)f.Rows.Size * f.Columns.Size);
+                : spatial.MaxBy(f => (long)f.Rows.Size * f.Columns.Size);
             if (!global && node.Window is { Kernel.Count: 2 } w)
             {
                 (int[] begin, int[] end) = w.Pads([rows.Output, cols.Output]);

@@ -25,6 +25,7 @@ public class OnnxModel : RootModule
     private readonly Dictionary<string, string> _tensorOfModule;
     private readonly List<OnnxConvChain> _chains;
     private readonly OnnxConvChain?[] _chainOf;
+    private readonly string[][] _releaseAfter;
 
     private protected OnnxModel(WeightSource ws, ModelProto proto, string file, Dictionary<string, OnnxValue> floatInitializers,
         Dictionary<string, OnnxValue> constants, int opset) : base(ws)
@@ -129,6 +130,19 @@ public class OnnxModel : RootModule
         _chainOf = new OnnxConvChain?[_nodes.Count];
         foreach (OnnxConvChain chain in _chains)
             foreach (int i in chain.Members) _chainOf[i] = chain;
+
+        // Liveness: a computed value is dropped after its last reader (a fused chain reads its inputs at its last node),
+        // so a forward holds only the live activations, as the native models' locals do.
+        var lastRead = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int n = 0; n < _nodes.Count; n++)
+            foreach (string input in _nodes[n].Inputs)
+                if (input.Length > 0) lastRead[input] = Math.Max(lastRead.GetValueOrDefault(input), _chainOf[n]?.Last ?? n);
+        var kept = new HashSet<string>(Outputs.Select(o => o.Name).Concat(_constants.Keys).Concat(_parameters.Keys), StringComparer.Ordinal);
+        _releaseAfter = new string[_nodes.Count][];
+        var release = Enumerable.Range(0, _nodes.Count).Select(_ => new List<string>()).ToArray();
+        foreach ((string value, int n) in lastRead)
+            if (!kept.Contains(value)) release[n].Add(value);
+        for (int n = 0; n < _nodes.Count; n++) _releaseAfter[n] = [.. release[n]];
     }
 
     /// <summary>The file the model was loaded from.</summary>
@@ -261,7 +275,8 @@ public class OnnxModel : RootModule
         return Outputs.Where(o => env[o.Name].IsFloat).ToDictionary(o => o.Name, o => env[o.Name].Floats!);
     }
 
-    /// <summary>Runs the graph on <paramref name="inputs"/> and returns every value it computed (outputs included).</summary>
+    /// <summary>Runs the graph on <paramref name="inputs"/> and returns the graph outputs, the constants and parameters
+    /// (intermediate values are dropped after their last reader).</summary>
     internal Dictionary<string, OnnxValue> Run(IReadOnlyDictionary<string, OnnxValue> inputs)
     {
         var env = new Dictionary<string, OnnxValue>(_constants, StringComparer.Ordinal);
@@ -304,6 +319,7 @@ public class OnnxModel : RootModule
                 }
                 env[name] = r;
             }
+            foreach (string dead in _releaseAfter[n]) env.Remove(dead);
         }
         return env;
     }
