@@ -32,6 +32,20 @@ public sealed class OnnxReceptiveFieldTests
     }
 
     [Fact]
+    public void ReceptiveField_SqueezeExcitationGate_KeepsTheFeatureMapsField()
+    {
+        // efficientnet_b0's MBConv blocks multiply their feature map by a sigmoid gate computed from a global pool; the
+        // gate scales channels and does not widen the field. features.3.0.block.1 is a depthwise conv deep in the stack.
+        var onnx = Unravel.Models.Onnx.OnnxModel.Load(Path.Combine(NativeTwin.Folder("efficientnet_b0"), "model.onnx"));
+        ReceptiveField field = ReceptiveField.Of(onnx, "features.3.0.block.1", 32, 32);
+        Assert.False(field.Global);
+        Assert.Equal(4, field.Rows.Output);                 // the layer's activation is [48, 4, 4]
+        Assert.Equal(8, field.Rows.Jump);                   // three stride-2 stages before it
+        Assert.InRange(field.Rows.Size, 9, 64);
+        Assert.True(ReceptiveField.Of(onnx, "avgpool", 32, 32).Global);
+    }
+
+    [Fact]
     public void ReceptiveField_AfterGlobalPool_IsGlobal()
     {
         (var onnx, _) = NativeTwin.ResNet18();
