@@ -83,6 +83,7 @@ internal static class BenchCommand
             CreateModels(),
             CreateCollect(),
             PureBench.Create(),
+            OnnxBench.Create(),
         };
         return command;
     }

@@ -214,11 +214,11 @@ internal static class ModelsBench
                 Median(cpuRatios));
     }
 
-    private static int RunsPerSample(double once) =>
+    internal static int RunsPerSample(double once) =>
         (int)Math.Clamp(Math.Ceiling(MinSampleTime.TotalSeconds / Math.Max(once, 1e-6)), 1, 1000);
 
     /// <summary>Wall and process CPU seconds of <paramref name="runs"/> runs.</summary>
-    private static (double Wall, double Cpu) Time(Action run, int runs)
+    internal static (double Wall, double Cpu) Time(Action run, int runs)
     {
         double cpu = ProcessCounters.CpuNow();
         long start = Stopwatch.GetTimestamp();
@@ -359,7 +359,7 @@ internal static class ModelsBench
     }
 
     /// <summary>The 1, 5 and 15 minute load averages from /proc/loadavg, or "unknown".</summary>
-    private static string LoadAverage()
+    internal static string LoadAverage()
     {
         try
         {

@@ -120,8 +120,8 @@ public static class ReferenceVisuals
         return result;
     }
 
-    /// <summary>The layer's receptive field, or null where it is unknown (an imported ONNX graph has no module tree to walk;
-    /// a pooled transformer layer has no spatial rule): crops then show the whole image.</summary>
+    /// <summary>The layer's receptive field, or null where it is unknown (a pooled transformer layer has no spatial rule):
+    /// crops then show the whole image.</summary>
     private static ReceptiveField? ReceptiveFieldOf(ReferenceSource source, string layer, ImageDataset images)
     {
         try

@@ -7,6 +7,7 @@
 // a chain of walks output → condition 1 → … → input, each stopped at the next condition.
 
 using Unravel.Interpret.Attribution.Rules;
+using Unravel.Models.Onnx;
 using Unravel.Models.Vision;
 using Unravel.Nn;
 using Unravel.Nn.Layers;
@@ -209,7 +210,7 @@ public static class Lrp
             {
                 Node n = tape.Nodes[i];
                 _index[n] = i;
-                if (_first < 0 && n is { Op: "conv2d", Owner: Conv2d } or { Op: "linear", Owner: Linear }) _first = i;
+                if (_first < 0 && n is { Op: "conv2d", Owner: Conv2d } or { Op: "linear", Owner: Linear } or { Owner: OnnxAffineNode }) _first = i;
             }
         }
 
@@ -289,6 +290,13 @@ public static class Lrp
                 case { Op: "linear", Owner: Linear lin }:
                     AffineLayer ll = Graph.LayerOf(node) ?? new AffineLayer(lin.Path, node.Inputs[1], node.Inputs.Count > 2 ? node.Inputs[2] : null, null);
                     return (first && !_composite.FirstConvolutionOnly ? _composite.First : _composite.Dense, ll);
+                // Imported graphs (ONNX): the importer tags Conv, Gemm and MatMul-with-a-constant-weight nodes.
+                case { Op: "conv2d", Owner: OnnxAffineNode { Convolution: { } options } onnxConv }:
+                    AffineLayer oc = Graph.LayerOf(node) ?? new AffineLayer(onnxConv.Name, node.Inputs[1], node.Inputs.Count > 2 ? node.Inputs[2] : null, options);
+                    return (first ? _composite.First : _composite.Convolution, oc);
+                case { Op: "linear" or "matmul", Owner: OnnxAffineNode onnxDense }:
+                    AffineLayer od = new(onnxDense.Name, onnxDense.DenseWeight(node), node.Inputs.Count > 2 ? node.Inputs[2] : null, null);
+                    return (first && !_composite.FirstConvolutionOnly ? _composite.First : _composite.Dense, od);
                 case { Op: "relu" or "gelu" or "sigmoid" or "tanh" }:
                     return (_composite.Activation, null);
                 case { Op: "batch_norm2d" }:

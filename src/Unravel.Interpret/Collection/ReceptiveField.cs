@@ -6,11 +6,14 @@
 // Residual blocks: the main branch (the 3×3 convolutions) is followed and the projection shortcut (downsample, a
 // strided 1×1) is skipped: both branches share the jump and the window centre, and the main branch is the larger one.
 // A linear layer or a global average pool makes every later unit see the whole image (Global).
+// Imported ONNX graphs are walked node by node instead: the same step per Conv/MaxPool/AveragePool node, the widest
+// input field at pointwise nodes (residual adds, channel concatenations).
 // Reference: Araujo, Norris & Sim, "Computing Receptive Fields of Convolutional Neural Networks", Distill 2019,
 // https://distill.pub/2019/computing-receptive-fields/.
 
 using Unravel.Nn;
 using Unravel.Nn.Layers;
+using Unravel.Models.Onnx;
 using Unravel.Models.Vision;
 
 namespace Unravel.Interpret.Collection;
@@ -51,6 +54,7 @@ public sealed record ReceptiveField(string Hook, ReceptiveFieldAxis Rows, Recept
             throw new ArgumentException($"receptive field: {model.GetType().Name} is not an image model.", nameof(model));
         if (!model.AllHookNames.Contains(hook))
             throw new HookNotFoundException(hook, model.AllHookNames, "receptive field");
+        if (model is OnnxModel onnx) return OfGraph(onnx, hook, height, width);
         List<Module> order = model.Modules().ToList();
         (Module target, string? point) = Target(order, hook);
         List<Module> path = PathTo(model, order, target, point);
@@ -97,13 +101,59 @@ public sealed record ReceptiveField(string Hook, ReceptiveFieldAxis Rows, Recept
         return new ReceptiveField(hook, rows, cols, global);
     }
 
-    private static ReceptiveFieldAxis Step(ReceptiveFieldAxis a, int kernel, int stride, int padding, int dilation, string hook)
+    /// <param name="padEnd">Padding after the axis when it differs from <paramref name="padding"/> (before), else null.</param>
+    /// <param name="ceil">Output sizes round up (pooling's ceil mode).</param>
+    private static ReceptiveFieldAxis Step(ReceptiveFieldAxis a, int kernel, int stride, int padding, int dilation, string hook,
+        int? padEnd = null, bool ceil = false)
     {
-        int k = dilation * (kernel - 1) + 1;
-        int output = (a.Output + 2 * padding - k) / stride + 1;
-        if (a.Output + 2 * padding < k)
+        int k = dilation * (kernel - 1) + 1, padded = a.Output + padding + (padEnd ?? padding);
+        int output = (ceil ? (padded - k + stride - 1) / stride : (padded - k) / stride) + 1;
+        if (padded < k)
             throw new ArgumentException($"receptive field: an input of {a.Input} pixels is too small for the layers before '{hook}'.", nameof(hook));
         return new ReceptiveFieldAxis(a.Size + (k - 1) * a.Jump, a.Jump * stride, a.Offset - padding * a.Jump, a.Input, output);
+    }
+
+    /// <summary>Operators whose output unit sees exactly what the same position of its inputs sees.</summary>
+    private static readonly HashSet<string> s_pointwise = new(StringComparer.Ordinal)
+    {
+        "Relu", "LeakyRelu", "PRelu", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "Erf", "Clip", "Sqrt", "Pow", "Exp", "Abs", "Neg",
+        "Add", "Sub", "Mul", "Div", "BatchNormalization", "Dropout", "Identity", "Cast", "Concat",
+    };
+
+    /// <summary>An imported graph: the field of each value follows from its producer. Window nodes (Conv, MaxPool,
+    /// AveragePool) step it with their kernel, stride, padding and dilation; pointwise nodes keep the widest field of their
+    /// spatial inputs (a residual Add takes its main branch, as for native blocks; a channel Concat its widest branch; a
+    /// squeeze-and-excitation Mul its feature map, not the globally pooled gate); any other node (global pools, Gemm,
+    /// MatMul, reshapes) makes every later unit see the whole image.</summary>
+    private static ReceptiveField OfGraph(OnnxModel model, string hook, int height, int width)
+    {
+        string tensor = model.TensorOfModule.TryGetValue(hook, out string? t) ? t : hook;
+        var fields = new Dictionary<string, (ReceptiveFieldAxis Rows, ReceptiveFieldAxis Columns, bool Global)>(StringComparer.Ordinal);
+        foreach (OnnxTensorInfo input in model.Inputs)
+            fields[input.Name] = (new ReceptiveFieldAxis(1, 1, 0, height, height), new ReceptiveFieldAxis(1, 1, 0, width, width), false);
+        foreach (OnnxGraphNode node in model.GraphNodes)
+        {
+            if (fields.ContainsKey(tensor)) break;
+            var inputs = node.Inputs.Where(fields.ContainsKey).Select(i => fields[i]).ToList();
+            if (inputs.Count == 0) continue;
+            // A global input beside a spatial one is a gate or bias computed from a global pool (squeeze-and-excitation):
+            // it scales whole channels and does not move where a unit looks, so the spatial inputs decide.
+            var spatial = inputs.Where(f => !f.Global).ToList();
+            (ReceptiveFieldAxis rows, ReceptiveFieldAxis cols, bool global) = spatial.Count == 0
+                ? (inputs[0].Rows, inputs[0].Columns, true)
+                : spatial.MaxBy(f => (long)f.Rows.Size * f.Columns.Size);
+            if (!global && node.Window is { Kernel.Count: 2 } w)
+            {
+                (int[] begin, int[] end) = w.Pads([rows.Output, cols.Output]);
+                rows = Step(rows, w.Kernel[0], w.Stride[0], begin[0], w.Dilation[0], hook, end[0], w.Ceil);
+                cols = Step(cols, w.Kernel[1], w.Stride[1], begin[1], w.Dilation[1], hook, end[1], w.Ceil);
+            }
+            else if (!s_pointwise.Contains(node.OpType)) global = true;
+            foreach (string o in node.Outputs) fields[o] = (rows, cols, global);
+        }
+        if (!fields.TryGetValue(tensor, out var field))
+            throw new ArgumentException($"receptive field: '{hook}' is not computed from the image input of '{model.File}'.", nameof(hook));
+        return new ReceptiveField(hook, field.Rows, field.Columns, field.Global);
     }
 
     /// <summary>The module whose output (point null) or internal hook point the hook names.</summary>

@@ -23,6 +23,9 @@ public class OnnxModel : RootModule
     private readonly List<string> _hookPoints;
     private readonly Dictionary<string, List<string>> _modulesOfTensor;
     private readonly Dictionary<string, string> _tensorOfModule;
+    private readonly List<OnnxConvChain> _chains;
+    private readonly OnnxConvChain?[] _chainOf;
+    private readonly string[][] _releaseAfter;
 
     private protected OnnxModel(WeightSource ws, ModelProto proto, string file, Dictionary<string, OnnxValue> floatInitializers,
         Dictionary<string, OnnxValue> constants, int opset) : base(ws)
@@ -114,6 +117,32 @@ public class OnnxModel : RootModule
         ModulePaths = moduleOrder;
         // Innermost module first, so a hook on "layer1.1.relu" runs before one on "layer1".
         foreach (List<string> list in _modulesOfTensor.Values) list.Sort((a, b) => b.Length.CompareTo(a.Length));
+
+        var readers = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (string input in _nodes.SelectMany(n => n.Inputs).Concat(Outputs.Select(o => o.Name)))
+            readers[input] = readers.GetValueOrDefault(input) + 1;
+        _chains = OnnxConvChain.Find([.. _nodes.Select(n => (n.Context, n.Inputs, n.Outputs))],
+            name => _parameters.TryGetValue(name, out Parameter? p) ? p.Value.Rank : null, readers,
+            tensor => _modulesOfTensor.TryGetValue(tensor, out List<string>? modules) ? [tensor, .. modules] : [tensor]);
+        GraphNodes = [.. _nodes.Select(n => new OnnxGraphNode(n.Context.Name, n.Context.Node.OpType,
+            [.. n.Inputs.Where(i => i.Length > 0 && !_constants.ContainsKey(i) && !_parameters.ContainsKey(i))], [.. n.Outputs.Where(o => o.Length > 0)],
+            Window(n)))];
+        _chainOf = new OnnxConvChain?[_nodes.Count];
+        foreach (OnnxConvChain chain in _chains)
+            foreach (int i in chain.Members) _chainOf[i] = chain;
+
+        // Liveness: a computed value is dropped after its last reader (a fused chain reads its inputs at its last node),
+        // so a forward holds only the live activations, as the native models' locals do.
+        var lastRead = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int n = 0; n < _nodes.Count; n++)
+            foreach (string input in _nodes[n].Inputs)
+                if (input.Length > 0) lastRead[input] = Math.Max(lastRead.GetValueOrDefault(input), _chainOf[n]?.Last ?? n);
+        var kept = new HashSet<string>(Outputs.Select(o => o.Name).Concat(_constants.Keys).Concat(_parameters.Keys), StringComparer.Ordinal);
+        _releaseAfter = new string[_nodes.Count][];
+        var release = Enumerable.Range(0, _nodes.Count).Select(_ => new List<string>()).ToArray();
+        foreach ((string value, int n) in lastRead)
+            if (!kept.Contains(value)) release[n].Add(value);
+        for (int n = 0; n < _nodes.Count; n++) _releaseAfter[n] = [.. release[n]];
     }
 
     /// <summary>The file the model was loaded from.</summary>
@@ -136,6 +165,29 @@ public class OnnxModel : RootModule
 
     /// <inheritdoc/>
     protected override IEnumerable<string> InternalHookPoints => _hookPoints;
+
+    /// <summary>The nodes that run at run time (constant subgraphs folded away), in execution order.</summary>
+    public IReadOnlyList<OnnxGraphNode> GraphNodes { get; }
+
+    /// <summary>The window of a Conv (kernel from kernel_shape or the weight), MaxPool or AveragePool node; else null.</summary>
+    private OnnxWindow? Window(CompiledNode n)
+    {
+        long[]? kernel = n.Context.Ints("kernel_shape");
+        return n.Context.Node.OpType switch
+        {
+            "MaxPool" or "AveragePool" when kernel is not null => new OnnxWindow(n.Context, [.. kernel.Select(k => (int)k)]),
+            "Conv" when kernel is not null => new OnnxWindow(n.Context, [.. kernel.Select(k => (int)k)]),
+            "Conv" when n.Inputs.Length > 1 && _parameters.TryGetValue(n.Inputs[1], out Parameter? w) => new OnnxWindow(n.Context, w.Value.Shape[2..].ToArray()),
+            _ => null,
+        };
+    }
+
+    /// <summary>Whether Conv → BatchNormalization → (Add) → Relu chains run as one fused op where nothing observes their
+    /// intermediate values (<see cref="OnnxConvChain"/>); false runs every node on its own, for checks. Default true.</summary>
+    public bool FuseConvolutions { get; set; } = true;
+
+    /// <summary>How many Conv → BatchNormalization → (Add) → Relu chains the graph has (each fusable at run time).</summary>
+    public int ConvChains => _chains.Count;
 
     /// <summary>Loads and compiles an .onnx file; external data files are read from its folder. A graph that looks like an
     /// image classifier (one float input [N, C, H, W], first output [N, classes]) comes back as an
@@ -223,20 +275,36 @@ public class OnnxModel : RootModule
         return Outputs.Where(o => env[o.Name].IsFloat).ToDictionary(o => o.Name, o => env[o.Name].Floats!);
     }
 
-    /// <summary>Runs the graph on <paramref name="inputs"/> and returns every value it computed (outputs included).</summary>
+    /// <summary>Runs the graph on <paramref name="inputs"/> and returns the graph outputs, the constants and parameters
+    /// (intermediate values are dropped after their last reader).</summary>
     internal Dictionary<string, OnnxValue> Run(IReadOnlyDictionary<string, OnnxValue> inputs)
     {
         var env = new Dictionary<string, OnnxValue>(_constants, StringComparer.Ordinal);
         foreach ((string name, Parameter p) in _parameters) env[name] = OnnxValue.Float(p.Value);
         foreach ((string name, OnnxValue v) in inputs) env[name] = v;
-        foreach (CompiledNode node in _nodes)
+        Tensor Value(string name) => env[name].AsFloat();
+        bool[] fused = new bool[_chains.Count];
+        for (int n = 0; n < _nodes.Count; n++)
         {
-            var args = new OnnxValue?[node.Inputs.Length];
-            for (int i = 0; i < args.Length; i++)
-                args[i] = node.Inputs[i].Length == 0 ? null
-                    : env.TryGetValue(node.Inputs[i], out OnnxValue? v) ? v
-                    : throw new ArgumentException($"onnx: node '{node.Context.Name}' needs '{node.Inputs[i]}', which was not given.");
-            OnnxValue[] results = RunKernel(node.Context, node.Kernel, args);
+            CompiledNode node = _nodes[n];
+            OnnxValue[] results;
+            OnnxConvChain? chain = _chainOf[n];
+            // A chain decides at its Conv (its first node) and then runs whole at its last node, or node by node.
+            if (chain is not null && n == chain.First) fused[chain.Id] = FuseConvolutions && chain.CanFuse(Hooks, Value);
+            if (chain is not null && fused[chain.Id])
+            {
+                if (n != chain.Last) continue;
+                results = RunKernel(_nodes[chain.First].Context, _ => [OnnxValue.Float(chain.Run(Value))], []);
+            }
+            else
+            {
+                var args = new OnnxValue?[node.Inputs.Length];
+                for (int i = 0; i < args.Length; i++)
+                    args[i] = node.Inputs[i].Length == 0 ? null
+                        : env.TryGetValue(node.Inputs[i], out OnnxValue? v) ? v
+                        : throw new ArgumentException($"onnx: node '{node.Context.Name}' needs '{node.Inputs[i]}', which was not given.");
+                results = RunKernel(node.Context, node.Kernel, args);
+            }
             for (int k = 0; k < node.Outputs.Length && k < results.Length; k++)
             {
                 string name = node.Outputs[k];
@@ -251,6 +319,7 @@ public class OnnxModel : RootModule
                 }
                 env[name] = r;
             }
+            foreach (string dead in _releaseAfter[n]) env.Remove(dead);
         }
         return env;
     }

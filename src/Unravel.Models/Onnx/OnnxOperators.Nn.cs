@@ -14,7 +14,8 @@ internal static partial class OnnxOperators
         t["GlobalAveragePool"] = _ => inputs =>
         {
             Tensor x = inputs[0]!.AsFloat();
-            return One(Ops.Mean(x, [.. Enumerable.Range(2, x.Rank - 2)], keepDim: true));
+            // Images go through the op the native models' avgpool uses, so LRP gives it the same (pooling) rule.
+            return One(x.Rank == 4 ? Ops.AdaptiveAvgPool2d(x, (1, 1)) : Ops.Mean(x, [.. Enumerable.Range(2, x.Rank - 2)], keepDim: true));
         };
         t["GlobalMaxPool"] = _ => inputs =>
         {
@@ -22,7 +23,13 @@ internal static partial class OnnxOperators
             int[] keep = [.. x.Shape[..2].ToArray(), .. Enumerable.Repeat(1, x.Rank - 2)];
             return One(Ops.Max(x.Reshape(x.Dim(0), x.Dim(1), -1), 2, keepDim: true).Reshape(keep));
         };
-        t["MatMul"] = _ => inputs => One(Ops.MatMul(inputs[0]!.AsFloat(), inputs[1]!.AsFloat()));
+        t["MatMul"] = c => inputs =>
+        {
+            Tensor a = inputs[0]!.AsFloat(), b = inputs[1]!.AsFloat();
+            Tensor y = Ops.MatMul(a, b);
+            // A constant [In, Out] weight makes it a dense layer for LRP.
+            return One(y.IsTracked && b.Rank == 2 && !b.IsTracked ? Tag(y, "matmul", new OnnxAffineNode(c.Name, "MatMul", null)) : y);
+        };
         t["Gemm"] = Gemm;
         t["BatchNormalization"] = BatchNormalization;
         t["LayerNormalization"] = LayerNormalization;
@@ -43,6 +50,15 @@ internal static partial class OnnxOperators
         };
     }
 
+    /// <summary>Tags the tape node that produced <paramref name="y"/> (when it is the last one and has op
+    /// <paramref name="op"/>) with <paramref name="owner"/>, so LRP can choose its rule as for a native layer.</summary>
+    private static Tensor Tag(Tensor y, string op, object owner)
+    {
+        if (y.Tape is { } tape && tape.Nodes.Count > 0 && tape.Nodes[^1] is { } node && ReferenceEquals(node.Output, y) && node.Op == op)
+            node.Owner = owner;
+        return y;
+    }
+
     /// <summary>Max over several axes, one engine reduction per axis (highest axis first so indices stay valid).</summary>
     private static Tensor ReduceMax(Tensor x, int[]? axes, bool keep)
     {
@@ -56,7 +72,7 @@ internal static partial class OnnxOperators
         [x, OnnxValue.Int(Enumerable.Repeat(1L, x.Length).ToArray(), x.Shape, OnnxElementType.Bool)];
 
     /// <summary>Begin/end pads per spatial axis from pads or auto_pad, for input sizes <paramref name="size"/>.</summary>
-    private static (int[] Begin, int[] End) Pads(OnnxNodeContext c, string autoPad, long[]? pads, int[] size, int[] kernel,
+    internal static (int[] Begin, int[] End) Pads(OnnxNodeContext c, string autoPad, long[]? pads, int[] size, int[] kernel,
         int[] stride, int[] dilation)
     {
         int r = size.Length;
@@ -83,7 +99,7 @@ internal static partial class OnnxOperators
         return (begin, end);
     }
 
-    private static int[] AttrInts(OnnxNodeContext c, string name, int rank, int fallback) =>
+    internal static int[] AttrInts(OnnxNodeContext c, string name, int rank, int fallback) =>
         c.Ints(name) is { } v ? (v.Length == rank ? ToInts(v) : throw c.Fail($"{name} has {v.Length} values, expected {rank}.")) : Enumerable.Repeat(fallback, rank).ToArray();
 
     /// <summary>Pads the spatial axes of [N, C, ...] explicitly with <paramref name="fill"/>.</summary>
@@ -98,37 +114,56 @@ internal static partial class OnnxOperators
 
     private static OnnxKernel Conv(OnnxNodeContext c)
     {
-        string autoPad = c.String("auto_pad", "NOTSET");
-        int groups = (int)c.Int("group", 1);
-        long[]? pads = c.Ints("pads"), kernelAttr = c.Ints("kernel_shape");
+        ConvPlan plan = PlanConv(c);
         return inputs =>
         {
             Tensor x = inputs[0]!.AsFloat(), w = inputs[1]!.AsFloat();
             Tensor? b = inputs.Length > 2 ? inputs[2]?.AsFloat() : null;
             int r = x.Rank - 2;
             if (r is not (1 or 2)) throw c.Fail($"{r}-D convolution is not supported (input {x.ShapeString}).", "1-D and 2-D convolutions are.");
-            int[] kernel = kernelAttr is null ? w.Shape[2..].ToArray() : ToInts(kernelAttr);
+            if (r == 2) return One(plan(x, w, b, null, null, null, false, 2));
+            Tensor y = plan(x.Reshape(x.Dim(0), x.Dim(1), 1, x.Dim(2)), w.Reshape(w.Dim(0), w.Dim(1), 1, w.Dim(2)), b, null, null, null, false, 1);
+            return One(y.Reshape(y.Dim(0), y.Dim(1), y.Dim(3)));
+        };
+    }
+
+    /// <summary>Runs a 2-D convolution of [N, C, H, W] with an optional fused epilogue act(conv · scale + shift + residual);
+    /// <paramref name="r"/> is the node's spatial rank (1: the input carries a unit height the attributes do not describe).</summary>
+    internal delegate Tensor ConvPlan(Tensor x, Tensor w, Tensor? b, Tensor? scale, Tensor? shift, Tensor? residual, bool relu, int r);
+
+    /// <summary>The 2-D convolution of a Conv node (1-D ones arrive with a unit height): its attributes read once, the
+    /// padding resolved per input size. With an epilogue it is <see cref="Ops.Conv2dAffine"/>, the op the native
+    /// ResNet blocks fuse into, so an imported graph reaches the same packed, Winograd and epilogue kernels.</summary>
+    internal static ConvPlan PlanConv(OnnxNodeContext c)
+    {
+        string autoPad = c.String("auto_pad", "NOTSET");
+        int groups = (int)c.Int("group", 1);
+        long[]? pads = c.Ints("pads"), kernelAttr = c.Ints("kernel_shape");
+        return (x, w, b, scale, shift, residual, relu, r) =>
+        {
+            int[] kernel = kernelAttr is null ? w.Shape[(4 - r)..].ToArray() : ToInts(kernelAttr);
             int[] stride = AttrInts(c, "strides", r, 1), dilation = AttrInts(c, "dilations", r, 1);
-            (int[] begin, int[] end) = Pads(c, autoPad, pads, x.Shape[2..].ToArray(), kernel, stride, dilation);
+            int[] size = x.Shape[(4 - r)..].ToArray();
+            (int[] begin, int[] end) = Pads(c, autoPad, pads, size, kernel, stride, dilation);
+            if (r == 1)
+            {
+                (stride, dilation, begin, end) = ([1, stride[0]], [1, dilation[0]], [0, begin[0]], [0, end[0]]);
+            }
             if (!begin.SequenceEqual(end))
             {
                 x = PadSpatial(x, begin, end, 0f);
-                begin = new int[r];
-            }
-            if (r == 1)
-            {
-                x = x.Reshape(x.Dim(0), x.Dim(1), 1, x.Dim(2));
-                w = w.Reshape(w.Dim(0), w.Dim(1), 1, w.Dim(2));
+                begin = new int[2];
             }
             var options = new Conv2dOptions
             {
-                Stride = r == 1 ? (1, stride[0]) : (stride[0], stride[1]),
-                Padding = r == 1 ? (0, begin[0]) : (begin[0], begin[1]),
-                Dilation = r == 1 ? (1, dilation[0]) : (dilation[0], dilation[1]),
+                Stride = (stride[0], stride[1]),
+                Padding = (begin[0], begin[1]),
+                Dilation = (dilation[0], dilation[1]),
                 Groups = groups,
             };
+            if (scale is not null || residual is not null || relu) return Ops.Conv2dAffine(x, w, b, options, scale, shift, residual, relu);
             Tensor y = Ops.Conv2d(x, w, b, options);
-            return One(r == 1 ? y.Reshape(y.Dim(0), y.Dim(1), y.Dim(3)) : y);
+            return y.IsTracked ? Tag(y, "conv2d", new OnnxAffineNode(c.Name, "Conv", options)) : y;
         };
     }
 
@@ -232,7 +267,10 @@ internal static partial class OnnxOperators
             if (transA) a = Ops.Transpose(a, 0, 1);
             // The common export (torch Linear): x · Wᵀ + b in one fused engine op.
             if (transB && alpha == 1f && beta == 1f && (cc is null || (cc.Rank == 1 && cc.Dim(0) == b.Dim(0))))
-                return One(Ops.Linear(a, b, cc));
+            {
+                Tensor linear = Ops.Linear(a, b, cc);
+                return One(linear.IsTracked ? Tag(linear, "linear", new OnnxAffineNode(c.Name, "Gemm", null)) : linear);
+            }
             Tensor y = Ops.MatMul(a, transB ? Ops.Transpose(b, 0, 1) : b);
             if (alpha != 1f) y = Ops.Mul(y, Tensor.Scalar(alpha));
             if (cc is not null) y = Ops.Add(y, beta == 1f ? cc : Ops.Mul(cc, Tensor.Scalar(beta)));
@@ -250,8 +288,9 @@ internal static partial class OnnxOperators
             Tensor x = inputs[0]!.AsFloat();
             int[] shape = x.Shape.ToArray();
             Tensor x4 = x.Rank == 4 ? x : x.Reshape(shape[0], shape[1], x.Rank > 2 ? ShapeRules.Count(shape.AsSpan(2)) : 1, 1);
-            Tensor y = Ops.BatchNorm2d(x4, inputs[1]!.AsFloat(), inputs[2]!.AsFloat(), inputs[3]!.AsFloat(), inputs[4]!.AsFloat(),
-                training: false, eps: eps);
+            Tensor mean = inputs[3]!.AsFloat(), variance = inputs[4]!.AsFloat();
+            Tensor y = Ops.BatchNorm2d(x4, inputs[1]!.AsFloat(), inputs[2]!.AsFloat(), mean, variance, training: false, eps: eps);
+            if (y.IsTracked) Tag(y, "batch_norm2d", new OnnxBatchNormNode(c.Name, mean, variance, eps));
             return One(x.Rank == 4 ? y : y.Reshape(shape));
         };
     }

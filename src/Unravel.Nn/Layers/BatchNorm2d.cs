@@ -32,16 +32,22 @@ public sealed class BatchNorm2d : Module
     /// fused conv+BN forward, the LRP batch-norm canonizer and PURE's block backward share.</summary>
     /// <remarks>Effectively computes rstd = 1/√(var + eps), scale = γ·rstd, shift = β − mean·scale, rounded as
     /// <see cref="Ops.BatchNorm2d"/> rounds its eval forward, so a folded model matches the unfolded one bit for bit.</remarks>
-    public (float[] Scale, float[] Shift) EvalAffine()
+    public (float[] Scale, float[] Shift) EvalAffine() =>
+        EvalAffine(W.Value.Data, B.Value.Data, RunningMean.Value.Data, RunningVar.Value.Data, Eps);
+
+    /// <summary><see cref="EvalAffine()"/> for batch-norm parameters held outside a layer (e.g. an imported graph's
+    /// BatchNormalization node): γ, β, running mean and variance, each [C].</summary>
+    public static (float[] Scale, float[] Shift) EvalAffine(ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
+        ReadOnlySpan<float> mean, ReadOnlySpan<float> variance, float eps)
     {
-        var scale = new float[Channels];
-        var shift = new float[Channels];
-        ReadOnlySpan<float> w = W.Value.Data, b = B.Value.Data, rm = RunningMean.Value.Data, rv = RunningVar.Value.Data;
-        for (int ch = 0; ch < Channels; ch++)
+        int c = gamma.Length;
+        var scale = new float[c];
+        var shift = new float[c];
+        for (int ch = 0; ch < c; ch++)
         {
-            float rstd = 1f / MathF.Sqrt(rv[ch] + Eps);
-            scale[ch] = w[ch] * rstd;
-            shift[ch] = b[ch] - rm[ch] * scale[ch];
+            float rstd = 1f / MathF.Sqrt(variance[ch] + eps);
+            scale[ch] = gamma[ch] * rstd;
+            shift[ch] = beta[ch] - mean[ch] * scale[ch];
         }
         return (scale, shift);
     }
