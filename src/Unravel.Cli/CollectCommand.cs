@@ -10,6 +10,7 @@ using Unravel.IO.Text;
 using Unravel.Models.Text;
 using Unravel.Models.Vision;
 using Unravel.Atlas;
+using Unravel.Atlas.Scale;
 
 namespace Unravel.Cli;
 
@@ -55,7 +56,12 @@ internal static class CollectCommand
     private static readonly Option<string?> MeanOption = new("--mean") { Description = "Image folder: per-channel Normalize mean, e.g. 0.485,0.456,0.406 (default: ImageNet for 3 channels, 0 for 1)." };
     private static readonly Option<string?> StdOption = new("--std") { Description = "Image folder: per-channel Normalize std (default: ImageNet for 3 channels, 1 for 1)." };
     private static readonly Option<bool> CropsOption = new("--crops") { Description = "Images: save a PNG crop (receptive field around the argmax) of every top-k reference under layers/<layer>/crops/." };
-    private static readonly Option<string?> ShardOption = new("--shard") { Description = "Collect shard i of n (contiguous inputs, bounds on multiples of --batch), e.g. 0/4; combine the shards with `unravel merge` (same --batch for all)." };
+    private static readonly Option<string?> ShardOption = new("--shard")
+    {
+        Description = "Collect shard i of n (contiguous inputs, bounds on multiples of --batch), e.g. 0/4, or auto (from SLURM_ARRAY_TASK_ID/COUNT, "
+            + "JOB_COMPLETION_INDEX with --shards N, or OMPI_COMM_WORLD_RANK/SIZE); combine the shards with `unravel merge` (same --batch for all).",
+    };
+    private static readonly Option<int?> ShardsOption = new("--shards") { Description = "With --shard auto: the number of shards (needed for a Kubernetes Indexed Job, checked elsewhere)." };
     private static readonly Option<bool> ResumeOption = new("--resume") { Description = "Continue a killed run from its checkpoint (ATLAS.checkpoint) instead of starting over." };
     private static readonly Option<bool> RelevanceOption = new("--relevance") { Description = "Images: also rank inputs per channel by CRP relevance (LRP from the target logit, summed over positions) → top_rel_* arrays." };
     private static readonly Option<string> CompositeOption = new("--composite") { Description = "LRP composite of --relevance (see `unravel attribute --help`).", DefaultValueFactory = _ => "epsilon-plus-flat" };
@@ -73,7 +79,7 @@ internal static class CollectCommand
         {
             ModelArgument, DataOption, LayersOption, OutOption, ArchOption, LabelsOption, KOption, BatchOption, SeedOption, LimitOption,
             WindowOption, BosOption, NoPooledOption, ForceOption, FormatOption, ResizeOption, CropOption, MeanOption, StdOption, CropsOption,
-            ShardOption, ResumeOption, CheckpointOption, RelevanceOption, CompositeOption, RelevanceTargetOption, PoolOption,
+            ShardOption, ShardsOption, ResumeOption, CheckpointOption, RelevanceOption, CompositeOption, RelevanceTargetOption, PoolOption,
         };
         command.SetAction((parse, ct) => Task.FromResult(Run(new Request(parse.GetValue(ModelArgument)!, parse.GetValue(DataOption)!,
             parse.GetValue(LayersOption)!, parse.GetValue(OutOption)!, parse.GetValue(ArchOption), parse.GetValue(LabelsOption), parse.GetValue(KOption),
@@ -81,7 +87,7 @@ internal static class CollectCommand
             !parse.GetValue(NoPooledOption), parse.GetValue(ForceOption))
         {
             Format = parse.GetValue(FormatOption)!, Resize = parse.GetValue(ResizeOption), Crop = parse.GetValue(CropOption), Mean = parse.GetValue(MeanOption),
-            Std = parse.GetValue(StdOption), Crops = parse.GetValue(CropsOption), Shard = parse.GetValue(ShardOption), Resume = parse.GetValue(ResumeOption),
+            Std = parse.GetValue(StdOption), Crops = parse.GetValue(CropsOption), Shard = parse.GetValue(ShardOption), Shards = parse.GetValue(ShardsOption), Resume = parse.GetValue(ResumeOption),
             CheckpointEvery = parse.GetValue(CheckpointOption), Pool = parse.GetValue(PoolOption)!,
             Relevance = parse.GetValue(RelevanceOption), Composite = parse.GetValue(CompositeOption)!, RelevanceTarget = parse.GetValue(RelevanceTargetOption)!,
         }, Console.Out, Console.Error, ct)));
@@ -98,6 +104,7 @@ internal static class CollectCommand
         public string? Std { get; init; }
         public bool Crops { get; init; }
         public string? Shard { get; init; }
+        public int? Shards { get; init; }
         public bool Resume { get; init; }
         public double CheckpointEvery { get; init; } = 30;
         public bool Relevance { get; init; }
@@ -120,7 +127,14 @@ internal static class CollectCommand
             throw new UnravelUserException($"{r.Out} already exists.", "choose another --out, or pass --force to replace it");
         if (!File.Exists(r.Data) && !Directory.Exists(r.Data))
             throw new UnravelUserException($"{r.Data}: no such file or folder.", "pass --data PATH to an IDX images file, an image folder, a text file or Brown corpus files");
-        (int Index, int Count)? shard = r.Shard is null ? null : ParseShard(r.Shard);
+        if (r.Shards is not null && r.Shard is null) throw new UnravelUserException("--shards goes with --shard auto.", "pass --shard auto --shards N, or drop --shards");
+        (int Index, int Count)? shard = null;
+        if (r.Shard is not null)
+        {
+            (Shard s, string source) = SchedulerShard.Resolve(r.Shard, r.Shards, Environment.GetEnvironmentVariable, "--shard");
+            if (r.Shard == "auto") output.WriteLine($"shard {s} from {source}");
+            shard = (s.Index, s.Count);
+        }
         ViTPool? pool = r.Pool switch
         {
             "none" => null, "cls" => ViTPool.Cls, "mean" => ViTPool.Mean,
@@ -177,15 +191,6 @@ internal static class CollectCommand
         if (bad > 0) error.WriteLine($"warning: {bad} NaN/Inf activation values were counted and left out of the statistics and rankings.");
         if (loaded.RandomWeights) output.WriteLine("note: random weights — pass a checkpoint for meaningful references");
         return ExitCodes.Success;
-    }
-
-    private static (int, int) ParseShard(string text)
-    {
-        string[] parts = text.Split('/');
-        if (parts.Length == 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int i)
-            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= 1 && i < n)
-            return (i, n);
-        throw new UnravelUserException($"--shard {text} is not i/n with 0 ≤ i < n.", "e.g. --shard 0/4 … --shard 3/4");
     }
 
     /// <summary>The dataset --data names, in the format --format gives or the model and path suggest.</summary>
