@@ -131,9 +131,9 @@ internal static class CollectCommand
         (int Index, int Count)? shard = null;
         if (r.Shard is not null)
         {
-            (Shard s, string source) = SchedulerShard.Resolve(r.Shard, r.Shards, Environment.GetEnvironmentVariable, "--shard");
-            if (r.Shard == "auto") output.WriteLine($"shard {s} from {source}");
-            shard = (s.Index, s.Count);
+            (Shard resolved, string source) = SchedulerShard.Resolve(r.Shard, r.Shards, Environment.GetEnvironmentVariable, "--shard");
+            if (r.Shard == "auto") output.WriteLine($"shard {resolved} from {source}");
+            shard = (resolved.Index, resolved.Count);
         }
         ViTPool? pool = r.Pool switch
         {
