@@ -27,7 +27,9 @@ internal static class MergeCommand
     {
         if (Directory.Exists(outPath) && !force)
             throw new UnravelUserException($"{outPath} already exists.", "choose another --out, or pass --force to replace it");
-        List<AtlasReader> atlases = shards.Select(AtlasReader.Open).ToList();
+        // In input order (then path), so that the shards given in any order write the same atlas.
+        List<AtlasReader> atlases = [.. shards.Select(AtlasReader.Open).OrderBy(a => a.Manifest["shard"]?["first"]?.GetValue<int>() ?? 0)
+            .ThenBy(a => a.Manifest["shard"]?["end"]?.GetValue<int>() ?? 0).ThenBy(a => a.Root, StringComparer.Ordinal)];
         AtlasReader first = atlases[0];
         foreach (AtlasReader a in atlases.Skip(1))
         {
