@@ -30,5 +30,6 @@ internal static class CliCommands
         ScoreCommand.Create(),
         SlurmCommand.Create(),
         K8sCommand.Create(),
+        MergeRecordsCommand.Create(),
     };
 }

@@ -27,13 +27,16 @@ internal static class ExplainCommand
     public static Command Create()
     {
         Command command = new("explain", "Explain neurons as sparse weighted sums of concepts (linear explanations, Oikarinen & Weng 2024) and store them in the atlas.")
-            { AtlasArgument, LayerOption, ConceptsOption, NeuronsOption, AllOption, SeedOption, JsonOption };
+            { AtlasArgument, LayerOption, ConceptsOption, NeuronsOption, AllOption, NeuronSelection.ShardOption, SeedOption, JsonOption };
         command.SetAction((parse, ct) => Task.FromResult(Run(new Request(parse.GetValue(AtlasArgument)!, parse.GetValue(LayerOption)!, parse.GetValue(ConceptsOption)!,
-            parse.GetValue(NeuronsOption), parse.GetValue(AllOption), parse.GetValue(SeedOption), parse.GetValue(JsonOption)), Console.Out, Console.Error, ct)));
+            parse.GetValue(NeuronsOption), parse.GetValue(AllOption), parse.GetValue(SeedOption), parse.GetValue(JsonOption)) { NeuronsShard = parse.GetValue(NeuronSelection.ShardOption) }, Console.Out, Console.Error, ct)));
         return command;
     }
 
-    internal sealed record Request(string Atlas, string Layer, string Concepts = "labels", string? Neurons = null, bool All = false, int? Seed = null, bool Json = false);
+    internal sealed record Request(string Atlas, string Layer, string Concepts = "labels", string? Neurons = null, bool All = false, int? Seed = null, bool Json = false)
+    {
+        public string? NeuronsShard { get; init; }
+    }
 
     internal static int Run(Request r, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
@@ -46,7 +49,7 @@ internal static class ExplainCommand
         {
             throw new UnravelUserException($"--concepts: {e.Message}", e.Hint);
         }
-        var request = new ExplainRequest(AtlasSession.Open(r.Atlas), r.Layer, NeuronSelection.Parse(r.Neurons)) { Concepts = r.Concepts, Seed = r.Seed };
+        var request = new ExplainRequest(NeuronSelection.Open(r.Atlas, r.NeuronsShard, error), r.Layer, NeuronSelection.Parse(r.Neurons)) { Concepts = r.Concepts, Seed = r.Seed };
         ExplainStageResult result = ProgressBar.Around(error, bar => new ExplainStage().Run(request, bar, cancellationToken));
         if (r.Json) WriteJson(output, result);
         else Render(result, output);

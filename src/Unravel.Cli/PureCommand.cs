@@ -39,20 +39,23 @@ internal static class PureCommand
     {
         Command command = new("pure", "Split polysemantic neurons into PURE virtual neurons by clustering their circuits.")
         {
-            AtlasArgument, LayerOption, LowerOption, KOption, NeuronsOption, AllOption, ReferencesOption, WideOption, BatchOption, RestartsOption,
+            AtlasArgument, LayerOption, LowerOption, KOption, NeuronsOption, AllOption, NeuronSelection.ShardOption, ReferencesOption, WideOption, BatchOption, RestartsOption,
             SeedOption, EvaluateOption, JudgeOption, JudgeArchOption, JudgeLayerOption, CompareNaiveOption, JsonOption,
         };
         command.SetAction((parse, ct) => Task.FromResult(Run(new Request(parse.GetValue(AtlasArgument)!, parse.GetValue(LayerOption)!,
             parse.GetValue(LowerOption), parse.GetValue(KOption)!, parse.GetValue(NeuronsOption), parse.GetValue(AllOption), parse.GetValue(ReferencesOption),
             parse.GetValue(WideOption), parse.GetValue(BatchOption), parse.GetValue(RestartsOption), parse.GetValue(SeedOption), parse.GetValue(EvaluateOption),
             parse.GetValue(JudgeOption), parse.GetValue(JudgeArchOption), parse.GetValue(JudgeLayerOption)!, parse.GetValue(CompareNaiveOption),
-            parse.GetValue(JsonOption)), Console.Out, Console.Error, ct)));
+            parse.GetValue(JsonOption)) { NeuronsShard = parse.GetValue(NeuronSelection.ShardOption) }, Console.Out, Console.Error, ct)));
         return command;
     }
 
     internal sealed record Request(string Atlas, string Layer, string? Lower = null, string K = "2", string? Neurons = null, bool All = false,
         int References = 100, bool Wide = false, int Batch = 128, int Restarts = 10, int? Seed = null, bool Evaluate = false, string? Judge = null,
-        string? JudgeArch = null, string JudgeLayer = "avgpool", int CompareNaive = 0, bool Json = false);
+        string? JudgeArch = null, string JudgeLayer = "avgpool", int CompareNaive = 0, bool Json = false)
+    {
+        public string? NeuronsShard { get; init; }
+    }
 
     internal static int Run(Request r, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
@@ -66,7 +69,7 @@ internal static class PureCommand
         if (r.CompareNaive < 0) throw new UnravelUserException($"--compare-naive must be ≥ 0 (got {r.CompareNaive}).");
         if (r.Neurons is not null && r.All) throw new UnravelUserException("--neurons and --all exclude each other.", "pass one of them");
 
-        var request = new PureRequest(AtlasSession.Open(r.Atlas), r.Layer, NeuronSelection.Parse(r.Neurons))
+        var request = new PureRequest(NeuronSelection.Open(r.Atlas, r.NeuronsShard, error), r.Layer, NeuronSelection.Parse(r.Neurons))
         {
             Lower = r.Lower, K = k, AutoK = autoK, References = r.References, Wide = r.Wide, Batch = r.Batch, Restarts = r.Restarts, Seed = r.Seed,
             Evaluate = r.Evaluate, Judge = r.Judge, JudgeArch = r.JudgeArch, JudgeLayer = r.JudgeLayer, CompareNaive = r.CompareNaive,

@@ -12,7 +12,7 @@ namespace Unravel.Atlas.Scale;
 public static class SchedulerShard
 {
     /// <summary>The shard of "i/n" or "auto" (from the environment), with where it came from.</summary>
-    /// <param name="text">The option's value: "i/n" or "auto".</param>
+    /// <param name="text">The option's value: "i/n", "auto", or "auto/N" (N shards, as --shards N).</param>
     /// <param name="shards">--shards N: needed for a Kubernetes Indexed Job, a cross-check elsewhere; null when absent.</param>
     /// <param name="environment">Reads one variable (null = unset); <see cref="Environment.GetEnvironmentVariable(string)"/> in the tool.</param>
     /// <param name="option">The option's name, for messages ("--shard").</param>
@@ -22,6 +22,12 @@ public static class SchedulerShard
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(environment);
         if (shards is < 1) throw new UnravelException($"--shards must be at least 1 (got {shards}).", "pass the number of tasks, e.g. --shards 4");
+        if (text.StartsWith("auto/", StringComparison.Ordinal))
+        {
+            if (shards is not null || !int.TryParse(text.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture, out int count) || count < 1)
+                throw new UnravelException($"{option} {text} is not auto/N with N ≥ 1 (and no --shards).", $"e.g. {option} auto/8");
+            (text, shards) = ("auto", count);
+        }
         if (text != "auto")
         {
             if (shards is not null) throw new UnravelException($"--shards goes with {option} auto, not with {option} {text}.", $"drop --shards, or pass {option} auto");
@@ -77,12 +83,12 @@ public static class SchedulerShard
     {
         string? indexText = env("JOB_COMPLETION_INDEX");
         if (indexText is null) return null;
-        const string hint = "pass --shards N with N the Job's spec.completions (Kubernetes does not tell the pod)";
+        string hint = $"pass --shards N or {option} auto/N with N the Job's spec.completions (Kubernetes does not tell the pod)";
         int index = Number("JOB_COMPLETION_INDEX", indexText, hint);
         if (shards is not { } n)
             throw new UnravelException($"{option} auto: JOB_COMPLETION_INDEX={index} is set (a Kubernetes Indexed Job), but the number of shards is unknown.", hint);
         if (index >= n) throw new UnravelException($"JOB_COMPLETION_INDEX={index} is not below --shards {n}.", hint);
-        return (new Shard(index, n), $"Kubernetes Indexed Job (JOB_COMPLETION_INDEX={index}, --shards {n})");
+        return (new Shard(index, n), $"Kubernetes Indexed Job (JOB_COMPLETION_INDEX={index}, {n} shards)");
     }
 
     private static (Shard, string)? FromMpi(Func<string, string?> env)

@@ -32,7 +32,8 @@ public sealed class SchedulerShardTests
     {
         (Shard shard, string source) = SchedulerShard.Resolve("auto", 5, Env(("JOB_COMPLETION_INDEX", "3")), "--shard");
         Assert.Equal(new Shard(3, 5), shard);
-        Assert.Equal("Kubernetes Indexed Job (JOB_COMPLETION_INDEX=3, --shards 5)", source);
+        Assert.Equal("Kubernetes Indexed Job (JOB_COMPLETION_INDEX=3, 5 shards)", source);
+        Assert.Equal(new Shard(3, 5), SchedulerShard.Resolve("auto/5", null, Env(("JOB_COMPLETION_INDEX", "3")), "--neurons-shard").Shard);
         var e = Assert.Throws<UnravelException>(() => SchedulerShard.Resolve("auto", null, Env(("JOB_COMPLETION_INDEX", "3")), "--shard"));
         Assert.Contains("JOB_COMPLETION_INDEX=3", e.Message);
         Assert.Contains("--shards N", e.Hint);
@@ -98,10 +99,12 @@ public sealed class SchedulerShardTests
     [InlineData("1")]
     [InlineData("a/b")]
     [InlineData("Auto")]
+    [InlineData("auto/0")]
+    [InlineData("auto/x")]
     public void MalformedText_IsRefused(string text)
     {
         var e = Assert.Throws<UnravelException>(() => SchedulerShard.Resolve(text, null, _ => null, "--neurons-shard"));
-        Assert.Contains($"--neurons-shard {text} is not i/n", e.Message);
+        Assert.Contains($"--neurons-shard {text} is not ", e.Message);
     }
 
     [Theory]
