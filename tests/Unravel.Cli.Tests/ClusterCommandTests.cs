@@ -21,7 +21,7 @@ public sealed class ClusterCommandTests : IDisposable
     public async Task Slurm_WritesArrayAndAfterokMerge_WhoseCommandsParse()
     {
         string[] args = ["slurm", "collect", .. CollectArgs(), "--shards", "4", "--partition", "cpu", "--time", "0:30:00", "--cpus", "2"];
-        (int code, string output, string error) = await Invoke(args);
+        (int code, string output, string error) = await ScaleTestHelpers.Invoke(args);
         Assert.True(code == ExitCodes.Success, error);
         string folder = Path.Combine(_dir, "atlas.slurm");
         Assert.Contains($"submit: bash {folder}/submit.sh", output);
@@ -53,7 +53,7 @@ public sealed class ClusterCommandTests : IDisposable
     {
         string[] args = ["k8s", "collect", .. CollectArgs(), "--shards", "3", "--image", "registry.example/unravel:0.1", "--pvc", "unravel-work",
             "--cpus", "2", "--memory", "4Gi", "--manifests", Path.Combine(_dir, "k8s")];
-        (int code, _, string error) = await Invoke(args);
+        (int code, _, string error) = await ScaleTestHelpers.Invoke(args);
         Assert.True(code == ExitCodes.Success, error);
         string collect = File.ReadAllText(Path.Combine(_dir, "k8s", "collect.yaml"));
         string merge = File.ReadAllText(Path.Combine(_dir, "k8s", "merge.yaml"));
@@ -101,7 +101,7 @@ public sealed class ClusterCommandTests : IDisposable
     {
         string line = command.Replace("{collect}", string.Join(" ", CollectArgs()), StringComparison.Ordinal)
             .Replace("{images}", CliFixture.Images, StringComparison.Ordinal).Replace("{dir}", _dir, StringComparison.Ordinal);
-        (int code, _, string error) = await Invoke(line.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        (int code, _, string error) = await ScaleTestHelpers.Invoke(line.Split(' ', StringSplitOptions.RemoveEmptyEntries));
         Assert.True(code == ExitCodes.UsageError, $"exit code {code} for `{command}`:\n{error}");
         string[] lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.StartsWith("error: ", lines[0]);
@@ -114,26 +114,10 @@ public sealed class ClusterCommandTests : IDisposable
     public async Task CollectShardAuto_WithoutAScheduler_IsRefused()
     {
         // The test host runs outside any scheduler: refuse rather than collect everything as "shard 0/1".
-        (int code, _, string error) = await Invoke(["collect", "fashion-small-resnet", "--data", CliFixture.Images, "--layers", "layer2", "--out", Path.Combine(_dir, "c"), "--shard", "auto"]);
+        (int code, _, string error) = await ScaleTestHelpers.Invoke(["collect", "fashion-small-resnet", "--data", CliFixture.Images, "--layers", "layer2", "--out", Path.Combine(_dir, "c"), "--shard", "auto"]);
         Assert.Equal(ExitCodes.UsageError, code);
         Assert.StartsWith("error: --shard auto: no scheduler environment found", error);
         Assert.Contains("hint: run it as a task of `sbatch --array`", error);
-    }
-
-    private static async Task<(int Code, string Output, string Error)> Invoke(string[] args)
-    {
-        var error = new StringWriter();
-        var output = new StringWriter();
-        TextWriter saved = Console.Out;
-        Console.SetOut(output);
-        try
-        {
-            return (await CliRunner.InvokeAsync(CliCommands.Create(), args, error), output.ToString(), error.ToString());
-        }
-        finally
-        {
-            Console.SetOut(saved);
-        }
     }
 
     private static string Line(string text, string prefix) => text.Split('\n').Single(l => l.StartsWith(prefix, StringComparison.Ordinal));

@@ -75,8 +75,9 @@ public sealed class CollectScaleCommandTests : IDisposable
             foreach (string f in files)
                 Assert.True(File.ReadAllBytes(Path.Combine(merged[0], f)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(other, f))), $"{f} differs in {other}");
             Assert.Equal(ManifestWithoutRunFields(merged[0]), ManifestWithoutRunFields(other));
-            Assert.Equal(DatabaseRows(merged[0]), DatabaseRows(other));
+            Assert.Equal(ScaleTestHelpers.DatabaseRows(merged[0]), ScaleTestHelpers.DatabaseRows(other));
         }
+        Assert.NotEmpty(ScaleTestHelpers.DatabaseRows(merged[0]));
         Assert.Equal(45, AtlasReader.Open(merged[0]).Inputs);
     }
 
@@ -86,18 +87,6 @@ public sealed class CollectScaleCommandTests : IDisposable
         var m = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(atlas, "manifest.json")))!.AsObject();
         foreach (string key in new[] { "created_utc", "timings_s", "command" }) Assert.True(m.Remove(key), key);
         return m.ToJsonString();
-    }
-
-    /// <summary>Every row of every table of atlas.db as "table|v1|v2|…", sorted.</summary>
-    private static List<string> DatabaseRows(string atlas)
-    {
-        using AtlasDatabase db = AtlasDatabase.Open(atlas);
-        var rows = new List<string>();
-        foreach (object?[] t in db.Query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").Rows)
-            rows.AddRange(db.Query($"SELECT * FROM \"{t[0]}\"").Rows.Select(r => t[0] + "|" + string.Join("|", r.Select(AtlasDatabase.Format))));
-        rows.Sort(StringComparer.Ordinal);
-        Assert.NotEmpty(rows);
-        return rows;
     }
 
     [Fact]

@@ -34,17 +34,17 @@ public sealed class NeuronShardCommandTests : IDisposable
                 Assert.Equal(ExitCodes.Success, ConceptsCommand.Run(new ConceptsCommand.Request(atlas, "layer2") { NeuronsShard = $"{i}/3" }, TextWriter.Null, error));
                 Assert.Contains($"neurons shard {i}/3 from command line", error.ToString());
             }
-            Assert.DoesNotContain(Rows(atlas), r => r.StartsWith("concepts|", StringComparison.Ordinal));   // shards leave atlas.db alone
+            Assert.DoesNotContain(ScaleTestHelpers.DatabaseRows(atlas), r => r.StartsWith("concepts|", StringComparison.Ordinal));   // shards leave atlas.db alone
             Assert.Equal(32, Directory.GetFiles(Path.Combine(atlas, "methods", "concepts", "layer2"), "neuron_*.json").Length);
             var output = new StringWriter();
             Assert.Equal(ExitCodes.Success, MergeRecordsCommand.Run(atlas, output));
             Assert.Equal("concepts on layer2: 3 shards, 32 neurons indexed", output.ToString().Trim());
             Assert.False(Directory.Exists(Path.Combine(atlas, "methods", "concepts", "layer2", "shards")));
         }
-        List<string> expected = Rows(whole);
+        List<string> expected = ScaleTestHelpers.DatabaseRows(whole);
         Assert.Contains(expected, r => r.StartsWith("concepts|", StringComparison.Ordinal));
-        Assert.Equal(expected, Rows(forward));
-        Assert.Equal(expected, Rows(shuffled));
+        Assert.Equal(expected, ScaleTestHelpers.DatabaseRows(forward));
+        Assert.Equal(expected, ScaleTestHelpers.DatabaseRows(shuffled));
         for (int n = 0; n < 32; n++)
         {
             string record = Record(whole, n);
@@ -62,7 +62,7 @@ public sealed class NeuronShardCommandTests : IDisposable
         var e = Assert.ThrowsAny<UnravelException>(() => MergeRecordsCommand.Run(atlas, TextWriter.Null));
         Assert.Contains("concepts on 'layer2': shard(s) 1 of 3 have not written their records", e.Message);
         Assert.Equal("wait for them, or re-run them with --neurons-shard i/3", e.Hint);
-        Assert.DoesNotContain(Rows(atlas), r => r.StartsWith("concepts|", StringComparison.Ordinal));
+        Assert.DoesNotContain(ScaleTestHelpers.DatabaseRows(atlas), r => r.StartsWith("concepts|", StringComparison.Ordinal));
     }
 
     public static TheoryData<string, string> Mistakes => new()
@@ -78,19 +78,8 @@ public sealed class NeuronShardCommandTests : IDisposable
     [MemberData(nameof(Mistakes))]
     public async Task Mistake_ExitCode2_OneMessageAndHint(string command, string expected)
     {
-        var error = new StringWriter();
-        TextWriter saved = Console.Out;
-        Console.SetOut(TextWriter.Null);
-        int code;
-        try
-        {
-            code = await CliRunner.InvokeAsync(CliCommands.Create(), command.Replace("{atlas}", _atlas, StringComparison.Ordinal).Split(' '), error);
-        }
-        finally
-        {
-            Console.SetOut(saved);
-        }
-        string[] lines = error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        (int code, _, string error) = await ScaleTestHelpers.Invoke(command.Replace("{atlas}", _atlas, StringComparison.Ordinal).Split(' '));
+        string[] lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.True(code == ExitCodes.UsageError, $"exit code {code}: {error}");
         Assert.Equal(2, lines.Length);
         Assert.StartsWith("error: ", lines[0]);
@@ -118,14 +107,4 @@ public sealed class NeuronShardCommandTests : IDisposable
         return record.ToJsonString();
     }
 
-    /// <summary>Every row of every table of atlas.db as "table|v1|v2|…", sorted.</summary>
-    private static List<string> Rows(string atlas)
-    {
-        using AtlasDatabase db = AtlasDatabase.Open(atlas);
-        var rows = new List<string>();
-        foreach (object?[] t in db.Query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").Rows)
-            rows.AddRange(db.Query($"SELECT * FROM \"{t[0]}\"").Rows.Select(r => t[0] + "|" + string.Join("|", r.Select(AtlasDatabase.Format))));
-        rows.Sort(StringComparer.Ordinal);
-        return rows;
-    }
 }
