@@ -43,6 +43,10 @@ public sealed class AtlasReader
     /// <summary>Full path of the atlas directory.</summary>
     public string Root { get; }
 
+    /// <summary>The neuron shard this process analyses (`--neurons-shard`), or null: method records are then written but
+    /// not indexed in atlas.db, for RecordShards.Merge to index once every shard is done.</summary>
+    public Scale.Shard? RecordShard { get; internal set; }
+
     /// <summary>The parsed manifest.json.</summary>
     public JsonObject Manifest { get; }
 

@@ -29,6 +29,16 @@ public sealed class AtlasSession
         return new AtlasSession(AtlasReader.Open(path));
     }
 
+    /// <summary>Opens the atlas at <paramref name="path"/> for one shard of a neuron fan-out: <see cref="Neurons"/> gives the
+    /// shard's contiguous slice of the selection, and methods write their records without indexing them (RecordShards.Merge does).</summary>
+    /// <exception cref="AtlasFormatException">No atlas there, an unreadable manifest, or a newer format.</exception>
+    public static AtlasSession Open(string path, Scale.Shard? neuronsShard)
+    {
+        AtlasSession session = Open(path);
+        session.Atlas.RecordShard = neuronsShard;
+        return session;
+    }
+
     /// <summary>The atlas's files.</summary>
     public AtlasReader Atlas { get; }
 
@@ -61,9 +71,18 @@ public sealed class AtlasSession
         throw new LayerNotCollectedException(Root, name, [.. Layers.Select(l => l.Name)]);
     }
 
-    /// <summary>The neurons to analyse: <paramref name="neurons"/> (duplicates dropped, order kept), or all of the layer.</summary>
+    /// <summary>The neurons to analyse: <paramref name="neurons"/> (duplicates dropped, order kept), or all of the layer; of
+    /// those, the shard's contiguous slice when the atlas was opened for a neuron shard.</summary>
     /// <exception cref="UnravelException">An index is outside the layer, or the list is empty.</exception>
     public int[] Neurons(AtlasLayer layer, IReadOnlyList<int>? neurons)
+    {
+        int[] selected = Selected(layer, neurons);
+        if (Atlas.RecordShard is not { } shard) return selected;
+        (int start, int end) = shard.Slice(selected.Length);
+        return selected[start..end];
+    }
+
+    private static int[] Selected(AtlasLayer layer, IReadOnlyList<int>? neurons)
     {
         ArgumentNullException.ThrowIfNull(layer);
         if (neurons is null) return Enumerable.Range(0, layer.Neurons).ToArray();

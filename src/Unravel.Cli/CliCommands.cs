@@ -28,5 +28,8 @@ internal static class CliCommands
         VisualizeCommand.Create(),
         ExplainCommand.Create(),
         ScoreCommand.Create(),
+        SlurmCommand.Create(),
+        K8sCommand.Create(),
+        MergeRecordsCommand.Create(),
     };
 }

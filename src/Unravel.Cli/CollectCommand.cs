@@ -9,6 +9,7 @@ using Unravel.IO.Text;
 using Unravel.Models.Text;
 using Unravel.Models.Vision;
 using Unravel.Atlas;
+using Unravel.Atlas.Scale;
 using Unravel.Atlas.Stages;
 
 namespace Unravel.Cli;
@@ -50,7 +51,12 @@ internal static class CollectCommand
     private static readonly Option<string?> MeanOption = new("--mean") { Description = "Image folder: per-channel Normalize mean, e.g. 0.485,0.456,0.406 (default: ImageNet for 3 channels, 0 for 1)." };
     private static readonly Option<string?> StdOption = new("--std") { Description = "Image folder: per-channel Normalize std (default: ImageNet for 3 channels, 1 for 1)." };
     private static readonly Option<bool> CropsOption = new("--crops") { Description = "Images: save a PNG crop (receptive field around the argmax) of every top-k reference under layers/<layer>/crops/." };
-    private static readonly Option<string?> ShardOption = new("--shard") { Description = "Collect shard i of n (contiguous inputs, bounds on multiples of --batch), e.g. 0/4; combine the shards with `unravel merge` (same --batch for all)." };
+    private static readonly Option<string?> ShardOption = new("--shard")
+    {
+        Description = "Collect shard i of n (contiguous inputs, bounds on multiples of --batch), e.g. 0/4, or auto (from SLURM_ARRAY_TASK_ID/COUNT, "
+            + "JOB_COMPLETION_INDEX with --shards N, or OMPI_COMM_WORLD_RANK/SIZE); combine the shards with `unravel merge` (same --batch for all).",
+    };
+    private static readonly Option<int?> ShardsOption = new("--shards") { Description = "With --shard auto: the number of shards (needed for a Kubernetes Indexed Job, checked elsewhere)." };
     private static readonly Option<bool> ResumeOption = new("--resume") { Description = "Continue a killed run from its checkpoint (ATLAS.checkpoint) instead of starting over." };
     private static readonly Option<bool> RelevanceOption = new("--relevance") { Description = "Images: also rank inputs per channel by CRP relevance (LRP from the target logit, summed over positions) → top_rel_* arrays." };
     private static readonly Option<string> CompositeOption = new("--composite") { Description = "LRP composite of --relevance (see `unravel attribute --help`).", DefaultValueFactory = _ => "epsilon-plus-flat" };
@@ -68,7 +74,7 @@ internal static class CollectCommand
         {
             Model.Model, DataOption, LayersOption, AtlasOut.Out, Model.Arch, LabelsOption, KOption, BatchOption, SeedOption, LimitOption,
             WindowOption, BosOption, NoPooledOption, AtlasOut.Force, FormatOption, ResizeOption, CropOption, MeanOption, StdOption, CropsOption,
-            ShardOption, ResumeOption, CheckpointOption, RelevanceOption, CompositeOption, RelevanceTargetOption, PoolOption,
+            ShardOption, ShardsOption, ResumeOption, CheckpointOption, RelevanceOption, CompositeOption, RelevanceTargetOption, PoolOption,
         };
         command.SetAction((parse, ct) => Task.FromResult(Run(new Request(Model.ModelOf(parse), parse.GetValue(DataOption)!,
             parse.GetValue(LayersOption)!, AtlasOut.OutOf(parse), Model.ArchOf(parse), parse.GetValue(LabelsOption), parse.GetValue(KOption),
@@ -76,7 +82,7 @@ internal static class CollectCommand
             !parse.GetValue(NoPooledOption), AtlasOut.ForceOf(parse))
         {
             Format = parse.GetValue(FormatOption)!, Resize = parse.GetValue(ResizeOption), Crop = parse.GetValue(CropOption), Mean = parse.GetValue(MeanOption),
-            Std = parse.GetValue(StdOption), Crops = parse.GetValue(CropsOption), Shard = parse.GetValue(ShardOption), Resume = parse.GetValue(ResumeOption),
+            Std = parse.GetValue(StdOption), Crops = parse.GetValue(CropsOption), Shard = parse.GetValue(ShardOption), Shards = parse.GetValue(ShardsOption), Resume = parse.GetValue(ResumeOption),
             CheckpointEvery = parse.GetValue(CheckpointOption), Pool = parse.GetValue(PoolOption)!,
             Relevance = parse.GetValue(RelevanceOption), Composite = parse.GetValue(CompositeOption)!, RelevanceTarget = parse.GetValue(RelevanceTargetOption)!,
         }, Console.Out, Console.Error, ct)));
@@ -93,6 +99,7 @@ internal static class CollectCommand
         public string? Std { get; init; }
         public bool Crops { get; init; }
         public string? Shard { get; init; }
+        public int? Shards { get; init; }
         public bool Resume { get; init; }
         public double CheckpointEvery { get; init; } = 30;
         public bool Relevance { get; init; }
@@ -103,7 +110,7 @@ internal static class CollectCommand
 
     internal static int Run(Request r, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
-        CollectRequest request = Prepare(r);
+        CollectRequest request = Prepare(r, output);
         string checkpoint = CollectStage.CheckpointPath(r.Out);
         if (r.Resume && File.Exists(checkpoint)) error.WriteLine($"resuming from {checkpoint}");
         CollectStageResult collected = ProgressBar.Around(error, bar => new CollectStage().Run(request, bar, cancellationToken));
@@ -111,9 +118,10 @@ internal static class CollectCommand
         return ExitCodes.Success;
     }
 
-    /// <summary>The stage request of <paramref name="r"/>: options checked, the model loaded and the dataset opened.</summary>
+    /// <summary>The stage request of <paramref name="r"/>: options checked, the model loaded and the dataset opened (a scheduler
+    /// shard's source said on <paramref name="output"/>).</summary>
     /// <exception cref="UnravelUserException">An option value or combination is wrong, or --data is missing.</exception>
-    internal static CollectRequest Prepare(Request r)
+    internal static CollectRequest Prepare(Request r, TextWriter output)
     {
         if (r.K < 1) throw new UnravelUserException($"--k must be at least 1 (got {r.K}).");
         if (r.Batch < 1) throw new UnravelUserException($"--batch must be at least 1 (got {r.Batch}).");
@@ -123,7 +131,14 @@ internal static class CollectCommand
         AtlasOutputOptions.CheckFree(r.Out, r.Force);
         if (!File.Exists(r.Data) && !Directory.Exists(r.Data))
             throw new UnravelUserException($"{r.Data}: no such file or folder.", "pass --data PATH to an IDX images file, an image folder, a text file or Brown corpus files");
-        (int Index, int Count)? shard = r.Shard is null ? null : ParseShard(r.Shard);
+        if (r.Shards is not null && r.Shard is null) throw new UnravelUserException("--shards goes with --shard auto.", "pass --shard auto --shards N, or drop --shards");
+        (int Index, int Count)? shard = null;
+        if (r.Shard is not null)
+        {
+            (Shard resolved, string source) = SchedulerShard.Resolve(r.Shard, r.Shards, Environment.GetEnvironmentVariable, "--shard");
+            if (r.Shard == "auto") output.WriteLine($"shard {resolved} from {source}");
+            shard = (resolved.Index, resolved.Count);
+        }
         ViTPool? pool = r.Pool switch
         {
             "none" => null, "cls" => ViTPool.Cls, "mean" => ViTPool.Mean,
@@ -158,15 +173,6 @@ internal static class CollectCommand
         long bad = result.Layers.Sum(l => l.NanCount.Sum() + l.InfCount.Sum());
         if (bad > 0) error.WriteLine($"warning: {bad} NaN/Inf activation values were counted and left out of the statistics and rankings.");
         if (r.Model.RandomWeights) output.WriteLine("note: random weights — pass a checkpoint for meaningful references");
-    }
-
-    private static (int, int) ParseShard(string text)
-    {
-        string[] parts = text.Split('/');
-        if (parts.Length == 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int i)
-            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= 1 && i < n)
-            return (i, n);
-        throw new UnravelUserException($"--shard {text} is not i/n with 0 ≤ i < n.", "e.g. --shard 0/4 … --shard 3/4");
     }
 
     /// <summary>The dataset --data names, in the format --format gives or the model and path suggest.</summary>

@@ -39,15 +39,18 @@ internal static class ConceptsCommand
     public static Command Create()
     {
         Command command = new("concepts", "Split neurons' top inputs into concepts (concept vectors, O'Mahony et al. 2023) and store them in the atlas.")
-            { Atlas.Atlas, Atlas.Layer, Selection.Neurons, Selection.All, CutOption, OutlierOption, MinSizeOption, RankingOption, TopKOption, Output.Json };
+            { Atlas.Atlas, Atlas.Layer, Selection.Neurons, Selection.All, NeuronSelection.ShardOption, CutOption, OutlierOption, MinSizeOption, RankingOption, TopKOption, Output.Json };
         command.SetAction((parse, ct) => Task.FromResult(Run(new Request(Atlas.AtlasOf(parse), Atlas.LayerOf(parse),
             Selection.NeuronsOf(parse), Selection.AllOf(parse), parse.GetValue(CutOption)!, parse.GetValue(OutlierOption)!,
-            parse.GetValue(MinSizeOption), parse.GetValue(RankingOption)!, parse.GetValue(TopKOption), Output.JsonOf(parse)), Console.Out, Console.Error, ct)));
+            parse.GetValue(MinSizeOption), parse.GetValue(RankingOption)!, parse.GetValue(TopKOption), Output.JsonOf(parse)) { NeuronsShard = parse.GetValue(NeuronSelection.ShardOption) }, Console.Out, Console.Error, ct)));
         return command;
     }
 
     internal sealed record Request(string Atlas, string Layer, string? Neurons = null, bool All = false, string Cut = "rel:10", string Outlier = "rel:1.5",
-        int MinSize = 5, string Ranking = "mean", int TopK = 100, bool Json = false);
+        int MinSize = 5, string Ranking = "mean", int TopK = 100, bool Json = false)
+    {
+        public string? NeuronsShard { get; init; }
+    }
 
     internal static int Run(Request r, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
@@ -55,7 +58,7 @@ internal static class ConceptsCommand
         if (r.MinSize < 1) throw new UnravelUserException($"--min-size must be at least 1 (got {r.MinSize}).");
         if (r.TopK < 2) throw new UnravelUserException($"--top-k must be at least 2 (got {r.TopK}).");
         if (r.Ranking is not ("max" or "mean")) throw new UnravelUserException($"--ranking must be max or mean (got '{r.Ranking}').");
-        var request = new ConceptsRequest(AtlasSession.Open(r.Atlas), r.Layer, neurons)
+        var request = new ConceptsRequest(NeuronSelection.Open(r.Atlas, r.NeuronsShard, error), r.Layer, neurons)
         {
             Options = new ConceptOptions { Cut = Threshold(r.Cut, "--cut"), Outlier = Threshold(r.Outlier, "--outlier"), MinSize = r.MinSize },
             Ranking = r.Ranking, TopK = r.TopK,

@@ -39,15 +39,18 @@ internal static class EmbedCommand
     public static Command Create()
     {
         Command command = new("embed", "Split transformer MLP neurons into feature clusters with neuron embeddings (Foote 2024) and store them in the atlas.")
-            { Atlas.Atlas, Atlas.Layer, VariantOption, Selection.Neurons, Selection.All, SelectionOption, ExamplesOption, RatioOption, ThresholdOption, MostSplitOption, NoImportanceOption, Output.Json };
+            { Atlas.Atlas, Atlas.Layer, VariantOption, Selection.Neurons, Selection.All, NeuronSelection.ShardOption, SelectionOption, ExamplesOption, RatioOption, ThresholdOption, MostSplitOption, NoImportanceOption, Output.Json };
         command.SetAction((parse, ct) => Task.FromResult(Run(new Request(Atlas.AtlasOf(parse), Atlas.LayerOf(parse), parse.GetValue(VariantOption)!,
             Selection.NeuronsOf(parse), Selection.AllOf(parse), parse.GetValue(SelectionOption)!, parse.GetValue(ExamplesOption), parse.GetValue(RatioOption),
-            parse.GetValue(ThresholdOption), !parse.GetValue(NoImportanceOption), Output.JsonOf(parse), parse.GetValue(MostSplitOption)), Console.Out, Console.Error, ct)));
+            parse.GetValue(ThresholdOption), !parse.GetValue(NoImportanceOption), Output.JsonOf(parse), parse.GetValue(MostSplitOption)) { NeuronsShard = parse.GetValue(NeuronSelection.ShardOption) }, Console.Out, Console.Error, ct)));
         return command;
     }
 
     internal sealed record Request(string Atlas, string Layer, string Variant = "tl", string? Neurons = null, bool All = false, string Selection = "first",
-        int Examples = 100, double Ratio = 0.75, double Threshold = 0.5, bool Importance = true, bool Json = false, int? MostSplit = null);
+        int Examples = 100, double Ratio = 0.75, double Threshold = 0.5, bool Importance = true, bool Json = false, int? MostSplit = null)
+    {
+        public string? NeuronsShard { get; init; }
+    }
 
     internal static int Run(Request r, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
@@ -59,7 +62,7 @@ internal static class EmbedCommand
             throw new UnravelUserException($"--most-split must be at least 1 and excludes --neurons (got {k}).", "e.g. --most-split 8 without --neurons");
         if (!(r.Ratio > 0 && r.Ratio <= 1)) throw new UnravelUserException($"--ratio must be in (0, 1] (got {r.Ratio.ToString(CultureInfo.InvariantCulture)}).");
         if (!(r.Threshold > 0)) throw new UnravelUserException($"--threshold must be positive (got {r.Threshold.ToString(CultureInfo.InvariantCulture)}).");
-        var request = new EmbedRequest(AtlasSession.Open(r.Atlas), r.Layer, neurons)
+        var request = new EmbedRequest(NeuronSelection.Open(r.Atlas, r.NeuronsShard, error), r.Layer, neurons)
         {
             Variant = r.Variant, Selection = r.Selection, Examples = r.Examples, Ratio = r.Ratio, Threshold = r.Threshold, Importance = r.Importance, MostSplit = r.MostSplit,
         };

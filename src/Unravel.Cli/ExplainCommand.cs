@@ -25,13 +25,16 @@ internal static class ExplainCommand
     public static Command Create()
     {
         Command command = new("explain", "Explain neurons as sparse weighted sums of concepts (linear explanations, Oikarinen & Weng 2024) and store them in the atlas.")
-            { Atlas.Atlas, Atlas.Layer, ConceptsOption, Selection.Neurons, Selection.All, SeedOption, Output.Json };
+            { Atlas.Atlas, Atlas.Layer, ConceptsOption, Selection.Neurons, Selection.All, NeuronSelection.ShardOption, SeedOption, Output.Json };
         command.SetAction((parse, ct) => Task.FromResult(Run(new Request(Atlas.AtlasOf(parse), Atlas.LayerOf(parse), parse.GetValue(ConceptsOption)!,
-            Selection.NeuronsOf(parse), Selection.AllOf(parse), parse.GetValue(SeedOption), Output.JsonOf(parse)), Console.Out, Console.Error, ct)));
+            Selection.NeuronsOf(parse), Selection.AllOf(parse), parse.GetValue(SeedOption), Output.JsonOf(parse)) { NeuronsShard = parse.GetValue(NeuronSelection.ShardOption) }, Console.Out, Console.Error, ct)));
         return command;
     }
 
-    internal sealed record Request(string Atlas, string Layer, string Concepts = "labels", string? Neurons = null, bool All = false, int? Seed = null, bool Json = false);
+    internal sealed record Request(string Atlas, string Layer, string Concepts = "labels", string? Neurons = null, bool All = false, int? Seed = null, bool Json = false)
+    {
+        public string? NeuronsShard { get; init; }
+    }
 
     internal static int Run(Request r, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
@@ -44,7 +47,7 @@ internal static class ExplainCommand
         {
             throw new UnravelUserException($"--concepts: {e.Message}", e.Hint);
         }
-        var request = new ExplainRequest(AtlasSession.Open(r.Atlas), r.Layer, neurons) { Concepts = r.Concepts, Seed = r.Seed };
+        var request = new ExplainRequest(NeuronSelection.Open(r.Atlas, r.NeuronsShard, error), r.Layer, neurons) { Concepts = r.Concepts, Seed = r.Seed };
         ExplainStageResult result = ProgressBar.Around(error, bar => new ExplainStage().Run(request, bar, cancellationToken));
         if (r.Json) WriteJson(output, result);
         else Render(result, output);

@@ -37,20 +37,23 @@ internal static class PureCommand
     {
         Command command = new("pure", "Split polysemantic neurons into PURE virtual neurons by clustering their circuits.")
         {
-            Atlas.Atlas, Atlas.Layer, LowerOption, KOption, Selection.Neurons, Selection.All, ReferencesOption, WideOption, BatchOption, RestartsOption,
+            Atlas.Atlas, Atlas.Layer, LowerOption, KOption, Selection.Neurons, Selection.All, NeuronSelection.ShardOption, ReferencesOption, WideOption, BatchOption, RestartsOption,
             SeedOption, EvaluateOption, JudgeOption, JudgeArchOption, JudgeLayerOption, CompareNaiveOption, Output.Json,
         };
         command.SetAction((parse, ct) => Task.FromResult(Run(new Request(Atlas.AtlasOf(parse), Atlas.LayerOf(parse),
             parse.GetValue(LowerOption), parse.GetValue(KOption)!, Selection.NeuronsOf(parse), Selection.AllOf(parse), parse.GetValue(ReferencesOption),
             parse.GetValue(WideOption), parse.GetValue(BatchOption), parse.GetValue(RestartsOption), parse.GetValue(SeedOption), parse.GetValue(EvaluateOption),
             parse.GetValue(JudgeOption), parse.GetValue(JudgeArchOption), parse.GetValue(JudgeLayerOption)!, parse.GetValue(CompareNaiveOption),
-            Output.JsonOf(parse)), Console.Out, Console.Error, ct)));
+            Output.JsonOf(parse)) { NeuronsShard = parse.GetValue(NeuronSelection.ShardOption) }, Console.Out, Console.Error, ct)));
         return command;
     }
 
     internal sealed record Request(string Atlas, string Layer, string? Lower = null, string K = "2", string? Neurons = null, bool All = false,
         int References = 100, bool Wide = false, int Batch = 128, int Restarts = 10, int? Seed = null, bool Evaluate = false, string? Judge = null,
-        string? JudgeArch = null, string JudgeLayer = "avgpool", int CompareNaive = 0, bool Json = false);
+        string? JudgeArch = null, string JudgeLayer = "avgpool", int CompareNaive = 0, bool Json = false)
+    {
+        public string? NeuronsShard { get; init; }
+    }
 
     internal static int Run(Request r, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
@@ -64,7 +67,7 @@ internal static class PureCommand
         if (r.CompareNaive < 0) throw new UnravelUserException($"--compare-naive must be ≥ 0 (got {r.CompareNaive}).");
         IReadOnlyList<int>? neurons = NeuronSelection.Parse(r.Neurons, r.All);
 
-        var request = new PureRequest(AtlasSession.Open(r.Atlas), r.Layer, neurons)
+        var request = new PureRequest(NeuronSelection.Open(r.Atlas, r.NeuronsShard, error), r.Layer, neurons)
         {
             Lower = r.Lower, K = k, AutoK = autoK, References = r.References, Wide = r.Wide, Batch = r.Batch, Restarts = r.Restarts, Seed = r.Seed,
             Evaluate = r.Evaluate, Judge = r.Judge, JudgeArch = r.JudgeArch, JudgeLayer = r.JudgeLayer, CompareNaive = r.CompareNaive,

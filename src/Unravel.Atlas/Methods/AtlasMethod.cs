@@ -104,7 +104,8 @@ public abstract class AtlasMethod<TResult> : IAtlasMethod where TResult : class
     }
 
     /// <summary>Writes the results of <paramref name="results"/> for <paramref name="layer"/>, replacing earlier ones: one
-    /// file per neuron (atomically), then the columns and tables in one transaction.</summary>
+    /// file per neuron (atomically), then the columns and tables in one transaction. An atlas opened for a neuron shard
+    /// gets the files and the shard's marker instead of the database rows (RecordShards.Merge indexes them).</summary>
     public void Write(AtlasReader atlas, string layer, Provenance provenance, IReadOnlyList<(int Neuron, TResult Result)> results)
     {
         ArgumentNullException.ThrowIfNull(atlas);
@@ -113,6 +114,24 @@ public abstract class AtlasMethod<TResult> : IAtlasMethod where TResult : class
         foreach ((int neuron, TResult result) in results)
             AtomicFile.WriteAllBytes(PathOf(atlas, layer, neuron),
                 JsonSerializer.SerializeToUtf8Bytes(new NeuronRecord<TResult>(AtlasFormat.Version, provenance, layer, neuron, result), _typeInfo));
+        if (atlas.RecordShard is { } shard)
+        {
+            Scale.RecordShards.WriteMarker(atlas, Name, layer, shard, [.. results.Select(r => r.Neuron)]);
+            return;
+        }
+        WriteRows(atlas, layer, results);
+    }
+
+    /// <inheritdoc/>
+    public void Index(AtlasReader atlas, string layer, IReadOnlyList<int> neurons)
+    {
+        ArgumentNullException.ThrowIfNull(neurons);
+        WriteRows(atlas, layer, [.. neurons.Select(n => (n, (Read(atlas, layer, n)
+            ?? throw new AtlasFormatException(PathOf(atlas, layer, n), $"no {Name} record of neuron {n}.", "re-run that shard")).Result))]);
+    }
+
+    private void WriteRows(AtlasReader atlas, string layer, IReadOnlyList<(int Neuron, TResult Result)> results)
+    {
         using AtlasDatabase db = AtlasDatabase.Open(atlas, writable: true);
         foreach (NeuronColumn c in Columns) db.EnsureColumn("neurons", c.Name, c.SqlType);
         if (Tables is { } tables) db.Execute(tables.Create);

@@ -21,6 +21,11 @@ public interface IAtlasMethod
     /// <summary>Path of a neuron's result file (it may not exist).</summary>
     string PathOf(AtlasReader atlas, string layer, int neuron);
 
+    /// <summary>Writes atlas.db's columns and tables for the stored records of <paramref name="neurons"/> in one transaction
+    /// (records written by neuron shards, which leave the database alone).</summary>
+    /// <exception cref="AtlasFormatException">A neuron has no record, or a malformed one.</exception>
+    void Index(AtlasReader atlas, string layer, IReadOnlyList<int> neurons);
+
     /// <summary>Neurons of <paramref name="layer"/> with a result, ascending.</summary>
     IReadOnlyList<int> Analysed(AtlasReader atlas, string layer);
 

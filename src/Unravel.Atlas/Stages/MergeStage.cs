@@ -15,7 +15,9 @@ public sealed class MergeStage : IStage<MergeRequest, MergeStageResult>
     public MergeStageResult Run(MergeRequest request, IProgress<StageProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        List<AtlasReader> atlases = request.Shards.Select(AtlasReader.Open).ToList();
+        // In shard order (then path), so that the shards given in any order write the same atlas.
+        List<AtlasReader> atlases = [.. request.Shards.Select(AtlasReader.Open).OrderBy(a => a.Manifest["shard"]?["first"]?.GetValue<int>() ?? 0)
+            .ThenBy(a => a.Manifest["shard"]?["end"]?.GetValue<int>() ?? 0).ThenBy(a => a.Root, StringComparer.Ordinal)];
         AtlasReader first = atlases[0];
         foreach (AtlasReader a in atlases.Skip(1))
         {
