@@ -21,13 +21,19 @@ public sealed class AtlasSession
         _dataset = new Lazy<ICollectionDataset>(OpenDataset);
     }
 
-    /// <summary>Opens the atlas at <paramref name="path"/>.</summary>
+    /// <summary>Opens the atlas at <paramref name="path"/>, finishing or discarding a step a killed writer left (AtlasCommit).</summary>
     /// <exception cref="AtlasFormatException">No atlas there, an unreadable manifest, or a newer format.</exception>
     public static AtlasSession Open(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        return new AtlasSession(AtlasReader.Open(path));
+        var reader = AtlasReader.Open(path);
+        AtlasCommit.RecoverIfNeeded(reader.Root);
+        return new AtlasSession(reader);
     }
+
+    /// <summary>Takes the atlas's writer's lock for <paramref name="command"/> (every stage that writes does, first).</summary>
+    /// <exception cref="AtlasInUseException">Another process writes the atlas.</exception>
+    public AtlasLock Lock(string command, CancellationToken cancellationToken = default) => AtlasLock.Acquire(Root, command, cancellationToken);
 
     /// <summary>The atlas's files.</summary>
     public AtlasReader Atlas { get; }

@@ -106,18 +106,33 @@ internal static class CollectCommand
         public string Pool { get; init; } = "none";
     }
 
+    /// <summary>Largest --k: the top-k tables hold K × neurons entries per ranking and class.</summary>
+    internal const int MaxK = 10_000;
+
+    /// <summary>Largest --batch: one batch's input and activations are held at once.</summary>
+    internal const int MaxBatch = 65_536;
+
     /// <summary>Where a run's checkpoint lives: next to the atlas directory.</summary>
     internal static string CheckpointPath(string atlas) => Path.GetFullPath(atlas.TrimEnd('/', '\\')) + ".checkpoint";
 
     internal static int Run(Request r, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
-        if (r.K < 1) throw new UnravelUserException($"--k must be at least 1 (got {r.K}).");
-        if (r.Batch < 1) throw new UnravelUserException($"--batch must be at least 1 (got {r.Batch}).");
+        if (r.K is < 1 or > MaxK)
+            throw new UnravelUserException($"--k must be between 1 and {MaxK} (got {r.K}).", "the top-k tables keep K entries per neuron, ranking and class; e.g. --k 100");
+        if (r.Batch is < 1 or > MaxBatch)
+            throw new UnravelUserException($"--batch must be between 1 and {MaxBatch} (got {r.Batch}).", "e.g. --batch 64");
         if (r.Limit is < 1) throw new UnravelUserException($"--limit must be at least 1 (got {r.Limit}).");
         string[] layers = r.Layers.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         if (layers.Length == 0) throw new UnravelUserException("--layers is empty.", "pass hook names such as --layers layer2,layer3 (see `unravel inspect MODEL`)");
+        if (File.Exists(r.Out))
+            throw new UnravelUserException($"--out {r.Out} is a file; an atlas is a folder.", "choose another --out");
         if (Directory.Exists(r.Out) && !r.Force)
             throw new UnravelUserException($"{r.Out} already exists.", "choose another --out, or pass --force to replace it");
+        string checkpoint = CheckpointPath(r.Out);
+        using AtlasLock writing = AtlasLock.Acquire(r.Out, "collect", cancellationToken);
+        if (r.Resume && !File.Exists(checkpoint))
+            throw new UnravelUserException($"--resume: there is no checkpoint {checkpoint} to resume from.",
+                "run without --resume to start over (a checkpoint is written every --checkpoint-every seconds while collecting)");
         if (!File.Exists(r.Data) && !Directory.Exists(r.Data))
             throw new UnravelUserException($"{r.Data}: no such file or folder.", "pass --data PATH to an IDX images file, an image folder, a text file or Brown corpus files");
         (int Index, int Count)? shard = r.Shard is null ? null : ParseShard(r.Shard);
@@ -132,8 +147,7 @@ internal static class CollectCommand
         (ICollectionDataset dataset, DatasetSpec spec) = Dataset(r, loaded);
         RelevanceOptions? relevance = r.Relevance ? CollectRelevance.Options(r, loaded, dataset) : null;
         var options = new CollectionOptions { TopK = r.K, ClassTopK = r.K, Seed = r.Seed, KeepPooled = r.KeepPooled, Quantiles = r.KeepPooled ? 11 : 0, TokenPool = pool };
-        string checkpoint = CheckpointPath(r.Out);
-        if (r.Resume && File.Exists(checkpoint)) error.WriteLine($"resuming from {checkpoint}");
+        if (r.Resume) error.WriteLine($"resuming from {checkpoint}");
         var run = new CollectionRunOptions
         {
             BatchSize = r.Batch, Limit = r.Limit, Shard = shard, Resume = r.Resume, CheckpointPath = r.CheckpointEvery >= 0 ? checkpoint : null,
@@ -147,7 +161,7 @@ internal static class CollectCommand
         }
         catch (InvalidDataException e)
         {
-            throw new UnravelUserException(e.Message, $"the checkpoint is damaged; delete {checkpoint} and run again without --resume");
+            throw new UnravelUserException($"checkpoint refused: {e.Message}", $"the checkpoint is damaged; delete {checkpoint} and run again without --resume");
         }
         finally
         {

@@ -23,6 +23,7 @@ public sealed class ConceptsStage : IStage<ConceptsRequest, ConceptsStageResult>
         if (request.Ranking is not ("max" or "mean")) throw new UnravelException($"concepts: ranking must be max or mean (got '{request.Ranking}').");
         if (request.TopK < 2) throw new UnravelException($"concepts: top-k must be at least 2 (got {request.TopK}).");
         AtlasSession session = request.Session;
+        using AtlasLock writing = session.Lock("concepts", cancellationToken);
         AtlasReader atlas = session.Atlas;
         AtlasLayer layer = session.Layer(request.Layer);
         int[] neurons = session.Neurons(layer, request.Neurons);
