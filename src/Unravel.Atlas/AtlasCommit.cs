@@ -40,8 +40,9 @@ public sealed class AtlasCommit : IDisposable
         Directory.CreateDirectory(_folder);
     }
 
-    /// <summary>Test seam: called with the step's name ("staged", "committed") so that a test can fail or stop there.</summary>
-    internal static Action<string>? Checkpoint { get; set; }
+    /// <summary>Test seam: called with the atlas and the point reached ("writing" halfway through a staged file, "staged",
+    /// "committed"), so that a test can throw there as a full disk or a kill would.</summary>
+    internal static Action<string, string>? Checkpoint { get; set; }
 
     /// <summary>Starts a step on the atlas at <paramref name="atlasRoot"/>: takes its lock (re-entrant) and recovers earlier steps.</summary>
     /// <exception cref="AtlasInUseException">Another process writes the atlas.</exception>
@@ -77,7 +78,9 @@ public sealed class AtlasCommit : IDisposable
         Directory.CreateDirectory(Path.GetDirectoryName(file)!);
         using (var stream = new FileStream(file, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 16))
         {
-            stream.Write(content);
+            stream.Write(content[..(content.Length / 2)]);
+            Checkpoint?.Invoke(_root, "writing");
+            stream.Write(content[(content.Length / 2)..]);
             stream.Flush(flushToDisk: true);
         }
         _files.Add(rel);
@@ -87,7 +90,7 @@ public sealed class AtlasCommit : IDisposable
     public void Commit()
     {
         ObjectDisposedException.ThrowIf(_done, this);
-        Checkpoint?.Invoke("staged");
+        Checkpoint?.Invoke(_root, "staged");
         Database.Execute("INSERT OR REPLACE INTO meta (key, value) VALUES ($k, $v)",
             ("$k", JournalPrefix + _id), ("$v", JsonSerializer.Serialize(_files)));
         AtlasDatabase db = Database;
@@ -95,7 +98,7 @@ public sealed class AtlasCommit : IDisposable
         db.Dispose();
         _database = null;
         _done = true;
-        Checkpoint?.Invoke("committed");
+        Checkpoint?.Invoke(_root, "committed");
         Apply(_root, _id, _files);
     }
 
@@ -107,6 +110,7 @@ public sealed class AtlasCommit : IDisposable
             _database?.Dispose();
             if (!_done && Directory.Exists(_folder)) Directory.Delete(_folder, recursive: true);
             _done = true;
+            DeleteIfEmpty(Path.Combine(_root, StagingFolder));
         }
         finally
         {
@@ -140,17 +144,24 @@ public sealed class AtlasCommit : IDisposable
             Directory.Delete(dir, recursive: true);
             discarded++;
         }
-        if (!Directory.EnumerateFileSystemEntries(staging).Any()) Directory.Delete(staging);
+        DeleteIfEmpty(staging);
         return (finished, discarded);
     }
 
-    /// <summary>Recovers the atlas if an earlier step was interrupted and no writer is at work; cheap when there is nothing to do.</summary>
+    private static void DeleteIfEmpty(string folder)
+    {
+        if (Directory.Exists(folder) && !Directory.EnumerateFileSystemEntries(folder).Any()) Directory.Delete(folder);
+    }
+
+    /// <summary>Recovers the atlas if an earlier step was interrupted and no writer is at work, and deletes the hidden folder of a
+    /// killed report; cheap when there is nothing to do.</summary>
     public static void RecoverIfNeeded(string atlasRoot)
     {
         string root = Path.GetFullPath(atlasRoot);
-        if (!Directory.Exists(Path.Combine(root, StagingFolder))) return;
         try
         {
+            AtomicDirectory.CleanStale(Path.Combine(root, "report"));   // a killed report's hidden folder (PID-checked, no lock needed)
+            if (!Directory.Exists(Path.Combine(root, StagingFolder))) return;
             using AtlasLock? held = AtlasLock.TryAcquire(root, "recover");
             if (held is not null) Recover(root);
         }

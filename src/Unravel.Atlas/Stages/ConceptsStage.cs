@@ -60,8 +60,8 @@ public sealed class ConceptsStage : IStage<ConceptsRequest, ConceptsStageResult>
     /// <summary>Class label of every pooled row, when the atlas's dataset has an IDX labels file that still exists.</summary>
     private static int[]? RowLabels(AtlasReader atlas, long[] rowInputs)
     {
-        if (atlas.Dataset is not { Kind: "idx", Labels: { } path } || !File.Exists(path)) return null;
-        int[] labels = Idx.ReadLabels(path);
+        if (atlas.Dataset is not { Kind: "idx", Labels: { } path } || !File.Exists(path) || rowInputs.Length == 0) return null;
+        int[] labels = Idx.ReadLabels(path, (int)Math.Min(rowInputs.Max() + 1, int.MaxValue));
         return rowInputs.All(i => i < labels.Length) ? rowInputs.Select(i => labels[i]).ToArray() : null;
     }
 }
