@@ -25,6 +25,7 @@ internal static class MergeCommand
 
     internal static int Run(IReadOnlyList<string> shards, string outPath, bool crops, bool force, TextWriter output)
     {
+        if (File.Exists(outPath)) throw new UnravelUserException($"--out {outPath} is a file; an atlas is a folder.", "choose another --out");
         if (Directory.Exists(outPath) && !force)
             throw new UnravelUserException($"{outPath} already exists.", "choose another --out, or pass --force to replace it");
         List<AtlasReader> atlases = shards.Select(AtlasReader.Open).ToList();

@@ -58,6 +58,7 @@ public sealed class UserMistakeTests(CliFixture fixture) : IClassFixture<CliFixt
         { "collect fashion-small-resnet --data {images} --layers layer2 --out {dir}/c7 --batch 2000000000", "--batch must be between 1 and 65536" },
         { "collect fashion-small-resnet --data {images} --layers layer2 --out {png}", "shirt.png is a file; an atlas is a folder" },
         { "collect fashion-small-resnet --data {images} --layers layer2 --out {dir}/c8 --resume", "there is no checkpoint" },
+        { "merge {atlas} {atlas} --out {png}", "shirt.png is a file; an atlas is a folder" },
         { "query {atlas} \"SELECT 1\" --max-rows 0", "--max-rows" },
         { "query {atlas} \"SELECT 1\" --timeout 0", "--timeout" },
         { "query {atlas} \"SELECT * FROM neurons\" --max-rows 5", "returns more than 5 rows" },

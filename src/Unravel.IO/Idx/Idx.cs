@@ -83,8 +83,9 @@ public static class Idx
             }
             if (seen != count)
                 throw new CheckpointFormatException(path, $"offset {4 + 4L * shape.Length + Math.Min(seen, count)}{where}",
-                    $"shape {ShapeRules.Format(shape)} needs {count} data bytes but the file has {(seen > count ? "more" : seen.ToString(System.Globalization.CultureInfo.InvariantCulture))}",
-                    seen < count ? "the file is truncated" : "the file has trailing bytes");
+                    seen > count ? "trailing bytes after the data"
+                        : $"shape {ShapeRules.Format(shape)} needs {count} data bytes but the file has {seen.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
+                    seen < count ? "the file is truncated" : "the header's shape does not match the data");
             return shape;
         }
         catch (Exception e) when (CorruptCompressedData.Is(e))
