@@ -51,8 +51,19 @@ public sealed class AtlasDatabase : IDisposable
 
     /// <summary>Runs a query and returns its column names and rows (values as CLR objects, NULL as null).</summary>
     /// <exception cref="UnravelException">The SQL is invalid or tries to write to a read-only atlas.</exception>
-    public (string[] Columns, List<object?[]> Rows) Query(string sql, params (string Name, object? Value)[] parameters)
+    public (string[] Columns, List<object?[]> Rows) Query(string sql, params (string Name, object? Value)[] parameters) =>
+        Query(sql, int.MaxValue, Timeout.InfiniteTimeSpan, parameters);
+
+    /// <summary>Runs a query of a user (`unravel query`) with a row and a time limit.</summary>
+    /// <param name="sql">The query.</param>
+    /// <param name="maxRows">More rows than this stop the query.</param>
+    /// <param name="timeout">The query is interrupted after this long (sqlite3_interrupt).</param>
+    /// <param name="parameters">$-named parameters.</param>
+    /// <exception cref="UnravelException">The SQL is invalid, writes, returns more than <paramref name="maxRows"/> rows or runs too long.</exception>
+    public (string[] Columns, List<object?[]> Rows) Query(string sql, int maxRows, TimeSpan timeout, params (string Name, object? Value)[] parameters)
     {
+        using var interrupt = timeout == Timeout.InfiniteTimeSpan ? null
+            : new Timer(_ => SQLitePCL.raw.sqlite3_interrupt(_connection.Handle), null, timeout, Timeout.InfiniteTimeSpan);
         try
         {
             using SqliteCommand command = Command(sql, parameters);
@@ -60,8 +71,17 @@ public sealed class AtlasDatabase : IDisposable
             string[] columns = Enumerable.Range(0, reader.FieldCount).Select(reader.GetName).ToArray();
             var rows = new List<object?[]>();
             while (reader.Read())
+            {
+                if (rows.Count == maxRows)
+                    throw new UnravelException($"SQL: the query returns more than {maxRows} rows.", "add a LIMIT or a WHERE clause, or raise --max-rows");
                 rows.Add(Enumerable.Range(0, reader.FieldCount).Select(i => reader.IsDBNull(i) ? null : reader.GetValue(i)).ToArray());
+            }
             return (columns, rows);
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode == SQLitePCL.raw.SQLITE_INTERRUPT)
+        {
+            throw new UnravelException(string.Create(CultureInfo.InvariantCulture, $"SQL: the query ran longer than {timeout.TotalSeconds:0.#} s and was stopped."),
+                "narrow it with WHERE or LIMIT, or raise --timeout");
         }
         catch (SqliteException e)
         {

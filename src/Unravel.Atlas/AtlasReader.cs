@@ -121,7 +121,25 @@ public sealed class AtlasReader
             throw new AtlasFormatException(file, $"a \"layers\" entry lacks name, folder, shape, neurons, positions or inputs ({e.Message}).",
                 "re-create the atlas with `unravel collect`", e);
         }
-        return new AtlasReader(root, manifest, layers, version);
+        var reader = new AtlasReader(root, manifest, layers, version);
+        // The other fields are read on use; a value of the wrong type must fail here, as a format error naming it.
+        foreach ((string field, Func<object?> read) in new (string, Func<object?>)[]
+        {
+            ("model.architecture", () => reader.Architecture), ("model.source", () => reader.ModelSource), ("model.sha256", () => reader.ModelSha256),
+            ("seed", () => reader.Seed), ("dataset.inputs", () => reader.Inputs), ("dataset.sha256", () => reader.DatasetSha256),
+            ("dataset.spec", () => reader.Dataset),
+        })
+        {
+            try
+            {
+                read();
+            }
+            catch (Exception e) when (e is InvalidOperationException or FormatException or JsonException or ArgumentException or NullReferenceException)
+            {
+                throw new AtlasFormatException(file, $"the field \"{field}\" has the wrong type or value ({e.Message}).", "re-create the atlas with `unravel collect`", e);
+            }
+        }
+        return reader;
     }
 
     /// <summary>The format version the atlas was written with (1 for atlases that predate format_version).</summary>

@@ -21,12 +21,14 @@ public sealed class AtlasSession
         _dataset = new Lazy<ICollectionDataset>(OpenDataset);
     }
 
-    /// <summary>Opens the atlas at <paramref name="path"/>.</summary>
+    /// <summary>Opens the atlas at <paramref name="path"/>, finishing or discarding a step a killed writer left (AtlasCommit).</summary>
     /// <exception cref="AtlasFormatException">No atlas there, an unreadable manifest, or a newer format.</exception>
     public static AtlasSession Open(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        return new AtlasSession(AtlasReader.Open(path));
+        var reader = AtlasReader.Open(path);
+        AtlasCommit.RecoverIfNeeded(reader.Root);
+        return new AtlasSession(reader);
     }
 
     /// <summary>Opens the atlas at <paramref name="path"/> for one shard of a neuron fan-out: <see cref="Neurons"/> gives the
@@ -37,6 +39,22 @@ public sealed class AtlasSession
         AtlasSession session = Open(path);
         session.Atlas.RecordShard = neuronsShard;
         return session;
+    }
+
+    /// <summary>Takes the atlas's writer's lock for <paramref name="command"/> (every stage that writes does, first). A session
+    /// opened for a neuron shard takes none here: shards of one fan-out run at once on one atlas, write disjoint record
+    /// files and no rows, and each takes the lock only while committing its files (waiting for the others).</summary>
+    /// <exception cref="AtlasInUseException">Another process writes the atlas.</exception>
+    public IDisposable Lock(string command, CancellationToken cancellationToken = default) =>
+        Atlas.RecordShard is null ? AtlasLock.Acquire(Root, command, cancellationToken) : NoLock.Instance;
+
+    private sealed class NoLock : IDisposable
+    {
+        public static readonly NoLock Instance = new();
+
+        public void Dispose()
+        {
+        }
     }
 
     /// <summary>The atlas's files.</summary>

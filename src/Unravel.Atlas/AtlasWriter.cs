@@ -43,12 +43,16 @@ public static class AtlasWriter
     /// <param name="references">Model and dataset for reference visuals (receptive fields, crops, per-token activations); null for none.</param>
     /// <param name="extraManifest">Top-level manifest entries to add (e.g. "shard", "merged_from").</param>
     /// <exception cref="IOException">The target exists and <paramref name="overwrite"/> is false.</exception>
+    /// <exception cref="AtlasInUseException">Another process writes the target.</exception>
+    /// <exception cref="UnravelException">The target is a file.</exception>
     public static void Write(string path, CollectionResult result, CollectionOptions options, AtlasProvenance provenance, bool overwrite = false,
         ReferenceSource? references = null, JsonObject? extraManifest = null)
     {
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(provenance);
         string full = Path.GetFullPath(path.TrimEnd(Path.DirectorySeparatorChar));
+        if (File.Exists(full)) throw new UnravelException($"{full} is a file; an atlas is a folder.", "choose another --out");
+        using AtlasLock writing = AtlasLock.Acquire(full, "collect");
         if (Directory.Exists(full) && !overwrite) throw new IOException($"{full} already exists.");
         var watch = Stopwatch.StartNew();
         AtomicDirectory.Write(full, temp =>

@@ -89,11 +89,11 @@ public static class ModelReference
     /// <summary>Architecture name of models imported from ONNX files (recorded in atlas manifests).</summary>
     public const string OnnxArchitecture = "onnx";
 
-    private static LoadedModel FromFile(string file, string? arch, JsonObject? config)
+    private static LoadedModel FromFile(string file, string? arch, JsonObject? config, ShippedModel? card = null)
     {
         string full = Path.GetFullPath(file);
         if (full.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) || arch == OnnxArchitecture) return FromOnnx(file, full, arch);
-        ShippedModel? card = ShippedModel.ForWeights(full);
+        card ??= ShippedModel.ForWeights(full);
         Dictionary<string, string>? meta = null;
         if (arch is null && full.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
         {
@@ -104,6 +104,10 @@ public static class ModelReference
             ?? throw new UnravelException($"{file}: a checkpoint file needs its architecture.",
                 $"add --arch NAME; known: {string.Join(", ", ModelRegistry.Architectures.Select(a => a.Name))}");
         Architecture a = Find(arch);
+        string sha256 = Sha256Of(full);
+        if (card?.WeightsSha256 is { } expected && !string.Equals(expected, sha256, StringComparison.OrdinalIgnoreCase))
+            throw new UnravelException($"{file}: the weights' SHA-256 {sha256[..12]}… differs from {expected[..Math.Min(12, expected.Length)]}… recorded in the model card of {card.Name}.",
+                "restore the shipped weights (re-install unravel), or pass them as a plain checkpoint with --arch");
         if (config is null && meta?.GetValueOrDefault(ConfigKey) is { } recorded) config = JsonNode.Parse(recorded) as JsonObject;
         RootModule m = (a.Family, config) switch
         {
@@ -111,7 +115,24 @@ public static class ModelReference
             ("vit", not null) => ModelLoader.Load(full, a with { Create = ws => new ViT(ws, ViTOf(config, file)) }),
             _ => ModelLoader.Load(full, a),
         };
-        return new LoadedModel(m, a.Name, full, Sha256Of(full), false, ConfigOf(m), card?.ClassNames, card);
+        CheckFinite(m, file);
+        return new LoadedModel(m, a.Name, full, sha256, false, ConfigOf(m), card?.ClassNames, card);
+    }
+
+    /// <summary>Refuses weights holding NaN or ±Inf, naming the first such tensor: every output would be non-finite.</summary>
+    /// <exception cref="UnravelException">A parameter or buffer is not finite.</exception>
+    public static void CheckFinite(RootModule model, string source)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        foreach ((string name, Tensor t) in model.StateDict())
+        {
+            ReadOnlySpan<float> x = t.Data;
+            int bad = 0;
+            for (int i = 0; i < x.Length; i++) if (!float.IsFinite(x[i])) bad++;
+            if (bad > 0)
+                throw new UnravelException($"{source}: tensor '{name}' {t.ShapeString} holds {bad} non-finite value{(bad == 1 ? "" : "s")} (NaN or ±Inf); every output would be non-finite.",
+                    "the checkpoint is damaged or was saved from a diverged training run; use an earlier checkpoint");
+        }
     }
 
     private static LoadedModel FromOnnx(string file, string full, string? arch)
@@ -146,11 +167,12 @@ public static class ModelReference
         if (cardFile is not null && modelType is null)
         {
             ShippedModel card = ShippedModel.Read(cardFile);
-            return FromFile(card.WeightsPath, arch ?? card.Architecture, config) with { Card = card, ClassNames = card.ClassNames };
+            return FromFile(card.WeightsPath, arch ?? card.Architecture, config, card) with { Card = card, ClassNames = card.ClassNames };
         }
         if (modelType == "gpt2" && (arch is null || Find(arch).Family == "gpt2"))
         {
             Gpt2 gpt2 = Gpt2.Load(full);
+            CheckFinite(gpt2, folder);
             if (config is not null && Gpt2Of(config, folder) != gpt2.Config)
                 throw new UnravelException($"{configFile}: the folder's config ({gpt2.Config}) differs from the recorded one ({Gpt2Of(config, folder)}).",
                     "the folder's weights were replaced since the atlas was collected; re-collect it");
@@ -162,6 +184,7 @@ public static class ModelReference
                 "add --arch NAME, e.g. --arch resnet50");
         Architecture a = Find(arch);
         RootModule m = ModelLoader.Load(full, a);
+        CheckFinite(m, folder);
         return new LoadedModel(m, a.Name, full, sha, false, ConfigOf(m));
     }
 

@@ -15,6 +15,9 @@ namespace Unravel.Atlas;
 public sealed record ShippedModel(string Name, string Architecture, string WeightsPath, IReadOnlyDictionary<string, string> Metrics,
     string? Judge = null, IReadOnlyList<string>? ClassNames = null)
 {
+    /// <summary>SHA-256 (hex) of the weights file as the card records it ("weights_sha256"), or null; weights that differ are refused.</summary>
+    public string? WeightsSha256 { get; init; }
+
     /// <summary>The card of the model called <paramref name="name"/> (case-insensitive), or null.</summary>
     public static ShippedModel? Named(string name) => All().FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase));
 
@@ -59,7 +62,10 @@ public sealed record ShippedModel(string Name, string Architecture, string Weigh
                 ? [.. n.EnumerateArray().Select(e => e.GetString() ?? "")] : null;
             return new ShippedModel(r.GetProperty("name").GetString()!, r.GetProperty("architecture").GetString()!,
                 Path.Combine(folder, r.GetProperty("weights").GetString()!), metrics,
-                r.TryGetProperty("judge", out JsonElement j) && j.ValueKind == JsonValueKind.String ? j.GetString() : null, classes);
+                r.TryGetProperty("judge", out JsonElement j) && j.ValueKind == JsonValueKind.String ? j.GetString() : null, classes)
+            {
+                WeightsSha256 = r.TryGetProperty("weights_sha256", out JsonElement h) && h.ValueKind == JsonValueKind.String ? h.GetString() : null,
+            };
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
         {

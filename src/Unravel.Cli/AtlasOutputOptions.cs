@@ -24,6 +24,7 @@ internal sealed class AtlasOutputOptions(string outDescription)
     /// <exception cref="UnravelUserException">The directory exists.</exception>
     public static void CheckFree(string path, bool force)
     {
+        if (File.Exists(path)) throw new UnravelUserException($"--out {path} is a file; an atlas is a folder.", "choose another --out");
         if (Directory.Exists(path) && !force)
             throw new UnravelUserException($"{path} already exists.", "choose another --out, or pass --force to replace it");
     }

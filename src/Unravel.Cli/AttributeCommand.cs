@@ -150,8 +150,9 @@ internal static class AttributeCommand
         (int channels, int height, int width) = model.InputSize;
         if (IsIdx(path))
         {
-            Tensor images = Idx.ReadImages(path);                                                // [N, 1, H, W] in [0, 1]
-            if (index < 0 || index >= images.Dim(0))
+            if (index < 0) throw new UnravelUserException($"--index {index} is negative.", "use 0 or more");
+            Tensor images = Idx.ReadImages(path, (int)Math.Min(index + 1L, int.MaxValue));                                 // [≤ index + 1, 1, H, W] in [0, 1]
+            if (index >= images.Dim(0))
                 throw new UnravelUserException($"--index {index} is out of range: {path} holds {images.Dim(0)} images.", $"use 0..{images.Dim(0) - 1}");
             if (channels != 1) throw new UnravelUserException($"{path}: gray IDX images, but the model expects {channels} channels.");
             int hw = images.Dim(2) * images.Dim(3);

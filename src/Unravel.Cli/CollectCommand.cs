@@ -108,11 +108,23 @@ internal static class CollectCommand
         public string Pool { get; init; } = "none";
     }
 
+    /// <summary>Largest --k: the top-k tables hold K × neurons entries per ranking and class.</summary>
+    internal const int MaxK = 10_000;
+
+    /// <summary>Largest --batch: one batch's input and activations are held at once.</summary>
+    internal const int MaxBatch = 65_536;
+
     internal static int Run(Request r, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
-        CollectRequest request = Prepare(r, output);
+        if (File.Exists(r.Out))
+            throw new UnravelUserException($"--out {r.Out} is a file; an atlas is a folder.", "choose another --out");
         string checkpoint = CollectStage.CheckpointPath(r.Out);
-        if (r.Resume && File.Exists(checkpoint)) error.WriteLine($"resuming from {checkpoint}");
+        using AtlasLock writing = AtlasLock.Acquire(r.Out, "collect", cancellationToken);
+        if (r.Resume && !File.Exists(checkpoint))
+            throw new UnravelUserException($"--resume: there is no checkpoint {checkpoint} to resume from.",
+                "run without --resume to start over (a checkpoint is written every --checkpoint-every seconds while collecting)");
+        CollectRequest request = Prepare(r, output);
+        if (r.Resume) error.WriteLine($"resuming from {checkpoint}");
         CollectStageResult collected = ProgressBar.Around(error, bar => new CollectStage().Run(request, bar, cancellationToken));
         Render(collected, output, error);
         return ExitCodes.Success;
@@ -123,8 +135,10 @@ internal static class CollectCommand
     /// <exception cref="UnravelUserException">An option value or combination is wrong, or --data is missing.</exception>
     internal static CollectRequest Prepare(Request r, TextWriter output)
     {
-        if (r.K < 1) throw new UnravelUserException($"--k must be at least 1 (got {r.K}).");
-        if (r.Batch < 1) throw new UnravelUserException($"--batch must be at least 1 (got {r.Batch}).");
+        if (r.K is < 1 or > MaxK)
+            throw new UnravelUserException($"--k must be between 1 and {MaxK} (got {r.K}).", "the top-k tables keep K entries per neuron, ranking and class; e.g. --k 100");
+        if (r.Batch is < 1 or > MaxBatch)
+            throw new UnravelUserException($"--batch must be between 1 and {MaxBatch} (got {r.Batch}).", "e.g. --batch 64");
         if (r.Limit is < 1) throw new UnravelUserException($"--limit must be at least 1 (got {r.Limit}).");
         string[] layers = r.Layers.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         if (layers.Length == 0) throw new UnravelUserException("--layers is empty.", "pass hook names such as --layers layer2,layer3 (see `unravel inspect MODEL`)");

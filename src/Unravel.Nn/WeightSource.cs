@@ -9,6 +9,9 @@ namespace Unravel.Nn;
 /// <summary>Supplies named, shape-checked weights to modules while they are constructed.</summary>
 public sealed class WeightSource
 {
+    /// <summary>Elements of initialised stand-ins for missing or mis-shaped keys beyond which loading stops at once (64 MiB of float32).</summary>
+    public const long MaxStandInElements = 1L << 24;
+
     private readonly Store _store;
 
     private WeightSource(Store store, string prefix)
@@ -49,7 +52,9 @@ public sealed class WeightSource
 
     /// <summary>Binds the tensor <c>Prefix.name</c> of the given shape.</summary>
     /// <remarks>When loading, a missing or mis-shaped key is recorded (reported by <see cref="Complete"/>) and an
-    /// initialised tensor stands in so construction can finish and report every problem at once.</remarks>
+    /// initialised tensor stands in so construction can finish and report every problem at once, up to
+    /// <see cref="MaxStandInElements"/> elements of stand-ins; beyond that the problems so far are thrown at once.</remarks>
+    /// <exception cref="WeightMismatchException">The stand-ins would exceed <see cref="MaxStandInElements"/>.</exception>
     public Tensor Get(string name, int[] shape, Init init)
     {
         string key = Key(name);
@@ -63,6 +68,11 @@ public sealed class WeightSource
                 if (t.Shape.SequenceEqual(shape)) return t;
                 _store.Misshaped.Add($"{key}: checkpoint {t.ShapeString}, model expects {ShapeRules.Format(shape)}");
             }
+            // A stand-in is allocated only while it stays small: an architecture far larger than the checkpoint (gpt2-xl
+            // over a 0.3 MB file) is reported at its first large missing tensor, not after building gigabytes of it.
+            _store.StandIn += shape.Aggregate(1L, (a, d) => a * d);
+            if (_store.StandIn > MaxStandInElements)
+                throw new WeightMismatchException(_store.Description, _store.Missing, [], _store.Misshaped);
         }
         Tensor fresh = Tensor.Zeros(shape);
         init.Fill(fresh.Data, _store.Rng);
@@ -93,6 +103,7 @@ public sealed class WeightSource
         public HashSet<string> Used { get; } = [];
         public List<string> Missing { get; } = [];
         public List<string> Misshaped { get; } = [];
+        public long StandIn { get; set; }
         public HookRegistry Hooks { get; } = new();
     }
 }

@@ -11,6 +11,7 @@
 //   ├─ AnalysisException           (Unravel.Interpret) a method cannot run on this layer or model
 //   ├─ AtlasFormatException        (Unravel.Atlas)   an atlas file is missing, malformed or from a newer format
 //   ├─ LayerNotCollectedException  (Unravel.Atlas)   the atlas has no such layer; lists the collected ones
+//   ├─ AtlasInUseException         (Unravel.Atlas)   another process holds the atlas's writer's lock
 //   └─ UnravelUserException        (Unravel.Cli)     a bad option value or combination
 
 namespace Unravel;

@@ -53,6 +53,16 @@ public sealed class UserMistakeTests(CliFixture fixture) : IClassFixture<CliFixt
         { "query {atlas} SELEC", "SQL" },
         { "query {dir}/no-atlas \"SELECT 1\"", "no-atlas: not an atlas" },
         { "merge {atlas} {atlas} --out {dir}/m", "state.bin" },
+        // absurd counts, an existing file as --out, a resume without checkpoint, query limits
+        { "collect fashion-small-resnet --data {images} --layers layer2 --out {dir}/c6 --k 2000000000", "--k must be between 1 and 10000 (got 2000000000)" },
+        { "collect fashion-small-resnet --data {images} --layers layer2 --out {dir}/c7 --batch 2000000000", "--batch must be between 1 and 65536" },
+        { "collect fashion-small-resnet --data {images} --layers layer2 --out {png}", "shirt.png is a file; an atlas is a folder" },
+        { "collect fashion-small-resnet --data {images} --layers layer2 --out {dir}/c8 --resume", "there is no checkpoint" },
+        { "merge {atlas} {atlas} --out {png}", "shirt.png is a file; an atlas is a folder" },
+        { "query {atlas} \"SELECT 1\" --max-rows 0", "--max-rows" },
+        { "query {atlas} \"SELECT 1\" --timeout 0", "--timeout" },
+        { "query {atlas} \"SELECT * FROM neurons\" --max-rows 5", "returns more than 5 rows" },
+        { "query {atlas} \"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT COUNT(*) FROM c\" --timeout 0.5", "ran longer than 0.5 s" },
         // report / serve / demo
         { "report {dir}/no-atlas", "no-atlas: not an atlas" },
         { "report {newer}", "format_version" },

@@ -108,6 +108,35 @@ public sealed class IdxTests
         IoAssert.Throws(path, () => Idx.Read(path), gzWhere + " (decompressed)", problem);
     }
 
+    [Theory]
+    [InlineData("idx/images-idx3-ubyte", "idx/images")]
+    [InlineData("idx/images-idx3-ubyte.gz", "idx/images")]
+    [InlineData("idx/labels-idx1-ubyte.gz", "idx/labels")]
+    public void Scan_Fixture_StreamsTheSameBytesAndShape(string fixture, string expectedKey)
+    {
+        (byte[] data, int[] shape) = FixtureFiles.ExpectedBytes(expectedKey);
+        var seen = new List<byte>();
+        int[] scanned = Idx.Scan(FixtureFiles.Path(fixture), chunk => seen.AddRange(chunk.ToArray()));
+        Assert.Equal(shape, scanned);
+        Assert.Equal(data, seen);
+    }
+
+    [Theory]
+    [MemberData(nameof(Malformed))]
+    public void Scan_MalformedGzipped_ThrowsAsRead(byte[] bytes, string where, string gzWhere, string problem)
+    {
+        _ = where;
+        _ = gzWhere;
+        using var dir = new TempDir();
+        using var buffer = new MemoryStream();
+        using (var gz = new GZipStream(buffer, CompressionLevel.Optimal, leaveOpen: true)) gz.Write(bytes);
+        byte[] file = bytes.Length > 0 ? buffer.ToArray() : [31, 139, 8, 0, 0, 0, 0, 0, 2, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        string path = dir.Write("bad-idx.gz", file);
+        var e = Assert.Throws<CheckpointFormatException>(() => Idx.Scan(path, _ => { }));
+        // A shape too large to load is no problem for a scan, which holds one chunk: it fails where the data runs out.
+        Assert.Contains(problem == "too large" ? "data bytes but the file has 0" : problem, e.Message);
+    }
+
     [Fact]
     public void Read_GzipWithoutTrailer_Throws()
     {

@@ -1,6 +1,6 @@
 // The part every method shares: its results are one JSON file per neuron (a NeuronRecord<TResult>, written and read by
-// the method's System.Text.Json source-generated type, atomically), and the values of its columns in atlas.db's neurons
-// table (plus any table of its own), a layer's neurons replaced in one transaction. A method supplies its name, record
+// the method's System.Text.Json source-generated type), and the values of its columns in atlas.db's neurons table (plus
+// any table of its own); a layer's files and rows are replaced together in one atomic step (AtlasCommit). A method supplies its name, record
 // type, columns, report section and on-demand run; see docs/adding-a-method.md.
 
 using System.Globalization;
@@ -103,36 +103,51 @@ public abstract class AtlasMethod<TResult> : IAtlasMethod where TResult : class
         return record;
     }
 
-    /// <summary>Writes the results of <paramref name="results"/> for <paramref name="layer"/>, replacing earlier ones: one
-    /// file per neuron (atomically), then the columns and tables in one transaction. An atlas opened for a neuron shard
-    /// gets the files and the shard's marker instead of the database rows (RecordShards.Merge indexes them).</summary>
-    public void Write(AtlasReader atlas, string layer, Provenance provenance, IReadOnlyList<(int Neuron, TResult Result)> results)
+    /// <summary>Writes the results of <paramref name="results"/> for <paramref name="layer"/>, replacing earlier ones, in one
+    /// atomic step (AtlasCommit): one file per neuron, <paramref name="layerFiles"/> in the method's layer folder, and the
+    /// columns and tables, all or nothing even when the process is killed. An atlas opened for a neuron shard gets the
+    /// files and the shard's marker instead of the database rows (RecordShards.Merge indexes them).</summary>
+    /// <param name="atlas">The atlas.</param>
+    /// <param name="layer">The layer's recorded name.</param>
+    /// <param name="provenance">Provenance of every record.</param>
+    /// <param name="results">The neurons' results.</param>
+    /// <param name="layerFiles">Further files of the layer (file name → content), e.g. a layer summary; none by default.</param>
+    /// <exception cref="AtlasInUseException">Another process writes the atlas.</exception>
+    public void Write(AtlasReader atlas, string layer, Provenance provenance, IReadOnlyList<(int Neuron, TResult Result)> results,
+        IReadOnlyDictionary<string, byte[]>? layerFiles = null)
     {
         ArgumentNullException.ThrowIfNull(atlas);
         ArgumentNullException.ThrowIfNull(results);
-        atlas.MethodFolder(Name, layer);
+        string folder = $"methods/{Name}/{AtlasWriter.LayerFolder(atlas.Layer(layer).Name)}";
+        using AtlasCommit commit = AtlasCommit.Begin(atlas.Root, Name, waitForOthers: atlas.RecordShard is not null);
         foreach ((int neuron, TResult result) in results)
-            AtomicFile.WriteAllBytes(PathOf(atlas, layer, neuron),
+            commit.Stage($"{folder}/neuron_{neuron.ToString(CultureInfo.InvariantCulture)}.json",
                 JsonSerializer.SerializeToUtf8Bytes(new NeuronRecord<TResult>(AtlasFormat.Version, provenance, layer, neuron, result), _typeInfo));
+        foreach ((string name, byte[] content) in layerFiles ?? new Dictionary<string, byte[]>())
+            commit.Stage($"{folder}/{name}", content);
         if (atlas.RecordShard is { } shard)
         {
+            commit.Commit();
             Scale.RecordShards.WriteMarker(atlas, Name, layer, shard, [.. results.Select(r => r.Neuron)]);
             return;
         }
-        WriteRows(atlas, layer, results);
+        WriteRows(commit.Database, layer, results);
+        commit.Commit();
     }
 
     /// <inheritdoc/>
     public void Index(AtlasReader atlas, string layer, IReadOnlyList<int> neurons)
     {
         ArgumentNullException.ThrowIfNull(neurons);
-        WriteRows(atlas, layer, [.. neurons.Select(n => (n, (Read(atlas, layer, n)
-            ?? throw new AtlasFormatException(PathOf(atlas, layer, n), $"no {Name} record of neuron {n}.", "re-run that shard")).Result))]);
+        var results = neurons.Select(n => (n, (Read(atlas, layer, n)
+            ?? throw new AtlasFormatException(PathOf(atlas, layer, n), $"no {Name} record of neuron {n}.", "re-run that shard")).Result)).ToList();
+        using AtlasCommit commit = AtlasCommit.Begin(atlas.Root, Name);
+        WriteRows(commit.Database, layer, results);
+        commit.Commit();
     }
 
-    private void WriteRows(AtlasReader atlas, string layer, IReadOnlyList<(int Neuron, TResult Result)> results)
+    private void WriteRows(AtlasDatabase db, string layer, IReadOnlyList<(int Neuron, TResult Result)> results)
     {
-        using AtlasDatabase db = AtlasDatabase.Open(atlas, writable: true);
         foreach (NeuronColumn c in Columns) db.EnsureColumn("neurons", c.Name, c.SqlType);
         if (Tables is { } tables) db.Execute(tables.Create);
         string set = string.Join(", ", Columns.Select((c, i) => $"{c.Name} = $c{i}"));
@@ -145,7 +160,6 @@ public abstract class AtlasMethod<TResult> : IAtlasMethod where TResult : class
             if (Tables is { } t) db.Execute(t.Delete, ("$layer", layer), ("$neuron", neuron));
             WriteTables(db, layer, neuron, result);
         }
-        db.Commit();
     }
 
     IEnumerable<long> IAtlasMethod.References(AtlasReader atlas, string layer, int neuron) =>

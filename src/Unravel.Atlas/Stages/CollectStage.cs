@@ -48,7 +48,7 @@ public sealed class CollectStage : IStage<CollectRequest, CollectStageResult>
         }
         catch (InvalidDataException e)
         {
-            throw new AnalysisException(e.Message, $"the checkpoint is damaged; delete {checkpoint} and run again without --resume");
+            throw new AnalysisException($"checkpoint refused: {e.Message}", $"the checkpoint is damaged; delete {checkpoint} and run again without --resume");
         }
         if (request.Relevance is { } relevance)
             result = result with { Relevance = RelevancePass(loaded, dataset, result, relevance, progress, cancellationToken) };

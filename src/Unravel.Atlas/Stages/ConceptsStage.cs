@@ -23,6 +23,7 @@ public sealed class ConceptsStage : IStage<ConceptsRequest, ConceptsStageResult>
         if (request.Ranking is not ("max" or "mean")) throw new UnravelException($"concepts: ranking must be max or mean (got '{request.Ranking}').");
         if (request.TopK < 2) throw new UnravelException($"concepts: top-k must be at least 2 (got {request.TopK}).");
         AtlasSession session = request.Session;
+        using IDisposable writing = session.Lock("concepts", cancellationToken);
         AtlasReader atlas = session.Atlas;
         AtlasLayer layer = session.Layer(request.Layer);
         int[] neurons = session.Neurons(layer, request.Neurons);
@@ -59,8 +60,8 @@ public sealed class ConceptsStage : IStage<ConceptsRequest, ConceptsStageResult>
     /// <summary>Class label of every pooled row, when the atlas's dataset has an IDX labels file that still exists.</summary>
     private static int[]? RowLabels(AtlasReader atlas, long[] rowInputs)
     {
-        if (atlas.Dataset is not { Kind: "idx", Labels: { } path } || !File.Exists(path)) return null;
-        int[] labels = Idx.ReadLabels(path);
+        if (atlas.Dataset is not { Kind: "idx", Labels: { } path } || !File.Exists(path) || rowInputs.Length == 0) return null;
+        int[] labels = Idx.ReadLabels(path, (int)Math.Min(rowInputs.Max() + 1, int.MaxValue));
         return rowInputs.All(i => i < labels.Length) ? rowInputs.Select(i => labels[i]).ToArray() : null;
     }
 }

@@ -46,6 +46,7 @@ public sealed class EmbedStage : IStage<EmbedRequest, EmbedStageResult>
             throw new UnravelException("embed: batch size and shown windows must be at least 1, similar features at least 0.");
 
         AtlasSession session = request.Session;
+        using IDisposable writing = session.Lock("embed", cancellationToken);
         AtlasReader atlas = session.Atlas;
         AtlasLayer layer = session.Layer(request.Layer);
         int[] neurons = session.Neurons(layer, request.Neurons);

@@ -25,6 +25,7 @@ public sealed class ExplainStage : IStage<ExplainRequest, ExplainStageResult>
         ConceptSets.Validate(request.Concepts);
         if (request.Batch < 1) throw new UnravelException($"explain: batch must be at least 1 (got {request.Batch}).");
         AtlasSession session = request.Session;
+        using IDisposable writing = session.Lock("explain", cancellationToken);
         AtlasReader atlas = session.Atlas;
         AtlasLayer layer = session.Layer(request.Layer);
         int[] neurons = session.Neurons(layer, request.Neurons);

@@ -27,6 +27,7 @@ public sealed class PureStage : IStage<PureRequest, PureStageResult>
         if (request.Batch < 1) throw new UnravelException($"pure: batch must be at least 1 (got {request.Batch}).");
         if (request.Restarts < 1) throw new UnravelException($"pure: restarts must be at least 1 (got {request.Restarts}).");
         AtlasSession session = request.Session;
+        using IDisposable writing = session.Lock("pure", cancellationToken);
         AtlasReader atlas = session.Atlas;
         AtlasLayer layer = session.Layer(request.Layer);
         int[] neurons = session.Neurons(layer, request.Neurons);
@@ -60,8 +61,8 @@ public sealed class PureStage : IStage<PureRequest, PureStageResult>
         Provenance provenance = Provenance.Of(PureMethod.Instance.Name, atlas, options.Seed, config);
         Dictionary<int, NeuronEvaluation> evals = evaluation?.Neurons.ToDictionary(e => e.Neuron) ?? [];
         PureMethod.Instance.Write(atlas, layer.Name, provenance,
-            [.. result.Neurons.Select(n => (n.Neuron, PureMethod.Record(result, n, evals.GetValueOrDefault(n.Neuron), evaluation)))]);
-        if (evaluation is not null) PureMethod.WriteEvaluationSummary(atlas, layer.Name, provenance, evaluation);
+            [.. result.Neurons.Select(n => (n.Neuron, PureMethod.Record(result, n, evals.GetValueOrDefault(n.Neuron), evaluation)))],
+            evaluation is null ? null : new Dictionary<string, byte[]> { [PureMethod.EvaluationSummaryFile] = PureMethod.EvaluationSummary(layer.Name, provenance, evaluation) });
         return new PureStageResult(request, layer, result, evaluation, naive, atlas.MethodFolder(PureMethod.Instance.Name, layer.Name), atlasK, loaded.RandomWeights);
     }
 

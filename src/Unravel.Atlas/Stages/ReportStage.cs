@@ -15,6 +15,7 @@ public sealed class ReportStage : IStage<ReportRequest, ReportStageResult>
         ArgumentNullException.ThrowIfNull(request);
         var clock = Stopwatch.StartNew();
         AtlasSession session = request.Session;
+        using IDisposable writing = session.Lock("report", cancellationToken);
         ReportSources sources = ReportSources.Of(session, request.RunModel, out string? warning);
         var report = new HtmlReport(session.Atlas, sources, ReportMode.Static);
         var pages = report.Pages().ToList();

@@ -21,6 +21,7 @@ public sealed class ScoreStage : IStage<ScoreRequest, ScoreStageResult>
     {
         ArgumentNullException.ThrowIfNull(request);
         AtlasSession session = request.Session;
+        using IDisposable writing = session.Lock("score", cancellationToken);
         AtlasReader atlas = session.Atlas;
         AtlasLayer layer = session.Layer(request.Layer);
         var clock = Stopwatch.StartNew();

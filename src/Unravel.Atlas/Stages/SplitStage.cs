@@ -35,6 +35,7 @@ public sealed class SplitStage : IStage<SplitRequest, SplitStageResult>
         if (request.TrainImages is not null && request.TrainLabels is null)
             throw new UnravelException($"split: {request.TrainImages} needs its labels.", "add --train-labels FILE (IDX labels)");
         AtlasSession session = request.Session;
+        using IDisposable writing = session.Lock("split", cancellationToken);
         AtlasReader atlas = session.Atlas;
         LoadedModel loaded = session.Model;
         Conv2d conv = Conv(loaded, request.Layer);

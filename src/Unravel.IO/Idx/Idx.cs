@@ -51,6 +51,49 @@ public static class Idx
         }
     }
 
+    /// <summary>Streams the data bytes of an unsigned-byte IDX file in chunks of at most 1 MiB, in order, without holding
+    /// more than one chunk; the header is checked as by <see cref="Read(string)"/>.</summary>
+    /// <param name="path">The file, gzipped or not.</param>
+    /// <param name="data">Receives each chunk of data bytes.</param>
+    /// <returns>The shape the header declares.</returns>
+    /// <exception cref="CheckpointFormatException">A bad header, or the data is shorter or longer than the shape says.</exception>
+    public static int[] Scan(string path, Action<ReadOnlySpan<byte>> data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        Read(path, 0);   // every check of the header
+        using FileStream file = File.OpenRead(path);
+        bool gzipped = file.ReadByte() == 0x1f && file.ReadByte() == 0x8b;
+        file.Position = 0;
+        string where = gzipped ? " (decompressed)" : "";
+        try
+        {
+            using Stream stream = gzipped ? new GZipStream(file, CompressionMode.Decompress, leaveOpen: true) : file;
+            Span<byte> magic = stackalloc byte[4];
+            ReadExactly(path, stream, magic, 0, where);
+            var dims = new byte[4 * magic[3]];
+            ReadExactly(path, stream, dims, 4, where);
+            int[] shape = [.. Enumerable.Range(0, magic[3]).Select(i => BinaryPrimitives.ReadInt32BigEndian(dims.AsSpan(4 * i)))];
+            long count = shape.Aggregate(1L, (a, d) => a == 0 || d == 0 ? 0 : a > long.MaxValue / d ? long.MaxValue : a * d), seen = 0;
+            byte[] buffer = new byte[1 << 20];
+            for (int got; (got = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false)) > 0;)
+            {
+                seen += got;
+                if (seen > count) break;
+                data(buffer.AsSpan(0, got));
+            }
+            if (seen != count)
+                throw new CheckpointFormatException(path, $"offset {4 + 4L * shape.Length + Math.Min(seen, count)}{where}",
+                    seen > count ? "trailing bytes after the data"
+                        : $"shape {ShapeRules.Format(shape)} needs {count} data bytes but the file has {seen.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
+                    seen < count ? "the file is truncated" : "the header's shape does not match the data");
+            return shape;
+        }
+        catch (Exception e) when (CorruptCompressedData.Is(e))
+        {
+            throw new CheckpointFormatException(path, "gzip stream", $"the gzip data is corrupt ({e.Message})", "the file is damaged; download it again", e);
+        }
+    }
+
     /// <summary>Reads an image file [N, H, W] as a float tensor [N, 1, H, W] scaled to [0, 1] (value / 255).</summary>
     /// <remarks>Effectively computes torchvision's <c>ToTensor()</c> on each MNIST image.</remarks>
     /// <exception cref="CheckpointFormatException">The file is not a rank-3 unsigned-byte IDX file.</exception>

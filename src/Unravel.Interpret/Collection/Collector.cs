@@ -78,7 +78,7 @@ public static class Collector
         TimeSpan elapsedBefore = TimeSpan.Zero, forwardBefore = TimeSpan.Zero;
         if (run.Resume && run.CheckpointPath is { } resumeFrom && File.Exists(resumeFrom))
         {
-            CollectionState state = CollectionState.Load(resumeFrom);
+            CollectionState state = CollectionState.Load(resumeFrom, requireChecksum: true);
             if (state.Fingerprint != fingerprint)
                 throw new AnalysisException($"collect: checkpoint {resumeFrom} belongs to a different run (model, data, layers, options, batch size or shard differ).",
                     $"delete {resumeFrom} to start over, or run without --resume");

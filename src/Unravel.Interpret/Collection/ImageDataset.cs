@@ -19,6 +19,7 @@ public sealed class ImageDataset : ICollectionDataset
     private readonly int[]? _labels;
     private readonly float[]? _mean, _std;
     private string? _sha256;
+    private Func<string>? _streamedHash;
 
     /// <summary>Wraps images [N, C, H, W] (already preprocessed) and optional labels [N].</summary>
     /// <param name="images">[N, C, H, W].</param>
@@ -114,15 +115,42 @@ public sealed class ImageDataset : ICollectionDataset
         return image;
     }
 
-    /// <summary>Reads IDX images (values / 255, as torchvision's ToTensor) and optional IDX labels.</summary>
+    /// <summary>Reads IDX images (values / 255, as torchvision's ToTensor) and optional IDX labels: the first
+    /// <paramref name="limit"/> of them only, read from the file as it is streamed. The content hash stays that of the
+    /// whole files (as atlases record it), computed by streaming them when more images than were read exist.</summary>
     /// <exception cref="CheckpointFormatException">A file is malformed.</exception>
-    public static ImageDataset FromIdx(string imagesPath, string? labelsPath)
+    public static ImageDataset FromIdx(string imagesPath, string? labelsPath, int limit = int.MaxValue)
     {
-        Tensor images = Idx.ReadImages(imagesPath);                                     // [N, 1, H, W]
-        int[]? labels = labelsPath is null ? null : Idx.ReadLabels(labelsPath);
-        string description = $"IDX images {Path.GetFileName(imagesPath)} {images.ShapeString} scaled to [0, 1]"
+        Tensor images = Idx.ReadImages(imagesPath, limit);                              // [min(N, limit), 1, H, W]
+        int[]? labels = labelsPath is null ? null : Idx.ReadLabels(labelsPath, limit);
+        bool partial = images.Dim(0) == limit && limit < int.MaxValue;
+        string description = $"IDX images {Path.GetFileName(imagesPath)} {images.ShapeString}{(partial ? " (the first of the file)" : "")} scaled to [0, 1]"
             + (labelsPath is null ? "" : $", labels {Path.GetFileName(labelsPath)}");
-        return new ImageDataset(images, labels, description);
+        var dataset = new ImageDataset(images, labels, description);
+        if (partial) dataset._streamedHash = () => StreamedHash(imagesPath, labelsPath);
+        return dataset;
+    }
+
+    /// <summary><see cref="Hash"/> of the whole files, streamed: the images as float32 value / 255, then the labels as int32.</summary>
+    private static string StreamedHash(string imagesPath, string? labelsPath)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        float[] floats = new float[1 << 20];
+        Idx.Scan(imagesPath, bytes =>
+        {
+            for (int i = 0; i < bytes.Length; i++) floats[i] = bytes[i] / 255f;
+            sha.AppendData(MemoryMarshal.AsBytes(floats.AsSpan(0, bytes.Length)));
+        });
+        if (labelsPath is not null)
+        {
+            int[] ints = new int[1 << 20];
+            Idx.Scan(labelsPath, bytes =>
+            {
+                for (int i = 0; i < bytes.Length; i++) ints[i] = bytes[i];
+                sha.AppendData(MemoryMarshal.AsBytes(ints.AsSpan(0, bytes.Length)));
+            });
+        }
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
     /// <inheritdoc/>
@@ -135,7 +163,7 @@ public sealed class ImageDataset : ICollectionDataset
     public IReadOnlyList<int>? Labels => _labels;
 
     /// <inheritdoc/>
-    public string ContentSha256 => _sha256 ??= Hash();
+    public string ContentSha256 => _sha256 ??= _streamedHash?.Invoke() ?? Hash();
 
     /// <inheritdoc/>
     public Tensor Forward(RootModule model, int start, int count)

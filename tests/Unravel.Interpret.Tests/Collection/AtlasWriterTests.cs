@@ -93,6 +93,7 @@ public sealed class AtlasWriterTests : IDisposable
         AtlasWriter.Write(atlas, result, CollectorTests.Options, Provenance, overwrite: true);
         Assert.False(File.Exists(Path.Combine(atlas, "keep.txt")));
         Assert.True(File.Exists(Path.Combine(atlas, "atlas.db")));
-        Assert.Single(Directory.GetFileSystemEntries(_dir));
+        // Only the atlas and its writer's lock file, which stays (AtlasLock): no temporary or moved-aside folder.
+        Assert.Equal([atlas], Directory.GetFileSystemEntries(_dir).Where(e => e != AtlasLock.LockPath(atlas)));
     }
 }

@@ -56,10 +56,13 @@ public sealed class PureMethod : AtlasMethod<PureRecord>
             n.KSelection?.ToDictionary(p => p.Key.ToString(CultureInfo.InvariantCulture), p => p.Value), eval);
     }
 
-    /// <summary>Writes methods/pure/&lt;layer folder&gt;/evaluation.json, the layer's evaluation summary.</summary>
-    public static void WriteEvaluationSummary(AtlasReader atlas, string layer, Provenance provenance, PureEvaluation evaluation)
+    /// <summary>File name of the layer's evaluation summary in methods/pure/&lt;layer folder&gt;/.</summary>
+    public const string EvaluationSummaryFile = "evaluation.json";
+
+    /// <summary>The layer's evaluation summary (<see cref="EvaluationSummaryFile"/>), committed with the records by <see cref="AtlasMethod{TResult}.Write"/>.</summary>
+    public static byte[] EvaluationSummary(string layer, Provenance provenance, PureEvaluation evaluation)
     {
-        ArgumentNullException.ThrowIfNull(atlas);
+        ArgumentNullException.ThrowIfNull(provenance);
         ArgumentNullException.ThrowIfNull(evaluation);
         var summary = new JsonObject
         {
@@ -72,7 +75,7 @@ public sealed class PureMethod : AtlasMethod<PureRecord>
                 ["gap_stderr"] = Finite(s.GapStdError), ["neurons"] = s.Neurons,
             }).ToArray()),
         };
-        AtomicFile.WriteAllText(Path.Combine(atlas.MethodFolder(Instance.Name, layer), "evaluation.json"), summary.ToJsonString());
+        return System.Text.Encoding.UTF8.GetBytes(summary.ToJsonString());
     }
 
     /// <inheritdoc/>

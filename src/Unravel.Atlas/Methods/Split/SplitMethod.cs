@@ -42,13 +42,14 @@ public sealed class SplitMethod : AtlasMethod<SplitRecord>
         return atlas.PathOf("methods", Name, AtlasWriter.LayerFolder(layer), "find.json");
     }
 
-    /// <summary>Writes a layer's search file atomically.</summary>
+    /// <summary>Writes a layer's search file in one atomic step under the atlas's lock (AtlasCommit).</summary>
     public void WriteFind(AtlasReader atlas, SplitFindFile file)
     {
         ArgumentNullException.ThrowIfNull(atlas);
         ArgumentNullException.ThrowIfNull(file);
-        atlas.MethodFolder(Name, file.Layer);
-        AtomicFile.WriteAllBytes(FindPath(atlas, file.Layer), JsonSerializer.SerializeToUtf8Bytes(file, SplitJson.Default.SplitFindFile));
+        using AtlasCommit commit = AtlasCommit.Begin(atlas.Root, Name);
+        commit.Stage(Path.GetRelativePath(atlas.Root, FindPath(atlas, atlas.Layer(file.Layer).Name)), JsonSerializer.SerializeToUtf8Bytes(file, SplitJson.Default.SplitFindFile));
+        commit.Commit();
     }
 
     /// <summary>A layer's search file, or null when there is none.</summary>
