@@ -147,6 +147,37 @@ public sealed class RunBatchTests
     }
 
     [Fact]
+    public void RunBatch_FolderOfTextFiles_GivesEachPromptsSingleRunPrediction()
+    {
+        string dir = Directory.CreateTempSubdirectory("unravel-run-texts-").FullName;
+        try
+        {
+            // Two prompts of one token length (batched together) and one of another length.
+            string[] prompts = ["The jury said it", "The court said it", "In the morning the grand jury"];
+            for (int i = 0; i < prompts.Length; i++) File.WriteAllText(Path.Combine(dir, $"p{i}.txt"), prompts[i]);
+            File.WriteAllText(Path.Combine(dir, "notes.md"), "ignored: not a .txt file");
+            (JsonElement[] rows, JsonElement summary) = RunJson(new RunCommand.Request("brown-gpt2", dir, Top: 3, Json: true));
+            Assert.Equal(3, summary.GetProperty("count").GetInt32());
+            for (int i = 0; i < prompts.Length; i++)
+            {
+                Assert.Equal($"p{i}.txt", rows[i].GetProperty("input").GetString());
+                var single = new StringWriter();
+                Assert.Equal(ExitCodes.Success, RunCommand.Run("brown-gpt2", Path.Combine(dir, $"p{i}.txt"), null, 3, true, single));
+                using JsonDocument one = JsonDocument.Parse(single.ToString());
+                JsonElement[] expected = [.. one.RootElement.GetProperty("predictions").EnumerateArray()];
+                JsonElement[] actual = [.. rows[i].GetProperty("predictions").EnumerateArray()];
+                Assert.Equal(expected.Select(e => e.GetProperty("id").GetInt32()), actual.Select(e => e.GetProperty("id").GetInt32()));
+                for (int k = 0; k < 3; k++)
+                    Assert.Equal(expected[k].GetProperty("probability").GetSingle(), actual[k].GetProperty("probability").GetSingle(), 5);
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task RunBatch_BadOptions_ExitWithUsageErrorNamingTheOption()
     {
         string empty = Directory.CreateTempSubdirectory("unravel-run-empty-").FullName;
