@@ -3,7 +3,6 @@
 // in the JSON sidecar, --no-preprocess feeds a preprocessed 224×224 input unchanged, and every new option refuses bad
 // input with one message and a hint.
 
-using System.CommandLine;
 using System.Text.Json;
 using Unravel.Interpret.Attribution;
 using Unravel.IO;
@@ -132,14 +131,6 @@ public sealed class AttributeDataTests : IDisposable
         Assert.True(Enumerable.Range(0, resized.Length).Max(i => Math.Abs(resized.Data[i] - normalised.Data[i])) > 0.1f);
     }
 
-    private static async Task<(int Code, string Error)> Invoke(params string[] args)
-    {
-        RootCommand root = new() { AttributeCommand.Create() };
-        var error = new StringWriter();
-        int code = await CliRunner.InvokeAsync(root, args, error);
-        return (code, error.ToString());
-    }
-
     [Fact]
     public async Task Attribute_BadDataOptions_ExitWithOneMessageAndHint()
     {
@@ -174,7 +165,7 @@ public sealed class AttributeDataTests : IDisposable
         ];
         foreach ((string[] args, string expected) in cases)
         {
-            (int code, string error) = await Invoke(["attribute", "fashion-small-resnet", .. args]);
+            (int code, string error) = await AttributeCommandTests.Invoke(["attribute", "fashion-small-resnet", .. args]);
             Assert.True(code == ExitCodes.UsageError, $"{string.Join(' ', args)}: exit {code}, {error}");
             Assert.Contains(expected, error);
             Assert.Contains("hint:", error);
