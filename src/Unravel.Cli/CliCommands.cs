@@ -31,5 +31,6 @@ internal static class CliCommands
         SlurmCommand.Create(),
         K8sCommand.Create(),
         MergeRecordsCommand.Create(),
+        ExportCommand.Create(),
     };
 }

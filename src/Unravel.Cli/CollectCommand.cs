@@ -228,31 +228,10 @@ internal static class CollectCommand
     }
 
     /// <summary>torchvision-style transforms for an image folder: defaults fit the model's input.</summary>
-    private static ImagePreprocessing Preprocessing(Request r, IImageClassifier model)
-    {
-        (int channels, int height, _) = model.InputSize;
-        float[] Floats(string? text, float[] fallback, string option) => text is null ? fallback
-            : text.Split(',').Select(v => float.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out float f) ? f
-                : throw new UnravelUserException($"{option} {text}: '{v}' is not a number.", $"e.g. {option} 0.5,0.5,0.5")).ToArray();
-        bool imagenet = channels == 3;
-        float[] mean = Floats(r.Mean, imagenet ? [.. ImagePreprocessing.ImageNet.Mean] : Enumerable.Repeat(0f, channels).ToArray(), "--mean");
-        float[] std = Floats(r.Std, imagenet ? [.. ImagePreprocessing.ImageNet.Std] : Enumerable.Repeat(1f, channels).ToArray(), "--std");
-        if (mean.Length != channels || std.Length != channels)
-            throw new UnravelUserException($"--mean/--std need {channels} values for {channels}-channel input (got {mean.Length} and {std.Length}).");
-        return new ImagePreprocessing
-        {
-            ResizeTo = r.Resize ?? (height == 224 ? 256 : height), CropTo = r.Crop ?? height, Grayscale = channels == 1, Mean = mean, Std = std,
-        };
-    }
+    private static ImagePreprocessing Preprocessing(Request r, IImageClassifier model) => ImageInputs.Preprocessing(model, r.Resize, r.Crop, r.Mean, r.Std);
 
-    /// <summary>--labels, or the IDX labels file next to the images ("…images-idx3…" → "…labels-idx1…") when it exists.</summary>
-    private static string? Labels(Request r)
-    {
-        if (r.Labels is not null)
-            return File.Exists(r.Labels) ? r.Labels : throw new UnravelUserException($"{r.Labels}: no such file.", "pass --labels PATH to an IDX labels file, or leave it out");
-        string guess = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(r.Data))!, Path.GetFileName(r.Data).Replace("images-idx3", "labels-idx1", StringComparison.Ordinal));
-        return guess != Path.GetFullPath(r.Data) && File.Exists(guess) ? guess : null;
-    }
+    /// <summary>--labels, or the IDX labels file next to the images when it exists.</summary>
+    private static string? Labels(Request r) => ImageInputs.Labels(r.Data, r.Labels);
 
     private static void CheckWindow(Request r, ILanguageModel lm)
     {

@@ -19,7 +19,7 @@ public sealed class AttributeCommandTests
 
     private static string TestImages => RepoFile("assets", "data", "fashion-mnist", "t10k-images-idx3-ubyte.gz");
 
-    private static async Task<(int Code, string Error)> Invoke(params string[] args)
+    internal static async Task<(int Code, string Error)> Invoke(params string[] args)
     {
         RootCommand root = new() { AttributeCommand.Create() };
         var error = new StringWriter();

@@ -31,7 +31,7 @@ public sealed class KillAndLockTests(CliFixture fixture) : IClassFixture<CliFixt
         Assert.Equal(0, Unravel(CollectArgs(reference, Limit)).Code);
 
         string atlas = Path.Combine(_dir, "killed");
-        string checkpoint = Unravel.Atlas.Stages.CollectStage.CheckpointPath(atlas);
+        string checkpoint = global::Unravel.Atlas.Stages.CollectStage.CheckpointPath(atlas);
         int killedAt = 0;
         for (int kill = 0; kill < 3; kill++)
         {
@@ -69,7 +69,7 @@ public sealed class KillAndLockTests(CliFixture fixture) : IClassFixture<CliFixt
     public void Collect_TwoIntoOneOut_SecondRefusedWithHolderPid_ThenTwoResumes_OneWins()
     {
         string atlas = Path.Combine(_dir, "shared");
-        string checkpoint = Unravel.Atlas.Stages.CollectStage.CheckpointPath(atlas);
+        string checkpoint = global::Unravel.Atlas.Stages.CollectStage.CheckpointPath(atlas);
         using Process first = Start(CollectArgs(atlas, 1200));
         Assert.True(WaitUntil(() => Next(checkpoint) >= 20 || first.HasExited, 120));
         // Stopped (SIGSTOP), the first run holds the lock for as long as the second needs to start, however fast it collects.
@@ -121,7 +121,7 @@ public sealed class KillAndLockTests(CliFixture fixture) : IClassFixture<CliFixt
     public void Collect_FlippedBitsInCheckpoint_RefusedNamingIt_AndResumeWithoutCheckpointSaysSo()
     {
         string atlas = Path.Combine(_dir, "flipped");
-        string checkpoint = Unravel.Atlas.Stages.CollectStage.CheckpointPath(atlas);
+        string checkpoint = global::Unravel.Atlas.Stages.CollectStage.CheckpointPath(atlas);
         using (Process run = Start(CollectArgs(atlas, 1200)))
         {
             Assert.True(WaitUntil(() => Next(checkpoint) >= 20 || run.HasExited, 120));

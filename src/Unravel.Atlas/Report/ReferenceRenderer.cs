@@ -191,7 +191,7 @@ internal sealed class ReferenceRenderer
             string tok = _sources.DecodeToken!(tokens[t]).Replace("\n", "⏎", StringComparison.Ordinal);
             string value = map is not null && t < map.Length ? Html.Num(map[t]) : t == peak ? "peak" : "";
             sb.Append(CultureInfo.InvariantCulture,
-                $"<span class=\"tok{(t == peak ? " max" : "")}\" style=\"background:rgba(217,72,15,{a:0.00})\" title=\"{Html.E(value)}\">{Html.E(tok)}</span>");
+                $"<span class=\"tok{(t == peak ? " max" : "")}\" style=\"background:{HeatmapColors.Shade(a)}\" title=\"{Html.E(value)}\">{Html.E(tok)}</span>");
         }
         if (to < tokens.Length) sb.Append("<span class=\"muted\">…</span>");
         sb.Append("</div>");

@@ -54,17 +54,11 @@ public sealed class ImageDataset : ICollectionDataset
     public static ImageDataset FromFolder(string folder, ImagePreprocessing preprocessing)
     {
         ArgumentNullException.ThrowIfNull(preprocessing);
-        string[] classes = [.. Directory.GetDirectories(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal)!];
-        if (classes.Length == 0)
+        ImageFolder listing = ImageFolder.List(folder);
+        IReadOnlyList<string> classes = listing.Classes;
+        if (classes.Count == 0)
             throw new InvalidDatasetException($"collect: {folder} has no class subfolders (expected {folder}/<class>/<image>.png).");
-        var files = new List<(string Path, int Label)>();
-        for (int c = 0; c < classes.Length; c++)
-        {
-            string dir = Path.Combine(folder, classes[c]);
-            files.AddRange(Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories)
-                .Where(f => Path.GetExtension(f).ToLowerInvariant() is ".png" or ".jpg" or ".jpeg")
-                .Select(f => Path.GetRelativePath(dir, f)).Order(StringComparer.Ordinal).Select(f => (Path.Combine(dir, f), c)));
-        }
+        var files = listing.Files.Select((f, i) => (Path: f, Label: listing.Labels![i])).ToList();
         if (files.Count == 0) throw new InvalidDatasetException($"collect: no .png/.jpg images under {folder}/<class>/.");
         Tensor? images = null;
         int per = 0;
@@ -78,9 +72,9 @@ public sealed class ImageDataset : ICollectionDataset
             one.Data.CopyTo(images.Data.Slice(i * per, per));
         }
         string description = string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"image folder {Path.GetFileName(Path.TrimEndingDirectorySeparator(folder))}: {files.Count} images in {classes.Length} classes ({string.Join(", ", classes.Take(10))}{(classes.Length > 10 ? ", …" : "")}), "
+            $"image folder {Path.GetFileName(Path.TrimEndingDirectorySeparator(folder))}: {files.Count} images in {classes.Count} classes ({string.Join(", ", classes.Take(10))}{(classes.Count > 10 ? ", …" : "")}), "
             + $"resize {preprocessing.ResizeTo}, crop {preprocessing.CropTo}, {(preprocessing.Grayscale ? "gray" : "RGB")}, mean [{string.Join(", ", preprocessing.Mean)}], std [{string.Join(", ", preprocessing.Std)}]");
-        return new ImageDataset(images!, files.Select(f => f.Label).ToArray(), description, preprocessing.Mean, preprocessing.Std) { ClassNames = classes };
+        return new ImageDataset(images!, files.Select(f => f.Label).ToArray(), description, preprocessing.Mean, preprocessing.Std) { ClassNames = [.. classes] };
     }
 
     /// <summary>Class names by label (image folders), or null.</summary>
