@@ -28,5 +28,6 @@ internal static class CliCommands
         VisualizeCommand.Create(),
         ExplainCommand.Create(),
         ScoreCommand.Create(),
+        SaeCommand.Create(),
     };
 }
