@@ -59,7 +59,7 @@ internal static class SaeCommand
             $"; {run.TrainRows} training and {run.EvalRows} evaluation positions; trained in {F(run.TrainTime.TotalSeconds, "0.0")} s");
         var table = new TextTable("MSE", "L1", "L0", "dead", "loss increase", "median MaxDist", "median MeanDist");
         table.Add(F(e.Mse), F(e.L1, "0.00"), F(100 * e.L0Share, "0.00") + " %", F(100 * e.DeadShare, "0.0") + " %",
-            $"+{F(run.LossIncrease)} nats", F(e.MaxDist.Median, "0.000"), F(e.MeanDist.Median, "0.000"));
+            F(run.LossIncrease, "+0.0000;-0.0000") + " nats", F(e.MaxDist.Median, "0.000"), F(e.MeanDist.Median, "0.000"));
         output.Write(table);
         output.WriteLine($"language-model loss {F(run.BaseLoss)} → {F(run.SplicedLoss)} nats on {run.LossWindows} evaluation windows with the SAE spliced in");
         output.WriteLine($"weights {run.Weights}; latents browsable as layer {run.LatentLayer} of {run.LatentAtlas} (unravel serve / report); {F(run.Elapsed.TotalSeconds, "0.0")} s");
