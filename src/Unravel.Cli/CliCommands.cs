@@ -32,5 +32,6 @@ internal static class CliCommands
         K8sCommand.Create(),
         MergeRecordsCommand.Create(),
         ExportCommand.Create(),
+        SaeCommand.Create(),
     };
 }

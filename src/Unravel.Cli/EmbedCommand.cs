@@ -109,6 +109,8 @@ internal static class EmbedCommand
         if (run.Agreement is { } a)
             output.WriteLine($"against part-of-speech tags of the key tokens, over {a.Neurons} neurons with ≥ 2 clusters: median ARI {F(a.Ari)}, median NMI {F(a.Nmi)}");
         output.WriteLine("time: " + string.Join(", ", run.Timings.Select(t => $"{t.Step} {F(t.Seconds, "0.0")} s")));
+        output.WriteLine($"similar features: exact search over {run.SimilarSearch.Features} clusters of {run.SimilarSearch.Layers} embedded layer(s), " +
+            $"{run.SimilarSearch.Pairs} pairs in {F(run.SimilarSearch.Seconds, "0.00")} s");
     }
 
     private static object Summary(PolysemanticitySummary s) => new

@@ -6,6 +6,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Unravel.Atlas.Methods;
 using Unravel.Atlas.Stages;
 using Unravel.Atlas;
 
@@ -70,6 +71,8 @@ internal static class ExplainCommand
         }
         output.Write(table);
         output.WriteLine($"median test r {F(run.MedianTest)} (best single concept {F(run.MedianBaseline)})");
+        foreach (IGrouping<string, ExplanationRecord> other in run.Neurons.SelectMany(n => n.All.Explanations).Where(e => e.ConceptSet != run.Request.Concepts).GroupBy(e => e.ConceptSet))
+            output.WriteLine($"also stored on {other.Key}: {other.Count()} of these neurons, median test r {F(ExplainStageResult.Median(other.Select(e => e.TestCorrelation)))}");
     }
 
     private static void WriteJson(TextWriter output, ExplainStageResult run) =>
@@ -84,6 +87,11 @@ internal static class ExplainCommand
                 neuron = n.Neuron, formula = n.Record.Formula, terms = n.Record.Terms.Select(t => new { concept = t.Concept, weight = t.Weight }), bias = n.Record.Bias,
                 test_correlation = Nullable(n.Record.TestCorrelation), val_correlation = Nullable(n.Record.ValCorrelation),
                 baseline_correlation = Nullable(n.Record.BaselineCorrelation), baseline_concept = n.Record.BaselineConcept, file = n.File,
+                stored = n.All.Explanations.Select(e => new
+                {
+                    concept_set = e.ConceptSet, formula = e.Formula, terms = e.Terms.Select(t => new { concept = t.Concept, weight = t.Weight }), bias = e.Bias,
+                    test_correlation = Nullable(e.TestCorrelation), val_correlation = Nullable(e.ValCorrelation),
+                }),
             }),
         }, new JsonSerializerOptions { WriteIndented = true }));
 

@@ -4,7 +4,10 @@
 // the key tokens (§3.1), each neuron's embeddings are clustered (average linkage, cosine, cut at 0.5; §3.2) with the
 // polysemanticity metrics (§3.3.1), similar features are found among the run's clusters, and the shown windows get
 // per-token activations and (for the central examples) token importance. On Brown data the clusters are compared with
-// the key tokens' part-of-speech tags (ARI, NMI). Results are stored through EmbedMethod.
+// the key tokens' part-of-speech tags (ARI, NMI). Results are stored through EmbedMethod. Similar features are searched
+// exactly over the clusters of this layer and of every other layer embedded earlier with the same variant (their central
+// embeddings are stored in the records), with the per-layer thresholds of §4.1.1; the other layers' links are rewritten
+// so that every embedded layer links to every other.
 
 using System.Diagnostics;
 using System.Text.Json.Nodes;
@@ -102,11 +105,26 @@ public sealed class EmbedStage : IStage<EmbedRequest, EmbedStageResult>
             result = result with { Neurons = [.. result.Neurons.Where(x => kept.Contains(x.Neuron))] };
             neurons = [.. neurons.Where(n => kept.Contains(n) || result.TooFewExamples.Contains(n))];
         }
-        SimilarFeaturesResult similar = SimilarFeatures.Find([(result, embeddings)],
-            new SimilarFeatureOptions { Top = request.Similar, Thresholds = [new SimilarFeatureOptions().ThresholdOf(block)] }, cancellationToken);
-        var neighbours = new Dictionary<(int Neuron, int Cluster), SimilarFeature[]>();
-        for (int i = 0; i < similar.Features.Count; i++) neighbours[(similar.Features[i].Neuron, similar.Features[i].Cluster)] = similar.Neighbours[i];
         timings.Add(("clustering", step.Elapsed.TotalSeconds));
+        step.Restart();
+        var sets = embeddings.Neurons.ToDictionary(s => s.Neuron);
+        var centrals = new Dictionary<(int Neuron, int Cluster), float[]>();
+        foreach (NeuronEmbeddingResult r in result.Neurons)
+            for (int c = 0; c < r.Clusters.Central.Length; c++) centrals[(r.Neuron, c)] = SimilarFeatures.Central(r, sets[r.Neuron], c);
+        var others = OtherLayers(atlas, model, mlpModel, layer.Name, request.Variant);
+        FeatureRef[] refs = [.. centrals.Keys.Select(k => new FeatureRef(block, k.Neuron, k.Cluster)),
+            .. others.SelectMany(o => o.Features.Select(f => new FeatureRef(o.Block, f.Neuron, f.Cluster)))];
+        float[][] vectors = [.. centrals.Values, .. others.SelectMany(o => o.Features.Select(f => f.Embedding))];
+        SimilarFeaturesResult similar = SimilarFeatures.Find(refs, vectors, new SimilarFeatureOptions { Top = request.Similar }, cancellationToken);
+        string[] layerOfBlock = new string[mlpModel.MlpLayerCount];
+        layerOfBlock[block] = layer.Name;
+        foreach (var o in others) layerOfBlock[o.Block] = o.Layer;
+        var neighbours = new Dictionary<(int Block, int Neuron, int Cluster), EmbedSimilarRecord[]>();
+        for (int i = 0; i < similar.Features.Count; i++)
+            neighbours[(similar.Features[i].Layer, similar.Features[i].Neuron, similar.Features[i].Cluster)] =
+                [.. similar.Neighbours[i].Select(s => new EmbedSimilarRecord(layerOfBlock[s.Feature.Layer], s.Feature.Neuron, s.Feature.Cluster, s.Similarity))];
+        foreach (var o in others) Relink(atlas, o.Layer, o.Block, neighbours);
+        double searchSeconds = step.Elapsed.TotalSeconds;
 
         step.Restart();
         Func<int, string> decode = Assets.Tokenizer().TokenText;
@@ -122,7 +140,7 @@ public sealed class EmbedStage : IStage<EmbedRequest, EmbedStageResult>
         {
             if (!byNeuron.TryGetValue(n, out NeuronEmbeddingResult? r)) continue;
             EmbedRecord record = Record(r, request, examples, layer.Name, data, decode, maps, importance, neighbours,
-                gold is null ? null : e => gold(e) is int t and >= 0 ? tagNames![t] : null, agreement.TryGetValue(n, out var a) ? a : null);
+                gold is null ? null : e => gold(e) is int t and >= 0 ? tagNames![t] : null, agreement.TryGetValue(n, out var a) ? a : null, block, centrals);
             records.Add((n, record));
             done.Add(new EmbedNeuron(n, r, record, EmbedMethod.Instance.PathOf(atlas, layer.Name, n)));
         }
@@ -134,7 +152,10 @@ public sealed class EmbedStage : IStage<EmbedRequest, EmbedStageResult>
         };
         EmbedMethod.Instance.Write(atlas, layer.Name, Provenance.Of(EmbedMethod.Instance.Name, atlas, atlas.Seed, options), records);
         int[] tooFew = [.. result.TooFewExamples];
-        return new EmbedStageResult(layer, request, block, windows, done, tooFew, summary, rawSummary, agree, timings, clock.Elapsed);
+        return new EmbedStageResult(layer, request, block, windows, done, tooFew, summary, rawSummary, agree, timings, clock.Elapsed)
+        {
+            SimilarSearch = (1 + others.Count, refs.Length, similar.Comparisons, searchSeconds),
+        };
     }
 
     /// <summary>The variant named on the command line.</summary>
@@ -235,7 +256,8 @@ public sealed class EmbedStage : IStage<EmbedRequest, EmbedStageResult>
 
     private static EmbedRecord Record(NeuronEmbeddingResult r, EmbedRequest request, CharacteristicExampleSet examples, string layer, TokenWindowDataset data,
         Func<int, string> decode, Dictionary<(int, long), float[]> maps, Dictionary<(int, int), float[]> importance,
-        Dictionary<(int, int), SimilarFeature[]> neighbours, Func<CharacteristicExample, string?>? tag, (double Ari, double Nmi)? agreement)
+        Dictionary<(int, int, int), EmbedSimilarRecord[]> neighbours, Func<CharacteristicExample, string?>? tag, (double Ari, double Nmi)? agreement,
+        int block, Dictionary<(int, int), float[]> centrals)
     {
         FeatureClusters c = r.Clusters;
         EmbedWindowRecord Window(CharacteristicExample e)
@@ -253,16 +275,53 @@ public sealed class EmbedStage : IStage<EmbedRequest, EmbedStageResult>
             CharacteristicExample central = r.Examples[c.Central[k]];
             int from = Math.Max(0, central.Position - Back), to = Math.Min(data.Length, central.Position + Forward + 1);
             float[]? imp = importance.TryGetValue((r.Neuron, k), out float[]? full) ? full[from..to] : null;
-            EmbedSimilarRecord[] similar = neighbours.TryGetValue((r.Neuron, k), out SimilarFeature[]? found)
-                ? found.Select(s => new EmbedSimilarRecord(layer, s.Feature.Neuron, s.Feature.Cluster, s.Similarity)).ToArray() : [];
+            EmbedSimilarRecord[] similar = neighbours.GetValueOrDefault((block, r.Neuron, k)) ?? [];
             clusters[k] = new EmbedClusterRecord(k, c.Sizes[k], c.Central[k], Enumerable.Range(0, c.Labels.Length).Where(i => c.Labels[i] == k).ToArray(),
-                Shown(c, k, request.Shown).Select(i => Window(r.Examples[i])).ToArray(), imp, similar);
+                Shown(c, k, request.Shown).Select(i => Window(r.Examples[i])).ToArray(), imp, similar, centrals[(r.Neuron, k)]);
         }
         PolysemanticityMetrics m = c.Metrics;
         return new EmbedRecord(request.Variant, request.Selection, request.Ratio, request.Threshold, examples.Maximum[r.Neuron], examples.Exact[r.Neuron],
             r.Examples.Select((e, i) => new EmbedExampleRecord(e.Input, e.Position, e.Activation, c.Labels[i], tag?.Invoke(e))).ToArray(),
             c.Dendrogram.Merges.Select(x => new double[] { x.Left, x.Right, x.Height, x.Size }).ToArray(), clusters,
             m.MaxDist, m.MeanDist, Finite(m.Intra), Finite(m.Inter), Metrics(r.Raw?.Metrics ?? m), agreement?.Ari, agreement?.Nmi);
+    }
+
+    /// <summary>The other MLP layers of the atlas embedded with <paramref name="variant"/>: their stored features and
+    /// central embeddings (records without embeddings, from before they were stored, are left out).</summary>
+    private static List<(string Layer, int Block, List<(int Neuron, int Cluster, float[] Embedding)> Features)> OtherLayers(AtlasReader atlas,
+        RootModule model, ITransformerMlpModel mlpModel, string layer, string variant)
+    {
+        var found = new List<(string, int, List<(int, int, float[])>)>();
+        foreach (string other in atlas.Layers.Select(l => l.Name).Where(n => n != layer))
+        {
+            int block = Enumerable.Range(0, mlpModel.MlpLayerCount).FirstOrDefault(b => mlpModel.MlpLayer(b).ActivationHook == other
+                || model.Hooks.ResolveAlias(mlpModel.MlpLayer(b).ActivationHook) == model.Hooks.ResolveAlias(other), -1);
+            if (block < 0) continue;
+            var features = new List<(int, int, float[])>();
+            foreach (int n in EmbedMethod.Instance.Analysed(atlas, other))
+                if (EmbedMethod.Instance.Read(atlas, other, n) is { Result.Variant: var v } r && v == variant)
+                    foreach (EmbedClusterRecord c in r.Result.Clusters)
+                        if (c.Embedding is { } e) features.Add((n, c.Id, e));
+            if (features.Count > 0) found.Add((other, block, features));
+        }
+        return found;
+    }
+
+    /// <summary>Rewrites the similar-feature links of an earlier embedded layer with the search that now includes this one.</summary>
+    private static void Relink(AtlasReader atlas, string layer, int block, Dictionary<(int, int, int), EmbedSimilarRecord[]> neighbours)
+    {
+        var records = new List<(int, EmbedRecord)>();
+        Provenance? provenance = null;
+        foreach (int n in EmbedMethod.Instance.Analysed(atlas, layer))
+            if (EmbedMethod.Instance.Read(atlas, layer, n) is { } r)
+            {
+                provenance ??= r.Provenance;
+                records.Add((n, r.Result with
+                {
+                    Clusters = [.. r.Result.Clusters.Select(c => c.Embedding is null ? c : c with { Similar = neighbours.GetValueOrDefault((block, n, c.Id)) ?? [] })],
+                }));
+            }
+        if (provenance is not null) EmbedMethod.Instance.Write(atlas, layer, provenance, records);
     }
 
     private static EmbedMetricsRecord Metrics(PolysemanticityMetrics m) => new(m.Clusters, m.MaxDist, m.MeanDist, Finite(m.Intra), Finite(m.Inter));

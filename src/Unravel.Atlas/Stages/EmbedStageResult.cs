@@ -18,4 +18,9 @@ namespace Unravel.Atlas.Stages;
 /// <param name="Elapsed">Total time.</param>
 public sealed record EmbedStageResult(AtlasLayer Layer, EmbedRequest Request, int Block, int Windows, IReadOnlyList<EmbedNeuron> Neurons,
     int[] TooFewExamples, PolysemanticitySummary Summary, PolysemanticitySummary? RawSummary, (double Ari, double Nmi, int Neurons)? Agreement,
-    IReadOnlyList<(string Step, double Seconds)> Timings, TimeSpan Elapsed);
+    IReadOnlyList<(string Step, double Seconds)> Timings, TimeSpan Elapsed)
+{
+    /// <summary>The exact similar-feature search: layers searched (this one and those embedded earlier), features
+    /// (clusters), similarities computed (features²) and seconds.</summary>
+    public (int Layers, int Features, long Pairs, double Seconds) SimilarSearch { get; init; }
+}

@@ -1,7 +1,8 @@
 // The explain stage: linear explanations (Oikarinen & Weng 2024, "Linear explanations for individual neurons", ICML,
 // §3–4) for a layer's neurons. Activations over every collected input (NeuronActivations), a concept set (ConceptSets),
 // a seeded 70/10/20 split (by input, or by token window for text), the fit, then per neuron its test and validation r,
-// the best single concept's test r and a scatter sample, stored through LinearExplanationsMethod. Called by
+// the best single concept's test r and a scatter sample, stored through LinearExplanationsMethod beside the neuron's
+// explanations on other concept sets (a run replaces only its own set's). Called by
 // `unravel explain`, the explorer's on-demand analysis and `unravel demo`.
 
 using System.Diagnostics;
@@ -46,13 +47,14 @@ public sealed class ExplainStage : IStage<ExplainRequest, ExplainStageResult>
         }
         var set = new ConceptSetRecord(fit.Provenance.Kind, fit.Provenance.Source, fit.Provenance.Detail, fit.Concepts.Count);
         DataSplitRecord splitRecord = Record(split);
-        var records = new List<(int, ExplanationRecord)>(neurons.Length);
+        var records = new List<(int, ExplanationsRecord)>(neurons.Length);
         var done = new List<ExplainNeuron>(neurons.Length);
         for (int t = 0; t < neurons.Length; t++)
         {
             ExplanationRecord record = Explain(fit.Neurons[t], concepts, activations, t, split, request.Concepts, set, splitRecord);
-            records.Add((neurons[t], record));
-            done.Add(new ExplainNeuron(neurons[t], record, LinearExplanationsMethod.Instance.PathOf(atlas, layer.Name, neurons[t])));
+            ExplanationsRecord stored = LinearExplanationsMethod.Instance.Read(atlas, layer.Name, neurons[t])?.Result ?? new ExplanationsRecord([]);
+            records.Add((neurons[t], stored.With(record)));
+            done.Add(new ExplainNeuron(neurons[t], record, LinearExplanationsMethod.Instance.PathOf(atlas, layer.Name, neurons[t]), stored.With(record)));
         }
         LinearExplanationOptions o = request.Options;
         var options = new JsonObject

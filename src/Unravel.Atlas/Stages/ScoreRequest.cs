@@ -11,6 +11,9 @@ public sealed record ScoreRequest(AtlasSession Session, string Layer, IReadOnlyL
     /// <summary>Seed of the split (default: the atlas's seed, the explain stage's default).</summary>
     public int? Seed { get; init; }
 
+    /// <summary>PURE: train inputs (the first of the seeded train split) whose circuits fit each virtual neuron's value.</summary>
+    public int PureFitRows { get; init; } = 1000;
+
     /// <summary>Inputs per forward pass when activations are computed.</summary>
     public int Batch { get; init; } = 64;
 }

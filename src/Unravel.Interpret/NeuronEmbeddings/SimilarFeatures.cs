@@ -25,7 +25,6 @@ public static class SimilarFeatures
         ArgumentNullException.ThrowIfNull(options);
         var features = new List<FeatureRef>();
         var vectors = new List<float[]>();
-        int width = -1;
         foreach ((LayerEmbeddingResult result, LayerEmbeddings embeddings) in layers)
         {
             Dictionary<int, NeuronEmbeddingSet> sets = embeddings.Neurons.ToDictionary(s => s.Neuron);
@@ -33,19 +32,43 @@ public static class SimilarFeatures
             {
                 if (!sets.TryGetValue(r.Neuron, out NeuronEmbeddingSet? set))
                     throw new ArgumentException($"similar features: layer {result.Layer} neuron {r.Neuron} has clusters but no embeddings.", nameof(layers));
-                if (width >= 0 && set.Width != width)
-                    throw new ArgumentException($"similar features: embeddings of width {set.Width} and {width} cannot be compared.", nameof(layers));
-                width = set.Width;
                 for (int c = 0; c < r.Clusters.Central.Length; c++)
                 {
                     features.Add(new FeatureRef(result.Layer, r.Neuron, c));
-                    vectors.Add(Unit(set.Embeddings.AsSpan(r.Clusters.Central[c] * set.Width, set.Width)));
+                    vectors.Add(Central(r, set, c));
                 }
             }
         }
+        return Find(features, vectors, options, cancellationToken);
+    }
+
+    /// <summary>The central example's neuron embedding of cluster <paramref name="cluster"/> (not normalised).</summary>
+    public static float[] Central(NeuronEmbeddingResult result, NeuronEmbeddingSet set, int cluster)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(set);
+        return set.Embeddings.AsSpan(result.Clusters.Central[cluster] * set.Width, set.Width).ToArray();
+    }
+
+    /// <summary>Finds the nearest features among <paramref name="features"/>, each represented by its vector (e.g. the
+    /// central embeddings stored by earlier runs on other layers); FeatureRef.Layer selects the threshold.</summary>
+    /// <exception cref="ArgumentException">The lists differ in length, or the vectors in width.</exception>
+    public static SimilarFeaturesResult Find(IReadOnlyList<FeatureRef> features, IReadOnlyList<float[]> representatives, SimilarFeatureOptions options,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        ArgumentNullException.ThrowIfNull(representatives);
+        ArgumentNullException.ThrowIfNull(options);
+        if (features.Count != representatives.Count)
+            throw new ArgumentException($"similar features: {features.Count} features but {representatives.Count} vectors.", nameof(representatives));
+        int width = representatives.Count > 0 ? representatives[0].Length : 0;
+        if (representatives.Any(v => v.Length != width))
+            throw new ArgumentException($"similar features: embeddings of width {representatives.First(v => v.Length != width).Length} and {width} cannot be compared.",
+                nameof(representatives));
+        float[][] vectors = [.. representatives.Select(v => Unit(v))];
         int m = features.Count;
         var neighbours = new SimilarFeature[m][];
-        if (m == 0) return new SimilarFeaturesResult(features, neighbours, 0);
+        if (m == 0) return new SimilarFeaturesResult([.. features], neighbours, 0);
         var all = new float[m * width];
         for (int i = 0; i < m; i++) vectors[i].CopyTo(all, i * width);
         Tensor keys = Tensor.FromArray(all, m, width);                                   // [M, C]
@@ -72,7 +95,7 @@ public static class SimilarFeatures
                 neighbours[start + q] = found.OrderByDescending(x => x.Similarity).Take(options.Top).ToArray();
             }
         }
-        return new SimilarFeaturesResult(features, neighbours, (long)m * m);
+        return new SimilarFeaturesResult([.. features], neighbours, (long)m * m);
     }
 
     private static float[] Unit(ReadOnlySpan<float> v)

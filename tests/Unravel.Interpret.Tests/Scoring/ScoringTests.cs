@@ -119,6 +119,21 @@ public sealed class ScoringTests
     }
 
     [Fact]
+    public void PureSimulator_SilentInputsFormTheirOwnPart_RowsWithoutCircuitNeverFit()
+    {
+        float[][] centroids = [[1f, 0], [0f, 1]];
+        // Rows 0-1 near centroid 0, rows 2-3 near centroid 1, rows 4-5 silent (zero circuit), row 6 has no circuit.
+        float[]?[] circuits = [[0.9f, 0.1f], [0.8f, 0.2f], [0.1f, 0.9f], [0.3f, 0.7f], [0f, 0f], [0f, 0f], null, [0.6f, 0.4f], [0f, 0f]];
+        float[] act = [4, 2, 10, 12, 0, 1, 99, 5, 7];
+        ClusterSimulator sim = PureSimulator.Create(centroids, circuits, act, [0, 1, 2, 3, 4, 5]);
+        var p = new double[4];
+        sim.Predict([7, 8, 2, 6], p);
+        // Part means over the fit rows: virtual neuron 0 → 3, virtual neuron 1 → 11, silent → 0.5; no circuit → 0.
+        Assert.Equal([3.0, 0.5, 11, 0], p);
+        Assert.Throws<ArgumentException>(() => PureSimulator.Create(centroids, circuits, act, [6]));
+    }
+
+    [Fact]
     public void LinearSimulator_ConceptMissingFromDetector_ThrowsNamingIt()
     {
         var e = new LinearExplanation(4, [new ExplanationTerm("sandal", 0, 1.0)], 0, 0.5);

@@ -10,6 +10,9 @@ namespace Unravel.Atlas.Methods;
 /// <param name="Windows">Token windows of the shown members, the central example first.</param>
 /// <param name="Importance">Occlusion importance of each token of the central example's window (same length as its
 /// tokens), or null when not computed.</param>
-/// <param name="Similar">The most similar features of other neurons (central embeddings, cosine).</param>
+/// <param name="Similar">The most similar features of other neurons, of this and the atlas's other embedded layers
+/// (central embeddings, cosine).</param>
+/// <param name="Embedding">The central example's neuron embedding [C], kept so that later runs on other layers can link
+/// to this feature; null in records written before it was stored.</param>
 public sealed record EmbedClusterRecord(int Id, int Size, int Central, int[] Members, EmbedWindowRecord[] Windows, float[]? Importance,
-    EmbedSimilarRecord[] Similar);
+    EmbedSimilarRecord[] Similar, float[]? Embedding = null);

@@ -93,7 +93,7 @@ public sealed class EmbedMethod : AtlasMethod<EmbedRecord>
             sb.Append("<p class=\"chips embed-similar\">");
             if (c.Similar.Length == 0) sb.Append("<span class=\"muted\">no similar feature above the threshold</span>");
             foreach (EmbedSimilarRecord s in c.Similar)
-                sb.Append(CultureInfo.InvariantCulture, $"<a class=\"similar\" href=\"../../{HtmlReport.NeuronHref(s.Layer, s.Neuron)}#feature-{s.Cluster}\">neuron {s.Neuron} · feature {s.Cluster} · {Html.Num(s.Similarity, "0.00")}</a>");
+                sb.Append(CultureInfo.InvariantCulture, $"<a class=\"similar\" href=\"../../{HtmlReport.NeuronHref(s.Layer, s.Neuron)}#feature-{s.Cluster}\">{(s.Layer == record.Layer ? "" : Html.E(s.Layer) + " ")}neuron {s.Neuron} · feature {s.Cluster} · {Html.Num(s.Similarity, "0.00")}</a>");
             sb.Append("</p></div>");
         }
         sb.Append("</section><script>").Append(Script).Append("</script>");

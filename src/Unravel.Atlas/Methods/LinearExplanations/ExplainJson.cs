@@ -6,5 +6,5 @@ namespace Unravel.Atlas.Methods;
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
-[JsonSerializable(typeof(NeuronRecord<ExplanationRecord>))]
+[JsonSerializable(typeof(NeuronRecord<ExplanationsRecord>))]
 internal sealed partial class ExplainJson : JsonSerializerContext;

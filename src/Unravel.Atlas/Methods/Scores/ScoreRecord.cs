@@ -4,7 +4,7 @@
 namespace Unravel.Atlas.Methods;
 
 /// <summary>A method's score.</summary>
-/// <param name="Method">The scored method ("explain", "concepts").</param>
+/// <param name="Method">The scored method ("explain:SET" per concept set, "concepts", "pure").</param>
 /// <param name="Simulator">How the explanation predicts the activation.</param>
 /// <param name="TestCorrelation">Pearson r on the test split (null when undefined: a constant prediction).</param>
 /// <param name="ValCorrelation">Pearson r on the validation split (null when undefined).</param>

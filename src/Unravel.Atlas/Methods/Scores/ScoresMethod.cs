@@ -1,6 +1,7 @@
 // Simulation scores (Oikarinen & Weng 2024, "Linear explanations for individual neurons", ICML, §4.1) as a registered
-// method: per neuron, the test correlation of every stored explanation's simulator on one seeded split; sortable
-// neurons-table columns score_explain and score_concepts; the table scores(layer, neuron, method, simulator, test_r,
+// method: per neuron, the test correlation of every stored explanation's simulator on one seeded split (linear
+// explanations once per concept set, as method "explain:SET"); sortable neurons-table columns score_explain (labels or
+// tokens), score_explain_model (a model:NAME set), score_concepts and score_pure; the table scores(layer, neuron, method, simulator, test_r,
 // val_r, unit, seed, train, val, test); a card listing the score next to each method's name.
 
 using System.Globalization;
@@ -24,8 +25,13 @@ public sealed class ScoresMethod : AtlasMethod<ScoresRecord>
     public override IReadOnlyList<NeuronColumn> Columns { get; } =
     [
         new("score_explain", "REAL", "test correlation of the linear explanation's simulator"),
+        new("score_explain_model", "REAL", "test correlation of the linear explanation on a model:NAME concept set"),
         new("score_concepts", "REAL", "test correlation of the concept vectors' simulator"),
+        new("score_pure", "REAL", "test correlation of the PURE virtual neurons' simulator (nearest circuit centroid)"),
     ];
+
+    /// <summary>The method name of the score of a linear explanation on <paramref name="conceptSet"/>: "explain:SET".</summary>
+    public static string ExplainMethod(string conceptSet) => "explain:" + conceptSet;
 
     /// <inheritdoc/>
     protected override (string Create, string Delete)? Tables =>
@@ -34,8 +40,13 @@ public sealed class ScoresMethod : AtlasMethod<ScoresRecord>
          "DELETE FROM scores WHERE layer = $layer AND neuron = $neuron");
 
     /// <inheritdoc/>
-    protected override object?[] ColumnValues(ScoresRecord result) =>
-        [result.Scores.FirstOrDefault(s => s.Method == "explain")?.TestCorrelation, result.Scores.FirstOrDefault(s => s.Method == "concepts")?.TestCorrelation];
+    protected override object?[] ColumnValues(ScoresRecord result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        double? Of(Func<string, bool> method) => result.Scores.FirstOrDefault(s => method(s.Method))?.TestCorrelation;
+        return [Of(m => m.StartsWith("explain:", StringComparison.Ordinal) && !m.StartsWith("explain:model:", StringComparison.Ordinal)),
+            Of(m => m.StartsWith("explain:model:", StringComparison.Ordinal)), Of(m => m == "concepts"), Of(m => m == "pure")];
+    }
 
     /// <inheritdoc/>
     protected override void WriteTables(AtlasDatabase db, string layer, int neuron, ScoresRecord result)
