@@ -59,15 +59,7 @@ internal static class VisualizeCommand
         var options = new FeatureVisualizationOptions { Size = height, Channels = channels, Seed = r.Seed, Steps = r.Steps };
         FeatureObjective objective = direction is null ? FeatureObjective.Neuron(r.Layer, r.Neuron!.Value) : FeatureObjective.AlongDirection(r.Layer, direction);
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        FeatureVisualizationResult result;
-        try
-        {
-            result = FeatureVisualizer.Run(loaded.Model, objective, options, null, cancellationToken);
-        }
-        catch (ArgumentException e)
-        {
-            throw new UnravelUserException(e.Message, "check --neuron against the hook's channels and --direction's length");
-        }
+        FeatureVisualizationResult result = FeatureVisualizer.Run(loaded.Model, objective, options, null, cancellationToken);
         Png.Write(r.Out, ToImage(result.Image));
         double seconds = watch.Elapsed.TotalSeconds;
         if (r.Json)
