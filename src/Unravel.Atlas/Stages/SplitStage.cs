@@ -11,6 +11,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Unravel.Atlas.Methods;
 using Unravel.Interpret.ChannelSplit;
+using Unravel.Interpret.FeatureVisualization;
 using Unravel.IO;
 using Unravel.Models;
 using Unravel.Models.Vision;
@@ -118,10 +119,40 @@ public sealed class SplitStage : IStage<SplitRequest, SplitStageResult>
         }
         seconds["export"] = clock.Elapsed.TotalSeconds;
 
+        clock.Restart();
+        Visualize(request, loaded.Model, edited, conv, channel, seed, cancellationToken);
+        seconds["visualize"] = clock.Elapsed.TotalSeconds;
+
         var record = new SplitRecord(channel, pair.Class1, pair.Class2, session.ClassNames, arvCos.Cosine, card, rho, [.. evaluation.Classes],
             Math.Max(maxDiff, evaluation.MaxAbsLogitDiff), Math.Max(maxLogit, evaluation.MaxAbsLogit), images, export, references);
         SplitMethod.Instance.Write(atlas, layer, Provenance.Of(SplitMethod.Instance.Name, atlas, seed, OptionsJson(request, images)), [(channel, record)]);
         return new SplitStageResult(request, find, reused, images, findFile, record, SplitMethod.Instance.PathOf(atlas, layer, channel), seconds);
+    }
+
+    /// <summary>Feature visualisations of the original channel (the convolution's output, channel c, on the original model)
+    /// and of the concept-1 and concept-2 rows of the split hook (channels c and O of the edited model), stored beside the
+    /// split record; with no steps requested, an earlier split's images of this channel are removed.</summary>
+    private static void Visualize(SplitRequest request, Unravel.Nn.RootModule original, Unravel.Nn.RootModule edited, Conv2d conv, int channel, int seed,
+        CancellationToken cancellationToken)
+    {
+        AtlasReader atlas = request.Session.Atlas;
+        string method = SplitMethod.Instance.Name;
+        if (request.FeatureSteps <= 0)
+        {
+            File.Delete(FeatureImageStore.IndexPath(atlas, method, conv.Path, channel));
+            return;
+        }
+        string hook = conv.Path + "." + SplitConv2d.HookPoint;
+        (string Name, Unravel.Nn.RootModule Model, FeatureObjective Objective)[] jobs =
+        [
+            ("original", original, FeatureObjective.Neuron(conv.Path, channel)),
+            ("concept 1", edited, FeatureObjective.Neuron(hook, channel)),
+            ("concept 2", edited, FeatureObjective.Neuron(hook, conv.OutChannels)),
+        ];
+        var images = jobs.Select((j, slot) => FeatureImages.Render(j.Model, j.Name, j.Objective, FeatureImageStore.FileName(channel, slot), seed,
+            request.FeatureSteps, cancellationToken)).ToList();
+        var options = new JsonObject { ["layer"] = conv.Path, ["channel"] = channel, ["seed"] = seed, ["steps"] = request.FeatureSteps, ["objective"] = "mean of the channel over positions" };
+        FeatureImageStore.Write(atlas, method, conv.Path, channel, Provenance.Of(method, atlas, seed, options), images);
     }
 
     /// <summary>The plain convolution at <paramref name="layer"/>.</summary>
@@ -230,6 +261,6 @@ public sealed class SplitStage : IStage<SplitRequest, SplitStageResult>
     {
         ["layer"] = r.Layer, ["tau"] = r.Options.Tau, ["p"] = r.Options.P, ["gamma"] = r.Options.Gamma, ["gamma_low"] = r.Options.GammaLow,
         ["channel"] = r.Channel, ["classes"] = r.Classes is { } c ? $"{c.Class1},{c.Class2}" : null, ["out"] = r.Out,
-        ["train_data"] = r.TrainImages, ["train_labels"] = r.TrainLabels, ["partition"] = images.Partition, ["limit"] = r.Limit, ["batch"] = r.Batch,
+        ["train_data"] = r.TrainImages, ["train_labels"] = r.TrainLabels, ["partition"] = images.Partition, ["limit"] = r.Limit, ["batch"] = r.Batch, ["fv_steps"] = r.FeatureSteps,
     };
 }
