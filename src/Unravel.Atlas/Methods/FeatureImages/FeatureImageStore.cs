@@ -39,27 +39,9 @@ public static class FeatureImageStore
 
     /// <summary>A neuron's index for <paramref name="method"/>, or null when none was computed.</summary>
     /// <exception cref="AtlasFormatException">The index is malformed or from a newer format.</exception>
-    public static FeatureImagesFile? Read(AtlasReader atlas, string method, string layer, int neuron)
-    {
-        string path = IndexPath(atlas, method, layer, neuron);
-        if (!File.Exists(path)) return null;
-        FeatureImagesFile? file;
-        try
-        {
-            using FileStream stream = File.OpenRead(path);
-            file = JsonSerializer.Deserialize(stream, FeatureImagesJson.Default.FeatureImagesFile);
-        }
-        catch (JsonException e)
-        {
-            throw new AtlasFormatException(path, $"not a feature visualisation index ({e.Message}).", "re-run `unravel visualize ATLAS ...`, or delete the file", e);
-        }
-        if (file?.Images is null || file.Provenance is null)
-            throw new AtlasFormatException(path, "not a feature visualisation index (no provenance or images).", "re-run `unravel visualize ATLAS ...`");
-        if (file.FormatVersion > AtlasFormat.Version)
-            throw new AtlasFormatException(path, $"written with format_version {file.FormatVersion}; this unravel reads up to {AtlasFormat.Version}.",
-                "open the atlas with the newer unravel that wrote it");
-        return file;
-    }
+    public static FeatureImagesFile? Read(AtlasReader atlas, string method, string layer, int neuron) =>
+        MethodFile.Read(IndexPath(atlas, method, layer, neuron), FeatureImagesJson.Default.FeatureImagesFile, "a feature visualisation index",
+            "unravel visualize ATLAS --layer L --neuron N --method M", f => f.Images is null || f.Provenance is null ? null : f.FormatVersion);
 
     /// <summary>The image called <paramref name="name"/> as an HTML figure (the PNG inlined, scaled to about 112 px, framed in
     /// <paramref name="color"/>), or "" when the index has no such image or its PNG is missing.</summary>

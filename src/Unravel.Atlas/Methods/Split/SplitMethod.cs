@@ -53,27 +53,9 @@ public sealed class SplitMethod : AtlasMethod<SplitRecord>
 
     /// <summary>A layer's search file, or null when there is none.</summary>
     /// <exception cref="AtlasFormatException">The file is malformed or from a newer format.</exception>
-    public SplitFindFile? ReadFind(AtlasReader atlas, string layer)
-    {
-        string path = FindPath(atlas, layer);
-        if (!File.Exists(path)) return null;
-        SplitFindFile? file;
-        try
-        {
-            using FileStream stream = File.OpenRead(path);
-            file = JsonSerializer.Deserialize(stream, SplitJson.Default.SplitFindFile);
-        }
-        catch (JsonException e)
-        {
-            throw new AtlasFormatException(path, $"not a split search ({e.Message}).", "re-run `unravel split ATLAS --layer L --find`, or delete the file", e);
-        }
-        if (file?.Find is null || file.Provenance is null || file.Images is null)
-            throw new AtlasFormatException(path, "not a split search (no provenance or result).", "re-run `unravel split ATLAS --layer L --find`");
-        if (file.FormatVersion > AtlasFormat.Version)
-            throw new AtlasFormatException(path, $"written with format_version {file.FormatVersion}; this unravel reads up to {AtlasFormat.Version}.",
-                "open the atlas with the newer unravel that wrote it");
-        return file;
-    }
+    public SplitFindFile? ReadFind(AtlasReader atlas, string layer) =>
+        MethodFile.Read(FindPath(atlas, layer), SplitJson.Default.SplitFindFile, "a split search", "unravel split ATLAS --layer L --find",
+            f => f.Find is null || f.Provenance is null || f.Images is null ? null : f.FormatVersion);
 
     /// <summary>The card as the exported split-card.json holds it.</summary>
     public static byte[] CardJson(ChannelSplitCard card) => JsonSerializer.SerializeToUtf8Bytes(card, SplitJson.Default.ChannelSplitCard);
