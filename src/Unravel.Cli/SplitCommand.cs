@@ -32,22 +32,28 @@ internal static class SplitCommand
     private static readonly Option<string?> TrainLabelsOption = new("--train-labels") { Description = "IDX labels of --train-data." };
     private static readonly Option<int?> SeedOption = new("--seed") { Description = "Seed of the half/half partition (default: the atlas's seed)." };
     private static readonly Option<int?> LimitOption = new("--limit") { Description = "Use only the first N images of the atlas dataset (before the half/half partition)." };
+    private static readonly Option<int> FvStepsOption = new("--fv-steps")
+    {
+        Description = "Adam steps of the feature visualisations of the original and both split channels, stored in the atlas (0: none).",
+        DefaultValueFactory = _ => FeatureImages.DefaultSteps,
+    };
     private static readonly Option<int> BatchOption = new("--batch") { Description = "Images per batch.", DefaultValueFactory = _ => 100 };
 
     public static Command Create()
     {
         Command command = new("split", "Find γ-polysemantic channels of a convolution and split one into two (Hesse et al. 2025).")
             { Atlas.Atlas, Atlas.Layer, FindOption, TauOption, POption, GammaOption, ChannelOption, ClassesOption, OutOption, TrainDataOption, TrainLabelsOption,
-              SeedOption, LimitOption, BatchOption, Output.Json };
+              SeedOption, LimitOption, BatchOption, FvStepsOption, Output.Json };
         command.SetAction((parse, ct) => Task.FromResult(Run(new Request(Atlas.AtlasOf(parse), Atlas.LayerOf(parse), parse.GetValue(FindOption),
             parse.GetValue(TauOption), parse.GetValue(POption), parse.GetValue(GammaOption), parse.GetValue(ChannelOption), parse.GetValue(ClassesOption),
             parse.GetValue(OutOption), parse.GetValue(TrainDataOption), parse.GetValue(TrainLabelsOption), parse.GetValue(SeedOption), parse.GetValue(LimitOption), parse.GetValue(BatchOption),
-            Output.JsonOf(parse)), Console.Out, Console.Error, ct)));
+            Output.JsonOf(parse), parse.GetValue(FvStepsOption)), Console.Out, Console.Error, ct)));
         return command;
     }
 
     internal sealed record Request(string Atlas, string Layer, bool Find = false, double Tau = 0.03, double P = 0.75, double Gamma = 0.5, int? Channel = null,
-        string? Classes = null, string? Out = null, string? TrainData = null, string? TrainLabels = null, int? Seed = null, int? Limit = null, int Batch = 100, bool Json = false);
+        string? Classes = null, string? Out = null, string? TrainData = null, string? TrainLabels = null, int? Seed = null, int? Limit = null, int Batch = 100, bool Json = false,
+        int FvSteps = FeatureImages.DefaultSteps);
 
     internal static int Run(Request r, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
@@ -59,6 +65,7 @@ internal static class SplitCommand
         if ((r.TrainData is null) != (r.TrainLabels is null)) throw new UnravelUserException("--train-data and --train-labels go together.");
         if (r.Limit is < 4) throw new UnravelUserException($"--limit must be at least 4 (got {r.Limit}).");
         if (r.Batch < 1) throw new UnravelUserException($"--batch must be at least 1 (got {r.Batch}).");
+        if (r.FvSteps < 0) throw new UnravelUserException($"--fv-steps must be 0 (no feature visualisation) or more (got {r.FvSteps}).");
         if (!(r.Tau >= 0 && r.Tau <= 1)) throw new UnravelUserException($"--tau {r.Tau} must be in [0, 1].");
         if (!(r.P > 0 && r.P <= 1)) throw new UnravelUserException($"--p {r.P} must be in (0, 1].");
         if (!(r.Gamma > 0 && r.Gamma <= 1)) throw new UnravelUserException($"--gamma {r.Gamma} must be in (0, 1].");
@@ -66,7 +73,7 @@ internal static class SplitCommand
         {
             Options = new ChannelSplitFindOptions { Tau = r.Tau, P = r.P, Gamma = r.Gamma },
             Channel = r.Channel, Classes = r.Classes is null ? null : Pair(r.Classes), Out = r.Out, TrainImages = r.TrainData, TrainLabels = r.TrainLabels,
-            Seed = r.Seed, Limit = r.Limit, Batch = r.Batch,
+            Seed = r.Seed, Limit = r.Limit, Batch = r.Batch, FeatureSteps = split ? r.FvSteps : 0,
         };
         SplitStageResult result = ProgressBar.Around(error, bar => new SplitStage().Run(request, bar, cancellationToken));
         if (r.Json) WriteJson(output, result);
@@ -115,6 +122,8 @@ internal static class SplitCommand
             $"(largest |logit| {F(s.MaxAbsLogit, "0.0")}); ρ {F(run.Seconds["rho"], "0.0")} s, evaluate {F(run.Seconds["evaluate"], "0.0")} s, " +
             $"split {F(run.Seconds["split"], "0.00")} s, export {F(run.Seconds["export"], "0.00")} s");
         if (s.Export is { } dir) output.WriteLine($"exported {Path.Combine(dir, "model.safetensors")}, model.pth, split-card.json");
+        if (run.Request.FeatureSteps > 0)
+            output.WriteLine($"feature visualisations of the original and both split channels ({run.Request.FeatureSteps} steps) in {F(run.Seconds["visualize"], "0.0")} s, stored beside the record");
     }
 
     private static void WriteJson(TextWriter output, SplitStageResult run)

@@ -112,6 +112,8 @@ public static class ExplorerServer
             if (m is null)
                 return Text(StatusCodes.Status404NotFound, $"no method '{Trim(method, "")}'; methods: {string.Join(", ", options.Methods.Select(x => x.Name))}");
             if (!ResolveNeuron(byFolder, folder, file, "", out AtlasLayer? layer, out int neuron, out IResult? problem)) return problem!;
+            if (m.Unavailable(atlas, layer!, neuron) is { } why)
+                return Text(StatusCodes.Status400BadRequest, $"{m.Name} cannot run on neuron {neuron} of '{layer!.Name}': {why}");
             try
             {
                 await gate.AnalyseAsync((m.Name, layer!.Name, neuron), () => m.Analysed(atlas, layer.Name).Contains(neuron), stopping =>

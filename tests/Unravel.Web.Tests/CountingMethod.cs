@@ -21,6 +21,8 @@ internal sealed class CountingMethod(IAtlasMethod inner) : IAtlasMethod
 
     public IReadOnlyList<int> Analysed(AtlasReader atlas, string layer) => inner.Analysed(atlas, layer);
 
+    public void Index(AtlasReader atlas, string layer, IReadOnlyList<int> neurons) => inner.Index(atlas, layer, neurons);
+
     public IEnumerable<long> References(AtlasReader atlas, string layer, int neuron) => inner.References(atlas, layer, neuron);
 
     public string? Card(AtlasReader atlas, string layer, int neuron) => inner.Card(atlas, layer, neuron);

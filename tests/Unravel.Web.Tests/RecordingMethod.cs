@@ -19,6 +19,8 @@ internal sealed class RecordingMethod : IAtlasMethod
 
     public IReadOnlyList<int> Analysed(AtlasReader atlas, string layer) => [];
 
+    public void Index(AtlasReader atlas, string layer, IReadOnlyList<int> neurons) => throw new NotSupportedException("the recording method has no records to index");
+
     public IEnumerable<long> References(AtlasReader atlas, string layer, int neuron) => [];
 
     public string? Card(AtlasReader atlas, string layer, int neuron) => null;

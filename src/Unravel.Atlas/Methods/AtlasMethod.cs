@@ -56,6 +56,9 @@ public abstract class AtlasMethod<TResult> : IAtlasMethod where TResult : class
     protected abstract string Section(ReportContext context, NeuronRecord<TResult> record);
 
     /// <inheritdoc/>
+    public virtual string? Unavailable(AtlasReader atlas, AtlasLayer layer, int neuron) => null;
+
+    /// <inheritdoc/>
     public abstract void AnalyseNeuron(AtlasSession session, string layer, int neuron, CancellationToken cancellationToken);
 
     /// <inheritdoc/>

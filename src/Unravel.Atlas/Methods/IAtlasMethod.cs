@@ -39,6 +39,14 @@ public interface IAtlasMethod
     /// <summary>The neuron page's section (HTML), or null without a result.</summary>
     string? Section(ReportContext context, string layer, int neuron);
 
+    /// <summary>Why <see cref="AnalyseNeuron"/> cannot run on this neuron with its default options (one line naming what
+    /// is missing and what to run instead), or null when it can. Read from the atlas alone (its dataset kind, the layer,
+    /// the records of other methods), without loading the model: the report shows a button only where this is null,
+    /// and the explorer refuses the POST with this reason (400). The stage stays the authority for what only the model
+    /// can tell.</summary>
+    /// <exception cref="AtlasFormatException">A record it reads is malformed.</exception>
+    string? Unavailable(AtlasReader atlas, AtlasLayer layer, int neuron) => null;
+
     /// <summary>Runs the method on one neuron with its default options and stores the result (the explorer's "analyse").</summary>
     /// <exception cref="UnravelException">The method cannot run on this atlas or layer.</exception>
     void AnalyseNeuron(AtlasSession session, string layer, int neuron, CancellationToken cancellationToken);

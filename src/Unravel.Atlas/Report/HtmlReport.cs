@@ -241,11 +241,20 @@ public sealed class HtmlReport
         }
         if (_mode == ReportMode.Served && missing.Count > 0)
         {
-            // One button per method without a result; the first registered method's is "#analyse", the others "#analyse-<name>".
+            // One button per method without a result that can run here; the first registered method's is "#analyse", the
+            // others "#analyse-<name>". Methods that cannot run on demand here are listed, disabled, with the reason.
+            var blocked = missing.Select(m => (Method: m, Why: m.Unavailable(_atlas, layer, neuron))).ToList();
             sb.Append("<div class=\"chips\">");
-            foreach (IAtlasMethod method in missing)
+            foreach ((IAtlasMethod method, _) in blocked.Where(b => b.Why is null))
                 sb.Append(CultureInfo.InvariantCulture, $"<form method=\"post\" action=\"../../{AnalyseHref(method.Name, layer.Name, neuron)}\"><button type=\"submit\" id=\"{(method == MethodRegistry.All[0] ? "analyse" : "analyse-" + method.Name)}\">Run {Html.E(method.Title)} on this neuron</button></form>");
             sb.Append("</div>");
+            if (blocked.Any(b => b.Why is not null))
+            {
+                sb.Append("<details class=\"muted\" id=\"unavailable\"><summary>Not available on demand here</summary><ul>");
+                foreach ((IAtlasMethod method, string? why) in blocked.Where(b => b.Why is not null))
+                    sb.Append(CultureInfo.InvariantCulture, $"<li><button type=\"button\" disabled id=\"unavailable-{method.Name}\" title=\"{Html.E(why!)}\">Run {Html.E(method.Title)}</button> {Html.E(why!)}</li>");
+                sb.Append("</ul></details>");
+            }
         }
         return Html.Page($"{layer.Name} · {neuron}", [("Overview", "../../index.html"), (layer.Name, "../../" + LayerHref(layer.Name)), ($"neuron {neuron}", null)], sb.ToString());
     }

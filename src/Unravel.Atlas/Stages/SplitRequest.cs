@@ -34,6 +34,10 @@ public sealed record SplitRequest(AtlasSession Session, string Layer)
     /// <summary>Use only the first N images of the atlas dataset (before the partition); null: all.</summary>
     public int? Limit { get; init; }
 
+    /// <summary>Adam steps of the feature visualisations of the original channel and of both split channels, stored beside
+    /// the split record (seeded with the split's seed); 0 computes none.</summary>
+    public int FeatureSteps { get; init; }
+
     /// <summary>Images per forward/backward batch.</summary>
     public int Batch { get; init; } = 100;
 }

@@ -11,6 +11,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Unravel.Atlas.Methods;
 using Unravel.Interpret.ChannelSplit;
+using Unravel.Interpret.FeatureVisualization;
 using Unravel.IO;
 using Unravel.Models;
 using Unravel.Models.Vision;
@@ -49,7 +50,7 @@ public sealed class SplitStage : IStage<SplitRequest, SplitStageResult>
                 "pass --classes t1,t2 as printed by --find");
         if (request.Out is { } outDir && File.Exists(outDir))
             throw new UnravelException($"{outDir}: is a file; the split writes a folder there.", "pass a new or existing folder to --out");
-        ValidateOptions(request.Options);
+        request.Options.Validate();
         session.Layer(layer); // the split's records and report panel live on the convolution's layer pages, so it must be collected
 
         ImageDataset data = Labelled(session.Dataset, atlas.Root);
@@ -74,8 +75,8 @@ public sealed class SplitStage : IStage<SplitRequest, SplitStageResult>
         else
         {
             int total = findIdx.Length;
-            find = Library(() => ChannelSplitFinder.Find(loaded.Model, layer, Batches(findData, findIdx, request.Batch), request.Options,
-                new Progress<int>(done => progress?.Report(StageProgress.After("split find", done, total, clock.Elapsed))), cancellationToken));
+            find = ChannelSplitFinder.Find(loaded.Model, layer, Batches(findData, findIdx, request.Batch), request.Options,
+                new Progress<int>(done => progress?.Report(StageProgress.After("split find", done, total, clock.Elapsed))), cancellationToken);
             SplitMethod.Instance.WriteFind(atlas, new SplitFindFile(AtlasFormat.Version,
                 Provenance.Of(SplitMethod.Instance.Name, atlas, seed, OptionsJson(request, images)), layer, images, find));
         }
@@ -84,10 +85,10 @@ public sealed class SplitStage : IStage<SplitRequest, SplitStageResult>
         if (request.Channel is not { } channel || request.Classes is not { } pair)
             return new SplitStageResult(request, find, reused, images, findFile, null, null, seconds);
 
-        (ArvCosine arvCos, float[] arv1, float[] arv2) = Library(() => find.RequirePair(channel, pair.Class1, pair.Class2));
+        (ArvCosine arvCos, float[] arv1, float[] arv2) = find.RequirePair(channel, pair.Class1, pair.Class2);
         clock.Restart();
-        RhoSelection rho = Library(() => RhoSelector.Choose(loaded.Model, layer, channel, pair.Class1, pair.Class2, arv1, arv2,
-            Batches(findData, findIdx, request.Batch), null, cancellationToken));
+        RhoSelection rho = RhoSelector.Choose(loaded.Model, layer, channel, pair.Class1, pair.Class2, arv1, arv2,
+            Batches(findData, findIdx, request.Batch), null, cancellationToken);
         seconds["rho"] = clock.Elapsed.TotalSeconds;
 
         clock.Restart();
@@ -98,8 +99,8 @@ public sealed class SplitStage : IStage<SplitRequest, SplitStageResult>
 
         clock.Restart();
         long[] pairIdx = evalIdx.Where(i => data.Labels![(int)i] == pair.Class1 || data.Labels![(int)i] == pair.Class2).ToArray();
-        ChannelSplitEvaluation evaluation = Library(() => ChannelSplitEvaluator.Evaluate(loaded.Model, edited, layer, channel, pair.Class1, pair.Class2,
-            Batches(data, pairIdx, request.Batch), request.Options.Tau, cancellationToken));
+        ChannelSplitEvaluation evaluation = ChannelSplitEvaluator.Evaluate(loaded.Model, edited, layer, channel, pair.Class1, pair.Class2,
+            Batches(data, pairIdx, request.Batch), request.Options.Tau, cancellationToken);
         (double maxDiff, double maxLogit, SplitReferencesRecord[] references) = Outputs(loaded.Model, edited, conv, channel, data, evalIdx, request.Batch, cancellationToken);
         seconds["evaluate"] = clock.Elapsed.TotalSeconds;
 
@@ -119,10 +120,40 @@ public sealed class SplitStage : IStage<SplitRequest, SplitStageResult>
         }
         seconds["export"] = clock.Elapsed.TotalSeconds;
 
+        clock.Restart();
+        Visualize(request, loaded.Model, edited, conv, channel, seed, cancellationToken);
+        seconds["visualize"] = clock.Elapsed.TotalSeconds;
+
         var record = new SplitRecord(channel, pair.Class1, pair.Class2, session.ClassNames, arvCos.Cosine, card, rho, [.. evaluation.Classes],
             Math.Max(maxDiff, evaluation.MaxAbsLogitDiff), Math.Max(maxLogit, evaluation.MaxAbsLogit), images, export, references);
         SplitMethod.Instance.Write(atlas, layer, Provenance.Of(SplitMethod.Instance.Name, atlas, seed, OptionsJson(request, images)), [(channel, record)]);
         return new SplitStageResult(request, find, reused, images, findFile, record, SplitMethod.Instance.PathOf(atlas, layer, channel), seconds);
+    }
+
+    /// <summary>Feature visualisations of the original channel (the convolution's output, channel c, on the original model)
+    /// and of the concept-1 and concept-2 rows of the split hook (channels c and O of the edited model), stored beside the
+    /// split record; with no steps requested, an earlier split's images of this channel are removed.</summary>
+    private static void Visualize(SplitRequest request, Unravel.Nn.RootModule original, Unravel.Nn.RootModule edited, Conv2d conv, int channel, int seed,
+        CancellationToken cancellationToken)
+    {
+        AtlasReader atlas = request.Session.Atlas;
+        string method = SplitMethod.Instance.Name;
+        if (request.FeatureSteps <= 0)
+        {
+            File.Delete(FeatureImageStore.IndexPath(atlas, method, conv.Path, channel));
+            return;
+        }
+        string hook = conv.Path + "." + SplitConv2d.HookPoint;
+        (string Name, Unravel.Nn.RootModule Model, FeatureObjective Objective)[] jobs =
+        [
+            ("original", original, FeatureObjective.Neuron(conv.Path, channel)),
+            ("concept 1", edited, FeatureObjective.Neuron(hook, channel)),
+            ("concept 2", edited, FeatureObjective.Neuron(hook, conv.OutChannels)),
+        ];
+        var images = jobs.Select((j, slot) => FeatureImages.Render(j.Model, j.Name, j.Objective, FeatureImageStore.FileName(channel, slot), seed,
+            request.FeatureSteps, cancellationToken)).ToList();
+        var options = new JsonObject { ["layer"] = conv.Path, ["channel"] = channel, ["seed"] = seed, ["steps"] = request.FeatureSteps, ["objective"] = "mean of the channel over positions" };
+        FeatureImageStore.Write(atlas, method, conv.Path, channel, Provenance.Of(method, atlas, seed, options), images);
     }
 
     /// <summary>The plain convolution at <paramref name="layer"/>.</summary>
@@ -135,14 +166,6 @@ public sealed class SplitStage : IStage<SplitRequest, SplitStageResult>
         string convs = string.Join(", ", loaded.Model.Modules().OfType<Conv2d>().Where(c => c is not SplitConv2d).Select(c => c.Path).TakeLast(6));
         string what = module is null ? "not a module of the model" : module is SplitConv2d ? "an already split convolution" : $"a {module.GetType().Name}, not a convolution";
         throw new AnalysisException($"split: layer '{layer}' is {what}.", $"pick a Conv2d path, e.g. {convs}");
-    }
-
-    private static void ValidateOptions(ChannelSplitFindOptions o)
-    {
-        if (!(o.Tau >= 0 && o.Tau <= 1)) throw new UnravelException($"split: tau {o.Tau} must be in [0, 1].");
-        if (!(o.P > 0 && o.P <= 1)) throw new UnravelException($"split: p {o.P} must be in (0, 1].");
-        if (!(o.Gamma > o.GammaLow) || !(o.Gamma <= 1) || !(o.GammaLow >= -1))
-            throw new UnravelException($"split: need -1 ≤ gamma-low {o.GammaLow} < gamma {o.Gamma} ≤ 1.");
     }
 
     /// <summary>The atlas's dataset as labelled images.</summary>
@@ -235,24 +258,10 @@ public sealed class SplitStage : IStage<SplitRequest, SplitStageResult>
         return s;
     }
 
-    /// <summary>Runs a library call, turning its argument errors (a pair that is not γ-polysemantic, a class without
-    /// images) into analysis errors with the library's message.</summary>
-    private static T Library<T>(Func<T> call)
-    {
-        try
-        {
-            return call();
-        }
-        catch (ArgumentException e)
-        {
-            throw new AnalysisException(e.Message, "`unravel split ATLAS --layer L --find` lists the γ-polysemantic pairs; --gamma raises the cosine bound");
-        }
-    }
-
     private static JsonObject OptionsJson(SplitRequest r, SplitImagesRecord images) => new()
     {
         ["layer"] = r.Layer, ["tau"] = r.Options.Tau, ["p"] = r.Options.P, ["gamma"] = r.Options.Gamma, ["gamma_low"] = r.Options.GammaLow,
         ["channel"] = r.Channel, ["classes"] = r.Classes is { } c ? $"{c.Class1},{c.Class2}" : null, ["out"] = r.Out,
-        ["train_data"] = r.TrainImages, ["train_labels"] = r.TrainLabels, ["partition"] = images.Partition, ["limit"] = r.Limit, ["batch"] = r.Batch,
+        ["train_data"] = r.TrainImages, ["train_labels"] = r.TrainLabels, ["partition"] = images.Partition, ["limit"] = r.Limit, ["batch"] = r.Batch, ["fv_steps"] = r.FeatureSteps,
     };
 }

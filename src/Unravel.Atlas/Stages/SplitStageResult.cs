@@ -13,6 +13,6 @@ namespace Unravel.Atlas.Stages;
 /// <param name="FindFile">Path of the stored search.</param>
 /// <param name="Split">The split record, or null for a find-only run.</param>
 /// <param name="SplitFile">Path of the split record, or null.</param>
-/// <param name="Seconds">Wall seconds per step: find, rho, split, evaluate, export.</param>
+/// <param name="Seconds">Wall seconds per step: find, rho, split, evaluate, export, visualize.</param>
 public sealed record SplitStageResult(SplitRequest Request, ChannelSplitFindResult Find, bool FindReused, SplitImagesRecord Images, string FindFile,
     SplitRecord? Split, string? SplitFile, IReadOnlyDictionary<string, double> Seconds);

@@ -21,7 +21,7 @@ public static class ChannelSplitEvaluator
     /// <param name="heldOut">Held-out labelled images (every image enters the logit comparison).</param>
     /// <param name="tau">Relevance share an image's original channel needs to be kept (0.03 in the paper).</param>
     /// <param name="cancellationToken">Checked between batches.</param>
-    /// <exception cref="ArgumentException">The edited model has no split at the layer, or the arguments are out of range.</exception>
+    /// <exception cref="UnravelException">The edited model has no split at the layer, or the arguments are out of range.</exception>
     public static ChannelSplitEvaluation Evaluate(RootModule original, RootModule edited, string layer, int channel, int class1,
         int class2, IEnumerable<LabelledBatch> heldOut, double tau = 0.03, CancellationToken cancellationToken = default)
     {
@@ -30,7 +30,7 @@ public static class ChannelSplitEvaluator
         Conv2d conv = ConvProbe.Resolve(original, layer);
         RhoSelector.ValidatePair(original, conv, channel, class1, class2);
         if (edited.Modules().FirstOrDefault(m => m.Path == layer) is not SplitConv2d split || split.Channel != channel)
-            throw new ArgumentException($"channel split: the edited model has no split of channel {channel} at '{layer}'.", nameof(edited));
+            throw new AnalysisException($"channel split: the edited model has no split of channel {channel} at '{layer}'.");
         int o = conv.OutChannels;
         string hook = layer + "." + SplitConv2d.HookPoint;
 

@@ -20,12 +20,13 @@ public sealed record ChannelSplitFindOptions
     /// <summary>Lower cosine bound (inclusive) of the γ-test; 0 excludes anti-correlated pairs, as the authors' default.</summary>
     public double GammaLow { get; init; }
 
-    /// <exception cref="ArgumentException">A value is out of range.</exception>
-    internal void Validate()
+    /// <summary>Checks the thresholds (the finder calls it; a stage may call it before a long pass).</summary>
+    /// <exception cref="UnravelException">A value is out of range.</exception>
+    public void Validate()
     {
-        if (!(Tau >= 0 && Tau <= 1)) throw new ArgumentException($"channel split: tau {Tau} must be in [0, 1].");
-        if (!(P > 0 && P <= 1)) throw new ArgumentException($"channel split: p {P} must be in (0, 1].");
+        if (!(Tau >= 0 && Tau <= 1)) throw new UnravelException($"channel split: tau {Tau} must be in [0, 1].", "the paper uses --tau 0.03");
+        if (!(P > 0 && P <= 1)) throw new UnravelException($"channel split: p {P} must be in (0, 1].", "the paper uses --p 0.75");
         if (!(Gamma > GammaLow) || !(Gamma <= 1) || !(GammaLow >= -1))
-            throw new ArgumentException($"channel split: need -1 ≤ gamma-low {GammaLow} < gamma {Gamma} ≤ 1.");
+            throw new UnravelException($"channel split: need -1 ≤ gamma-low {GammaLow} < gamma {Gamma} ≤ 1.", "the paper uses --gamma 0.5");
     }
 }

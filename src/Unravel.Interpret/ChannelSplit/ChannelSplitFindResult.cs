@@ -34,15 +34,15 @@ public sealed record ChannelSplitFindResult(
     public IReadOnlyList<ArvCosine> Pairs => Cosines.Where(c => c.Polysemantic).OrderBy(c => c.Cosine).ToList();
 
     /// <summary>The γ-polysemantic pair (channel, t1, t2), in either class order, with its ARVs in the asked order.</summary>
-    /// <exception cref="ArgumentException">The channel or a class is out of range, or the pair did not pass the γ-test; the
+    /// <exception cref="UnravelException">The channel or a class is out of range, or the pair did not pass the γ-test; the
     /// message says why (not a candidate, a class it is not relevant to, or the cosine) and lists the pairs found.</exception>
     public (ArvCosine Pair, float[] Arv1, float[] Arv2) RequirePair(int channel, int class1, int class2)
     {
         string found = Pairs.Count == 0 ? "none were found" : "found: " + string.Join(", ", Pairs.Take(10).Select(p => $"{p.Channel} ({p.Class1}, {p.Class2})"));
         if ((uint)channel >= (uint)OutChannels)
-            throw new ArgumentException($"channel split: channel {channel} is out of range for '{Layer}' ({OutChannels} channels).", nameof(channel));
+            throw new AnalysisException($"channel split: channel {channel} is out of range for '{Layer}' ({OutChannels} channels).");
         if ((uint)class1 >= (uint)ImagesPerClass.Length || (uint)class2 >= (uint)ImagesPerClass.Length || class1 == class2)
-            throw new ArgumentException($"channel split: classes {class1}, {class2} must be two different classes in 0..{ImagesPerClass.Length - 1}.");
+            throw new AnalysisException($"channel split: classes {class1}, {class2} must be two different classes in 0..{ImagesPerClass.Length - 1}.");
         (int lo, int hi) = class1 < class2 ? (class1, class2) : (class2, class1);
         ArvCosine? pair = Cosines.FirstOrDefault(c => c.Channel == channel && c.Class1 == lo && c.Class2 == hi);
         string why = pair is not null ? $"their ARV cosine {pair.Cosine:F3} is outside [{Options.GammaLow}, {Options.Gamma})"
@@ -50,8 +50,9 @@ public sealed record ChannelSplitFindResult(
                 ? $"channel {channel} is relevant to classes {string.Join(", ", cand.RelevantClasses)} only"
                 : $"channel {channel} is relevant to fewer than two classes";
         if (pair is not { Polysemantic: true })
-            throw new ArgumentException($"channel split: channel {channel} with classes ({class1}, {class2}) in '{Layer}' is not " +
-                $"γ-polysemantic: {why}; γ-polysemantic pairs {found}.");
+            throw new AnalysisException($"channel split: channel {channel} with classes ({class1}, {class2}) in '{Layer}' is not " +
+                $"γ-polysemantic: {why}; γ-polysemantic pairs {found}.",
+                "`unravel split ATLAS --layer L --find` lists the γ-polysemantic pairs; --gamma raises the cosine bound");
         float[] Arv(int t) => Arvs.First(a => a.Channel == channel && a.Class == t).Values;
         return (pair, Arv(class1), Arv(class2));
     }

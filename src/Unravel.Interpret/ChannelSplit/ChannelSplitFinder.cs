@@ -24,7 +24,7 @@ public static class ChannelSplitFinder
     /// <param name="options">τ, p, γ; defaults when null.</param>
     /// <param name="progress">Images processed so far.</param>
     /// <param name="cancellationToken">Checked between batches.</param>
-    /// <exception cref="ArgumentException">The layer is not a convolution, a label is out of range, or an option is invalid.</exception>
+    /// <exception cref="UnravelException">The layer is not a convolution, a label is out of range, or an option is invalid.</exception>
     public static ChannelSplitFindResult Find(RootModule model, string layer, IEnumerable<LabelledBatch> batches,
         ChannelSplitFindOptions? options = null, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -77,7 +77,7 @@ public static class ChannelSplitFinder
             done += n;
             progress?.Report(done);
         }
-        if (done == 0) throw new ArgumentException("channel split: no images to search over.", nameof(batches));
+        if (done == 0) throw new AnalysisException("channel split: no images to search over.");
 
         float[][] tapMeans = new float[classes][];
         double[][] meanRelevance = new double[classes][];

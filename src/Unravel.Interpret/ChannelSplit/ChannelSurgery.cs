@@ -24,15 +24,15 @@ public static class ChannelSurgery
     /// <param name="layer">A Conv2d path.</param>
     /// <param name="channel">Channel c to split.</param>
     /// <param name="mask">[C_in] from <see cref="SplitMask.Partition"/>.</param>
-    /// <exception cref="ArgumentException">The layer is not a convolution, the channel is out of range or the mask length differs.</exception>
+    /// <exception cref="UnravelException">The layer is not a convolution, the channel is out of range or the mask length differs.</exception>
     public static Dictionary<string, Tensor> SplitStateDict(RootModule model, string layer, int channel, ReadOnlySpan<byte> mask)
     {
         Conv2d conv = ConvProbe.Resolve(model, layer);
         int o = conv.OutChannels, cIn = conv.InChannels, kk = conv.Kernel * conv.Kernel, groups = conv.Options.Groups;
         if ((uint)channel >= (uint)o)
-            throw new ArgumentException($"channel split: channel {channel} is out of range for '{layer}' ({o} channels).", nameof(channel));
+            throw new AnalysisException($"channel split: channel {channel} is out of range for '{layer}' ({o} channels).");
         if (mask.Length != cIn)
-            throw new ArgumentException($"channel split: mask has {mask.Length} entries, '{layer}' has {cIn} input channels.", nameof(mask));
+            throw new AnalysisException($"channel split: mask has {mask.Length} entries, '{layer}' has {cIn} input channels.");
         int cg = cIn / groups, og = o / groups, rows = o + SplitConv2d.ExtraChannels;
 
         ReadOnlySpan<float> w = conv.W.Value.Data;
@@ -80,7 +80,7 @@ public static class ChannelSurgery
     /// <param name="channel">Channel c.</param>
     /// <param name="mask">[C_in] from <see cref="SplitMask.Partition"/>.</param>
     /// <returns>The split model (eval mode); its layer is a <see cref="SplitConv2d"/> with hook point "&lt;layer&gt;.hook_split".</returns>
-    /// <exception cref="ArgumentException">As <see cref="SplitStateDict"/>.</exception>
+    /// <exception cref="UnravelException">As <see cref="SplitStateDict"/>.</exception>
     public static RootModule Split(RootModule model, Func<WeightSource, RootModule> create, string layer, int channel, ReadOnlySpan<byte> mask)
     {
         ArgumentNullException.ThrowIfNull(create);

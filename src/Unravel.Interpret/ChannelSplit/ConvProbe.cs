@@ -13,7 +13,7 @@ namespace Unravel.Interpret.ChannelSplit;
 internal static class ConvProbe
 {
     /// <summary>The convolution at <paramref name="layer"/>.</summary>
-    /// <exception cref="ArgumentException">No module has that path, or it is not a plain convolution.</exception>
+    /// <exception cref="UnravelException">No module has that path, or it is not a plain convolution.</exception>
     public static Conv2d Resolve(RootModule model, string layer)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -22,13 +22,13 @@ internal static class ConvProbe
         if (m is Conv2d conv and not SplitConv2d) return conv;
         string convs = string.Join(", ", model.Modules().OfType<Conv2d>().Where(c => c is not SplitConv2d).Select(c => c.Path).TakeLast(8));
         string what = m is null ? "no module" : m is SplitConv2d ? "an already split convolution" : $"a {m.GetType().Name}, not a convolution";
-        throw new ArgumentException($"channel split: layer '{layer}' is {what}; HINT: pick a Conv2d path, e.g. {convs}.", nameof(layer));
+        throw new AnalysisException($"channel split: layer '{layer}' is {what}.", $"pick a Conv2d path, e.g. {convs}");
     }
 
     /// <summary>The model as an image classifier.</summary>
-    /// <exception cref="ArgumentException">It does not classify images.</exception>
+    /// <exception cref="UnravelException">It does not classify images.</exception>
     public static IImageClassifier Classifier(RootModule model) => model as IImageClassifier
-        ?? throw new ArgumentException($"channel split: the model ({model.GetType().Name}) is not an image classifier.", nameof(model));
+        ?? throw new AnalysisException($"channel split: the model ({model.GetType().Name}) is not an image classifier.");
 
     /// <summary>Runs the model on <paramref name="images"/>; with <paramref name="labels"/>, backpropagates each image's label
     /// logit and returns g = ∂y_label/∂a as well.</summary>
@@ -51,7 +51,7 @@ internal static class ConvProbe
         for (int i = 0; i < n; i++)
         {
             if ((uint)labels[i] >= (uint)k)
-                throw new ArgumentException($"channel split: label {labels[i]} of image {i} is outside the model's {k} classes.", nameof(labels));
+                throw new AnalysisException($"channel split: label {labels[i]} of image {i} is outside the model's {k} classes.");
             seed.Data[i * k + labels[i]] = 1f;
         }
         // ∂y/∂a depends only on the nodes after the conv: its own node keeps the gradient arriving at a, and it and every

@@ -15,7 +15,7 @@ public static class RhoSelector
 
     /// <summary>Evaluates every ρ of <paramref name="grid"/> (the paper's 0.05 … 1.00 when null) on the images of
     /// <paramref name="class1"/> and <paramref name="class2"/> in <paramref name="batches"/> (others are skipped).</summary>
-    /// <exception cref="ArgumentException">The layer, channel or classes are invalid, or a class has no images.</exception>
+    /// <exception cref="UnravelException">The layer, channel or classes are invalid, or a class has no images.</exception>
     public static RhoSelection Choose(RootModule model, string layer, int channel, int class1, int class2,
         float[] arv1, float[] arv2, IEnumerable<LabelledBatch> batches, IReadOnlyList<double>? grid = null,
         CancellationToken cancellationToken = default)
@@ -75,7 +75,7 @@ public static class RhoSelector
             }
         }
         if (n1 == 0 || n2 == 0)
-            throw new ArgumentException($"channel split: the training images hold {n1} of class {class1} and {n2} of class {class2}; both need some.", nameof(batches));
+            throw new AnalysisException($"channel split: the training images hold {n1} of class {class1} and {n2} of class {class2}; both need some.", "pick two classes that both occur among the training images");
         for (int r = 0; r < g; r++)
         {
             q1[r] /= n1;
@@ -90,9 +90,9 @@ public static class RhoSelector
     {
         int classes = ConvProbe.Classifier(model).Classes;
         if ((uint)channel >= (uint)conv.OutChannels)
-            throw new ArgumentException($"channel split: channel {channel} is out of range for '{conv.Path}' ({conv.OutChannels} channels).", nameof(channel));
+            throw new AnalysisException($"channel split: channel {channel} is out of range for '{conv.Path}' ({conv.OutChannels} channels).");
         if ((uint)class1 >= (uint)classes || (uint)class2 >= (uint)classes || class1 == class2)
-            throw new ArgumentException($"channel split: classes {class1}, {class2} must be two different classes in 0..{classes - 1}.");
+            throw new AnalysisException($"channel split: classes {class1}, {class2} must be two different classes in 0..{classes - 1}.");
     }
 
     internal static Tensor Select(Tensor images, int[] rows)

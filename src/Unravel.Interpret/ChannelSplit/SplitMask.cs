@@ -19,12 +19,12 @@ public static class SplitMask
     /// <param name="arv2">ARV(c, t2), [C_in].</param>
     /// <param name="rho">ρ ∈ (0, 1].</param>
     /// <returns>[C_in] of <see cref="Shared"/>, <see cref="Concept1"/>, <see cref="Concept2"/>.</returns>
-    /// <exception cref="ArgumentException">Lengths differ or ρ is outside (0, 1].</exception>
+    /// <exception cref="UnravelException">Lengths differ or ρ is outside (0, 1].</exception>
     public static byte[] Partition(ReadOnlySpan<float> arv1, ReadOnlySpan<float> arv2, double rho)
     {
         if (arv1.Length != arv2.Length)
-            throw new ArgumentException($"channel split: ARV lengths differ ({arv1.Length} vs {arv2.Length}).");
-        if (!(rho > 0 && rho <= 1)) throw new ArgumentException($"channel split: rho {rho} must be in (0, 1].", nameof(rho));
+            throw new AnalysisException($"channel split: ARV lengths differ ({arv1.Length} vs {arv2.Length}).");
+        if (!(rho > 0 && rho <= 1)) throw new AnalysisException($"channel split: rho {rho} must be in (0, 1].");
         var mask = new byte[arv1.Length];
         for (int i = 0; i < mask.Length; i++)
         {

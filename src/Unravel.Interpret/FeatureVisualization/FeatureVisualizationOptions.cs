@@ -39,13 +39,13 @@ public sealed record FeatureVisualizationOptions
     /// <summary>Rotation drawn uniformly in [−RotationDegrees, RotationDegrees].</summary>
     public double RotationDegrees { get; init; } = 10;
 
-    /// <exception cref="ArgumentException">A value is out of range.</exception>
+    /// <exception cref="UnravelException">A value is out of range.</exception>
     internal void Validate()
     {
-        if (Size < 4 || Size > 512) throw new ArgumentException($"feature visualisation: size {Size} must be in 4..512.");
-        if (Channels is not (1 or 3)) throw new ArgumentException($"feature visualisation: channels {Channels} must be 1 or 3.");
-        if (Steps < 1 || !(LearningRate > 0)) throw new ArgumentException($"feature visualisation: steps {Steps} and learning rate {LearningRate} must be positive.");
+        if (Size < 4 || Size > 512) throw new UnravelException($"feature visualisation: size {Size} must be in 4..512.");
+        if (Channels is not (1 or 3)) throw new UnravelException($"feature visualisation: channels {Channels} must be 1 or 3.");
+        if (Steps < 1 || !(LearningRate > 0)) throw new UnravelException($"feature visualisation: steps {Steps} and learning rate {LearningRate} must be positive.");
         if (Mean is { } m && m.Length != Channels || Std is { } s && (s.Length != Channels || s.Any(v => !(v > 0))))
-            throw new ArgumentException($"feature visualisation: mean/std need {Channels} entries and a positive std.");
+            throw new UnravelException($"feature visualisation: mean/std need {Channels} entries and a positive std.");
     }
 }

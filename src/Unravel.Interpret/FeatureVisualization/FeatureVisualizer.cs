@@ -20,7 +20,7 @@ public static class FeatureVisualizer
     /// <param name="options">Size, steps, seed, …; defaults when null.</param>
     /// <param name="progress">Steps done.</param>
     /// <param name="cancellationToken">Checked every step.</param>
-    /// <exception cref="ArgumentException">Unknown hook, channel out of range, direction of the wrong length, bad options.</exception>
+    /// <exception cref="UnravelException">Unknown hook, channel out of range, direction of the wrong length, bad options.</exception>
     public static FeatureVisualizationResult Run(RootModule model, FeatureObjective objective, FeatureVisualizationOptions? options = null,
         IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -29,12 +29,11 @@ public static class FeatureVisualizer
         options ??= new FeatureVisualizationOptions();
         options.Validate();
         if ((objective.Channel is null) == (objective.Direction is null))
-            throw new ArgumentException("feature visualisation: give exactly one of a channel and a direction.", nameof(objective));
+            throw new AnalysisException("feature visualisation: give exactly one of a channel and a direction.");
         var classifier = model as IImageClassifier
-            ?? throw new ArgumentException($"feature visualisation: the model ({model.GetType().Name}) is not an image model.", nameof(model));
+            ?? throw new AnalysisException($"feature visualisation: the model ({model.GetType().Name}) is not an image model.");
         if (!model.AllHookNames.Contains(objective.HookName))
-            throw new ArgumentException($"feature visualisation: '{objective.HookName}' is not a hook point of the model; "
-                + $"e.g. {string.Join(", ", model.AllHookNames.TakeLast(6))}.", nameof(objective));
+            throw new HookNotFoundException(objective.HookName, [.. model.AllHookNames], "feature visualisation");
 
         var rng = new Random(options.Seed);
         int c = options.Channels, s = options.Size;
@@ -100,7 +99,7 @@ public static class FeatureVisualizer
         if (objective.Channel is int ch)
         {
             if ((uint)ch >= (uint)channels)
-                throw new ArgumentException($"feature visualisation: channel {ch} is out of range for '{objective.HookName}' ({channels} channels).", nameof(objective));
+                throw new AnalysisException($"feature visualisation: channel {ch} is out of range for '{objective.HookName}' ({channels} channels).");
             double sum = 0;
             for (int p = 0; p < positions; p++) sum += ad[ch * positions + p];
             seed.Data.Slice(ch * positions, positions).Fill(1f / positions);
@@ -108,9 +107,9 @@ public static class FeatureVisualizer
         }
         float[] v = objective.Direction!;
         if (v.Length != channels)
-            throw new ArgumentException($"feature visualisation: the direction has {v.Length} entries, '{objective.HookName}' has {channels} channels.", nameof(objective));
+            throw new AnalysisException($"feature visualisation: the direction has {v.Length} entries, '{objective.HookName}' has {channels} channels.");
         double vn = Math.Sqrt(v.Sum(t => (double)t * t));
-        if (vn == 0) throw new ArgumentException("feature visualisation: the direction is zero.", nameof(objective));
+        if (vn == 0) throw new AnalysisException("feature visualisation: the direction is zero.");
         double total = 0;
         for (int p = 0; p < positions; p++)
         {

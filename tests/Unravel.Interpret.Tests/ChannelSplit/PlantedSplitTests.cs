@@ -35,17 +35,17 @@ public sealed class PlantedSplitTests
         Assert.Equal(0.03, found.Options.Tau);
         (_, float[] arv1, float[] arv2) = found.RequirePair(0, 0, 1);
         Assert.Equal(found.Arvs.Single(a => a.Class == 1).Values, found.RequirePair(0, 1, 0).Arv1);
-        Assert.Contains("relevant to fewer than two classes", Assert.Throws<ArgumentException>(() => found.RequirePair(1, 0, 1)).Message);
-        Assert.Contains("out of range", Assert.Throws<ArgumentException>(() => found.RequirePair(9, 0, 1)).Message);
-        Assert.Contains("two different classes", Assert.Throws<ArgumentException>(() => found.RequirePair(0, 0, 7)).Message);
-        Assert.Contains("outside [0, 0)", Assert.Throws<ArgumentException>(
+        Assert.Contains("relevant to fewer than two classes", Assert.ThrowsAny<UnravelException>(() => found.RequirePair(1, 0, 1)).Message);
+        Assert.Contains("out of range", Assert.ThrowsAny<UnravelException>(() => found.RequirePair(9, 0, 1)).Message);
+        Assert.Contains("two different classes", Assert.ThrowsAny<UnravelException>(() => found.RequirePair(0, 0, 7)).Message);
+        Assert.Contains("outside [0, 0)", Assert.ThrowsAny<UnravelException>(
             () => (found with { Options = found.Options with { Gamma = 0 }, Cosines = [pair with { Polysemantic = false }] }).RequirePair(0, 0, 1)).Message);
         Assert.True(arv1[0] > 0 && arv1[1] > 0 && arv1[2] == 0 && arv1[3] == 0, string.Join(", ", arv1));
         Assert.True(arv2[0] == 0 && arv2[1] == 0 && arv2[2] > 0 && arv2[3] > 0, string.Join(", ", arv2));
 
         RhoSelection rho = RhoSelector.Choose(model, Layer, 0, 0, 1, arv1, arv2, train);
-        Assert.Throws<ArgumentException>(() => RhoSelector.Choose(model, Layer, 0, 0, 5, arv1, arv2, train));
-        Assert.Throws<ArgumentException>(() => RhoSelector.Choose(model, "layer1.0", 0, 0, 1, arv1, arv2, train));
+        Assert.ThrowsAny<UnravelException>(() => RhoSelector.Choose(model, Layer, 0, 0, 5, arv1, arv2, train));
+        Assert.ThrowsAny<UnravelException>(() => RhoSelector.Choose(model, "layer1.0", 0, 0, 1, arv1, arv2, train));
         Assert.Equal((40, 40), (rho.Images1, rho.Images2));
         byte[] mask = SplitMask.Partition(arv1, arv2, rho.Rho);
         Assert.Equal(new byte[] { 1, 1, 2, 2 }, mask);

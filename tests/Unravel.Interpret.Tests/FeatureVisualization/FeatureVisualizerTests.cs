@@ -87,8 +87,8 @@ public sealed class FeatureVisualizerTests
         var options = new FeatureVisualizationOptions { Size = Side, Channels = 1, Steps = 60, Seed = 1 };
         FeatureVisualizationResult r = FeatureVisualizer.Run(model, FeatureObjective.AlongDirection("unit", [1f, -1f]), options);
         Assert.True(r.FinalObjective > 0.5 && r.FinalObjective > r.Objective[0], $"{r.Objective[0]} → {r.FinalObjective}");
-        Assert.Throws<ArgumentException>(() => FeatureVisualizer.Run(model, FeatureObjective.Neuron("nope", 0), options));
-        Assert.Throws<ArgumentException>(() => FeatureVisualizer.Run(model, FeatureObjective.Neuron("unit", 5), options));
+        Assert.ThrowsAny<UnravelException>(() => FeatureVisualizer.Run(model, FeatureObjective.Neuron("nope", 0), options));
+        Assert.ThrowsAny<UnravelException>(() => FeatureVisualizer.Run(model, FeatureObjective.Neuron("unit", 5), options));
     }
 
     private static double Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)

@@ -92,15 +92,25 @@ public sealed class ConceptsMethod : AtlasMethod<ConceptsRecord>
         foreach (ConceptRecord c in r.Concepts)
             sb.Append(CultureInfo.InvariantCulture, $"<a href=\"#concept-{c.Id}\" style=\"border-color:{Svg.ColorOf(c.Id)}\">concept {c.Id} · {Html.Num(c.Share * 100, "0")} %</a>");
         sb.Append("</p>");
+        FeatureImagesFile? visuals = FeatureImageStore.Read(context.Atlas, Name, record.Layer, record.Neuron);   // from `unravel visualize ATLAS --method concepts`
         foreach (ConceptRecord c in r.Concepts)
         {
             sb.Append(CultureInfo.InvariantCulture, $"<section class=\"concept\" id=\"concept-{c.Id}\"><h3><span style=\"color:{Svg.ColorOf(c.Id)}\">●</span> Concept {c.Id}</h3>")
               .Append(CultureInfo.InvariantCulture, $"<p class=\"muted\">{c.Size} members · share {Html.Num(c.Share * 100, "0.#")} %")
               .Append(c.LabelEntropy is { } h ? $" · label entropy {Html.Num(h, "0.00")} bits" : "").Append(" · top inputs by projection onto the concept vector</p>")
+              .Append(FeatureImageStore.Figure(context.Atlas, Name, visuals, $"concept {c.Id}", Svg.ColorOf(c.Id)))
               .Append(context.References(c.TopInputs, [.. c.TopScores.Select(s => (double)s)], "projection")).Append("</section>");
         }
         sb.Append(ReportContext.ProvenanceBlock(record.Provenance));
         return sb.ToString();
+    }
+
+    /// <inheritdoc/>
+    public override string? Unavailable(AtlasReader atlas, AtlasLayer layer, int neuron)
+    {
+        ArgumentNullException.ThrowIfNull(atlas);
+        ArgumentNullException.ThrowIfNull(layer);
+        return atlas.Has(layer.Name, "pooled_mean") ? null : $"concept vectors cluster the pooled vectors; '{layer.Name}' was collected without them (--no-pooled)";
     }
 
     /// <inheritdoc/>

@@ -102,6 +102,16 @@ public sealed class EmbedMethod : AtlasMethod<EmbedRecord>
     }
 
     /// <inheritdoc/>
+    public override string? Unavailable(AtlasReader atlas, AtlasLayer layer, int neuron)
+    {
+        ArgumentNullException.ThrowIfNull(atlas);
+        ArgumentNullException.ThrowIfNull(layer);
+        if (atlas.Dataset?.Kind is not ("brown" or "text")) return "neuron embeddings read token windows: this atlas was not collected over text";
+        return layer.Name.EndsWith(".mlp.hook_post", StringComparison.Ordinal) ? null
+            : $"neuron embeddings need a transformer MLP activation (blocks.N.mlp.hook_post); '{layer.Name}' is not one";
+    }
+
+    /// <inheritdoc/>
     public override void AnalyseNeuron(AtlasSession session, string layer, int neuron, CancellationToken cancellationToken) =>
         new EmbedStage().Run(new EmbedRequest(session, layer, [neuron]), null, cancellationToken);
 

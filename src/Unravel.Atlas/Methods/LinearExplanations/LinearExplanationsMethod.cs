@@ -119,6 +119,13 @@ public sealed class LinearExplanationsMethod : AtlasMethod<ExplanationsRecord>
     }
 
     /// <inheritdoc/>
+    public override string? Unavailable(AtlasReader atlas, AtlasLayer layer, int neuron)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        return layer.Inputs < 10 ? $"a linear explanation splits the inputs 70/10/20; '{layer.Name}' holds {layer.Inputs} (collect at least 10)" : null;
+    }
+
+    /// <inheritdoc/>
     public override void AnalyseNeuron(AtlasSession session, string layer, int neuron, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(session);

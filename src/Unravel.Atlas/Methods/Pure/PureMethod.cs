@@ -117,12 +117,21 @@ public sealed class PureMethod : AtlasMethod<PureRecord>
             foreach ((string k, double s) in selection) sb.Append(CultureInfo.InvariantCulture, $"<tr><td>{Html.E(k)}</td><td>{Html.Num(s, "0.####")}</td></tr>");
             sb.Append("</tbody></table>");
         }
+        FeatureImagesFile? visuals = FeatureImageStore.Read(context.Atlas, Name, record.Layer, record.Neuron);   // from `unravel visualize ATLAS --method pure`
         foreach (VirtualNeuronRecord v in r.VirtualNeurons)
             sb.Append(CultureInfo.InvariantCulture, $"<section class=\"vn\" id=\"vn-{v.Id}\"><h3>Virtual neuron {v.Id}</h3><p class=\"muted\">{v.Size} references · share {Html.Num(v.Share * 100, "0.#")} % · inputs routed to it, by activation</p>")
+              .Append(FeatureImageStore.Figure(context.Atlas, Name, visuals, $"virtual neuron {v.Id}", Svg.ColorOf(v.Id)))
               .Append(context.References(v.TopInputs, [.. v.TopScores.Select(s => (double)s)], "activation")).Append("</section>");
         if (r.Evaluation is { } eval) sb.Append("<details><summary>Evaluation</summary><pre>").Append(Html.E(eval.ToJsonString())).Append("</pre></details>");
         sb.Append(ReportContext.ProvenanceBlock(record.Provenance));
         return sb.ToString();
+    }
+
+    /// <inheritdoc/>
+    public override string? Unavailable(AtlasReader atlas, AtlasLayer layer, int neuron)
+    {
+        ArgumentNullException.ThrowIfNull(atlas);
+        return atlas.Dataset?.Kind is "brown" or "text" ? "PURE circuits need an image model with [N, C, H, W] layers; this atlas was collected from text" : null;
     }
 
     /// <inheritdoc/>

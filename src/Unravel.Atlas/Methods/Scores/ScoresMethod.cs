@@ -84,6 +84,14 @@ public sealed class ScoresMethod : AtlasMethod<ScoresRecord>
     }
 
     /// <inheritdoc/>
+    public override string? Unavailable(AtlasReader atlas, AtlasLayer layer, int neuron)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        return File.Exists(LinearExplanationsMethod.Instance.PathOf(atlas, layer.Name, neuron)) || File.Exists(ConceptsMethod.Instance.PathOf(atlas, layer.Name, neuron))
+            ? null : "scoring simulates a stored explanation: run linear explanations or concept vectors on this neuron first";
+    }
+
+    /// <inheritdoc/>
     public override void AnalyseNeuron(AtlasSession session, string layer, int neuron, CancellationToken cancellationToken) =>
         new ScoreStage().Run(new ScoreRequest(session, layer, [neuron]), null, cancellationToken);
 }

@@ -54,27 +54,9 @@ public sealed class SplitMethod : AtlasMethod<SplitRecord>
 
     /// <summary>A layer's search file, or null when there is none.</summary>
     /// <exception cref="AtlasFormatException">The file is malformed or from a newer format.</exception>
-    public SplitFindFile? ReadFind(AtlasReader atlas, string layer)
-    {
-        string path = FindPath(atlas, layer);
-        if (!File.Exists(path)) return null;
-        SplitFindFile? file;
-        try
-        {
-            using FileStream stream = File.OpenRead(path);
-            file = JsonSerializer.Deserialize(stream, SplitJson.Default.SplitFindFile);
-        }
-        catch (JsonException e)
-        {
-            throw new AtlasFormatException(path, $"not a split search ({e.Message}).", "re-run `unravel split ATLAS --layer L --find`, or delete the file", e);
-        }
-        if (file?.Find is null || file.Provenance is null || file.Images is null)
-            throw new AtlasFormatException(path, "not a split search (no provenance or result).", "re-run `unravel split ATLAS --layer L --find`");
-        if (file.FormatVersion > AtlasFormat.Version)
-            throw new AtlasFormatException(path, $"written with format_version {file.FormatVersion}; this unravel reads up to {AtlasFormat.Version}.",
-                "open the atlas with the newer unravel that wrote it");
-        return file;
-    }
+    public SplitFindFile? ReadFind(AtlasReader atlas, string layer) =>
+        MethodFile.Read(FindPath(atlas, layer), SplitJson.Default.SplitFindFile, "a split search", "unravel split ATLAS --layer L --find",
+            f => f.Find is null || f.Provenance is null || f.Images is null ? null : f.FormatVersion);
 
     /// <summary>The card as the exported split-card.json holds it.</summary>
     public static byte[] CardJson(ChannelSplitCard card) => JsonSerializer.SerializeToUtf8Bytes(card, SplitJson.Default.ChannelSplitCard);
@@ -105,15 +87,21 @@ public sealed class SplitMethod : AtlasMethod<SplitRecord>
           .Append(CultureInfo.InvariantCulture, $"hook <code>{Html.E(card.HookName)}</code>. Found and ρ chosen on {r.Images.FindImages} images, ")
           .Append(CultureInfo.InvariantCulture, $"evaluated on {r.Images.EvaluationImages} held-out images ({Html.E(r.Images.Partition)}). ")
           .Append("References are the held-out images with the largest summed activation, coloured by their class (grey: another class).</p>");
+        FeatureImagesFile? visuals = FeatureImageStore.Read(context.Atlas, Name, record.Layer, r.Channel);
+        if (visuals is not null)
+            sb.Append(CultureInfo.InvariantCulture, $"<p class=\"muted\">Beside each channel: its feature visualisation (activation maximisation, seed {visuals.Images[0].Seed}, {visuals.Images[0].Steps} steps), framed in its concept's colour.</p>");
         foreach (SplitReferencesRecord refs in r.References)
         {
-            sb.Append(CultureInfo.InvariantCulture, $"<section class=\"split-channel\"><h3>{Html.E(refs.Name)} <span class=\"muted\">{Html.E(refs.Hook)}</span></h3><p class=\"chips\">");
+            string frame = refs.Name switch { "concept 1" => Svg.ColorOf(0), "concept 2" => Svg.ColorOf(1), _ => "#333" };
+            sb.Append(CultureInfo.InvariantCulture, $"<section class=\"split-channel\" style=\"border-left:4px solid {frame};padding-left:8px\"><h3>{Html.E(refs.Name)} <span class=\"muted\">{Html.E(refs.Hook)}</span></h3>")
+              .Append("<div style=\"display:flex;gap:12px;align-items:flex-start\">").Append(FeatureImageStore.Figure(context.Atlas, Name, visuals, refs.Name, frame))
+              .Append("<div><p class=\"chips\">");
             foreach (int label in refs.Labels.Take(ReportContext.Shown))
             {
                 int concept = label == r.Class1 ? 0 : label == r.Class2 ? 1 : -1;
                 sb.Append(CultureInfo.InvariantCulture, $"<span style=\"color:{Svg.ColorOf(concept)}\">● {Html.E(ClassName(r, label))}</span> ");
             }
-            sb.Append("</p>").Append(context.References(refs.Inputs, refs.Values, "Σ activation")).Append("</section>");
+            sb.Append("</p>").Append(context.References(refs.Inputs, refs.Values, "Σ activation")).Append("</div></div></section>");
         }
         sb.Append("<h3>Held-out D/A</h3><table id=\"split-da\"><tr><th>class</th><th>images</th><th>kept</th><th>D1/A</th><th>D2/A</th><th>R/A</th></tr>");
         foreach (SplitClassSummary c in r.Classes)
@@ -133,9 +121,20 @@ public sealed class SplitMethod : AtlasMethod<SplitRecord>
     }
 
     /// <inheritdoc/>
-    public override void AnalyseNeuron(AtlasSession session, string layer, int neuron, CancellationToken cancellationToken) =>
-        throw new UnravelException($"channel split needs a pair of classes for neuron {neuron} of '{layer}'.",
-            $"run `unravel split ATLAS --layer L --find` and then `unravel split ATLAS --layer L --channel {neuron} --classes t1,t2 --out DIR`");
+    /// <remarks>Never on demand: a split needs a class pair chosen from the layer's search and an export folder.</remarks>
+    public override string? Unavailable(AtlasReader atlas, AtlasLayer layer, int neuron)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        return $"a channel split needs a class pair and an export folder: run `unravel split ATLAS --layer {layer.Name} --find`, "
+            + $"then `unravel split ATLAS --layer {layer.Name} --channel {neuron.ToString(CultureInfo.InvariantCulture)} --classes t1,t2 --out DIR`";
+    }
+
+    /// <inheritdoc/>
+    public override void AnalyseNeuron(AtlasSession session, string layer, int neuron, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        throw new AnalysisException("split: " + Unavailable(session.Atlas, session.Layer(layer), neuron));
+    }
 
     private static string ClassName(SplitRecord r, int label) =>
         r.ClassNames is { } names && (uint)label < (uint)names.Count ? names[label] : "class " + label.ToString(CultureInfo.InvariantCulture);
