@@ -179,6 +179,7 @@ public static class ExplorerServer
         BadHttpRequestException b => b.StatusCode,
         LayerNotCollectedException or HookNotFoundException => StatusCodes.Status404NotFound,
         AtlasFormatException or CheckpointFormatException or WeightMismatchException => StatusCodes.Status422UnprocessableEntity,
+        AtlasInUseException => StatusCodes.Status409Conflict,
         UnravelException => StatusCodes.Status400BadRequest,
         _ => StatusCodes.Status500InternalServerError,
     };

@@ -23,7 +23,7 @@ public sealed class ExplorerServerTests(AtlasFixture fixture) : IClassFixture<At
     }
 
     /// <summary>A POST the way the page's button sends it: with the token from a served page.</summary>
-    private static async Task<HttpResponseMessage> PostWithToken(HttpClient client, string path)
+    internal static async Task<HttpResponseMessage> PostWithToken(HttpClient client, string path)
     {
         string page = await client.GetStringAsync("index.html");
         string token = Regex.Match(page, "name=\"unravel-token\" content=\"([^\"]+)\"").Groups[1].Value;
@@ -179,5 +179,13 @@ public sealed class ExplorerServerTests(AtlasFixture fixture) : IClassFixture<At
             }
             Assert.Contains("<p class=\"muted\">atlas</p>", await client.GetStringAsync("index.html"));   // the atlas by name
         }
+    }
+
+    [Fact]
+    public void StatusOf_AtlasInUse_Is409Conflict()
+    {
+        // Another process (a CLI run) holds the atlas's writer's lock: the analysis can be retried later.
+        Assert.Equal(409, ExplorerServer.StatusOf(new AtlasInUseException("atlas", 42, "atlas is in use by PID 42")));
+        Assert.Equal(400, ExplorerServer.StatusOf(new UnravelException("bad neuron")));
     }
 }

@@ -51,12 +51,12 @@ public sealed partial class OnDemandButtonTests(AtlasFixture fixture) : IClassFi
             Assert.NotEmpty(buttons);
             foreach (Match button in buttons)
             {
-                HttpResponseMessage response = await client.PostAsync(WebUtility.HtmlDecode(button.Groups[1].Value), null);
+                HttpResponseMessage response = await ExplorerServerTests.PostWithToken(client, WebUtility.HtmlDecode(button.Groups[1].Value));
                 Assert.True(response.StatusCode == HttpStatusCode.Redirect, $"{button.Groups[2].Value}: {response.StatusCode} {await response.Content.ReadAsStringAsync()}");
             }
             foreach (string method in new[] { "split", "embed" })
             {
-                HttpResponseMessage refused = await client.PostAsync($"api/analyse/{method}/layer3/{Neuron}", null);
+                HttpResponseMessage refused = await ExplorerServerTests.PostWithToken(client, $"api/analyse/{method}/layer3/{Neuron}");
                 string body = await refused.Content.ReadAsStringAsync();
                 Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
                 Assert.Contains($"{method} cannot run on neuron {Neuron} of 'layer3'", body);
