@@ -157,21 +157,10 @@ public sealed class EmbedCommandTests : IDisposable
     public async Task Sae_BadInput_ExitCode2_MessageNamesIt(string options, string expected)
     {
         string[] args = ["sae", Atlas(), .. (options.StartsWith("--layer", StringComparison.Ordinal) ? options : $"--layer {Layer} {options}").Split(' ')];
-        var error = new StringWriter();
-        TextWriter saved = Console.Out;
-        Console.SetOut(TextWriter.Null);
-        int code;
-        try
-        {
-            code = await CliRunner.InvokeAsync(CliCommands.Create(), args, error);
-        }
-        finally
-        {
-            Console.SetOut(saved);
-        }
-        Assert.True(code == ExitCodes.UsageError, $"exit code {code}:\n{error}");
-        Assert.Contains(expected, error.ToString());
-        Assert.DoesNotContain("   at ", error.ToString());
+        (int code, string errorText) = await QuietCli.InvokeAsync(args);
+        Assert.True(code == ExitCodes.UsageError, $"exit code {code}:\n{errorText}");
+        Assert.Contains(expected, errorText);
+        Assert.DoesNotContain("   at ", errorText);
     }
 
     [Fact]

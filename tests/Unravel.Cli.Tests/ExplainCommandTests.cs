@@ -184,19 +184,7 @@ public sealed class ExplainCommandTests(CliFixture fixture) : IClassFixture<CliF
     public async Task BadInput_ExitCode2_MessageNamesIt(string command, string expected)
     {
         string[] args = command.Replace("{atlas}", fixture.Atlas).Split(' ');
-        var error = new StringWriter();
-        TextWriter saved = Console.Out;
-        Console.SetOut(TextWriter.Null);
-        int code;
-        try
-        {
-            code = await CliRunner.InvokeAsync(CliCommands.Create(), args, error);
-        }
-        finally
-        {
-            Console.SetOut(saved);
-        }
-        string text = error.ToString();
+        (int code, string text) = await QuietCli.InvokeAsync(args);
         Assert.True(code == ExitCodes.UsageError, $"exit code {code}:\n{text}");
         Assert.StartsWith("error: ", text);
         Assert.Contains(expected, text);

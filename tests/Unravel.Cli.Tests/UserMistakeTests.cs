@@ -75,19 +75,7 @@ public sealed class UserMistakeTests(CliFixture fixture) : IClassFixture<CliFixt
     public async Task Mistake_ExitCode2_MessageNamesIt_NoStackTrace(string command, string expected)
     {
         string[] args = Tokens(Fill(command));
-        var error = new StringWriter();
-        int code;
-        var saved = Console.Out;
-        Console.SetOut(TextWriter.Null);
-        try
-        {
-            code = await CliRunner.InvokeAsync(CliCommands.Create(), args, error);
-        }
-        finally
-        {
-            Console.SetOut(saved);
-        }
-        string text = error.ToString();
+        (int code, string text) = await QuietCli.InvokeAsync(args);
         Assert.True(code == ExitCodes.UsageError, $"exit code {code} for `{command}`:\n{text}");
         Assert.StartsWith("error: ", text);
         Assert.Contains(Fill(expected), text);
