@@ -52,6 +52,15 @@ public static class TensorAssert
         return maxDiff;
     }
 
+    /// <summary>|a − e| ≤ rel · max|e| + rel · |e| elementwise: <paramref name="rel"/> relative to the tensor's scale.</summary>
+    /// <returns>The largest absolute difference and the scale max|e|.</returns>
+    public static (double MaxDiff, float Scale) CloseToScale(Tensor expected, Tensor actual, float rel, string label)
+    {
+        float scale = 0;
+        foreach (float v in expected.Data) scale = MathF.Max(scale, MathF.Abs(v));
+        return (Close(expected, actual, rel * scale, rel, label), scale);
+    }
+
     public static double ForwardClose(Tensor expected, Tensor actual, string label) => Close(expected, actual, ForwardAtol, ForwardRtol, label);
 
     public static double GradClose(Tensor expected, Tensor actual, string label) => Close(expected, actual, GradAtol, GradRtol, label);

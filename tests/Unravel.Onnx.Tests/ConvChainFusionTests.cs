@@ -24,9 +24,7 @@ public sealed class ConvChainFusionTests(ITestOutputHelper output)
 
     private double AssertRelative(Tensor expected, Tensor actual, string label, float rel = 1e-5f)
     {
-        float scale = 0;
-        foreach (float v in expected.Data) scale = MathF.Max(scale, MathF.Abs(v));
-        double max = TensorAssert.Close(expected, actual, rel * scale, rel, label);
+        (double max, float scale) = TensorAssert.CloseToScale(expected, actual, rel, label);
         output.WriteLine($"{label}: max |diff| {max:G3} (scale {scale:G3})");
         return max;
     }

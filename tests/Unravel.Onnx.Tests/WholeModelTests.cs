@@ -49,9 +49,7 @@ public sealed class WholeModelTests(ITestOutputHelper output)
     /// <summary>|a − e| ≤ 1e-4 · max|e| + 1e-4 · |e| elementwise (1e-4 relative to the tensor's scale).</summary>
     private double AssertRelative(Tensor expected, Tensor actual, string label, float rel = 1e-4f)
     {
-        float scale = 0;
-        foreach (float v in expected.Data) scale = MathF.Max(scale, MathF.Abs(v));
-        double max = TensorAssert.Close(expected, actual, rel * scale, rel, label);
+        (double max, float scale) = TensorAssert.CloseToScale(expected, actual, rel, label);
         output.WriteLine($"{label}: max |diff| {max:G3} (scale {scale:G3})");
         return max;
     }
