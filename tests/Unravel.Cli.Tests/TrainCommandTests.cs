@@ -52,14 +52,16 @@ public sealed class TrainCommandTests : IDisposable
         File.WriteAllBytes(Path.Combine(_dir, $"{split}-labels-idx1-ubyte"), [.. BigEndian(0x801, count), .. labels.AsSpan(8 + first, count)]);
     }
 
-    private async Task<(int Code, string Error)> Train(string name, float lr, int seed, string[]? extra = null, string arch = "small-resnet-16")
+    /// <summary>Trains on the 64-image folder, 16 of them validation unless <paramref name="extra"/> passes --validation.</summary>
+    private async Task<(int Code, string Error)> Train(string name, float lr, int seed, string[]? extra = null, string arch = "small-resnet-16", int epochs = 1)
     {
         RootCommand root = new() { TrainCommand.Create() };
         var error = new StringWriter();
         string[] args = ["train", "fashion-mnist", "--data", _dir, "--out", Path.Combine(_dir, name, "model.safetensors"), "--arch", arch,
-            "--epochs", "1", "--batch", "16", "--lr", lr.ToString(System.Globalization.CultureInfo.InvariantCulture), "--warmup", "0",
+            "--epochs", epochs.ToString(System.Globalization.CultureInfo.InvariantCulture), "--batch", "16", "--lr", lr.ToString(System.Globalization.CultureInfo.InvariantCulture), "--warmup", "0",
             "--crop-padding", "0", "--eval-subset", "32", "--seed", seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--threads", "1", "--checkpoint", Path.Combine(_dir, name + ".ckpt"), .. extra ?? []];
+            "--threads", "1", "--checkpoint", Path.Combine(_dir, name + ".ckpt"), .. extra ?? [],
+            .. extra?.Contains("--validation") == true ? [] : new[] { "--validation", "16" }];
         int code = await CliRunner.InvokeAsync(root, args, error);
         return (code, error.ToString());
     }
@@ -135,5 +137,44 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal(whole.Keys.Order(), resumed.Keys.Order());
         foreach ((string key, Tensor t) in whole)
             Assert.True(t.Data.SequenceEqual(resumed[key].Data), $"{key}: resumed weights differ from the uninterrupted run");
+    }
+
+    [Fact]
+    public async Task Train_WithValidation_SelectsOnValidationAndScoresTheTestSetOnce()
+    {
+        // 64 training images, 16 of them validation: 3 steps per epoch, 3 epochs, one evaluation at each epoch end.
+        (int code, string error) = await Train("val", 0.05f, seed: 2, ["--validation", "16"], epochs: 3);
+        Assert.True(code == ExitCodes.Success, error);
+        using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "val", "model.json")));
+        JsonElement card = doc.RootElement;
+        JsonElement[] evals = [.. card.GetProperty("selection").GetProperty("evaluations").EnumerateArray()];
+        Assert.Equal([3L, 6L, 9L], evals.Select(e => e.GetProperty("step").GetInt64()));
+        Assert.All(evals, e => Assert.Equal(16, e.GetProperty("count").GetInt32()));   // all validation images, never the test set
+        // The kept step has the best validation accuracy, the earliest among ties.
+        double best = evals.Max(e => e.GetProperty("accuracy").GetDouble());
+        long expected = evals.First(e => e.GetProperty("accuracy").GetDouble() == best).GetProperty("step").GetInt64();
+        Assert.Equal(expected, card.GetProperty("selection").GetProperty("selected_step").GetInt64());
+        Assert.Equal(best, card.GetProperty("metrics").GetProperty("validation_accuracy").GetDouble(), 4);
+
+        // The split: 16 validation indices out of 64 by the recorded rule, their labels counted per class.
+        var split = Unravel.Models.Training.ValidationSplit.Carve(64, 16, 0);
+        JsonElement v = card.GetProperty("data").GetProperty("validation");
+        Assert.Equal(split.ValidationSha256(), v.GetProperty("indices_sha256").GetString());
+        byte[] labels = File.ReadAllBytes(Path.Combine(_dir, "train-labels-idx1-ubyte"))[8..];
+        Assert.Equal(Enumerable.Range(0, 10).Select(k => split.Validation.Count(i => labels[i] == k)), v.GetProperty("class_counts").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(_dir, "val", "model.safetensors")))),
+            card.GetProperty("weights_sha256").GetString());
+    }
+
+    [Theory]
+    [InlineData("64")]
+    [InlineData("-1")]
+    public async Task Train_ValidationOutOfRange_ExitsWithUsageError(string validation)
+    {
+        (int code, string error) = await Train("bad", 0.05f, seed: 0, ["--validation", validation]);
+        Assert.Equal(ExitCodes.UsageError, code);
+        Assert.Contains("--validation", error);
+        Assert.Contains("hint:", error);
+        Assert.DoesNotContain("   at ", error);
     }
 }

@@ -3,6 +3,8 @@
 // Determinism: the example order of epoch e comes from the stream (seed, "order", e) and batch b's augmentation from
 // (seed, "batch", e, b); kernels partition work statically, so the same seed and thread count give bit-identical
 // weights, and a resumed run continues exactly where the checkpoint left off.
+// Early stopping (TrainingOptions.SelectBy): every evaluation on the validation split is scored; the best weights are
+// kept in memory and in the checkpoint folder (best.safetensors) and are the model's weights when the run ends.
 // Reference: the PyTorch training-loop idiom (zero_grad / backward / clip_grad_norm_ / step); nanoGPT train.py.
 
 using System.Diagnostics;
@@ -37,6 +39,8 @@ public static class Trainer
         Parameter[] trainable = model.TrainableParameters().ToArray();
         long step = 0;
         double priorSeconds = 0;
+        var evaluations = new List<StepEvaluation>();
+        (long Step, Dictionary<string, float[]> Weights, double Score)? best = null;   // the selected weights so far
         if (options.Resume && options.CheckpointDirectory is { } dir && TrainingCheckpoint.Exists(dir))
         {
             TrainingState s = TrainingCheckpoint.Load(dir, model, optimizer);
@@ -46,6 +50,9 @@ public static class Trainer
                     $"this run has seed {options.Seed}, batch {options.BatchSize}, {totalSteps} steps.", nameof(options));
             step = s.Step;
             priorSeconds = s.TrainingSeconds;
+            evaluations.AddRange(s.Evaluations ?? []);
+            if (options.SelectBy is not null && s.SelectedStep is long selected && s.SelectedScore is double score)
+                best = (selected, TrainingCheckpoint.LoadBest(dir), score);
         }
 
         var clock = Stopwatch.StartNew();
@@ -80,7 +87,17 @@ public static class Trainer
             bool last = step == totalSteps, epochEnd = step % stepsPerEpoch == 0;
             bool stop = step == options.StopAtStep || cancellationToken.IsCancellationRequested;
             bool evaluate = last || (options.EvalEverySteps > 0 ? step % options.EvalEverySteps == 0 : epochEnd);
-            if (evaluate) lastEval = task.Evaluate(options.EvalLimit);
+            bool improved = false;
+            if (evaluate)
+            {
+                lastEval = task.Evaluate(options.EvalLimit);
+                evaluations.Add(new StepEvaluation(step, lastEval));
+                if (options.SelectBy?.Invoke(lastEval) is double score && (best is null || score > best.Value.Score))
+                {
+                    best = (step, Snapshot(model), score);
+                    improved = true;
+                }
+            }
             if (evaluate || step % options.ProgressEverySteps == 0 || stop)
             {
                 double rate = sessionItems / Math.Max(1e-9, trainSeconds);
@@ -92,18 +109,33 @@ public static class Trainer
             }
             bool checkpoint = last || stop || epochEnd || (options.CheckpointEverySteps > 0 && step % options.CheckpointEverySteps == 0);
             if (checkpoint && options.CheckpointDirectory is { } folder)
+            {
+                if (improved) TrainingCheckpoint.SaveBest(folder, best!.Value.Weights);   // before state.json names it
                 TrainingCheckpoint.Save(folder, model, optimizer, new TrainingState
                 {
                     Step = step, TotalSteps = totalSteps, Epoch = (int)(step / stepsPerEpoch), Seed = options.Seed,
                     BatchSize = options.BatchSize, Optimizer = optimizer.GetType().Name, OptimizerSteps = optimizer.StepCount,
                     Rng = "counter-based SplitMix64: order (seed, 1, epoch), batch (seed, 2, epoch, step in epoch)",
                     TrainingSeconds = priorSeconds + trainSeconds, Threads = Parallelism.Threads,
+                    Evaluations = evaluations, SelectedStep = best?.Step, SelectedScore = best?.Score,
                 });
+            }
             if (stop && !last) break;
         }
+        bool completed = step == totalSteps;
+        if (completed && best is { } chosen) Restore(model, chosen.Weights);
         model.Eval();
-        return new TrainingResult(step, totalSteps, step == totalSteps, priorSeconds + trainSeconds,
-            sessionItems / Math.Max(1e-9, trainSeconds), lastEval, Parallelism.Threads);
+        return new TrainingResult(step, totalSteps, completed, priorSeconds + trainSeconds,
+            sessionItems / Math.Max(1e-9, trainSeconds), lastEval, Parallelism.Threads, evaluations, best?.Step);
+    }
+
+    /// <summary>A copy of every parameter and buffer, by path.</summary>
+    private static Dictionary<string, float[]> Snapshot(RootModule model) =>
+        model.Parameters().ToDictionary(p => p.Path, p => p.Value.Data.ToArray());
+
+    private static void Restore(RootModule model, Dictionary<string, float[]> weights)
+    {
+        foreach (Parameter p in model.Parameters()) weights[p.Path].CopyTo(p.Value.Data);
     }
 
     /// <summary>One optimizer step on one batch.</summary>

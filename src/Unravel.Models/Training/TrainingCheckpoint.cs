@@ -26,6 +26,22 @@ public static class TrainingCheckpoint
         File.Move(tmp, Path.Combine(folder, "state.json"), overwrite: true);
     }
 
+    /// <summary>Writes the selected (best validation) weights of an early-stopping run as best.safetensors.</summary>
+    public static void SaveBest(string folder, IReadOnlyDictionary<string, float[]> weights)
+    {
+        Directory.CreateDirectory(folder);
+        SafeTensors.Write(Path.Combine(folder, "best.safetensors"),
+            weights.ToDictionary(kv => kv.Key, kv => Tensor.FromArray(kv.Value, kv.Value.Length)));
+    }
+
+    /// <summary>The weights <see cref="SaveBest"/> wrote, flat by path.</summary>
+    /// <exception cref="CheckpointFormatException">The file is malformed.</exception>
+    public static Dictionary<string, float[]> LoadBest(string folder)
+    {
+        using SafeTensors best = SafeTensors.Read(Path.Combine(folder, "best.safetensors"));
+        return best.ReadAll().ToDictionary(kv => kv.Key, kv => kv.Value.Data.ToArray());
+    }
+
     /// <summary>True when <paramref name="folder"/> holds a complete checkpoint.</summary>
     public static bool Exists(string folder) => File.Exists(Path.Combine(folder, "state.json"));
 

@@ -29,6 +29,11 @@ public sealed record TrainingOptions
     /// <summary>Evaluate only the first examples of the evaluation set during training; all when null.</summary>
     public int? EvalLimit { get; init; }
 
+    /// <summary>Early stopping on a validation set: when set, every evaluation is scored by this function (higher is
+    /// better), the weights of the best-scoring evaluation are kept (ties keep the earlier step), and the run ends with
+    /// those weights in the model. The evaluation set must then be a validation split, never the test set.</summary>
+    public Func<EvaluationResult, double>? SelectBy { get; init; }
+
     /// <summary>Folder for checkpoints (weights.safetensors, optimizer.safetensors, state.json); none when null.</summary>
     public string? CheckpointDirectory { get; init; }
 

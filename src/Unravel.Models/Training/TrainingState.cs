@@ -18,4 +18,10 @@ public sealed record TrainingState
     [JsonPropertyName("rng")] public string Rng { get; init; } = "";
     [JsonPropertyName("training_seconds")] public double TrainingSeconds { get; init; }
     [JsonPropertyName("threads")] public int Threads { get; init; }
+    /// <summary>Evaluations so far (step, loss, accuracy, count), so a resumed run keeps its history and selection.</summary>
+    [JsonPropertyName("evaluations")] public IReadOnlyList<StepEvaluation>? Evaluations { get; init; }
+    /// <summary>The step of the best weights so far (in best.safetensors) when the run selects on validation.</summary>
+    [JsonPropertyName("selected_step")] public long? SelectedStep { get; init; }
+    /// <summary>The selection score of <see cref="SelectedStep"/>'s evaluation.</summary>
+    [JsonPropertyName("selected_score")] public double? SelectedScore { get; init; }
 }

@@ -221,6 +221,57 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal(4.0, UnigramBaseline.Perplexity([0, 0, 0, 1], [0, 2], 4), 10);
     }
 
+    [Fact]
+    public void SelectBy_KeepsTheBestScoredEvaluationsWeights_EarlierOnTies()
+    {
+        // Evaluations every 4 steps (6 in 24 steps) scored by a planted sequence: the best is the 2nd (step 8); the
+        // 5th ties with it and must not replace it. The kept weights equal those of a run stopped at step 8.
+        double[] planted = [0.1, 0.5, 0.3, 0.2, 0.5, 0.4];
+        int calls = 0;
+        ImageClassificationTask selected = ImageTask(7);
+        TrainingResult r = Trainer.Run(selected, Sgd(selected), Options() with { EvalEverySteps = 4, SelectBy = _ => planted[calls++] });
+        Assert.Equal(6, calls);
+        Assert.Equal(8, r.SelectedStep);
+        Assert.Equal([4L, 8, 12, 16, 20, 24], r.Evaluations!.Select(e => e.Step));
+
+        ImageClassificationTask atEight = ImageTask(7);
+        Trainer.Run(atEight, Sgd(atEight), Options(Path.Combine(_dir, "eight")) with { EvalEverySteps = 4, StopAtStep = 8 });
+        AssertSameWeights(atEight.Model, selected.Model);
+    }
+
+    [Fact]
+    public void SelectBy_ResumedAfterTheBest_EndsWithTheUninterruptedRunsSelection()
+    {
+        // Planted scores with the best at step 8; the run is cut at step 14 (after it) and resumed, so the kept weights
+        // must come back from the checkpoint's best.safetensors.
+        static Func<EvaluationResult, double> Planted(params double[] scores) { int i = 0; return _ => scores[i++]; }
+        TrainingOptions Selecting(string dir, Func<EvaluationResult, double> score) => Options(Path.Combine(_dir, dir)) with { EvalEverySteps = 4, SelectBy = score };
+        ImageClassificationTask full = ImageTask(8);
+        TrainingResult whole = Trainer.Run(full, Sgd(full), Selecting("whole", Planted(0.1, 0.9, 0.3, 0.2, 0.5, 0.4)));
+        Assert.Equal(8, whole.SelectedStep);
+
+        ImageClassificationTask first = ImageTask(8);
+        Trainer.Run(first, Sgd(first), Selecting("cut", Planted(0.1, 0.9, 0.3)) with { StopAtStep = 14 });
+        ImageClassificationTask second = ImageTask(98);   // other init: everything must come from the checkpoint
+        TrainingResult resumed = Trainer.Run(second, Sgd(second), Selecting("cut", Planted(0.2, 0.5, 0.4)) with { Resume = true });
+        Assert.Equal(8, resumed.SelectedStep);
+        Assert.Equal(whole.Evaluations!.Select(e => (e.Step, e.Result.Loss)), resumed.Evaluations!.Select(e => (e.Step, e.Result.Loss)));
+        AssertSameWeights(full.Model, second.Model);
+    }
+
+    [Fact]
+    public void ValidationSplit_IsADeterministicPartitionOfTheIndices()
+    {
+        ValidationSplit a = ValidationSplit.Carve(1000, 100, 0), b = ValidationSplit.Carve(1000, 100, 0), c = ValidationSplit.Carve(1000, 100, 1);
+        Assert.Equal(a.Validation, b.Validation);
+        Assert.NotEqual(a.Validation, c.Validation);
+        Assert.Equal(100, a.Validation.Length);
+        Assert.Equal(Enumerable.Range(0, 1000), a.Train.Concat(a.Validation).Order());
+        Assert.Equal(a.Validation.Order(), a.Validation);
+        Assert.Equal(a.Train.Order(), a.Train);
+        Assert.Throws<ArgumentOutOfRangeException>(() => ValidationSplit.Carve(10, 10, 0));
+    }
+
     private static void AssertSameWeights(RootModule a, RootModule b)
     {
         IReadOnlyDictionary<string, Tensor> sa = a.StateDict(), sb = b.StateDict();
