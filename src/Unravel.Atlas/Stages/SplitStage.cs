@@ -59,7 +59,8 @@ public sealed class SplitStage : IStage<SplitRequest, SplitStageResult>
         request.Options.Validate();
         session.Layer(layer); // the split's records and report panel live on the convolution's layer pages, so it must be collected
 
-        ImageDataset data = Labelled(session.Dataset, atlas.Root);
+        // The held-out half may reach past the inputs the atlas collected: the file up to --limit (or whole), not session.Dataset.
+        ImageDataset data = Labelled(session.OpenDataset(request.Limit ?? int.MaxValue), atlas.Root);
         int seed = request.Seed ?? atlas.Seed;
         (ImageDataset findData, long[] findIdx, long[] evalIdx, SplitImagesRecord images) = Partition(request, data, seed);
         var seconds = new Dictionary<string, double>();
