@@ -1,8 +1,9 @@
 // An open atlas with what every later stage needs from it: the manifest and layers (a layer found by its recorded
 // name or by an alias the model's own alias table resolves, e.g. TransformerLens names of GPT-2 hooks), the model
 // re-opened from the manifest's recorded source and config with its SHA-256 checked, the dataset re-opened from the
-// recorded dataset spec with its content hash checked, and the class names from the model card. Model and dataset
-// are opened on first use, so listing layers or reading results costs nothing.
+// recorded dataset spec (an IDX file read only up to the inputs the atlas collected) with its content hash checked, and the
+// class names from the model card. Model and dataset are opened on first use, so listing layers or reading results costs
+// nothing.
 
 using Unravel.Models.Vision;
 
@@ -18,7 +19,7 @@ public sealed class AtlasSession
     {
         Atlas = atlas;
         _model = new Lazy<LoadedModel>(OpenModel);
-        _dataset = new Lazy<ICollectionDataset>(OpenDataset);
+        _dataset = new Lazy<ICollectionDataset>(() => OpenDataset(CollectedInputs));
     }
 
     /// <summary>Opens the atlas at <paramref name="path"/>, finishing or discarding a step a killed writer left (AtlasCommit).</summary>
@@ -70,9 +71,14 @@ public sealed class AtlasSession
     /// <exception cref="UnravelException">The weights are gone or changed, or do not load.</exception>
     public LoadedModel Model => _model.Value;
 
-    /// <summary>The dataset, rebuilt on first use from the recorded spec; its content hash must match.</summary>
+    /// <summary>The dataset, rebuilt on first use from the recorded spec up to the last input the atlas collected (an IDX
+    /// file is read only that far); its content hash must match.</summary>
     /// <exception cref="UnravelException">No spec recorded, the files are gone or changed.</exception>
     public ICollectionDataset Dataset => _dataset.Value;
+
+    /// <summary>Inputs 0 … end − 1 of the dataset cover every input the atlas collected (end of a shard's range, or the count).</summary>
+    private int CollectedInputs =>
+        (Atlas.Manifest["shard"]?["end"]?.GetValue<int>() ?? Atlas.Inputs) is > 0 and var end ? end : int.MaxValue;
 
     /// <summary>Class names from the model card or checkpoint folder (or the image folder's class folders), or null.</summary>
     public IReadOnlyList<string>? ClassNames =>
@@ -151,11 +157,15 @@ public sealed class AtlasSession
         return loaded;
     }
 
-    private ICollectionDataset OpenDataset()
+    /// <summary>The dataset's first <paramref name="limit"/> inputs (every input with int.MaxValue), rebuilt from the
+    /// recorded spec with its content hash checked, for an analysis that also uses inputs the atlas did not collect
+    /// (channel splitting's held-out images); <see cref="Dataset"/> covers the collected ones.</summary>
+    /// <exception cref="UnravelException">No spec recorded, the files are gone or changed.</exception>
+    public ICollectionDataset OpenDataset(int limit)
     {
         DatasetSpec spec = Atlas.Dataset ?? throw new UnravelException($"{Root}: the manifest does not say how to rebuild the dataset.",
             "re-create the atlas with this version of `unravel collect`");
-        ICollectionDataset dataset = spec.Open(Model.Model);
+        ICollectionDataset dataset = spec.Open(Model.Model, limit);
         if (Atlas.DatasetSha256 is { } recorded && recorded != dataset.ContentSha256)
             throw new UnravelException($"{spec.Path}: the dataset changed since the atlas was collected (content SHA-256 differs).", "re-collect the atlas");
         return dataset;

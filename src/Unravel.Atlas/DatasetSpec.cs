@@ -34,15 +34,19 @@ public sealed record DatasetSpec(string Kind, string Path, string? Labels = null
     };
 
     /// <summary>Builds the dataset this spec describes, for <paramref name="model"/> (text kinds need a language model).</summary>
+    /// <param name="model">The model the data is for.</param>
+    /// <param name="limit">IDX: read only the first <paramref name="limit"/> images (and labels) while streaming the file, so a
+    /// header declaring millions costs only what is read (the content hash still covers the whole file); other kinds ignore it.</param>
     /// <exception cref="UnravelException">The files are gone, or the kind does not fit the model.</exception>
-    public ICollectionDataset Open(RootModule model)
+    public ICollectionDataset Open(RootModule model, int limit = int.MaxValue)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         ArgumentNullException.ThrowIfNull(model);
         if (!File.Exists(Path) && !Directory.Exists(Path))
             throw new UnravelException($"{Path}: the dataset is gone.", "restore the file, or re-collect the atlas");
         return Kind switch
         {
-            "idx" => ImageDataset.FromIdx(Path, Labels),
+            "idx" => ImageDataset.FromIdx(Path, Labels, limit),
             "image-folder" => ImageDataset.FromFolder(Path, new ImagePreprocessing
             {
                 ResizeTo = Resize ?? 0, CropTo = Crop ?? 0, Grayscale = Grayscale ?? false,

@@ -219,7 +219,7 @@ internal static class CollectCommand
         };
         try
         {
-            return (spec.Open(loaded.Model), spec);
+            return (spec.Open(loaded.Model, r.Limit ?? int.MaxValue), spec);   // --limit honoured while reading an IDX file
         }
         catch (IOException e)
         {

@@ -68,7 +68,7 @@ internal static class DemoCommand
             LoadedModel model = ModelReference.Load(Assets.PathOf("models", "fashion-small-resnet", "model.safetensors"), "small-resnet-16");
             var spec = new DatasetSpec("idx", Path.GetFullPath(Assets.PathOf("data", "fashion-mnist", "t10k-images-idx3-ubyte.gz")),
                 Path.GetFullPath(Assets.PathOf("data", "fashion-mnist", "t10k-labels-idx1-ubyte.gz")));
-            Collect(new CollectRequest(model, spec.Open(model.Model), spec, [.. FashionLayers, FashionSplitLayer], fashion) { Limit = r.Limit, Force = true });
+            Collect(new CollectRequest(model, spec.Open(model.Model, r.Limit ?? int.MaxValue), spec, [.. FashionLayers, FashionSplitLayer], fashion) { Limit = r.Limit, Force = true });
         });
         Dictionary<string, int[]> ranked = [];
         Stage("concept vectors for every Fashion neuron; rank by polysemanticity", () => ranked = RankByPolysemanticity(fashion, r.Top, output, error, cancellationToken));

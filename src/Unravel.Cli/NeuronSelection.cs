@@ -1,4 +1,4 @@
-// The neuron-selection options of the per-neuron commands (concepts, pure, explain, embed, score), declared once:
+// The neuron-selection options of the per-neuron commands (concepts, pure, explain, embed, score, split --find), declared once:
 // --neurons i,j and, where the command analyses every neuron by default, --all. The text parses into neuron indices;
 // the stage checks them against the layer.
 // --neurons-shard i/n|auto runs slice i of the selected neurons only (the shard's records are indexed by

@@ -2,7 +2,8 @@
 // channel splitting (Hesse, Fischer, Schaub-Meyer, Roth 2025, "Disentangling Polysemantic Channels in Convolutional
 // Neural Networks", arXiv 2504.12939) over the atlas's model and labelled images. Parses the options into a SplitRequest,
 // runs the SplitStage (which stores methods/split/<conv>/find.json and, for a split, neuron_<c>.json and the export) and
-// prints the pairs, or ρ, the held-out D/A table and the largest logit change, as a table or JSON.
+// prints the pairs, or ρ, the held-out D/A table and the largest logit change, as a table or JSON. `--find --neurons-shard i/n`
+// searches slice i of the channels (SplitFindShards; `unravel merge-records` merges the slices into find.json).
 
 using System.CommandLine;
 using System.Globalization;
@@ -43,17 +44,21 @@ internal static class SplitCommand
     {
         Command command = new("split", "Find γ-polysemantic channels of a convolution and split one into two (Hesse et al. 2025).")
             { Atlas.Atlas, Atlas.Layer, FindOption, TauOption, POption, GammaOption, ChannelOption, ClassesOption, OutOption, TrainDataOption, TrainLabelsOption,
-              SeedOption, LimitOption, BatchOption, FvStepsOption, Output.Json };
+              SeedOption, LimitOption, BatchOption, FvStepsOption, NeuronSelection.ShardOption, Output.Json };
         command.SetAction((parse, ct) => Task.FromResult(Run(new Request(Atlas.AtlasOf(parse), Atlas.LayerOf(parse), parse.GetValue(FindOption),
             parse.GetValue(TauOption), parse.GetValue(POption), parse.GetValue(GammaOption), parse.GetValue(ChannelOption), parse.GetValue(ClassesOption),
             parse.GetValue(OutOption), parse.GetValue(TrainDataOption), parse.GetValue(TrainLabelsOption), parse.GetValue(SeedOption), parse.GetValue(LimitOption), parse.GetValue(BatchOption),
-            Output.JsonOf(parse), parse.GetValue(FvStepsOption)), Console.Out, Console.Error, ct)));
+            Output.JsonOf(parse), parse.GetValue(FvStepsOption)) { NeuronsShard = parse.GetValue(NeuronSelection.ShardOption) }, Console.Out, Console.Error, ct)));
         return command;
     }
 
     internal sealed record Request(string Atlas, string Layer, bool Find = false, double Tau = 0.03, double P = 0.75, double Gamma = 0.5, int? Channel = null,
         string? Classes = null, string? Out = null, string? TrainData = null, string? TrainLabels = null, int? Seed = null, int? Limit = null, int Batch = 100, bool Json = false,
-        int FvSteps = FeatureImages.DefaultSteps);
+        int FvSteps = FeatureImages.DefaultSteps)
+    {
+        /// <summary>--neurons-shard: search slice i of n of the convolution's channels (merged by `unravel merge-records`).</summary>
+        public string? NeuronsShard { get; init; }
+    }
 
     internal static int Run(Request r, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
@@ -69,7 +74,10 @@ internal static class SplitCommand
         if (!(r.Tau >= 0 && r.Tau <= 1)) throw new UnravelUserException($"--tau {r.Tau} must be in [0, 1].");
         if (!(r.P > 0 && r.P <= 1)) throw new UnravelUserException($"--p {r.P} must be in (0, 1].");
         if (!(r.Gamma > 0 && r.Gamma <= 1)) throw new UnravelUserException($"--gamma {r.Gamma} must be in (0, 1].");
-        var request = new SplitRequest(AtlasSession.Open(r.Atlas), r.Layer)
+        if (r.NeuronsShard is not null && split)
+            throw new UnravelUserException("--neurons-shard fans out the search (--find) only; a split runs in one process.",
+                $"run `unravel split {r.Atlas} --layer {r.Layer} --find --neurons-shard i/n` per shard, `unravel merge-records {r.Atlas}`, then the split");
+        var request = new SplitRequest(NeuronSelection.Open(r.Atlas, r.NeuronsShard, error), r.Layer)
         {
             Options = new ChannelSplitFindOptions { Tau = r.Tau, P = r.P, Gamma = r.Gamma },
             Channel = r.Channel, Classes = r.Classes is null ? null : Pair(r.Classes), Out = r.Out, TrainImages = r.TrainData, TrainLabels = r.TrainLabels,

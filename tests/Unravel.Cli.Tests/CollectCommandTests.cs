@@ -91,12 +91,12 @@ public sealed class CollectCommandTests : IDisposable
         LoadedModel model = ModelReference.Load("small-resnet");
         var spec = new DatasetSpec("idx", Path.GetFullPath(data), Path.GetFullPath(labels));
         var progress = new List<StageProgress>();
-        new CollectStage().Run(new CollectRequest(model, spec.Open(model.Model), spec, ["layer3", "fc"], stage) { K = 4, Batch = 8, Limit = 20, CheckpointEvery = -1 },
+        new CollectStage().Run(new CollectRequest(model, spec.Open(model.Model, 20), spec, ["layer3", "fc"], stage) { K = 4, Batch = 8, Limit = 20, CheckpointEvery = -1 },
             new Recorder(progress));
         Assert.Equal(20, progress[^1].Done);
         Assert.All(progress, p => Assert.Equal("collect", p.Stage));
 
-        ICollectionDataset dataset = spec.Open(model.Model);
+        ICollectionDataset dataset = spec.Open(model.Model, 20);   // as the command reads it: only the first 20 images
         var options = new CollectionOptions { TopK = 4, ClassTopK = 4, Seed = 0, KeepPooled = true, Quantiles = 11 };
         CollectionResult result = Collector.Run(model.Model, dataset, ["layer3", "fc"], options, new CollectionRunOptions { BatchSize = 8, Limit = 20 });
         AtlasWriter.Write(direct, result with { State = null }, options, new AtlasProvenance(AtlasFormat.ToolVersion, model.Architecture, model.Source,

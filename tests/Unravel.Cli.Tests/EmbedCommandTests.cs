@@ -29,26 +29,8 @@ public sealed class EmbedCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private const string Text =
-        "The jury said it did find that many of the laws were outmoded or inadequately administered. The city purchasing department, " +
-        "the jury said, is lacking in experienced clerical personnel as a result of city personnel policies. It urged that the city take " +
-        "steps to remedy this problem. Implementation of the law was left to the state welfare department, which had seen fit to ignore " +
-        "the orders of the court. The petition listed the mayor's occupation as attorney and his age as 71. Regarding the new highway " +
-        "program, the governor said that the money would be spent on roads in the rural counties first, before any urban construction. " +
-        "Nevertheless, the committee found that most of the money had gone to contractors who were friends of the old administration.";
-
     /// <summary>A random 2-block GPT-2 (width 16) collected at both MLP layers and one residual stream.</summary>
-    private string Atlas()
-    {
-        string model = Path.Combine(_dir, "tiny-gpt2");
-        new Gpt2(WeightSource.Initialize(7), new Gpt2Config(50257, 16, 2, 2, 16)).Save(model);
-        string text = Path.Combine(_dir, "text.txt");
-        File.WriteAllText(text, Text);
-        string atlas = Path.Combine(_dir, "atlas");
-        Assert.Equal(ExitCodes.Success, CollectCommand.Run(new CollectCommand.Request(model, text, "h.0.mlp.hook_post,h.1.mlp.hook_post,h.0.hook_resid_post", atlas,
-            K: 4, Batch: 4, Window: 16, Force: true), TextWriter.Null, TextWriter.Null));
-        return atlas;
-    }
+    private string Atlas() => TinyTextAtlas.Create(_dir);
 
     private static async Task<(int Code, string Output, string Error)> Invoke(params string[] args)
     {

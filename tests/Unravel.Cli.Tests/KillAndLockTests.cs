@@ -1,7 +1,7 @@
 // Kill-safe, lock-safe commands, tested on real `unravel` processes killed with SIGKILL (Process.Kill on Unix):
 // a collect killed at several points and resumed ends identical to an uninterrupted run (arrays byte for byte, the
-// manifest apart from timings and the command line, every atlas.db row); killing concepts, pure and report at random
-// points leaves the atlas as it was before or as the completed run left it, never a mix; two collects into one --out and
+// manifest apart from timings and the command line, every atlas.db row); killing concepts, pure, report, explain and
+// embed (on a tiny text atlas) at random points leaves the atlas as it was before or as the completed run left it, never a mix; two collects into one --out and
 // two --resume at once: one wins, the other exits 2 naming the holder's PID; a lock left by a killed run is taken over
 // and said so; a checkpoint with flipped bits is refused naming it.
 
@@ -147,11 +147,21 @@ public sealed class KillAndLockTests(CliFixture fixture) : IClassFixture<CliFixt
     [InlineData("concepts {0} --layer layer3 --top-k 12 --min-size 2")]
     [InlineData("pure {0} --layer layer3 --neurons 0,1,2,3 --references 12 --restarts 2")]
     [InlineData("report {0} --no-model")]
-    public void Command_KilledAtRandomPoints_AtlasAsBeforeOrAsCompleted(string command)
+    [InlineData("explain {0} --layer layer3 --neurons 0,1,2,3")]
+    public void Command_KilledAtRandomPoints_AtlasAsBeforeOrAsCompleted(string command) => KilledAtRandomPoints(fixture.Atlas, command);
+
+    [Fact]
+    public void Embed_KilledAtRandomPoints_AtlasAsBeforeOrAsCompleted() =>
+        KilledAtRandomPoints(TinyTextAtlas.Create(Directory.CreateDirectory(Path.Combine(_dir, "text")).FullName),
+            "embed {0} --layer h.1.mlp.hook_post --examples 12 --ratio 0.5");
+
+    /// <summary>Runs <paramref name="command"/> on a copy of <paramref name="source"/> to completion, then on five more copies
+    /// killed at random points of the run's duration: each ends exactly as before or as the completed run (apart from time stamps).</summary>
+    private void KilledAtRandomPoints(string source, string command)
     {
-        string baseline = Copy(fixture.Atlas, Path.Combine(_dir, "baseline"));
+        string baseline = Copy(source, Path.Combine(_dir, "baseline"));
         string before = AtlasContent.Hash(baseline);
-        string completed = Copy(fixture.Atlas, Path.Combine(_dir, "completed"));
+        string completed = Copy(source, Path.Combine(_dir, "completed"));
         var clock = Stopwatch.StartNew();
         (int code, _, string error) = Unravel(string.Format(System.Globalization.CultureInfo.InvariantCulture, command, completed));
         Assert.True(code == 0, error);
@@ -163,7 +173,7 @@ public sealed class KillAndLockTests(CliFixture fixture) : IClassFixture<CliFixt
         int[] outcomes = new int[2];
         for (int kill = 0; kill < 5; kill++)
         {
-            string atlas = Copy(fixture.Atlas, Path.Combine(_dir, $"kill{kill}"));
+            string atlas = Copy(source, Path.Combine(_dir, $"kill{kill}"));
             using (Process run = Start(string.Format(System.Globalization.CultureInfo.InvariantCulture, command, atlas)))
             {
                 Thread.Sleep(TimeSpan.FromSeconds(seconds * rng.NextDouble()));
@@ -229,16 +239,7 @@ public sealed class KillAndLockTests(CliFixture fixture) : IClassFixture<CliFixt
         return true;
     }
 
-    private static string Copy(string from, string to)
-    {
-        foreach (string file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
-        {
-            string target = Path.Combine(to, Path.GetRelativePath(from, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
-        return to;
-    }
+    private static string Copy(string from, string to) => ScaleTestHelpers.CopyAtlas(from, to);
 
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Process, System.Text.StringBuilder> s_stderr = new();
 

@@ -87,17 +87,7 @@ public sealed class NeuronShardCommandTests : IDisposable
         Assert.StartsWith("hint: ", lines[1]);
     }
 
-    private string Copy(string name)
-    {
-        string target = Path.Combine(_dir, name);
-        foreach (string file in Directory.EnumerateFiles(_atlas, "*", SearchOption.AllDirectories))
-        {
-            string to = Path.Combine(target, Path.GetRelativePath(_atlas, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
-            File.Copy(file, to);
-        }
-        return target;
-    }
+    private string Copy(string name) => ScaleTestHelpers.CopyAtlas(_atlas, Path.Combine(_dir, name));
 
     /// <summary>A neuron's concepts record without its time stamp.</summary>
     private static string Record(string atlas, int neuron)

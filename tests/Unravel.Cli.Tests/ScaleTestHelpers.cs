@@ -1,5 +1,5 @@
 // What the scale-out tests share: running the whole command tree as the tool does (exit code, stdout, stderr), and an
-// atlas.db read back as sorted "table|v1|v2|…" rows for comparing atlases.
+// atlas.db read back as sorted "table|v1|v2|…" rows for comparing atlases, and a copy of an atlas folder.
 
 namespace Unravel.Cli.Tests;
 
@@ -31,5 +31,17 @@ internal static class ScaleTestHelpers
             rows.AddRange(db.Query($"SELECT * FROM \"{t[0]}\"").Rows.Select(r => t[0] + "|" + string.Join("|", r.Select(AtlasDatabase.Format))));
         rows.Sort(StringComparer.Ordinal);
         return rows;
+    }
+
+    /// <summary>Copies the atlas folder <paramref name="atlas"/> to <paramref name="target"/> (created) and returns the target.</summary>
+    public static string CopyAtlas(string atlas, string target)
+    {
+        foreach (string file in Directory.EnumerateFiles(atlas, "*", SearchOption.AllDirectories))
+        {
+            string to = Path.Combine(target, Path.GetRelativePath(atlas, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            File.Copy(file, to);
+        }
+        return target;
     }
 }

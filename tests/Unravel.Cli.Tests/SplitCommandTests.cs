@@ -4,10 +4,12 @@
 // exported and re-opened by path, stores seeded feature visualisations of the original and both split channels that the
 // report's split panel shows; collect, concepts and attribute accept its hook point layer3.0.conv2.hook_split (the
 // concept rows minus the shared row sum, through the merge, to the original channel; CRP relevance is additive over a
-// partition of its channels); `visualize ATLAS --method concepts` stores one image per concept vector.
+// partition of its channels); `visualize ATLAS --method concepts` stores one image per concept vector; the search run
+// as three channel shards, in two orders, and merged by `merge-records` stores the unsharded search's find.json.
 
 using System.CommandLine;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Unravel.Atlas.Methods;
 using Unravel.Atlas.Report;
 using Unravel.IO.Images;
@@ -44,6 +46,8 @@ public sealed class SplitCommandTests : IDisposable
     [InlineData("visualize {atlas} --layer layer3 --neuron 5 --method pure --out {dir}/x.png", "--direction, --out and --arch are for a model")]
     [InlineData("visualize fashion-small-resnet --layer layer3 --neuron 5 --method pure", "is not an atlas folder")]
     [InlineData("visualize fashion-small-resnet --layer layer3 --neuron 5", "--out is required")]
+    [InlineData("split {atlas} --layer layer3.0.conv2 --channel 47 --classes 1,9 --out {dir}/s5 --neurons-shard 0/2", "--neurons-shard fans out the search (--find) only")]
+    [InlineData("split {atlas} --layer layer3.0.conv2 --find --neurons-shard 2/2", "--neurons-shard 2/2 is not i/n")]
     public async Task Mistake_ExitsTwoWithOneMessage(string line, string expected)
     {
         var error = new StringWriter();
@@ -159,6 +163,45 @@ public sealed class SplitCommandTests : IDisposable
         // Deterministic: the same seed and steps store the same images.
         FeatureImagesFile fv2 = FeatureImageStore.Read(session.Atlas, "split", "layer3.0.conv2", 47)!;
         Assert.Equal(pngs, fv2.Images.Select(i => File.ReadAllBytes(Path.Combine(folder, i.File))));
+    }
+
+    [Fact]
+    public void FindShards_InAnyOrder_MergeToTheUnshardedSearch()
+    {
+        string whole = ScaleTestHelpers.CopyAtlas(_atlas, Path.Combine(_dir, "whole"));
+        string forward = ScaleTestHelpers.CopyAtlas(_atlas, Path.Combine(_dir, "forward")), shuffled = ScaleTestHelpers.CopyAtlas(_atlas, Path.Combine(_dir, "shuffled"));
+        Assert.Equal(ExitCodes.Success, SplitCommand.Run(new SplitCommand.Request(whole, "layer3.0.conv2", Find: true, Gamma: 0.65, Limit: 100), TextWriter.Null, TextWriter.Null));
+        string expected = Find(whole);
+        Assert.Contains("\"channel\":47,\"class1\":1,\"class2\":9", expected);   // the pair the search finds, so the merge has candidates to join
+        foreach ((string atlas, int[] order) in new[] { (forward, new[] { 0, 1, 2 }), (shuffled, new[] { 2, 0, 1 }) })
+        {
+            for (int k = 0; k < order.Length; k++)
+            {
+                if (k == 2)
+                {
+                    var e = Assert.ThrowsAny<UnravelException>(() => MergeRecordsCommand.Run(atlas, TextWriter.Null));
+                    Assert.Contains($"split find on 'layer3.0.conv2': shard(s) {order[2]} of 3 have not written their search", e.Message);
+                }
+                var error = new StringWriter();
+                Assert.Equal(ExitCodes.Success, SplitCommand.Run(new SplitCommand.Request(atlas, "layer3.0.conv2", Find: true, Gamma: 0.65, Limit: 100)
+                    { NeuronsShard = $"{order[k]}/3" }, TextWriter.Null, error));
+                Assert.Contains($"neurons shard {order[k]}/3 from command line", error.ToString());
+            }
+            Assert.False(File.Exists(Path.Combine(atlas, "methods", "split", "layer3.0.conv2", "find.json")));   // shards leave find.json alone
+            var output = new StringWriter();
+            Assert.Equal(ExitCodes.Success, MergeRecordsCommand.Run(atlas, output));
+            Assert.Equal("split find on layer3.0.conv2: 3 shards, 64 channels searched → find.json", output.ToString().Trim());
+            Assert.False(Directory.Exists(Path.Combine(atlas, "methods", "split", "layer3.0.conv2", "shards")));
+            Assert.Equal(expected, Find(atlas));
+        }
+    }
+
+    /// <summary>The stored search of layer3.0.conv2 without its time stamp.</summary>
+    private static string Find(string atlas)
+    {
+        var file = JsonNode.Parse(File.ReadAllText(Path.Combine(atlas, "methods", "split", "layer3.0.conv2", "find.json")))!.AsObject();
+        Assert.True(file["provenance"]!.AsObject().Remove("created_utc"));
+        return file.ToJsonString();
     }
 
     [Fact]

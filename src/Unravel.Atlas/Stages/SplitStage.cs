@@ -6,6 +6,8 @@
 // a collected layer of the atlas (its pages carry the split panel).
 // The images are partitioned explicitly: with train data, find/ρ run on it and the whole atlas dataset is held out;
 // without, a seeded permutation of the atlas dataset gives the first half to find/ρ and the second half to evaluation.
+// An atlas opened for a neuron shard searches that slice of the output channels and stores it as a shard of the search
+// (SplitFindShards), which `unravel merge-records` merges into find.json.
 
 using System.Diagnostics;
 using System.Text.Json.Nodes;
@@ -36,6 +38,10 @@ public sealed class SplitStage : IStage<SplitRequest, SplitStageResult>
         if (request.TrainImages is not null && request.TrainLabels is null)
             throw new UnravelException($"split: {request.TrainImages} needs its labels.", "add --train-labels FILE (IDX labels)");
         AtlasSession session = request.Session;
+        Scale.Shard? shard = session.Atlas.RecordShard;
+        if (shard is not null && request.Channel is not null)
+            throw new UnravelException("split: a neuron shard fans out the search (--find) only; a split runs in one process.",
+                $"merge the search's shards with `unravel merge-records {session.Root}`, then split without --neurons-shard");
         using IDisposable writing = session.Lock("split", cancellationToken);
         AtlasReader atlas = session.Atlas;
         LoadedModel loaded = session.Model;
@@ -53,7 +59,8 @@ public sealed class SplitStage : IStage<SplitRequest, SplitStageResult>
         request.Options.Validate();
         session.Layer(layer); // the split's records and report panel live on the convolution's layer pages, so it must be collected
 
-        ImageDataset data = Labelled(session.Dataset, atlas.Root);
+        // The held-out half may reach past the inputs the atlas collected: the file up to --limit (or whole), not session.Dataset.
+        ImageDataset data = Labelled(session.OpenDataset(request.Limit ?? int.MaxValue), atlas.Root);
         int seed = request.Seed ?? atlas.Seed;
         (ImageDataset findData, long[] findIdx, long[] evalIdx, SplitImagesRecord images) = Partition(request, data, seed);
         var seconds = new Dictionary<string, double>();
@@ -75,13 +82,15 @@ public sealed class SplitStage : IStage<SplitRequest, SplitStageResult>
         else
         {
             int total = findIdx.Length;
-            find = ChannelSplitFinder.Find(loaded.Model, layer, Batches(findData, findIdx, request.Batch), request.Options,
+            (int, int) channels = shard is { } sh ? sh.Slice(conv.OutChannels) : (0, conv.OutChannels);
+            find = ChannelSplitFinder.Find(loaded.Model, layer, Batches(findData, findIdx, request.Batch), channels, request.Options,
                 new Progress<int>(done => progress?.Report(StageProgress.After("split find", done, total, clock.Elapsed))), cancellationToken);
-            SplitMethod.Instance.WriteFind(atlas, new SplitFindFile(AtlasFormat.Version,
-                Provenance.Of(SplitMethod.Instance.Name, atlas, seed, OptionsJson(request, images)), layer, images, find));
+            var file = new SplitFindFile(AtlasFormat.Version, Provenance.Of(SplitMethod.Instance.Name, atlas, seed, OptionsJson(request, images)), layer, images, find);
+            if (shard is { } part) Scale.SplitFindShards.Write(atlas, file, part);
+            else SplitMethod.Instance.WriteFind(atlas, file);
         }
         seconds["find"] = clock.Elapsed.TotalSeconds;
-        string findFile = SplitMethod.Instance.FindPath(atlas, layer);
+        string findFile = shard is { } written ? Scale.SplitFindShards.PathOf(atlas, layer, written) : SplitMethod.Instance.FindPath(atlas, layer);
         if (request.Channel is not { } channel || request.Classes is not { } pair)
             return new SplitStageResult(request, find, reused, images, findFile, null, null, seconds);
 

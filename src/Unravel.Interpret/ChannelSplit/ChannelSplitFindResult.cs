@@ -3,7 +3,7 @@
 
 namespace Unravel.Interpret.ChannelSplit;
 
-/// <summary>The result of <see cref="ChannelSplitFinder.Find"/>.</summary>
+/// <summary>The result of <see cref="ChannelSplitFinder"/>.</summary>
 /// <param name="Layer">The convolution's path.</param>
 /// <param name="OutChannels">C_out of the layer.</param>
 /// <param name="InChannels">C_in of the layer (the ARV length).</param>

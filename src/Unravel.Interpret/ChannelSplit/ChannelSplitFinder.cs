@@ -26,9 +26,26 @@ public static class ChannelSplitFinder
     /// <param name="cancellationToken">Checked between batches.</param>
     /// <exception cref="UnravelException">The layer is not a convolution, a label is out of range, or an option is invalid.</exception>
     public static ChannelSplitFindResult Find(RootModule model, string layer, IEnumerable<LabelledBatch> batches,
+        ChannelSplitFindOptions? options = null, IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
+        Find(model, layer, batches, (0, int.MaxValue), options, progress, cancellationToken);
+
+    /// <summary>Streams <paramref name="batches"/> once and tests the channels in <paramref name="channels"/> only: the
+    /// per-class counts, relevance and tap means cover every channel (a channel's importance is relative to all of them),
+    /// the candidates, ARVs and cosines only [Start, End). Slices that partition the channels give, concatenated in
+    /// channel order, exactly the candidates, ARVs and cosines of the whole search.</summary>
+    /// <param name="model">An image classifier in eval mode; not modified.</param>
+    /// <param name="layer">Path of a Conv2d, e.g. "layer3.0.conv2".</param>
+    /// <param name="batches">Labelled training images.</param>
+    /// <param name="channels">Half-open range of output channels to test (clamped to the layer).</param>
+    /// <param name="options">τ, p, γ; defaults when null.</param>
+    /// <param name="progress">Images processed so far.</param>
+    /// <param name="cancellationToken">Checked between batches.</param>
+    /// <exception cref="UnravelException">The layer is not a convolution, a label is out of range, or an option is invalid.</exception>
+    public static ChannelSplitFindResult Find(RootModule model, string layer, IEnumerable<LabelledBatch> batches, (int Start, int End) channels,
         ChannelSplitFindOptions? options = null, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(batches);
+        ArgumentOutOfRangeException.ThrowIfNegative(channels.Start);
         options ??= new ChannelSplitFindOptions();
         options.Validate();
         Conv2d conv = ConvProbe.Resolve(model, layer);
@@ -91,7 +108,7 @@ public static class ChannelSplitFinder
         var candidates = new List<SplitCandidate>();
         var arvs = new List<ClassArv>();
         var cosines = new List<ArvCosine>();
-        for (int c = 0; c < cOut; c++)
+        for (int c = channels.Start; c < Math.Min(cOut, channels.End); c++)
         {
             int[] relevant = Enumerable.Range(0, classes)
                 .Where(t => imagesPerClass[t] > 0 && counts[t][c] >= options.P * imagesPerClass[t]).ToArray();
