@@ -155,7 +155,7 @@ public sealed class FuzzRegressionTests : IDisposable
     [Fact]
     public void Database_IdxDeclaredWithAnUnknownType_ExportSortsByIndex()
     {
-        // AFL++ (atlas-db, 15,946 executions): a flipped byte turned "idx INTEGER" into "idx \xb3NTEGER"; the export converted
+        // AFL++ (atlas-db, 15,946 executions): a replaced byte turned "idx INTEGER" into a type SQLite does not know; the export converted
         // idx to its declared type (text) before sorting on it as a number and threw InvalidCastException.
         string root = Atlas(schema: false, sql: "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT); CREATE TABLE layers (name TEXT PRIMARY KEY); "
             + "CREATE TABLE neurons (layer TEXT NOT NULL, idx XNTEGER NOT NULL, mean REAL, PRIMARY KEY (layer, idx)); "

@@ -25,6 +25,7 @@ public static class AtlasExport
 
     /// <summary>atlas.db's <c>neurons</c> table, ordered by layer (manifest order) and neuron; column types follow the
     /// SQLite declarations (INTEGER → Int64, REAL → Float64, else String).</summary>
+    /// <exception cref="AtlasFormatException">atlas.db is damaged or holds rows that are no neurons.</exception>
     public static ExportTable Neurons(AtlasReader atlas)
     {
         ArgumentNullException.ThrowIfNull(atlas);

@@ -96,6 +96,7 @@ public sealed class HtmlReport
     }
 
     /// <summary>The overview page.</summary>
+    /// <exception cref="AtlasFormatException">atlas.db is damaged or holds values that are no neuron statistics.</exception>
     public string IndexPage()
     {
         var m = _atlas.Manifest;
@@ -160,6 +161,7 @@ public sealed class HtmlReport
     }
 
     /// <summary>The neuron table of one layer.</summary>
+    /// <exception cref="AtlasFormatException">atlas.db is damaged or holds rows that are no neurons of the layer.</exception>
     public string LayerPage(AtlasLayer layer)
     {
         ArgumentNullException.ThrowIfNull(layer);
