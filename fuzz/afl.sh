@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Coverage-guided fuzzing of Unravel.IO with AFL++ (Debian: apt-get install afl++) and SharpFuzz
+# Coverage-guided fuzzing of Unravel.IO and Unravel.Atlas with AFL++ (Debian: apt-get install afl++) and SharpFuzz
 # (dotnet tool install --global SharpFuzz.CommandLine --version 2.3.0). See fuzz/README.md.
 # usage: fuzz/afl.sh [TARGET...]   (default: every target)
 # env:   EXECS (default 1000000) executions per target, SECONDS_CAP (default 1800) wall-clock cap per target,
@@ -12,12 +12,13 @@ SECONDS_CAP=${SECONDS_CAP:-1800}
 NICE=${NICE:-19}
 OUT=${OUT:-/tmp/unravel-afl}
 TARGETS=("$@")
-[ ${#TARGETS[@]} -eq 0 ] && TARGETS=(safetensors pth pickle pth-pickle npy idx png jpeg hf-folder tokenizer brown)
+[ ${#TARGETS[@]} -eq 0 ] && TARGETS=(safetensors pth pickle pth-pickle npy idx png jpeg hf-folder tokenizer brown atlas-manifest atlas-db atlas-record)
 SHARPFUZZ=$(command -v sharpfuzz || echo "$HOME/.dotnet/tools/sharpfuzz")
 
 rm -rf "$OUT/bin"
 dotnet publish fuzz/Unravel.Fuzz -c Release -o "$OUT/bin" >/dev/null
-"$SHARPFUZZ" "$OUT/bin/Unravel.IO.dll"   # inserts AFL's edge counters into the library under test
+"$SHARPFUZZ" "$OUT/bin/Unravel.IO.dll"      # inserts AFL's edge counters into the libraries under test
+"$SHARPFUZZ" "$OUT/bin/Unravel.Atlas.dll"
 
 # A malicious file must not make the parser allocate without bound: the GC heap is capped at 1 GiB, so an
 # unbounded allocation ends in OutOfMemoryException, which escapes the target and is saved as a crash.

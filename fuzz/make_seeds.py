@@ -107,3 +107,70 @@ open(os.path.join(d, "flat.pkl"), "wb").write(flat)
 wrapped = b"\x80\x02}(" + u("state_dict") + b"}(" + u("w") + tensor("3", [16], [1]) + b"u" + u("epoch") + b"K\x03" \
     + u("history") + b"](K\x01G?\xf8\x00\x00\x00\x00\x00\x00" + u("x") + b"\x88Ne" + u("shared") + b"}q\x00(" + u("a") + b"K\x01u" + u("again") + b"h\x00u."
 open(os.path.join(d, "wrapped.pkl"), "wb").write(wrapped)
+
+# Atlas targets, from real atlases: `unravel demo` writes fashion-atlas and brown-atlas (concepts, pure); split, explain,
+# score and embed records come from atlases those commands ran on. Pass the atlas folders to take them from:
+#   /usr/bin/python3 fuzz/make_seeds.py ATLAS...
+# Without arguments the atlas corpora are left as they are. Each record seed is the smallest file of its kind.
+import sqlite3, sys
+
+RECORD_KINDS = ["concepts", "pure", "split", "explain", "score", "embed", "split-find", "feature-images"]  # AtlasTargets.RecordKinds
+
+
+# Per-channel vectors (a concept's direction, a centroid, an embedding, circuits) are cut to 4 values; lists that index
+# one another (top inputs, labels, linkage rows, members, token windows) are kept whole so that the record stays
+# consistent. The split search is only read, so all its lists are cut.
+VECTORS = {"vector", "centroid", "embedding", "circuits"}
+
+
+def shrink(v, key=None, everything=False):
+    if isinstance(v, list):
+        return [shrink(x, key, everything) for x in (v[:4] if everything or key in VECTORS else v)]
+    if isinstance(v, dict):
+        return {k: shrink(x, k, everything) for k, x in v.items()}
+    return v
+
+
+def compact(obj):
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+atlases = [a for a in sys.argv[1:] if os.path.isfile(os.path.join(a, "manifest.json"))]
+if atlases:
+    d = target("atlas-manifest")
+    for a in atlases[:3]:
+        m = json.load(open(os.path.join(a, "manifest.json")))
+        m["files"] = m.get("files", [])[:4]
+        open(os.path.join(d, os.path.basename(os.path.normpath(a)) + ".json"), "wb").write(compact(m))
+
+    d = target("atlas-record")
+    for kind_index, kind in enumerate(RECORD_KINDS):
+        pattern = {"split-find": "find.json", "feature-images": "fv_"}.get(kind)
+        method = "split" if kind in ("split-find", "feature-images") else kind
+        for a in atlases:
+            root = os.path.join(a, "methods", method)
+            if not os.path.isdir(root):
+                continue
+            files = sorted(os.path.join(dp, f) for dp, _, fs in os.walk(root) for f in fs
+                           if f.endswith(".json") and (f.startswith(pattern) if pattern else f.startswith("neuron_")))
+            if files:
+                record = shrink(json.load(open(min(files, key=os.path.getsize))), everything=kind == "split-find")
+                open(os.path.join(d, kind), "wb").write(bytes([kind_index]) + compact(record))
+                break
+
+    d = target("atlas-db")
+    source = next(os.path.join(a, "atlas.db") for a in atlases if os.path.isfile(os.path.join(a, "atlas.db")))
+    for name, journal in [("layer3", False), ("layer3-journal", True)]:
+        out = os.path.join(d, name + ".db")
+        shutil.copy(source, out)
+        db = sqlite3.connect(out)
+        db.execute("DELETE FROM neurons WHERE NOT (layer IN ('layer2', 'layer3') AND idx < 4)")
+        db.execute("DELETE FROM meta WHERE key LIKE 'commit:%'")
+        for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('meta', 'layers', 'neurons')").fetchall():
+            db.execute(f'DELETE FROM "{table}" WHERE rowid NOT IN (SELECT rowid FROM "{table}" LIMIT 2)')
+        if journal:  # a step committed to the database whose files were not yet moved (AtlasCommit)
+            db.execute("INSERT INTO meta VALUES ('commit:1-0123456789abcdef0123456789abcdef', '[\"methods/concepts/layer3/neuron_0.json\"]')")
+        db.commit()
+        db.execute("PRAGMA page_size = 512")
+        db.execute("VACUUM")
+        db.close()

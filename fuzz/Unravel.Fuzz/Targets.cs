@@ -1,4 +1,4 @@
-// One fuzz target per parser of user files in Unravel.IO. Each target feeds the fuzzer's bytes to the parser the way a
+// One fuzz target per parser of user files in Unravel.IO (and, in AtlasTargets, per atlas file in Unravel.Atlas). Each target feeds the fuzzer's bytes to the parser the way a
 // user's file would reach it (a file on disk where the public API takes a path) and lets only the parser's documented
 // exception type pass; anything else escapes and the fuzzer records it as a crash. Reference: SharpFuzz
 // (Metzman-style AFL harness for .NET, github.com/Metalnem/sharpfuzz) and the safetensors project's fuzz targets.
@@ -19,6 +19,9 @@ public static class Targets
     // coverage map, so nothing here may touch Unravel.IO in a static constructor.
     private static readonly Lazy<string> s_scratch = new(CreateScratch);
 
+    /// <summary>The process's private scratch folder.</summary>
+    internal static string Scratch => s_scratch.Value;
+
     public static IReadOnlyDictionary<string, Action<byte[]>> All { get; } = new Dictionary<string, Action<byte[]>>(StringComparer.Ordinal)
     {
         ["safetensors"] = SafeTensorsFile,
@@ -32,6 +35,9 @@ public static class Targets
         ["hf-folder"] = HuggingFace,
         ["tokenizer"] = Tokenizer,
         ["brown"] = Brown,
+        ["atlas-manifest"] = AtlasTargets.Manifest,
+        ["atlas-db"] = AtlasTargets.Database,
+        ["atlas-record"] = AtlasTargets.MethodRecord,
     };
 
     /// <summary>Runs <paramref name="target"/> on <paramref name="input"/>; the documented exception is swallowed.</summary>
@@ -42,12 +48,15 @@ public static class Targets
         {
             All[target](input);
         }
-        catch (CheckpointFormatException e)
+        catch (Exception e) when (e is CheckpointFormatException && !IsAtlasTarget(target) || e is AtlasFormatException && IsAtlasTarget(target))
         {
-            // the documented outcome for a malformed file
+            // the documented outcome for a malformed file: CheckpointFormatException from Unravel.IO's parsers,
+            // AtlasFormatException from an atlas's readers
             if (s_verbose) Console.WriteLine($"  documented: {e.Message}");
         }
     }
+
+    private static bool IsAtlasTarget(string target) => target.StartsWith("atlas-", StringComparison.Ordinal);
 
     private static readonly bool s_verbose = Environment.GetEnvironmentVariable("FUZZ_VERBOSE") == "1";
 

@@ -76,7 +76,7 @@ public sealed class AtlasCommit : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(relativePath);
         ObjectDisposedException.ThrowIf(_done, this);
         string rel = relativePath.Replace('\\', '/');
-        if (Path.IsPathRooted(rel) || rel.Split('/').Any(p => p is "" or "." or ".."))
+        if (!IsPlainRelativePath(rel))
             throw new ArgumentException($"'{relativePath}' is not a plain path inside the atlas.", nameof(relativePath));
         string file = Path.Combine(_folder, rel);
         Directory.CreateDirectory(Path.GetDirectoryName(file)!);
@@ -131,11 +131,15 @@ public sealed class AtlasCommit : IDisposable
         if (!Directory.Exists(staging)) return (0, 0);
         if (!AtlasLock.IsHeld(root)) throw new InvalidOperationException($"recovering {root} needs its lock.");
         var journal = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        if (File.Exists(Path.Combine(root, AtlasWriter.DatabaseFile)))
+        string file = Path.Combine(root, AtlasWriter.DatabaseFile);
+        if (File.Exists(file))
         {
             using AtlasDatabase db = AtlasDatabase.Open(root);
             foreach (object?[] row in db.Query("SELECT key, value FROM meta WHERE key LIKE 'commit:%'").Rows)
-                journal[((string)row[0]!)[JournalPrefix.Length..]] = JsonSerializer.Deserialize<List<string>>((string)row[1]!) ?? [];
+            {
+                (string id, List<string> files) = JournalEntry(file, row[0], row[1]);
+                journal[id] = files;
+            }
         }
         int finished = 0, discarded = 0;
         foreach ((string id, List<string> files) in journal)
@@ -151,6 +155,35 @@ public sealed class AtlasCommit : IDisposable
         DeleteIfEmpty(staging);
         return (finished, discarded);
     }
+
+    /// <summary>A journal row as written by <see cref="Commit"/>: the step's id (a plain folder name under the staging folder) and
+    /// its files (plain relative paths below the atlas). Anything else would make recovery move or delete files outside the
+    /// atlas, so a hostile or damaged atlas.db is refused.</summary>
+    /// <exception cref="AtlasFormatException">The row is not such an entry.</exception>
+    private static (string Id, List<string> Files) JournalEntry(string file, object? key, object? value)
+    {
+        string id = key is string k && k.StartsWith(JournalPrefix, StringComparison.Ordinal) ? k[JournalPrefix.Length..] : "";
+        List<string>? files = null;
+        try
+        {
+            files = value is string v ? JsonSerializer.Deserialize<List<string>>(v) : null;
+        }
+        catch (JsonException)
+        {
+        }
+        if (!IsPlainName(id) || files is null || !files.All(IsPlainRelativePath))
+            throw new AtlasFormatException(file, $"the commit journal row '{key}' is not a step id with a list of paths inside the atlas.",
+                "the atlas is damaged or was tampered with; re-create it with `unravel collect`");
+        return (id, files);
+    }
+
+    private static bool IsPlainName(string name) =>
+        name.Length is > 0 and <= 128 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+
+    /// <summary>A relative path of plain segments (no root, no empty, "." or ".." segment), as <see cref="Stage"/> accepts.</summary>
+    private static bool IsPlainRelativePath(string? path) =>
+        !string.IsNullOrEmpty(path) && !Path.IsPathRooted(path) && path.IndexOf('\\') < 0 && path.IndexOf('\0') < 0
+        && path.Split('/').All(p => p is not ("" or "." or ".."));
 
     private static void DeleteIfEmpty(string folder)
     {

@@ -13,9 +13,12 @@ public sealed class AtlasDatabase : IDisposable
     private readonly SqliteConnection _connection;
     private SqliteTransaction? _transaction;
 
-    private AtlasDatabase(SqliteConnection connection, bool writable)
+    private readonly string _file;
+
+    private AtlasDatabase(SqliteConnection connection, string file, bool writable)
     {
         _connection = connection;
+        _file = file;
         if (writable) _transaction = connection.BeginTransaction();
     }
 
@@ -26,8 +29,10 @@ public sealed class AtlasDatabase : IDisposable
         return Open(atlas.Root, writable);
     }
 
-    /// <summary>Opens ATLAS/atlas.db.</summary>
-    /// <exception cref="AtlasFormatException">There is no atlas.db.</exception>
+    /// <summary>Opens ATLAS/atlas.db and checks that it is an atlas database: the tables meta, layers and neurons (plain
+    /// tables, neurons with its layer and idx columns), column names that are plain identifiers, and no view or trigger
+    /// (Unravel writes none; a view could run without end, a trigger could write behind a read).</summary>
+    /// <exception cref="AtlasFormatException">There is no atlas.db, or it is not an atlas database or is damaged.</exception>
     public static AtlasDatabase Open(string atlasRoot, bool writable = false)
     {
         string file = Path.Combine(atlasRoot, AtlasWriter.DatabaseFile);
@@ -38,15 +43,100 @@ public sealed class AtlasDatabase : IDisposable
         {
             DataSource = file, Mode = writable ? SqliteOpenMode.ReadWrite : SqliteOpenMode.ReadOnly, Pooling = false,
         }.ToString());
-        connection.Open();
-        return new AtlasDatabase(connection, writable);
+        try
+        {
+            connection.Open();
+            CheckSchema(connection, file);
+            return new AtlasDatabase(connection, file, writable);
+        }
+        catch (SqliteException e) when (IsDamage(e) || e.SqliteErrorCode == SQLitePCL.raw.SQLITE_ERROR)
+        {
+            connection.Dispose();
+            throw Damaged(file, e);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
     }
 
+    private static void CheckSchema(SqliteConnection connection, string file)
+    {
+        var objects = new List<(string Type, string Name)>();
+        bool virtualTable = false;
+        using (SqliteCommand command = connection.CreateCommand())
+        {
+            command.CommandText = "SELECT type, name, sql FROM sqlite_master";
+            using SqliteDataReader reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                objects.Add((reader.GetValue(0) as string ?? "", reader.GetValue(1) as string ?? ""));
+                virtualTable |= reader.GetValue(2) is string sql && sql.StartsWith("CREATE VIRTUAL", StringComparison.OrdinalIgnoreCase);
+            }
+        }
+        string? Problem()
+        {
+            if (objects.FirstOrDefault(o => o.Type is not ("table" or "index")) is { Type.Length: > 0 } other) return $"it holds a {other.Type} '{other.Name}'";
+            if (virtualTable) return "it holds a virtual table";
+            foreach (string table in new[] { "meta", "layers", "neurons" })
+                if (!objects.Contains(("table", table))) return $"it has no table '{table}'";
+            Dictionary<string, List<string>> tables = ColumnNames(connection);
+            foreach ((_, string table) in objects.Where(o => o.Type == "table" && !o.Name.StartsWith("sqlite_", StringComparison.Ordinal)))
+            {
+                if (!IsIdentifier(table)) return $"it has a table named '{table}'";
+                List<string> columns = tables.GetValueOrDefault(table) ?? [];
+                if (columns.FirstOrDefault(c => !IsIdentifier(c)) is { } odd) return $"its table {table} has a column named '{odd}'";
+                if (table == "neurons" && !(columns.Contains("layer") && columns.Contains("idx"))) return "its neurons table lacks the layer or idx column";
+                if (table == "meta" && !(columns.Contains("key") && columns.Contains("value"))) return "its meta table lacks the key or value column";
+            }
+            return null;
+        }
+        if (Problem() is { } problem)
+            throw new AtlasFormatException(file, $"not an atlas database: {problem}.", "re-create the atlas with `unravel collect`");
+    }
+
+    /// <summary>The column names of every table, by table, in one statement.</summary>
+    private static Dictionary<string, List<string>> ColumnNames(SqliteConnection connection)
+    {
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = "SELECT m.name, p.name FROM sqlite_master AS m, pragma_table_info(m.name) AS p WHERE m.type = 'table'";
+        using SqliteDataReader reader = command.ExecuteReader();
+        var tables = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        while (reader.Read())
+        {
+            string table = reader.GetValue(0) as string ?? "";
+            if (!tables.TryGetValue(table, out List<string>? names)) tables[table] = names = [];
+            names.Add(reader.GetValue(1) as string ?? "");
+        }
+        return tables;
+    }
+
+    /// <summary>Whether <paramref name="name"/> is a plain SQL identifier ([A-Za-z_][A-Za-z0-9_]*), as every table and column Unravel creates.</summary>
+    private static bool IsIdentifier(string name) =>
+        name.Length is > 0 and <= 128 && (char.IsAsciiLetter(name[0]) || name[0] == '_') && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
+
+    /// <summary>An SQLite error that is no mistake of the statement but of the file (corrupt, not a database, unreadable).</summary>
+    private static bool IsDamage(SqliteException e) =>
+        e.SqliteErrorCode is not (SQLitePCL.raw.SQLITE_ERROR or SQLitePCL.raw.SQLITE_READONLY or SQLitePCL.raw.SQLITE_INTERRUPT
+            or SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED or SQLitePCL.raw.SQLITE_CONSTRAINT);
+
+    private static AtlasFormatException Damaged(string file, SqliteException e) =>
+        new(file, $"not an atlas database, or a damaged one ({e.Message}).", "re-create the atlas with `unravel collect`", e);
+
     /// <summary>Runs a statement with $-named parameters (null = SQL NULL).</summary>
+    /// <exception cref="AtlasFormatException">The database file is damaged.</exception>
     public int Execute(string sql, params (string Name, object? Value)[] parameters)
     {
-        using SqliteCommand command = Command(sql, parameters);
-        return command.ExecuteNonQuery();
+        try
+        {
+            using SqliteCommand command = Command(sql, parameters);
+            return command.ExecuteNonQuery();
+        }
+        catch (SqliteException e) when (IsDamage(e))
+        {
+            throw Damaged(_file, e);
+        }
     }
 
     /// <summary>Runs a query and returns its column names and rows (values as CLR objects, NULL as null).</summary>
@@ -59,7 +149,8 @@ public sealed class AtlasDatabase : IDisposable
     /// <param name="maxRows">More rows than this stop the query.</param>
     /// <param name="timeout">The query is interrupted after this long (sqlite3_interrupt).</param>
     /// <param name="parameters">$-named parameters.</param>
-    /// <exception cref="UnravelException">The SQL is invalid, writes, returns more than <paramref name="maxRows"/> rows or runs too long.</exception>
+    /// <exception cref="UnravelException">The SQL is invalid, writes, returns more than <paramref name="maxRows"/> rows or runs too long;
+    /// an <see cref="AtlasFormatException"/> when the database file is damaged.</exception>
     public (string[] Columns, List<object?[]> Rows) Query(string sql, int maxRows, TimeSpan timeout, params (string Name, object? Value)[] parameters)
     {
         using var interrupt = timeout == Timeout.InfiniteTimeSpan ? null
@@ -82,6 +173,10 @@ public sealed class AtlasDatabase : IDisposable
         {
             throw new UnravelException(string.Create(CultureInfo.InvariantCulture, $"SQL: the query ran longer than {timeout.TotalSeconds:0.#} s and was stopped."),
                 "narrow it with WHERE or LIMIT, or raise --timeout");
+        }
+        catch (SqliteException e) when (IsDamage(e))
+        {
+            throw Damaged(_file, e);
         }
         catch (SqliteException e)
         {

@@ -90,10 +90,13 @@ public sealed class AtlasReader
         if (!File.Exists(file))
             throw new AtlasFormatException(path, $"not an atlas (no {AtlasWriter.ManifestFile}).",
                 "create one with `unravel collect MODEL --data DATA --layers L --out ATLAS`");
+        if (new FileInfo(file).Length > MaxManifestBytes)
+            throw new AtlasFormatException(file, $"{new FileInfo(file).Length} bytes; a manifest is at most {MaxManifestBytes >> 20} MiB.", "re-create the atlas with `unravel collect`");
         JsonObject manifest;
         try
         {
-            manifest = JsonNode.Parse(File.ReadAllText(file)) as JsonObject ?? throw new AtlasFormatException(file, "not a JSON object.");
+            manifest = JsonNode.Parse(File.ReadAllText(file), documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) as JsonObject
+                ?? throw new AtlasFormatException(file, "not a JSON object.");
         }
         catch (JsonException e)
         {
@@ -121,13 +124,17 @@ public sealed class AtlasReader
             throw new AtlasFormatException(file, $"a \"layers\" entry lacks name, folder, shape, neurons, positions or inputs ({e.Message}).",
                 "re-create the atlas with `unravel collect`", e);
         }
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (AtlasLayer layer in layers)
+            if ((names.Add(layer.Name) ? Invalid(layer) : "listed twice") is { } problem)
+                throw new AtlasFormatException(file, $"layer '{layer.Name}': {problem}.", "re-create the atlas with `unravel collect`");
         var reader = new AtlasReader(root, manifest, layers, version);
         // The other fields are read on use; a value of the wrong type must fail here, as a format error naming it.
         foreach ((string field, Func<object?> read) in new (string, Func<object?>)[]
         {
             ("model.architecture", () => reader.Architecture), ("model.source", () => reader.ModelSource), ("model.sha256", () => reader.ModelSha256),
             ("seed", () => reader.Seed), ("dataset.inputs", () => reader.Inputs), ("dataset.sha256", () => reader.DatasetSha256),
-            ("dataset.spec", () => reader.Dataset),
+            ("dataset.spec", () => reader.Dataset), ("model.config", () => reader.ModelConfig),
         })
         {
             try
@@ -140,6 +147,25 @@ public sealed class AtlasReader
             }
         }
         return reader;
+    }
+
+    /// <summary>A manifest lists layers and files; no collection writes one near this size.</summary>
+    private const long MaxManifestBytes = 64L << 20;
+
+    /// <summary>More neurons than any layer holds: every stage keeps arrays of this length per layer.</summary>
+    public const int MaxNeurons = 1 << 24;
+
+    /// <summary>What is wrong with a layer entry (sizes every reader allocates by, a folder outside the atlas), or null.</summary>
+    private static string? Invalid(AtlasLayer layer)
+    {
+        if (layer.Name.Length == 0) return "an empty name";
+        if (layer.Neurons is < 1 or > MaxNeurons) return $"{layer.Neurons} neurons (1 … {MaxNeurons})";
+        if (layer.Positions < 1 || layer.Inputs < 0 || layer.Shape.Length is 0 or > 8 || layer.Shape.Any(d => d < 1))
+            return $"shape [{string.Join(", ", layer.Shape)}], {layer.Positions} positions, {layer.Inputs} inputs";
+        string folder = layer.Folder.Replace('\\', '/');
+        if (Path.IsPathRooted(folder) || folder.Split('/').Any(p => p is "" or "." or ".."))
+            return $"its folder '{layer.Folder}' is not a plain path inside the atlas";
+        return null;
     }
 
     /// <summary>The format version the atlas was written with (1 for atlases that predate format_version).</summary>

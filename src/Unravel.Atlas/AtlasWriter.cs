@@ -132,18 +132,21 @@ public static class AtlasWriter
         }
     }
 
+    /// <summary>The tables every atlas.db starts with (methods add columns to neurons and tables of their own).</summary>
+    internal const string Schema = """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+        CREATE TABLE layers (name TEXT PRIMARY KEY, neurons INTEGER, shape TEXT, positions INTEGER, inputs INTEGER, folder TEXT);
+        CREATE TABLE neurons (layer TEXT NOT NULL, idx INTEGER NOT NULL, count INTEGER, mean REAL, std REAL, min REAL, max REAL,
+          frac_pos REAL, nan_count INTEGER, inf_count INTEGER, top1_max REAL, top1_max_input INTEGER, top1_max_pos INTEGER,
+          top1_mean REAL, top1_mean_input INTEGER, topk_max_mean REAL, PRIMARY KEY (layer, idx));
+        """;
+
     private static void WriteDatabase(string file, CollectionResult result, AtlasProvenance p)
     {
         using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = file, Pooling = false }.ToString());
         connection.Open();
         using SqliteTransaction tx = connection.BeginTransaction();
-        Exec(connection, tx, """
-            CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
-            CREATE TABLE layers (name TEXT PRIMARY KEY, neurons INTEGER, shape TEXT, positions INTEGER, inputs INTEGER, folder TEXT);
-            CREATE TABLE neurons (layer TEXT NOT NULL, idx INTEGER NOT NULL, count INTEGER, mean REAL, std REAL, min REAL, max REAL,
-              frac_pos REAL, nan_count INTEGER, inf_count INTEGER, top1_max REAL, top1_max_input INTEGER, top1_max_pos INTEGER,
-              top1_mean REAL, top1_mean_input INTEGER, topk_max_mean REAL, PRIMARY KEY (layer, idx));
-            """);
+        Exec(connection, tx, Schema);
         using (SqliteCommand meta = Command(connection, tx, "INSERT INTO meta VALUES ($k, $v)", "$k", "$v"))
             foreach ((string k, string? v) in new[] { ("tool_version", p.ToolVersion), ("architecture", p.Architecture), ("model_source", p.ModelSource),
                 ("model_sha256", p.ModelSha256), ("dataset_sha256", p.DatasetSha256), ("inputs", result.Inputs.ToString(CultureInfo.InvariantCulture)) })

@@ -25,6 +25,7 @@ public static class AtlasExport
 
     /// <summary>atlas.db's <c>neurons</c> table, ordered by layer (manifest order) and neuron; column types follow the
     /// SQLite declarations (INTEGER → Int64, REAL → Float64, else String).</summary>
+    /// <exception cref="AtlasFormatException">atlas.db is damaged or holds rows that are no neurons.</exception>
     public static ExportTable Neurons(AtlasReader atlas)
     {
         ArgumentNullException.ThrowIfNull(atlas);
@@ -39,14 +40,19 @@ public static class AtlasExport
         (string[] names, List<object?[]> rows) = db.Query($"SELECT {string.Join(", ", columns.Select(c => $"\"{c.Name}\""))} FROM neurons");
         Dictionary<string, int> order = atlas.Layers.Select((l, i) => (l.Name, i)).ToDictionary(t => t.Name, t => t.i);
         int layer = Array.IndexOf(names, "layer"), idx = Array.IndexOf(names, "idx");
-        object?[][] sorted = [.. rows.Select(r => r.Select((v, i) => Cell(v, columns[i].Type)).ToArray())
-            .OrderBy(r => order.GetValueOrDefault((string)r[layer]!, int.MaxValue)).ThenBy(r => (string)r[layer]!, StringComparer.Ordinal).ThenBy(r => (long)r[idx]!)];
+        foreach (object?[] r in rows)
+            Report.NeuronTable.CheckRow(atlas.DatabasePath, names, r, r[layer] is string l && atlas.HasLayer(l) ? atlas.Layer(l).Neurons : long.MaxValue);
+        // Sorted on the checked values (layer a text, idx an integer) before each cell takes its column's declared type.
+        object?[][] sorted = [.. rows.OrderBy(r => order.GetValueOrDefault((string)r[layer]!, int.MaxValue)).ThenBy(r => (string)r[layer]!, StringComparer.Ordinal)
+            .ThenBy(r => (long)r[idx]!).Select(r => r.Select((v, i) => Cell(v, columns[i].Type, atlas.DatabasePath)).ToArray())];
         return new ExportTable("neurons", columns, sorted);
     }
 
-    private static object? Cell(object? v, ExportType type) => v switch
+    private static object? Cell(object? v, ExportType type, string file) => v switch
     {
         null or DBNull => null,
+        double d when type == ExportType.Int64 && !(d >= long.MinValue && d < long.MaxValue) =>
+            throw new AtlasFormatException(file, $"the neurons table holds {d.ToString(System.Globalization.CultureInfo.InvariantCulture)} in an INTEGER column.", "re-create the atlas with `unravel collect`"),
         _ when type == ExportType.Int64 => Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture),
         _ when type == ExportType.Float64 => Convert.ToDouble(v, System.Globalization.CultureInfo.InvariantCulture),
         _ => Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture),

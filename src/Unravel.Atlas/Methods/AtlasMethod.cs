@@ -38,6 +38,10 @@ public abstract class AtlasMethod<TResult> : IAtlasMethod where TResult : class
     /// <summary>The values of <see cref="Columns"/> for one result, in the same order (null = SQL NULL).</summary>
     protected abstract object?[] ColumnValues(TResult result);
 
+    /// <summary>What makes a record unusable although every value is present (an index outside its array, lengths that
+    /// should agree and do not), or null; a record read from an atlas is refused with it before anything uses it.</summary>
+    protected virtual string? Problem(TResult result) => null;
+
     /// <summary>Writes rows of the method's own tables for one neuron (after its old rows were deleted); none by default.</summary>
     protected virtual void WriteTables(AtlasDatabase db, string layer, int neuron, TResult result)
     {
@@ -98,11 +102,15 @@ public abstract class AtlasMethod<TResult> : IAtlasMethod where TResult : class
         {
             throw new AtlasFormatException(file, $"not a {Name} result ({e.Message}).", $"re-run `unravel {Name}` on this neuron, or delete the file", e);
         }
-        if (record is null || record.Result is null || record.Provenance is null)
-            throw new AtlasFormatException(file, $"not a {Name} result (no provenance or result).", $"re-run `unravel {Name}` on this neuron, or delete the file");
-        if (record.FormatVersion > AtlasFormat.Version)
+        // Result's type is a type parameter, whose nullability the contract cannot state: checked by hand.
+        string? missing = record is null ? "$" : record.Result is null ? "$.result" : RecordNulls.Find(record, _typeInfo);
+        if (missing is not null)
+            throw new AtlasFormatException(file, $"not a {Name} result (no value at {missing}).", $"re-run `unravel {Name}` on this neuron, or delete the file");
+        if (record!.FormatVersion > AtlasFormat.Version)
             throw new AtlasFormatException(file, $"written with format_version {record.FormatVersion}; this unravel reads up to {AtlasFormat.Version}.",
                 "open the atlas with the newer unravel that wrote it");
+        if (Problem(record.Result!) is { } problem)
+            throw new AtlasFormatException(file, $"not a {Name} result ({problem}).", $"re-run `unravel {Name}` on this neuron, or delete the file");
         return record;
     }
 

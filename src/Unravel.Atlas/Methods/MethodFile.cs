@@ -30,8 +30,9 @@ internal static class MethodFile
         {
             throw new AtlasFormatException(path, $"not {what} ({e.Message}).", $"re-run `{rerun}`, or delete the file", e);
         }
-        if (file is null || version(file) is not { } v)
-            throw new AtlasFormatException(path, $"not {what} (no provenance or result).", $"re-run `{rerun}`");
+        string? missing = file is null ? "$" : RecordNulls.Find(file, type);
+        if (missing is not null || version(file!) is not { } v)
+            throw new AtlasFormatException(path, $"not {what} (no value at {missing ?? "$"}).", $"re-run `{rerun}`");
         if (v > AtlasFormat.Version)
             throw new AtlasFormatException(path, $"written with format_version {v}; this unravel reads up to {AtlasFormat.Version}.",
                 "open the atlas with the newer unravel that wrote it");

@@ -37,6 +37,9 @@ public sealed class HtmlReport
     private static HashSet<string> IntegerColumns =>
         ["idx", "nan_count", "top1_max_input", .. MethodRegistry.Columns.Where(c => c.IsInteger).Select(c => c.Name)];
 
+    // More top inputs than any concepts run clusters: its Ward linkage is quadratic in them.
+    private const int MaxConcepts = 1 << 20;
+
     private readonly AtlasReader _atlas;
     private readonly ReportSources _sources;
     private readonly ReportMode _mode;
@@ -93,6 +96,7 @@ public sealed class HtmlReport
     }
 
     /// <summary>The overview page.</summary>
+    /// <exception cref="AtlasFormatException">atlas.db is damaged or holds values that are no neuron statistics.</exception>
     public string IndexPage()
     {
         var m = _atlas.Manifest;
@@ -128,6 +132,12 @@ public sealed class HtmlReport
         {
             double[] concepts = Column(Table(layer.Name), "concepts");
             if (concepts.Length == 0) continue;
+            // A count of concepts is a whole number no larger than the inputs clustered; the histogram below has one bin per count.
+            foreach (double k in concepts)
+                if (k < 0 || k > Math.Min(layer.Inputs, MaxConcepts) || k != Math.Floor(k))
+                    throw new AtlasFormatException(_atlas.DatabasePath, string.Create(CultureInfo.InvariantCulture,
+                        $"layer '{layer.Name}': the concepts column holds {k}, not a count of concepts among {layer.Inputs} inputs."),
+                        "re-run `unravel concepts` on the layer");
             any = true;
             int maxK = (int)concepts.Max();
             var counts = new double[Math.Max(maxK, 1)];
@@ -151,6 +161,7 @@ public sealed class HtmlReport
     }
 
     /// <summary>The neuron table of one layer.</summary>
+    /// <exception cref="AtlasFormatException">atlas.db is damaged or holds rows that are no neurons of the layer.</exception>
     public string LayerPage(AtlasLayer layer)
     {
         ArgumentNullException.ThrowIfNull(layer);

@@ -11,16 +11,48 @@ namespace Unravel.Atlas.Report;
 public sealed record NeuronTable(IReadOnlyList<string> Columns, IReadOnlyList<object?[]> Rows)
 {
     /// <summary>Reads the rows of <paramref name="layer"/>.</summary>
+    /// <exception cref="AtlasFormatException">atlas.db is damaged, or a row is not a neuron of the layer (see <see cref="CheckRow"/>).</exception>
     public static NeuronTable Read(AtlasReader atlas, string layer)
     {
         ArgumentNullException.ThrowIfNull(atlas);
         using AtlasDatabase db = AtlasDatabase.Open(atlas);
         (string[] all, List<object?[]> rows) = db.Query("SELECT * FROM neurons WHERE layer = $l ORDER BY idx", ("$l", layer));
+        int neurons = atlas.Layer(layer).Neurons;
+        foreach (object?[] row in rows) CheckRow(atlas.DatabasePath, all, row, neurons);
         int skip = Array.IndexOf(all, "layer");
         var columns = all.Where((_, i) => i != skip).ToList();
         if (skip >= 0) rows = [.. rows.Select(r => r.Where((_, i) => i != skip).ToArray())];
         return new NeuronTable(columns, rows);
     }
+
+    /// <summary>Checks a row of the neurons table as every reader needs it: layer a text, idx an integer in [0, <paramref name="neurons"/>),
+    /// and every other value a number or NULL (the collection's statistics and the methods' columns are INTEGER or REAL).</summary>
+    /// <exception cref="AtlasFormatException">The row is not such a row.</exception>
+    internal static void CheckRow(string file, IReadOnlyList<string> columns, object?[] row, long neurons)
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        ArgumentNullException.ThrowIfNull(row);
+        for (int i = 0; i < columns.Count; i++)
+        {
+            bool ok = columns[i] switch
+            {
+                "layer" => row[i] is string,
+                "idx" => row[i] is long idx && idx >= 0 && idx < neurons,
+                _ => row[i] is null or long or double,
+            };
+            if (!ok)
+                throw new AtlasFormatException(file, $"the neurons table holds {Describe(row[i])} in column {columns[i]}" +
+                    (columns[i] == "idx" ? $" (the layer has {neurons} neurons)." : "."), "re-create the atlas with `unravel collect`");
+        }
+    }
+
+    private static string Describe(object? value) => value switch
+    {
+        null => "NULL",
+        string => "a text",
+        byte[] b => $"a blob of {b.Length} bytes",
+        _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "a value",
+    };
 
     /// <summary>Whether the table has <paramref name="column"/>.</summary>
     public bool Has(string column) => Columns.Contains(column);

@@ -52,6 +52,21 @@ internal static class Svg
     public static string Compact(double v) =>
         v >= 1e6 ? Html.Num(v / 1e6, v >= 1e7 ? "0" : "0.#") + "M" : v >= 1e3 ? Html.Num(v / 1e3, v >= 1e4 ? "0" : "0.#") + "k" : Html.Num(v, "0.##");
 
+    /// <summary>Why <paramref name="linkage"/> is not a SciPy linkage matrix over linkage.Length + 1 leaves (row i is
+    /// [a, b, height, size] joining two earlier nodes, a, b &lt; n + i), or null when it is one.</summary>
+    internal static string? LinkageProblem(double[][] linkage)
+    {
+        ArgumentNullException.ThrowIfNull(linkage);
+        int n = linkage.Length + 1;
+        for (int i = 0; i < linkage.Length; i++)
+        {
+            double[] row = linkage[i];
+            if (row is null || row.Length < 4 || !(row[0] >= 0 && row[0] < n + i) || !(row[1] >= 0 && row[1] < n + i))
+                return $"linkage row {i} [{(row is null ? "" : string.Join(", ", row))}] is not [a, b, height, size] with a, b < {n + i}";
+        }
+        return null;
+    }
+
     /// <summary>A dendrogram of a linkage matrix (rows [a, b, height, size]); leaf i coloured by <paramref name="labels"/>[i];
     /// a dashed line at <paramref name="cutHeight"/>. Returns "" for fewer than two leaves.</summary>
     /// <exception cref="ArgumentException">The linkage matrix is malformed.</exception>
@@ -59,14 +74,10 @@ internal static class Svg
     {
         int n = linkage.Length + 1;
         if (n < 2) return "";
+        if (LinkageProblem(linkage) is { } problem) throw new ArgumentException($"dendrogram: {problem}.", nameof(linkage));
         var merges = new Merge[linkage.Length];
         for (int i = 0; i < linkage.Length; i++)
-        {
-            double[] row = linkage[i];
-            if (row.Length < 4 || row[0] < 0 || row[1] < 0 || row[0] >= n + i || row[1] >= n + i)
-                throw new ArgumentException($"dendrogram: linkage row {i} [{string.Join(", ", row)}] is not [a, b, height, size] with a, b < {n + i}.", nameof(linkage));
-            merges[i] = new Merge((int)row[0], (int)row[1], row[2], (int)row[3]);
-        }
+            merges[i] = new Merge((int)linkage[i][0], (int)linkage[i][1], linkage[i][2], (int)linkage[i][3]);
         DendrogramLayout layout = new Unravel.Interpret.Clustering.Dendrogram(n, merges, Linkage.Average, DistanceMetric.Euclidean).Layout();
         const int left = 40, bottom = 14, top = 8, right = 8;
         double plotW = width - left - right, plotH = height - top - bottom;

@@ -54,6 +54,13 @@ public sealed class ConceptsMethod : AtlasMethod<ConceptsRecord>
     }
 
     /// <inheritdoc/>
+    protected override string? Problem(ConceptsRecord result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return Svg.LinkageProblem(result.Linkage);
+    }
+
+    /// <inheritdoc/>
     protected override object?[] ColumnValues(ConceptsRecord result) => [result.Polysemanticity.Concepts, result.Polysemanticity.Score];
 
     /// <inheritdoc/>

@@ -102,6 +102,24 @@ public sealed class EmbedMethod : AtlasMethod<EmbedRecord>
     }
 
     /// <inheritdoc/>
+    protected override string? Problem(EmbedRecord result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        if (Svg.LinkageProblem(result.Linkage) is { } linkage) return linkage;
+        foreach (EmbedClusterRecord c in result.Clusters)
+        {
+            if (c.Members.Any(m => (uint)m >= (uint)result.Examples.Length))
+                return $"feature {c.Id} names a member outside the {result.Examples.Length} examples";
+            foreach (EmbedWindowRecord w in c.Windows)
+                if (w.Activations.Length != w.Tokens.Length)
+                    return $"a window of feature {c.Id} has {w.Tokens.Length} tokens and {w.Activations.Length} activations";
+            if (c.Importance is { } importance && c.Windows.Length > 0 && importance.Length != c.Windows[0].Tokens.Length)
+                return $"feature {c.Id} has {importance.Length} token importances for {c.Windows[0].Tokens.Length} tokens";
+        }
+        return null;
+    }
+
+    /// <inheritdoc/>
     public override string? Unavailable(AtlasReader atlas, AtlasLayer layer, int neuron)
     {
         ArgumentNullException.ThrowIfNull(atlas);

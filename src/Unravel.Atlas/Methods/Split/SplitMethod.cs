@@ -88,7 +88,7 @@ public sealed class SplitMethod : AtlasMethod<SplitRecord>
           .Append(CultureInfo.InvariantCulture, $"evaluated on {r.Images.EvaluationImages} held-out images ({Html.E(r.Images.Partition)}). ")
           .Append("References are the held-out images with the largest summed activation, coloured by their class (grey: another class).</p>");
         FeatureImagesFile? visuals = FeatureImageStore.Read(context.Atlas, Name, record.Layer, r.Channel);
-        if (visuals is not null)
+        if (visuals is { Images.Length: > 0 })
             sb.Append(CultureInfo.InvariantCulture, $"<p class=\"muted\">Beside each channel: its feature visualisation (activation maximisation, seed {visuals.Images[0].Seed}, {visuals.Images[0].Steps} steps), framed in its concept's colour.</p>");
         foreach (SplitReferencesRecord refs in r.References)
         {
