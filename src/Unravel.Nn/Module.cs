@@ -93,6 +93,18 @@ public abstract class Module
         return y;
     }
 
+    /// <summary>Gives the storage of <paramref name="intermediate"/>, an activation made inside this module's Forward and
+    /// no longer needed there, back to the active <see cref="TensorArena"/> before the scope ends, so that the rest of the
+    /// pass reuses it (a peak near the largest layers instead of the sum of all). Only when nothing else can hold it: eval
+    /// mode, no hook on any point inside this module, the tensor untracked (no tape keeps it for a backward). Otherwise,
+    /// and outside an arena scope, nothing happens.</summary>
+    protected void ReleaseIntermediate(Tensor intermediate)
+    {
+        if (Training || intermediate.IsTracked) return;
+        if (Hooks.Count > 0 && Hooks.AnyMatch(Modules().SelectMany(m => m.HookNames()))) return;
+        TensorArena.Release(intermediate);
+    }
+
     private string HookName(string point) => Path.Length == 0 ? point : Path + "." + point;
 
     private Parameter Add(WeightSource ws, string name, int[] shape, Init init, bool isBuffer)

@@ -14,13 +14,17 @@ public sealed class Tensor
     private readonly float[] _storage;
     private readonly int _offset;
     private readonly int[] _shape;
+    private readonly ArenaBuffer? _lease;
+    private readonly int _generation;
     private Tape? _tape;
 
-    private Tensor(float[] storage, int offset, int[] shape)
+    private Tensor(float[] storage, int offset, int[] shape, ArenaBuffer? lease = null, int generation = 0)
     {
         _storage = storage;
         _offset = offset;
         _shape = shape;
+        _lease = lease;
+        _generation = generation;
         Length = ShapeRules.Count(shape);
         if (offset < 0 || offset + Length > storage.Length)
             throw new ArgumentException(
@@ -37,7 +41,16 @@ public sealed class Tensor
     public int Rank => _shape.Length;
 
     /// <summary>The elements in row-major order (a view of the storage).</summary>
-    public Span<float> Data => _storage.AsSpan(_offset, Length);
+    /// <exception cref="ObjectDisposedException">The tensor was made inside an <see cref="ArenaScope"/> that has ended (or
+    /// released it), so its storage now belongs to other tensors; keep it with <see cref="ArenaScope.Keep"/>.</exception>
+    public Span<float> Data
+    {
+        get
+        {
+            if (_lease is { } lease && lease.Generation != _generation) ArenaBuffer.ThrowReleased(ShapeString);
+            return _storage.AsSpan(_offset, Length);
+        }
+    }
 
     /// <summary>The tape recording this tensor's history, or null when it is not tracked.</summary>
     public Tape? Tape => _tape is { IsRecording: true } t ? t : null;
@@ -48,8 +61,17 @@ public sealed class Tensor
     /// <summary>Size of dimension <paramref name="axis"/>; negative axes count from the end.</summary>
     public int Dim(int axis) => _shape[ShapeRules.NormalizeAxis(axis, Rank, "Dim")];
 
-    public static Tensor Zeros(params int[] shape) =>
-        new(TensorStorage.ZeroedArray(ShapeRules.Count(ShapeRules.Validate(shape, "Zeros"))), 0, (int[])shape.Clone());
+    /// <summary>A zeroed tensor. Inside an <see cref="ArenaScope"/> its storage comes from the scope's arena.</summary>
+    public static Tensor Zeros(params int[] shape)
+    {
+        int[] s = (int[])ShapeRules.Validate(shape, "Zeros").Clone();
+        if (ArenaScope.Active is { } scope && scope.TryAllocate(s) is { } pooled)
+        {
+            pooled.Data.Clear();
+            return pooled;
+        }
+        return new(TensorStorage.ZeroedArray(ShapeRules.Count(s)), 0, s);
+    }
 
     public static Tensor Full(float value, params int[] shape)
     {
@@ -106,11 +128,16 @@ public sealed class Tensor
     public float ToScalar() => Length == 1 ? Data[0]
         : throw new ArgumentException($"ToScalar: tensor of shape {ShapeString} has {Length} elements, not 1.");
 
-    /// <summary>A new untracked tensor with copied storage.</summary>
-    public Tensor Clone() => new(Data.ToArray(), 0, (int[])_shape.Clone());
+    /// <summary>A new untracked tensor with copied storage (from the arena inside an <see cref="ArenaScope"/>).</summary>
+    public Tensor Clone()
+    {
+        Tensor copy = TensorStorage.Uninitialized(_shape);
+        Data.CopyTo(copy.Data);
+        return copy;
+    }
 
     /// <summary>The same storage and shape, not tracked by any tape.</summary>
-    public Tensor Detach() => new(_storage, _offset, _shape);
+    public Tensor Detach() => new(_storage, _offset, _shape, _lease, _generation);
 
     /// <summary>Element at a multi-index (slow; for tests and debugging).</summary>
     public float this[params int[] index]
@@ -126,10 +153,19 @@ public sealed class Tensor
     public string ShapeString => ShapeRules.Format(_shape);
 
     /// <summary>Same storage, new shape; no tape involvement. For ops that build views.</summary>
-    internal Tensor ViewAs(int[] shape) => new(_storage, _offset, shape);
+    internal Tensor ViewAs(int[] shape) => new(_storage, _offset, shape, _lease, _generation);
 
     /// <summary>A tensor over the first elements of <paramref name="storage"/>, which may be longer (a pooled array).</summary>
     internal static Tensor OverPrefix(float[] storage, int[] shape) => new(storage, 0, shape);
+
+    /// <summary>A tensor over an arena buffer, valid while the buffer keeps its current generation.</summary>
+    internal static Tensor OverLease(ArenaBuffer lease, int[] shape) => new(lease.Array, 0, shape, lease, lease.Generation);
+
+    /// <summary>The arena buffer under this tensor, or null for ordinary storage.</summary>
+    internal ArenaBuffer? Lease => _lease;
+
+    /// <summary>True while the storage is valid (always, unless an arena scope has taken it back).</summary>
+    internal bool IsLive => _lease is null || _lease.Generation == _generation;
 
     internal void AttachTape(Tape tape) => _tape = tape;
 

@@ -3,6 +3,7 @@
 // ~2 µs per page, and a ResNet-18 forward at batch 16 (≈ 500 MiB of activations) spent ~25 % of its time there.
 // GC.AllocateUninitializedArray reuses freed large-object-heap memory as it is, so ops that overwrite their whole
 // output take it uninitialised, and Tensor.Zeros clears such memory itself (a memset is ~5× cheaper than the faults).
+// Inside an ArenaScope both come from the scope's TensorArena instead: the same buffers every batch, no new pages.
 
 namespace Unravel.Tensors;
 
@@ -10,8 +11,12 @@ namespace Unravel.Tensors;
 internal static class TensorStorage
 {
     /// <summary>A tensor whose elements are unspecified; only for outputs that the op then writes in full.</summary>
-    public static Tensor Uninitialized(params int[] shape) =>
-        Tensor.FromArray(GC.AllocateUninitializedArray<float>(ShapeRules.Count(ShapeRules.Validate(shape, "Uninitialized"))), shape);
+    public static Tensor Uninitialized(params int[] shape)
+    {
+        ShapeRules.Validate(shape, "Uninitialized");
+        if (ArenaScope.Active is { } scope && scope.TryAllocate((int[])shape.Clone()) is { } pooled) return pooled;
+        return Tensor.FromArray(GC.AllocateUninitializedArray<float>(ShapeRules.Count(shape)), shape);
+    }
 
     /// <summary>Above this many floats (64 MiB) a zeroed array comes from fresh OS pages: committed lazily, so a huge
     /// tensor that is mostly never written (a checkpoint placeholder, a sparse gradient) costs no memory up front.</summary>

@@ -22,6 +22,9 @@ public static class Gradients
     {
         ArgumentNullException.ThrowIfNull(forward);
         ArgumentNullException.ThrowIfNull(input);
+        // Inside a caller's TensorArena scope, the pass's activations and gradients are reused from batch to batch; only
+        // the input gradient is copied out.
+        using ArenaScope scope = TensorArena.BeginNested();
         // Only the input's gradient is read: intermediates are dropped, and conv → BN → ReLU chains may run fused.
         using var tape = new Tape { KeepIntermediateGradients = false, FuseInference = true };
         Tensor x = tape.Watch(input.Clone());
@@ -29,7 +32,7 @@ public static class Gradients
         AttributionTarget t = (target ?? AttributionTarget.Predicted) with { Seed = SeedMode.One };
         int[] classes = t.Resolve(logits);
         GradStore grads = tape.Backward(logits, t.SeedFor(logits, classes));
-        return (grads[x] ?? Tensor.Zeros(input.Shape.ToArray()), classes);
+        return (scope.Keep(grads[x] ?? Tensor.Zeros(input.Shape.ToArray())), classes);
     }
 
     /// <summary>x ⊙ ∂f_c/∂x (equal to LRP-0 on ReLU networks with zero biases).</summary>

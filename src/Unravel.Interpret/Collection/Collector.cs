@@ -115,9 +115,12 @@ public static class Collector
             order.Select(n => stats[n]).ToList());
 
         using FrozenWeights frozen = model.FreezeWeights();   // inference only: convolutions pack their weights once
+        // Each batch's activations live only until its statistics are updated: the same buffers serve every batch.
+        var arena = new TensorArena();
         for (int start = next; start < end; start += batchSize)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            using ArenaScope batchScope = arena.Begin();
             int count = Math.Min(batchSize, end - start);
             forwardWatch.Start();
             ActivationCache cache = model.RunWithCache(() => dataset.Forward(model, start, count), names);

@@ -90,9 +90,13 @@ public static class RelevanceRanking
         Composite composite = Composites.Create(options.Composite);
         var tables = new Dictionary<string, TopKTable>();
         var watch = Stopwatch.StartNew();
+        // A batch's activations, relevances and gradients live only until its top-k tables are updated: the same
+        // buffers serve every batch.
+        var arena = new TensorArena();
         for (int start = first; start < end; start += options.BatchSize)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            using ArenaScope batchScope = arena.Begin();
             int count = Math.Min(options.BatchSize, end - start);
             long[] indices = [.. Enumerable.Range(start, count).Select(i => (long)i)];
             AttributionTarget target = options.Target == RelevanceTarget.Label

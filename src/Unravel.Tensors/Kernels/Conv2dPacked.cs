@@ -25,9 +25,10 @@ namespace Unravel.Tensors.Kernels;
 /// <summary>Packed-GEMM convolution kernels on the managed micro-kernels (NCHW, any stride, padding, dilation, groups).</summary>
 internal static unsafe partial class Conv2dPacked
 {
-    /// <summary>Output positions per block: a multiple of every micro-kernel's NR; 256 positions × KC keep the packed B
-    /// block at 256 KiB (L2), and the scratch tile [O, 256] stays small for wide layers.</summary>
-    internal static int BlockPositions = 256;
+    /// <summary>Output positions per block: a multiple of every micro-kernel's NR, with positions × KC (the packed B
+    /// block) in a quarter of L2 (256 on a 1 MiB L2 with KC 256, KernelPlan), and the scratch tile [O, positions] small
+    /// for wide layers.</summary>
+    internal static int BlockPositions = KernelPlan.Current.ConvBlockPositions;
 
     /// <summary>y = W ⊛ x (+ bias) for one NCHW batch; y is overwritten.</summary>
     /// <param name="x">[N, C, H, W].</param>

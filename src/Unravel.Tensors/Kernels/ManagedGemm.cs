@@ -33,10 +33,7 @@ internal static unsafe class ManagedGemm
     internal static KernelKind Kernel { get; set; } = BestKernel();
 
     /// <summary>The fastest kernel this CPU supports.</summary>
-    internal static KernelKind BestKernel() =>
-        Avx512F.IsSupported && Vector512.IsHardwareAccelerated ? KernelKind.Avx512
-        : Avx2.IsSupported && Fma.IsSupported ? KernelKind.Avx2
-        : KernelKind.Portable;
+    internal static KernelKind BestKernel() => KernelPlan.Current.Kernel;
 
     /// <summary>True when <paramref name="kind"/> can run on this CPU.</summary>
     internal static bool IsSupported(KernelKind kind) => kind switch

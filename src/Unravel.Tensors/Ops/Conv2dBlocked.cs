@@ -19,8 +19,8 @@ namespace Unravel.Tensors;
 
 public static partial class Ops
 {
-    /// <summary>Floats of im2col one block of a split image may hold (1 MiB, half of a Sapphire Rapids / Zen 4 L2).</summary>
-    private const int Conv2dSplitBudget = 1 << 18;
+    /// <summary>Floats of im2col one block of a split image may hold: half of L2 (KernelPlan).</summary>
+    private static readonly int Conv2dSplitBudget = KernelPlan.Current.ConvSplitBudget;
 
     /// <summary>Floats of im2col a block of whole images may hold; larger than <see cref="Conv2dSplitBudget"/> because a
     /// wide GEMM matters more there than a cache-resident block (the GEMM packs its B operand from it in order).</summary>

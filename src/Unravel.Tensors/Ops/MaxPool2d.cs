@@ -2,6 +2,7 @@
 // Forward keeps the argmax of every window; backward routes dy to it: dx[argmax] += dy.
 
 using System.Buffers;
+using System.Runtime.InteropServices;
 using Unravel.Tensors.Autograd;
 using Unravel.Tensors.Kernels;
 
@@ -50,19 +51,21 @@ public static partial class Ops
             });
             return y;
         }
-        int[] indices = GC.AllocateUninitializedArray<int>(y.Length);
+        // The argmax indices live in a float tensor's storage (reinterpreted as int), so that inside an ArenaScope they
+        // are reused from batch to batch like every other buffer of the pass.
+        Tensor indices = TensorStorage.Uninitialized(y.Length);
         Parallelism.For(planes, Pool2dRules.MinPlanesPerChunk, (start, end) =>
         {
             int[] windows = ArrayPool<int>.Shared.Rent(2 * g.OutW);
-            Pool2dKernels.MaxPool2dRows(x.Data, y.Data, indices, windows, g, start, end);
+            Pool2dKernels.MaxPool2dRows(x.Data, y.Data, MemoryMarshal.Cast<float, int>(indices.Data), windows, g, start, end);
             ArrayPool<int>.Shared.Return(windows);
         });
         tape.Record("max_pool2d", y, [x], MaxPool2dBackward, new MaxPool2dState(g, indices));
         return y;
     }
 
-    /// <summary>The geometry and, per output element, the flat argmax within its input plane.</summary>
-    private sealed record MaxPool2dState(Pool2dGeometry Geometry, int[] Indices);
+    /// <summary>The geometry and, per output element, the flat argmax within its input plane (int bits in a float tensor).</summary>
+    private sealed record MaxPool2dState(Pool2dGeometry Geometry, Tensor Indices);
 
     private static void MaxPool2dBackward(Node node, Tensor dy, GradStore grads)
     {
@@ -71,6 +74,6 @@ public static partial class Ops
         var state = (MaxPool2dState)node.State!;
         Tensor dx = grads.For(x);
         Parallelism.For(x.Dim(0) * x.Dim(1), Pool2dRules.MinPlanesPerChunk, (start, end) =>
-            Pool2dKernels.MaxPool2dBackward(dy.Data, state.Indices, dx.Data, state.Geometry, start, end));
+            Pool2dKernels.MaxPool2dBackward(dy.Data, MemoryMarshal.Cast<float, int>(state.Indices.Data), dx.Data, state.Geometry, start, end));
     }
 }

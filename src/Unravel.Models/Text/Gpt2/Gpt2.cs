@@ -62,9 +62,17 @@ public sealed partial class Gpt2 : RootModule, ILanguageModel
     public Tensor Forward(int[] tokens, int batch, int seq)
     {
         Tensor x = Embed(tokens, batch, seq);                                                 // [B, T, C]
-        foreach (Gpt2Block block in H) x = block.Forward(x);                                   // [B, T, C]
-        x = LnF.Forward(x);                                                                   // [B, T, C]
-        return Ops.Linear(x, Wte.W.Value);                                                    // [B, T, V]
+        foreach (Gpt2Block block in H)
+        {
+            Tensor y = block.Forward(x);                                                      // [B, T, C]
+            ReleaseIntermediate(x);
+            x = y;
+        }
+        Tensor h = LnF.Forward(x);                                                            // [B, T, C]
+        ReleaseIntermediate(x);
+        Tensor logits = Ops.Linear(h, Wte.W.Value);                                           // [B, T, V]
+        ReleaseIntermediate(h);
+        return logits;
     }
 
     /// <summary>Checks the token ids and returns wte[tokens] + wpe[positions].</summary>

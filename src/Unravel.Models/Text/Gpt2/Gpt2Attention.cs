@@ -42,7 +42,10 @@ public sealed class Gpt2Attention : Module
         int b = x.Dim(0), t = x.Dim(1), c = x.Dim(2);
         Tensor qkv = CAttn.Forward(x);                                         // [B, T, 3C]
         Tensor z = Own(Ops.CausalSelfAttention(qkv, Heads));                  // [B, T, C]
+        ReleaseIntermediate(qkv);
         z = Hook("hook_z", z.Reshape(b, t, Heads, c / Heads));                 // [B, T, H, D]
-        return Output(CProj.Forward(z.Reshape(b, t, c)));                     // [B, T, C]
+        Tensor y = CProj.Forward(z.Reshape(b, t, c));                         // [B, T, C]
+        ReleaseIntermediate(z);
+        return Output(y);
     }
 }

@@ -28,8 +28,22 @@ public sealed class Gpt2Block : Module
     public Tensor Forward(Tensor x)
     {
         x = Hook("hook_resid_pre", x);                                         // [B, T, C]
-        x = Hook("hook_resid_mid", x + Attn.Forward(Ln1.Forward(x)));          // [B, T, C]
-        x = Hook("hook_resid_post", x + Mlp.Forward(Ln2.Forward(x)));          // [B, T, C]
-        return Output(x);
+        Tensor a = Sublayer(Ln1, Attn.Forward, x);                             // [B, T, C]
+        Tensor mid = Hook("hook_resid_mid", x + a);                            // [B, T, C]
+        ReleaseIntermediate(a);
+        Tensor m = Sublayer(Ln2, Mlp.Forward, mid);                            // [B, T, C]
+        Tensor post = Hook("hook_resid_post", mid + m);                        // [B, T, C]
+        ReleaseIntermediate(m);
+        ReleaseIntermediate(mid);
+        return Output(post);
+    }
+
+    /// <summary>f(ln(x)), giving the normalised input back to the arena once f has consumed it.</summary>
+    private Tensor Sublayer(Gpt2LayerNorm ln, Func<Tensor, Tensor> f, Tensor x)
+    {
+        Tensor h = ln.Forward(x);                                              // [B, T, C]
+        Tensor y = f(h);                                                       // [B, T, C]
+        ReleaseIntermediate(h);
+        return y;
     }
 }

@@ -36,6 +36,9 @@ public sealed class Gpt2Mlp : Module
     {
         Tensor pre = Hook("hook_pre", CFc.Forward(x));                        // [B, T, 4C]
         Tensor post = Hook("hook_post", Own(Ops.Gelu(pre, Activation)));      // [B, T, 4C]
-        return Output(CProj.Forward(post));                                   // [B, T, C]
+        ReleaseIntermediate(pre);
+        Tensor y = CProj.Forward(post);                                       // [B, T, C]
+        ReleaseIntermediate(post);
+        return Output(y);
     }
 }

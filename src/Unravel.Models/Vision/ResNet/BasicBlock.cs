@@ -47,7 +47,10 @@ public sealed class BasicBlock : ResidualBlockBase
             // Nothing observes the intermediates: conv-bn-relu, and conv-bn-add-relu, each as one fused op.
             Tensor r = ConvBnAct.Forward(Conv1, Bn1, x, relu: true);                                 // [N, P, H/s, W/s]
             Tensor shortcut = Shortcut is null ? x : ConvBnAct.Forward(Shortcut.Conv, Shortcut.Bn, x); // [N, P, H/s, W/s]
-            return ConvBnAct.Forward(Conv2, Bn2, r, shortcut, relu: true);                          // [N, P, H/s, W/s]
+            Tensor y = ConvBnAct.Forward(Conv2, Bn2, r, shortcut, relu: true);                      // [N, P, H/s, W/s]
+            ReleaseIntermediate(r);
+            if (Shortcut is not null) ReleaseIntermediate(shortcut);
+            return y;
         }
         Tensor h = Conv1.Forward(x);                                  // [N, P, H/s, W/s]
         if (Bn1 is not null) h = Bn1.Forward(h);                      // [N, P, H/s, W/s]

@@ -61,11 +61,20 @@ public sealed class ResNet : RootModule, IImageClassifier
     public Tensor Forward(Tensor images) // [N, C, H, W]
     {
         ImageInput.Check("resnet", images, Config.InChannels);
-        Tensor x = ConvBnAct.CanFuse(this, images)
-            ? MaxPool.Forward(ConvBnAct.Forward(Conv1, Bn1, images, relu: true))       // [N, W0, H/4, W/4], fused stem
-            : MaxPool.Forward(Relu.Forward(Bn1.Forward(Conv1.Forward(images))));       // [N, W0, H/4, W/4]
-        foreach (ResNetStage stage in Stages) x = stage.Forward(x);                     // [N, 8·W0·e, H/32, W/32]
-        x = AvgPool.Forward(x);                                                         // [N, 8·W0·e, 1, 1]
+        Tensor stem = ConvBnAct.CanFuse(this, images)
+            ? ConvBnAct.Forward(Conv1, Bn1, images, relu: true)                         // [N, W0, H/2, W/2], fused stem
+            : Relu.Forward(Bn1.Forward(Conv1.Forward(images)));                         // [N, W0, H/2, W/2]
+        Tensor x = MaxPool.Forward(stem);                                               // [N, W0, H/4, W/4]
+        ReleaseIntermediate(stem);
+        foreach (ResNetStage stage in Stages)
+        {
+            Tensor y = stage.Forward(x);                                                // [N, 8·W0·e, H/32, W/32] at the end
+            ReleaseIntermediate(x);
+            x = y;
+        }
+        Tensor pooled = AvgPool.Forward(x);                                             // [N, 8·W0·e, 1, 1]
+        ReleaseIntermediate(x);
+        x = pooled;
         x = Ops.Reshape(x, x.Dim(0), x.Dim(1));                                         // [N, 8·W0·e]
         return Fc.Forward(x);                                                           // [N, Classes]
     }

@@ -44,7 +44,13 @@ public sealed class ResNetStage : Module
 
     public Tensor Forward(Tensor x) // [N, C, H, W]
     {
-        foreach (ResidualBlockBase block in Blocks) x = block.Forward(x); // [N, C', H/s, W/s]
+        Tensor input = x;
+        foreach (ResidualBlockBase block in Blocks)
+        {
+            Tensor y = block.Forward(x);                                  // [N, C', H/s, W/s]
+            if (!ReferenceEquals(x, input)) ReleaseIntermediate(x);       // a block output the next block has consumed
+            x = y;
+        }
         return Output(x);
     }
 }
