@@ -95,6 +95,7 @@ internal static class BenchCommand
             PureBench.Create(),
             OnnxBench.Create(),
             PeakMemory.Create(),
+            CreateProfile(),
         };
         return command;
     }
@@ -128,6 +129,29 @@ internal static class BenchCommand
         command.SetAction(parse => CollectBench.Run(new CollectBench.Options(parse.GetValue(CollectModelOption)!, parse.GetValue(CollectDataOption),
             parse.GetValue(CollectLayersOption)!, parse.GetValue(CollectInputsOption), parse.GetValue(CollectBatchOption), parse.GetValue(CollectRepeatsOption)),
             Console.Out));
+        return command;
+    }
+
+    private static readonly Option<string> ProfileWorkloadsOption = new("--workloads")
+    {
+        Description = "Comma-separated `models` workload names or prefixes.",
+        DefaultValueFactory = _ => "resnet50_fwd_b16,resnet50_grad_b16,gpt2",
+    };
+
+    private static readonly Option<int> ProfileThreadsOption = new("--threads")
+    {
+        Description = "Thread count (default: UNRAVEL_THREADS, else all cores).",
+        DefaultValueFactory = _ => Unravel.Tensors.Parallelism.Threads,
+    };
+
+    private static Command CreateProfile()
+    {
+        Command command = new("profile", "Where our time goes in `models` workloads: CPU time and page faults by op kind, module and backward op.")
+        {
+            ProfileWorkloadsOption, ProfileThreadsOption,
+        };
+        command.SetAction(parse => ModelsProfile.Run(ModelsBench.ParseWorkloads(parse.GetValue(ProfileWorkloadsOption)),
+            parse.GetValue(ProfileThreadsOption), Console.Out));
         return command;
     }
 

@@ -197,7 +197,7 @@ internal static class ModelsBench
             {
                 output.WriteLine($"load average after: {loadAfter}");
                 output.WriteLine("Ratios are per round ours/other in items per second (> 1: ours faster): the median, in brackets min-max over rounds.");
-                output.WriteLine("faults, gc0/1/2 and MiB are ours per batch (minor page faults, GC collections by generation, managed bytes allocated), medians over rounds.");
+                output.WriteLine("faults, GCs and MiB are ours per batch, medians over rounds: minor page faults, garbage collections (in brackets those of gen2), managed MiB allocated.");
                 output.WriteLine("On a shared host 2-thread figures swing by ±30 % between runs; 1-thread figures are steadier.");
             }
             if (options.PeakMemory)
@@ -241,7 +241,7 @@ internal static class ModelsBench
 
     /// <summary>The table header of <see cref="FormatRow"/>.</summary>
     internal static string Header { get; } =
-        $"{"workload",-18} {"thr",3} {"unit",-8} {"ours",8} {"torch",8} {"ort",8} {"ours/torch",-17} {"ours/ort",-17} {"faults",7} {"gc0/1/2",14} {"MiB",6}";
+        $"{"workload",-18} {"thr",3} {"unit",-8} {"ours",8} {"torch",8} {"ort",8} {"ours/torch",-17} {"ours/ort",-17} {"faults",7} {"GCs (gen2)",11} {"MiB",6}";
 
     /// <summary>Every model the workloads use, exported once by a worker at the first thread count.</summary>
     private static Dictionary<string, Export> ExportModels(Options options, string waitPolicy, string dir, List<string> notes)
@@ -450,7 +450,7 @@ internal static class ModelsBench
     internal static string FormatRow(Row r) => string.Create(CultureInfo.InvariantCulture,
         $"{r.Workload.Name,-18} {r.Threads,3} {r.Workload.Unit,-8} {r.Ours,8:F1} {Num(r.Torch),8} {Num(r.Ort),8} " +
         $"{r.VsTorch?.ToString() ?? "-",-17} {r.VsOrt?.ToString() ?? "-",-17} {r.PerBatch.MinorFaults,7:F0} " +
-        $"{$"{r.PerBatch.Gen0:0.##}/{r.PerBatch.Gen1:0.##}/{r.PerBatch.Gen2:0.##}",14} {r.PerBatch.AllocatedBytes / 1048576.0,6:F0}");
+        $"{$"{r.PerBatch.Gen0:0.##} ({r.PerBatch.Gen2:0.##})",11} {r.PerBatch.AllocatedBytes / 1048576.0,6:F0}");
 
     private static string Num(double? v) => v is double x ? x.ToString("F1", CultureInfo.InvariantCulture) : "-";
 

@@ -1,6 +1,7 @@
 // Peak memory of each engine alone, for `unravel-bench models`: every engine runs one workload in a process of its own
-// and reports that process's resident-set high-water mark (VmHWM in /proc/self/status for ours and ONNX Runtime, each
-// in a child `unravel-bench peak-memory` process; getrusage ru_maxrss in a fresh PyTorch worker). The figure includes
+// and reports that process's resident-set high-water mark, VmHWM in /proc/self/status (ours and ONNX Runtime each in a
+// child `unravel-bench peak-memory` process, PyTorch in a fresh worker). Not getrusage's ru_maxrss: Linux carries that
+// over execve, so a child would report the benchmark process's own peak. The figure includes
 // each runtime's own baseline (the .NET runtime, or Python with torch imported) and the model's weights, so it is what
 // a user's process would need for that workload. Linux only; elsewhere the figures are absent.
 // Reference: proc(5), /proc/pid/status VmHWM; getrusage(2) ru_maxrss.
@@ -44,7 +45,7 @@ internal static class PeakMemory
         foreach (string line in status.Split('\n'))
         {
             if (!line.StartsWith("VmHWM:", StringComparison.Ordinal)) continue;
-            string[] f = line["VmHWM:".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            string[] f = line["VmHWM:".Length..].Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
             if (f.Length == 2 && f[1] == "kB" && long.TryParse(f[0], NumberStyles.None, CultureInfo.InvariantCulture, out long kb)) return kb;
         }
         return null;
@@ -93,6 +94,7 @@ internal static class PeakMemory
     {
         ModelsBench.Workload w = ModelsBench.AllWorkloads.FirstOrDefault(x => x.Name == workload)
             ?? throw new UnravelException($"--workload: '{workload}' is not a workload.");
+        if (engine is not ("ours" or "ort")) throw new UnravelException($"--engine: '{engine}' is not an engine.", "Use ours or ort.");
         Tensors.Parallelism.Threads = threads;
         Action run;
         IDisposable owner;
@@ -109,7 +111,7 @@ internal static class PeakMemory
                 owner = ort;
                 break;
             default:
-                throw new UnravelException($"--engine: '{engine}' is not an engine.", "Use ours or ort.");
+                throw new InvalidOperationException($"peak-memory: engine '{engine}' was not checked.");
         }
         using (owner)
         {
