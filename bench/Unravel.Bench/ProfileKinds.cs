@@ -1,7 +1,8 @@
 // The op kinds of the `unravel-bench profile` summary: each forward interval (named by the module kind or internal hook
 // that closes it, see ModelsProfile) and each backward tape node (named by its op) is put under one kind, so a
 // ResNet and GPT-2 profile read as one short table: convolution and GEMM, batch norm, ReLU, residual adds, pooling,
-// attention, layer norm, GELU, embedding, other.
+// attention, layer norm, softmax, GELU, embedding, other. Forward keys are module kinds (ModelsProfile.Kinds) or the
+// last part of an internal hook's name (ResNet blocks: hook_relu1, hook_relu2, hook_add; GPT-2: hook_z, hook_post, ...).
 
 namespace Unravel.Bench;
 
@@ -12,7 +13,6 @@ internal static class ProfileKinds
     public const string BatchNorm = "batch norm";
     public const string Relu = "ReLU";
     public const string Add = "residual add";
-    public const string AddRelu = "residual add + ReLU";
     public const string Pooling = "pooling";
     public const string Attention = "attention (QKᵀ, mask, softmax, ·V)";
     public const string LayerNorm = "layer norm";
@@ -30,10 +30,11 @@ internal static class ProfileKinds
         return key switch
         {
             "BatchNorm2d" => BatchNorm,
-            "ReLU" => Relu,
-            "block output (relu)" => AddRelu,            // ResNet: the block's residual add and its final ReLU
+            "Relu" or "hook_relu1" or "hook_relu2" => Relu,
+            "block output (relu)" => Relu,                // ResNet: the block's final ReLU (its add closes at hook_add)
+            "hook_add" => Add,                            // ResNet: the block's residual add
             "hook_z" => Attention,                        // GPT-2: from the packed q, k, v to the per-head outputs
-            "LayerNorm" or "hook_normalized" => LayerNorm,
+            "LayerNorm" or "Gpt2LayerNorm" or "hook_normalized" => LayerNorm,
             "hook_resid_mid" or "hook_resid_post" => Add, // GPT-2: x + attn(ln_1(x)), x + mlp(ln_2(x))
             "hook_post" => Gelu,                          // GPT-2 MLP: gelu(c_fc(x))
             "Embedding" => Embedding,
