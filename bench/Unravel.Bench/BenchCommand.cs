@@ -40,7 +40,7 @@ internal static class BenchCommand
 
     private static readonly Option<int> ModelsRepeatsOption = new("--repeats")
     {
-        Description = "Interleaved ours/PyTorch pairs per workload.",
+        Description = "Interleaved rounds (ours, PyTorch, ONNX Runtime) per workload.",
         DefaultValueFactory = _ => 5,
     };
 
@@ -70,6 +70,16 @@ internal static class BenchCommand
         Description = "Run PyTorch's forward workloads through torch.jit.optimize_for_inference(torch.jit.trace(model)) instead of eager modules.",
     };
 
+    private static readonly Option<bool> ModelsNoOrtOption = new("--no-ort")
+    {
+        Description = "Leave ONNX Runtime out (it needs the PyTorch worker, which exports the ONNX files).",
+    };
+
+    private static readonly Option<bool> ModelsNoPeakOption = new("--no-peak-memory")
+    {
+        Description = "Skip the peak-memory runs (each engine alone in its own process, after the timings).",
+    };
+
     private static readonly Option<bool> ModelsProfileOption = new("--profile")
     {
         Description = "Also print where our time goes (per module forward, per op backward).",
@@ -84,6 +94,8 @@ internal static class BenchCommand
             CreateCollect(),
             PureBench.Create(),
             OnnxBench.Create(),
+            PeakMemory.Create(),
+            CreateProfile(),
         };
         return command;
     }
@@ -120,18 +132,41 @@ internal static class BenchCommand
         return command;
     }
 
+    private static readonly Option<string> ProfileWorkloadsOption = new("--workloads")
+    {
+        Description = "Comma-separated `models` workload names or prefixes.",
+        DefaultValueFactory = _ => "resnet50_fwd_b16,resnet50_grad_b16,gpt2",
+    };
+
+    private static readonly Option<int> ProfileThreadsOption = new("--threads")
+    {
+        Description = "Thread count (default: UNRAVEL_THREADS, else all cores).",
+        DefaultValueFactory = _ => Unravel.Tensors.Parallelism.Threads,
+    };
+
+    private static Command CreateProfile()
+    {
+        Command command = new("profile", "Where our time goes in `models` workloads: CPU time and page faults by op kind, module and backward op.")
+        {
+            ProfileWorkloadsOption, ProfileThreadsOption,
+        };
+        command.SetAction(parse => ModelsProfile.Run(ModelsBench.ParseWorkloads(parse.GetValue(ProfileWorkloadsOption)),
+            parse.GetValue(ProfileThreadsOption), Console.Out));
+        return command;
+    }
+
     private static Command CreateModels()
     {
-        Command command = new("models", "ResNet-18/50 and GPT-2 small throughput, ours vs tuned PyTorch CPU, interleaved runs, median ratio.")
+        Command command = new("models", "ResNet-18/50 and GPT-2 small throughput, ours vs tuned PyTorch CPU vs ONNX Runtime, interleaved rounds, median ratios, peak memory.")
         {
             ModelsThreadsOption, ModelsRepeatsOption, ModelsJsonOption, ModelsNoTorchOption, ModelsWorkloadsOption, ModelsProfileOption, ModelsEagerWeightsOption,
-            ModelsTorchWaitOption, ModelsTorchOptimizedOption,
+            ModelsTorchWaitOption, ModelsTorchOptimizedOption, ModelsNoOrtOption, ModelsNoPeakOption,
         };
         command.SetAction(parse => ModelsBench.Run(
             new ModelsBench.Options(ModelsBench.ParseThreads(parse.GetValue(ModelsThreadsOption)!), parse.GetValue(ModelsRepeatsOption),
                 parse.GetValue(ModelsJsonOption), parse.GetValue(ModelsNoTorchOption), ModelsBench.ParseWorkloads(parse.GetValue(ModelsWorkloadsOption)),
                 parse.GetValue(ModelsProfileOption), parse.GetValue(ModelsTorchWaitOption)!, parse.GetValue(ModelsEagerWeightsOption),
-                parse.GetValue(ModelsTorchOptimizedOption)),
+                parse.GetValue(ModelsTorchOptimizedOption), parse.GetValue(ModelsNoOrtOption), !parse.GetValue(ModelsNoPeakOption)),
             Console.Out));
         return command;
     }

@@ -119,18 +119,53 @@ internal sealed class TorchWorker : IDisposable
         {
             ["workload"] = w.TorchName, ["batch"] = w.Batch, ["repeats"] = runs, ["optimized"] = _optimized,
         });
-        Signal(_process, SigCont);
-        _process.StandardInput.WriteLine(request);
-        _process.StandardInput.Flush();
-        using JsonDocument answer = ReadAnswer(_process);
-        Signal(_process, SigStop);
+        using JsonDocument answer = Ask(request);
+        return ParseRunAnswer(answer.RootElement, w);
+    }
+
+    /// <summary>The summed wall and CPU seconds of a run answer, checking that it ran <paramref name="w"/>'s items per run.</summary>
+    /// <exception cref="InvalidOperationException">The answer ran another number of items per run.</exception>
+    internal static (double Wall, double Cpu) ParseRunAnswer(JsonElement answer, ModelsBench.Workload w)
+    {
         double total = 0, cpu = 0;
-        foreach (JsonElement s in answer.RootElement.GetProperty("seconds").EnumerateArray()) total += s.GetDouble();
-        foreach (JsonElement s in answer.RootElement.GetProperty("cpu_seconds").EnumerateArray()) cpu += s.GetDouble();
-        int items = answer.RootElement.GetProperty("items_per_run").GetInt32();
+        foreach (JsonElement s in answer.GetProperty("seconds").EnumerateArray()) total += s.GetDouble();
+        foreach (JsonElement s in answer.GetProperty("cpu_seconds").EnumerateArray()) cpu += s.GetDouble();
+        int items = answer.GetProperty("items_per_run").GetInt32();
         if (items != w.Items)
             throw new InvalidOperationException($"bench models: the PyTorch worker ran {items} items per run of {w.TorchName}, expected {w.Items}.");
         return (total, cpu);
+    }
+
+    /// <summary>Writes the model the worker times as ONNX and as a state_dict under <paramref name="directory"/>.</summary>
+    /// <returns>The ONNX file and the state_dict file.</returns>
+    /// <exception cref="InvalidOperationException">The export failed (the worker's message is included).</exception>
+    public (string Onnx, string Weights) Export(string model, string directory)
+    {
+        using JsonDocument answer = Ask(JsonSerializer.Serialize(new Dictionary<string, object> { ["export"] = model, ["dir"] = directory }));
+        return (answer.RootElement.GetProperty("onnx").GetString()!, answer.RootElement.GetProperty("weights").GetString()!);
+    }
+
+    /// <summary>The worker process's peak resident set (getrusage ru_maxrss) in kB.</summary>
+    public long PeakRssKb()
+    {
+        using JsonDocument answer = Ask("{\"peak\": true}");
+        return answer.RootElement.GetProperty("max_rss_kb").GetInt64();
+    }
+
+    /// <summary>Continues the worker, sends one request line, reads the answer and stops the worker again.</summary>
+    private JsonDocument Ask(string request)
+    {
+        Signal(_process, SigCont);
+        try
+        {
+            _process.StandardInput.WriteLine(request);
+            _process.StandardInput.Flush();
+            return ReadAnswer(_process);
+        }
+        finally
+        {
+            Signal(_process, SigStop);
+        }
     }
 
     private static JsonDocument ReadAnswer(Process process)

@@ -8,6 +8,15 @@ Answer:   {"workload": ..., "seconds": [t1, t2, t3], "cpu_seconds": [c1, c2, c3]
           (wall seconds and process CPU seconds of each run)
 Errors are answered as {"error": "..."} and the worker keeps going.
 
+Export:   {"export": "resnet18", "dir": "/tmp/x"}
+Answer:   {"onnx": "/tmp/x/resnet18.onnx", "weights": "/tmp/x/resnet18.pth", "input": "input", "output": "logits"}
+          the model this worker times, as ONNX (torch.onnx.export, opset 14, eval mode, the batch dimension dynamic)
+          for ONNX Runtime, and its state_dict (torch.save) for our engine, so that all three engines run the same
+          weights. GPT-2's state_dict is written in Hugging Face's layout (attn./mlp. prefixes, Conv1D weights [in, out]).
+Peak:     {"peak": true}
+Answer:   {"max_rss_kb": N} (this process's resident-set high-water mark, VmHWM of /proc/self/status; not getrusage's
+          ru_maxrss, which Linux carries over execve from the parent that started us)
+
 Workloads: resnet18_fwd, resnet50_fwd, vit_b_16_fwd (inference under no_grad), resnet18_fwd_grad, resnet50_fwd_grad (forward and
 the gradient of the summed class-0 logit with respect to the input only: parameters do not require gradients, as
 our engine computes only what the tape watches), gpt2_fwd (GPT-2 small, plain PyTorch, `batch` sequences of `seq`
@@ -21,6 +30,8 @@ and LD_LIBRARY_PATH for the OpenMP OpenBLAS before starting this process, and pa
 """
 import json
 import math
+import os
+import resource
 import sys
 import time
 
@@ -135,6 +146,45 @@ def run(workload, batch, seq, optimize=False):
     return time.perf_counter() - t0, time.process_time() - c0, batch
 
 
+def hf_gpt2_state_dict(m):
+    """The worker's GPT-2 weights under Hugging Face's keys and layout (what our engine's GPT-2 loader reads)."""
+    renames = {"c_attn": "attn.c_attn", "c_proj": "attn.c_proj", "c_fc": "mlp.c_fc", "mlp_proj": "mlp.c_proj"}
+    out = {}
+    for key, value in m.state_dict().items():
+        parts = key.split(".")
+        if parts[0] == "h" and parts[2] in renames:
+            key = ".".join(parts[:2] + [renames[parts[2]]] + parts[3:])
+            if parts[-1] == "weight":
+                value = value.t()  # torch.nn.Linear [out, in] -> Conv1D [in, out]
+        out[key] = value.contiguous()
+    return out
+
+
+def export(name, directory):
+    """Writes the model this worker times as ONNX and its state_dict; see the module docstring."""
+    m = model(name)
+    os.makedirs(directory, exist_ok=True)
+    onnx_path = os.path.join(directory, name + ".onnx")
+    weights_path = os.path.join(directory, name + ".pth")
+    gpt2 = name == "gpt2"
+    x = make_input("gpt2_fwd" if gpt2 else name + "_fwd", 1, 128)
+    input_name, output_name = ("tokens" if gpt2 else "input"), "logits"
+    with torch.no_grad():
+        torch.onnx.export(m, x, onnx_path, input_names=[input_name], output_names=[output_name],
+                          dynamic_axes={input_name: {0: "batch"}, output_name: {0: "batch"}}, opset_version=14)
+    torch.save(hf_gpt2_state_dict(m) if gpt2 else m.state_dict(), weights_path)
+    return {"onnx": onnx_path, "weights": weights_path, "input": input_name, "output": output_name}
+
+
+def peak_rss_kb():
+    """VmHWM of this process; see the module docstring."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def main():
     threads = int(sys.argv[1]) if len(sys.argv) > 1 else 2
     torch.set_num_threads(threads)
@@ -144,6 +194,12 @@ def main():
             continue
         try:
             req = json.loads(line)
+            if "export" in req:
+                print(json.dumps(export(req["export"], req["dir"])), flush=True)
+                continue
+            if "peak" in req:
+                print(json.dumps({"max_rss_kb": peak_rss_kb()}), flush=True)
+                continue
             times, cpu = [], []
             items = 0
             for _ in range(int(req.get("repeats", 1))):
