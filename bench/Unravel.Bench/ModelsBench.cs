@@ -147,6 +147,7 @@ internal static class ModelsBench
             if (!options.Json)
             {
                 output.WriteLine($"Models: ours vs PyTorch CPU vs ONNX Runtime, interleaved rounds ({options.Repeats} per workload), medians; eval mode");
+                output.WriteLine(KernelPlan.Current.Describe());
                 output.WriteLine((options.EagerWeights
                     ? "ours: weights packed on every call (--eager-weights); "
                     : "ours: weights frozen (convolution weights packed once, as collect and pure do); ")
@@ -297,7 +298,10 @@ internal static class ModelsBench
 
     private static Row Measure(Workload w, int threads, int rounds, OurModels models, TorchWorker? torch, OrtModel? ort)
     {
-        Action ours = models.Run(w);
+        // Our passes run as the pipeline's batches do: one arena scope per batch, buffers reused from the previous one.
+        var arena = new TensorArena();
+        Action pass = models.Run(w);
+        Action ours = () => { using (arena.Begin()) pass(); };
         Action? ortRun = ort is null ? null : BindOrt(ort, w);
 
         // Warm-up: JIT, first-touch pages, pooled buffers; the last run of each engine sizes its samples.
