@@ -1,8 +1,9 @@
 // Shared inputs of the user-mistake and breakage tests: a small real atlas of the shipped Fashion-MNIST model (40 test
 // images, layers layer2 and layer3), copies of it with a newer format and a corrupt manifest, a PNG, a text file, a
-// corrupt checkpoint, and a copy of the shipped weights without their model card.
+// corrupt checkpoint, and a copy of the shipped weights without their model card or metadata.
 
 using System.Text.Json.Nodes;
+using Unravel.IO;
 using Unravel.IO.Images;
 
 namespace Unravel.Cli.Tests;
@@ -29,7 +30,9 @@ public sealed class CliFixture : IDisposable
         CorruptCheckpoint = Path.Combine(Dir, "corrupt.safetensors");
         File.WriteAllBytes(CorruptCheckpoint, [0x10, 0, 0, 0, 0, 0, 0, 0, (byte)'{', (byte)'"']);
         Uncarded = Path.Combine(Dir, "weights.safetensors");
-        File.Copy(Assets.PathOf("models", "fashion-small-resnet", "model.safetensors"), Uncarded);
+        // The shipped tensors without the file's metadata (which names the architecture) and away from its card.
+        using (SafeTensors shipped = SafeTensors.Read(Assets.PathOf("models", "fashion-small-resnet", "model.safetensors")))
+            SafeTensors.Write(Uncarded, shipped.ReadAll());
     }
 
     public static string Images => Assets.PathOf("data", "fashion-mnist", "t10k-images-idx3-ubyte.gz");

@@ -13,6 +13,12 @@ using Xunit.Abstractions;
 
 namespace Unravel.Interpret.Tests.Arena;
 
+/// <summary>Runs alone: the allocation bound reads the process-wide allocation counter, which other tests' threads would
+/// move.</summary>
+[CollectionDefinition(nameof(ArenaModelTests), DisableParallelization = true)]
+public sealed class ArenaModelTestsCollection;
+
+[Collection(nameof(ArenaModelTests))]
 public sealed class ArenaModelTests(ITestOutputHelper output)
 {
     private static readonly Lazy<ResNet> s_resnet18 = new(() => new ResNet(WeightSource.Initialize(21), ResNetConfig.ResNet18));
