@@ -105,8 +105,10 @@ public sealed class ArenaModelTests(ITestOutputHelper output)
 
         for (int i = 0; i < 2; i++) Batch(useArena: true);
         int buffers = arena.AllocatedBuffers;
-        long pooled = Enumerable.Range(0, 3).Select(_ => Batch(useArena: true)).Max();
-        long plain = Enumerable.Range(0, 3).Select(_ => Batch(useArena: false)).Min();
+        // Medians of 5: a batch that lands on a thread-pool thread new to the kernels also allocates that thread's
+        // convolution workspace once (the documented exception to the steady state).
+        long pooled = Enumerable.Range(0, 5).Select(_ => Batch(useArena: true)).Order().ElementAt(2);
+        long plain = Enumerable.Range(0, 5).Select(_ => Batch(useArena: false)).Order().ElementAt(2);
         output.WriteLine($"allocated per batch: {pooled} B with the arena (working set {arena.AllocatedBytes} B in {buffers} buffers), {plain} B without");
 
         Assert.Equal(buffers, arena.AllocatedBuffers);         // no new arena buffer after warm-up
