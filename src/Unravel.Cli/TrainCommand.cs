@@ -371,8 +371,7 @@ internal static class TrainCommand
             log.WriteLine($"finishing from the checkpoint at step {s.Step}/{s.TotalSteps} (the run was cut short)");
             if (selectBy is not null && s.SelectedStep is not null)
             {
-                Dictionary<string, float[]> best = TrainingCheckpoint.LoadBest(dir);
-                foreach (Parameter p in task.Model.Parameters()) best[p.Path].CopyTo(p.Value.Data);
+                TrainingCheckpoint.Restore(task.Model, TrainingCheckpoint.LoadBest(dir));
                 log.WriteLine($"keeping the weights of step {s.SelectedStep} (best validation so far)");
             }
             return new TrainingResult(s.Step, s.TotalSteps, true, s.TrainingSeconds, s.Step * (double)c.Batch * task.ItemsPerExample / Math.Max(1e-9, s.TrainingSeconds),

@@ -123,7 +123,7 @@ public static class Trainer
             if (stop && !last) break;
         }
         bool completed = step == totalSteps;
-        if (completed && best is { } chosen) Restore(model, chosen.Weights);
+        if (completed && best is { } chosen) TrainingCheckpoint.Restore(model, chosen.Weights);
         model.Eval();
         return new TrainingResult(step, totalSteps, completed, priorSeconds + trainSeconds,
             sessionItems / Math.Max(1e-9, trainSeconds), lastEval, Parallelism.Threads, evaluations, best?.Step);
@@ -132,11 +132,6 @@ public static class Trainer
     /// <summary>A copy of every parameter and buffer, by path.</summary>
     private static Dictionary<string, float[]> Snapshot(RootModule model) =>
         model.Parameters().ToDictionary(p => p.Path, p => p.Value.Data.ToArray());
-
-    private static void Restore(RootModule model, Dictionary<string, float[]> weights)
-    {
-        foreach (Parameter p in model.Parameters()) weights[p.Path].CopyTo(p.Value.Data);
-    }
 
     /// <summary>One optimizer step on one batch.</summary>
     internal static void TrainStep(ITrainingTask task, Optimizer optimizer, Parameter[] trainable, ReadOnlySpan<int> examples,

@@ -42,6 +42,12 @@ public static class TrainingCheckpoint
         return best.ReadAll().ToDictionary(kv => kv.Key, kv => kv.Value.Data.ToArray());
     }
 
+    /// <summary>Copies flat per-path values (a snapshot or <see cref="LoadBest"/>) into the model's parameters and buffers.</summary>
+    public static void Restore(RootModule model, IReadOnlyDictionary<string, float[]> weights)
+    {
+        foreach (Parameter p in model.Parameters()) weights[p.Path].CopyTo(p.Value.Data);
+    }
+
     /// <summary>True when <paramref name="folder"/> holds a complete checkpoint.</summary>
     public static bool Exists(string folder) => File.Exists(Path.Combine(folder, "state.json"));
 
