@@ -85,6 +85,11 @@ internal static class BenchCommand
         Description = "Also print where our time goes (per module forward, per op backward).",
     };
 
+    private static readonly Option<bool> ModelsKernelsOption = new("--kernels")
+    {
+        Description = "Also print each forward workload's time op by op, ours beside ONNX Runtime's profiler, at every thread count.",
+    };
+
     public static RootCommand Create()
     {
         RootCommand command = new("unravel-bench: benchmarks measured side by side in one run.")
@@ -160,13 +165,14 @@ internal static class BenchCommand
         Command command = new("models", "ResNet-18/50 and GPT-2 small throughput, ours vs tuned PyTorch CPU vs ONNX Runtime, interleaved rounds, median ratios, peak memory.")
         {
             ModelsThreadsOption, ModelsRepeatsOption, ModelsJsonOption, ModelsNoTorchOption, ModelsWorkloadsOption, ModelsProfileOption, ModelsEagerWeightsOption,
-            ModelsTorchWaitOption, ModelsTorchOptimizedOption, ModelsNoOrtOption, ModelsNoPeakOption,
+            ModelsTorchWaitOption, ModelsTorchOptimizedOption, ModelsNoOrtOption, ModelsNoPeakOption, ModelsKernelsOption,
         };
         command.SetAction(parse => ModelsBench.Run(
             new ModelsBench.Options(ModelsBench.ParseThreads(parse.GetValue(ModelsThreadsOption)!), parse.GetValue(ModelsRepeatsOption),
                 parse.GetValue(ModelsJsonOption), parse.GetValue(ModelsNoTorchOption), ModelsBench.ParseWorkloads(parse.GetValue(ModelsWorkloadsOption)),
                 parse.GetValue(ModelsProfileOption), parse.GetValue(ModelsTorchWaitOption)!, parse.GetValue(ModelsEagerWeightsOption),
-                parse.GetValue(ModelsTorchOptimizedOption), parse.GetValue(ModelsNoOrtOption), !parse.GetValue(ModelsNoPeakOption)),
+                parse.GetValue(ModelsTorchOptimizedOption), parse.GetValue(ModelsNoOrtOption), !parse.GetValue(ModelsNoPeakOption),
+                parse.GetValue(ModelsKernelsOption)),
             Console.Out));
         return command;
     }

@@ -66,7 +66,7 @@ internal static class ModelsBench
     /// <summary>Parsed command-line options.</summary>
     internal sealed record Options(IReadOnlyList<int> Threads, int Repeats, bool Json, bool NoTorch, IReadOnlyList<Workload> Workloads,
         bool Profile, string TorchWaitPolicy = "auto", bool EagerWeights = false, bool TorchOptimized = false, bool NoOrt = false,
-        bool PeakMemory = true);
+        bool PeakMemory = true, bool Kernels = false);
 
     /// <summary>OMP_WAIT_POLICY for the PyTorch worker: "active" or "passive" as given, or for "auto" passive when other
     /// work keeps more than half a core busy just before the benchmark starts (<paramref name="busyCores"/>, sampled
@@ -223,6 +223,13 @@ internal static class ModelsBench
                 Parallelism.Threads = options.Threads[^1];
                 foreach (Workload w in options.Workloads) ModelsProfile.Write(w, models, output);
             }
+            if (options.Kernels && !options.Json)
+                foreach (int threads in options.Threads)
+                {
+                    Parallelism.Threads = threads;
+                    foreach (Workload w in options.Workloads.Where(w => w.Mode == Mode.Forward))
+                        ModelsKernels.Write(w, threads, options.Repeats, models, exports.GetValueOrDefault(w.Model), exportDir, output);
+                }
             if (options.Json) WriteJson(options, rows, peaks, torchNote, ortNote, notes, waitPolicy, loadBefore, loadAfter, output);
             else foreach (string n in notes.Skip(notesShown)) output.WriteLine($"note: {n}");
         }

@@ -24,7 +24,9 @@ internal sealed class OrtModel : IDisposable
     /// <param name="model">The registry model name; GPT-2's graph input is "tokens", the vision models' "input"
     /// (the names torch_worker.py exports under), the output "logits".</param>
     /// <param name="threads">Intra-op threads (ONNX Runtime counts the calling thread among them).</param>
-    public OrtModel(string onnxPath, string model, int threads)
+    /// <param name="profilePrefix">When given, ONNX Runtime's profiler records every node's kernel time into a JSON file
+    /// starting with this path (<see cref="EndProfiling"/> returns it).</param>
+    public OrtModel(string onnxPath, string model, int threads, string? profilePrefix = null)
     {
         using var options = new SessionOptions
         {
@@ -33,6 +35,11 @@ internal sealed class OrtModel : IDisposable
             IntraOpNumThreads = threads,
             InterOpNumThreads = 1,
         };
+        if (profilePrefix is not null)
+        {
+            options.EnableProfiling = true;
+            options.ProfileOutputPathPrefix = profilePrefix;
+        }
         _session = new InferenceSession(onnxPath, options);
         _input = model == "gpt2" ? "tokens" : "input";
         _output = "logits";
@@ -78,6 +85,9 @@ internal sealed class OrtModel : IDisposable
             using IDisposableReadOnlyCollection<OrtValue> results = _session.Run(_run, inputs, values, outputs);
         };
     }
+
+    /// <summary>Stops the profiler and returns the path of its JSON trace (Chrome trace format).</summary>
+    public string EndProfiling() => _session.EndProfiling();
 
     public void Dispose()
     {

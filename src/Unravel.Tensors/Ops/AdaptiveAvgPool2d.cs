@@ -23,6 +23,7 @@ public static partial class Ops
     /// <exception cref="ArgumentException">The input is not rank 4, has an empty plane, or the output size is not positive.</exception>
     public static Tensor AdaptiveAvgPool2d(Tensor x, (int H, int W) outputSize)
     {
+        using KernelTimer timer = KernelTimer.Begin("pooling", x);
         if (x.Rank != 4)
             throw new ArgumentException($"adaptive_avg_pool2d: input must be [N, C, H, W], got {x.ShapeString}.", nameof(x));
         if (outputSize.H < 1 || outputSize.W < 1 || x.Dim(2) < 1 || x.Dim(3) < 1)

@@ -10,6 +10,7 @@ public static partial class Ops
     /// <exception cref="ArgumentException">The shapes do not broadcast.</exception>
     public static Tensor Add(Tensor a, Tensor b)
     {
+        using KernelTimer timer = KernelTimer.Begin("elementwise", a, b);
         Tensor y = TensorStorage.Uninitialized(ShapeRules.Broadcast(a.Shape, b.Shape, "add"));
         Broadcasting.Binary(BinaryKind.Add, a, b, y);
         Tape.Of(a, b)?.Record("add", y, [a, b], AddBackward);

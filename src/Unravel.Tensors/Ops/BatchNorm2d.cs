@@ -28,6 +28,7 @@ public static partial class Ops
     public static Tensor BatchNorm2d(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar, bool training,
         float momentum = 0.1f, float eps = 1e-5f)
     {
+        using KernelTimer timer = KernelTimer.Begin("elementwise", x);
         BatchNorm2dShape(x, weight, bias, runningMean, runningVar, training);
         int n = x.Dim(0), c = x.Dim(1), hw = x.Dim(2) * x.Dim(3);
         var mean = new float[c];

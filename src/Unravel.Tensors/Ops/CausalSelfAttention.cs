@@ -36,6 +36,7 @@ public static partial class Ops
 
     private static (Tensor Y, Tensor? Probs) CausalSelfAttentionCore(Tensor qkv, int heads, bool keepProbs)
     {
+        using KernelTimer timer = KernelTimer.Begin("attention", qkv);
         if (qkv.Rank != 3 || qkv.Dim(2) % 3 != 0 || heads < 1 || qkv.Dim(2) / 3 % heads != 0)
             throw new ArgumentException(
                 $"causal_self_attention: qkv {qkv.ShapeString} must be [B, T, 3C] with C divisible by heads {heads}.", nameof(qkv));

@@ -70,6 +70,7 @@ public static partial class Ops
     /// <summary>Convolution by a chosen algorithm (tests compare the paths; <see cref="Conv2dAlgorithm.Auto"/> selects).</summary>
     internal static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias, Conv2dOptions options, Conv2dAlgorithm algorithm)
     {
+        using KernelTimer timer = KernelTimer.Begin("conv", x, weight);
         Conv2dGeometry g = Conv2dShape(x, weight, bias, options);
         Conv2dAlgorithm alg = algorithm == Conv2dAlgorithm.Auto ? Conv2dSelect(g) : algorithm;
         if (alg == Conv2dAlgorithm.Pointwise && !g.IsPointwise)

@@ -32,6 +32,7 @@ public static partial class Ops
     public static Tensor Conv2dAffine(Tensor x, Tensor weight, Tensor? bias, Conv2dOptions? options, Tensor? scale, Tensor? shift,
         Tensor? residual, bool relu)
     {
+        using KernelTimer timer = KernelTimer.Begin("conv", x, weight);
         Conv2dOptions o = options ?? Conv2dOptions.Default;
         Conv2dGeometry g = Conv2dShape(x, weight, bias, o);
         if ((scale is null) != (shift is null) || scale is not null && (scale.Rank != 1 || scale.Dim(0) != g.OutChannels || shift!.Rank != 1 || shift.Dim(0) != g.OutChannels))

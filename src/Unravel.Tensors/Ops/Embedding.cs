@@ -18,6 +18,7 @@ public static partial class Ops
     /// outside [0, V) (the message names the index, its position and V).</exception>
     public static Tensor Embedding(ReadOnlySpan<int> indices, int[] indexShape, Tensor weight)
     {
+        using KernelTimer timer = KernelTimer.Begin("embedding", weight);
         if (weight.Rank != 2)
             throw new ArgumentException($"embedding: weight must be [V, C], got {weight.ShapeString}.", nameof(weight));
         ShapeRules.Validate(indexShape, "embedding");

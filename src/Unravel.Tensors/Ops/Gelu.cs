@@ -15,6 +15,7 @@ public static partial class Ops
     /// <exception cref="ArgumentException"><paramref name="approximation"/> is not a defined value.</exception>
     public static Tensor Gelu(Tensor x, GeluApproximation approximation = GeluApproximation.Erf)
     {
+        using KernelTimer timer = KernelTimer.Begin("gelu", x);
         ElementwiseKernel kernel = approximation switch
         {
             GeluApproximation.Erf => Activations.GeluErf,

@@ -22,6 +22,7 @@ public static partial class Ops
     /// bias does not have the normalised shape.</exception>
     public static Tensor LayerNorm(Tensor x, Tensor? weight = null, Tensor? bias = null, float eps = 1e-5f, int normalizedDims = 1)
     {
+        using KernelTimer timer = KernelTimer.Begin("layer norm", x);
         if (normalizedDims < 1 || x.Rank < normalizedDims)
             throw new ArgumentException(
                 $"layer_norm: cannot normalise the last {normalizedDims} dimension(s) of input {x.ShapeString}.", nameof(normalizedDims));

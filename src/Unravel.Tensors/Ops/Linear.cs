@@ -16,6 +16,7 @@ public static partial class Ops
     /// <exception cref="ArgumentException">x is a scalar, weight is not 2-D, the In sizes differ, or bias is not [Out].</exception>
     public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias = null)
     {
+        using KernelTimer timer = KernelTimer.Begin("matmul", x, weight);
         string biasShape = bias is null ? "none" : bias.ShapeString;
         if (x.Rank == 0 || weight.Rank != 2 || x.Dim(-1) != weight.Dim(1))
             throw new ArgumentException(

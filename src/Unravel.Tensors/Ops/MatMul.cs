@@ -19,6 +19,7 @@ public static partial class Ops
     /// do not broadcast; the message names both shapes.</exception>
     public static Tensor MatMul(Tensor a, Tensor b)
     {
+        using KernelTimer timer = KernelTimer.Begin("matmul", a, b);
         if (a.Rank == 0 || b.Rank == 0)
             throw new ArgumentException($"matmul: both operands need at least 1 dimension, got {a.ShapeString} and {b.ShapeString}.");
         if (a.Rank >= 2 && b.Rank >= 2) return MatMulBatched(a, b, "matmul");

@@ -36,6 +36,7 @@ public static partial class Ops
     public static Tensor MaxPool2d(Tensor x, (int H, int W) kernel, (int H, int W)? stride = null, (int H, int W)? padding = null,
         (int H, int W)? dilation = null, bool ceilMode = false)
     {
+        using KernelTimer timer = KernelTimer.Begin("pooling", x);
         Pool2dGeometry g = Pool2dRules.Geometry("max_pool2d", x, kernel, stride ?? kernel, padding ?? (0, 0), dilation ?? (1, 1), ceilMode);
         int planes = x.Dim(0) * x.Dim(1);
         Tensor y = TensorStorage.Uninitialized(x.Dim(0), x.Dim(1), g.OutH, g.OutW);

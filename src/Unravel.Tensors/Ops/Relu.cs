@@ -11,6 +11,7 @@ public static partial class Ops
     /// <remarks>Effectively computes y = x &lt; 0 ? 0 : x (NaN propagates). See <see cref="Activations.Relu"/>.</remarks>
     public static Tensor Relu(Tensor x)
     {
+        using KernelTimer timer = KernelTimer.Begin("elementwise", x);
         Tensor y = TensorStorage.Uninitialized(x.Shape.ToArray());
         ElementwiseParallel.Run(Activations.Relu, x, y);
         Tape.Of(x)?.Record("relu", y, [x], ReluBackward);

@@ -10,6 +10,7 @@ public static partial class Ops
     /// <exception cref="ArgumentException">An axis is out of range.</exception>
     public static Tensor Transpose(Tensor x, int dim0, int dim1)
     {
+        using KernelTimer timer = KernelTimer.Begin("copy", x);
         int rank = x.Rank;
         int a = dim0 < 0 ? dim0 + rank : dim0, b = dim1 < 0 ? dim1 + rank : dim1;
         if ((uint)a >= (uint)rank || (uint)b >= (uint)rank)
