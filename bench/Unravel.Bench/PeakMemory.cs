@@ -102,7 +102,10 @@ internal static class PeakMemory
         {
             case "ours":
                 var models = new ModelsBench.OurModels(weights is null ? null : new Dictionary<string, string> { [w.Model] = weights });
-                run = models.Run(w);
+                // As `models` times it and the pipeline runs it: one arena scope per batch, buffers reused between batches.
+                Action pass = models.Run(w);
+                var arena = new TensorArena();
+                run = () => { using (arena.Begin()) pass(); };
                 owner = models;
                 break;
             case "ort":

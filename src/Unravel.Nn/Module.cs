@@ -100,9 +100,17 @@ public abstract class Module
     /// and outside an arena scope, nothing happens.</summary>
     protected void ReleaseIntermediate(Tensor intermediate)
     {
-        if (Training || intermediate.IsTracked) return;
-        if (Hooks.Count > 0 && Hooks.AnyMatch(Modules().SelectMany(m => m.HookNames()))) return;
-        TensorArena.Release(intermediate);
+        if (CanReleaseIntermediate(intermediate)) TensorArena.Release(intermediate);
+    }
+
+    /// <summary>True when nothing but this module's Forward can hold <paramref name="intermediate"/> (the condition of
+    /// <see cref="ReleaseIntermediate"/>): eval mode, no hook inside this module, the tensor untracked. Then its storage may
+    /// also be overwritten once its last reader has run (a residual add writing its sum over it).</summary>
+    protected bool CanReleaseIntermediate(Tensor intermediate)
+    {
+        ArgumentNullException.ThrowIfNull(intermediate);
+        if (Training || intermediate.IsTracked) return false;
+        return !(Hooks.Count > 0 && Hooks.AnyMatch(Modules().SelectMany(m => m.HookNames())));
     }
 
     private string HookName(string point) => Path.Length == 0 ? point : Path + "." + point;

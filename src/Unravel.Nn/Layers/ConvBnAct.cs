@@ -35,9 +35,11 @@ public static class ConvBnAct
     /// <param name="x">[N, C, H, W].</param>
     /// <param name="residual">Added after the batch norm, or null.</param>
     /// <param name="relu">Apply ReLU last.</param>
-    /// <returns>[N, O, OH, OW].</returns>
+    /// <param name="consumeResidual">The caller gives up <paramref name="residual"/>: the result may be written over it
+    /// (see <see cref="Ops.Conv2dAffine"/>).</param>
+    /// <returns>[N, O, OH, OW]; the residual tensor itself when its storage took the result.</returns>
     /// <remarks>Only valid where <see cref="CanFuse"/> holds; the hooks of conv and bn do not fire.</remarks>
-    public static Tensor Forward(Conv2d conv, BatchNorm2d? bn, Tensor x, Tensor? residual = null, bool relu = false)
+    public static Tensor Forward(Conv2d conv, BatchNorm2d? bn, Tensor x, Tensor? residual = null, bool relu = false, bool consumeResidual = false)
     {
         ArgumentNullException.ThrowIfNull(conv);
         Tensor? scale = null, shift = null;
@@ -47,6 +49,6 @@ public static class ConvBnAct
             scale = Tensor.FromArray(sc);
             shift = Tensor.FromArray(sh);
         }
-        return Ops.Conv2dAffine(x, conv.W.Value, conv.B?.Value, conv.Options, scale, shift, residual, relu);
+        return Ops.Conv2dAffine(x, conv.W.Value, conv.B?.Value, conv.Options, scale, shift, residual, relu, consumeResidual);
     }
 }

@@ -24,13 +24,17 @@ public static partial class Ops
     /// <param name="shift">[O], or null. For a batch norm: bias − running_mean · scale.</param>
     /// <param name="residual">[N, O, OH, OW] added after the affine step, or null.</param>
     /// <param name="relu">Apply ReLU last.</param>
-    /// <returns>[N, O, OH, OW].</returns>
+    /// <param name="consumeResidual">The caller gives up <paramref name="residual"/> (nothing reads it after this op): when
+    /// no tape records the op and the packed or Winograd path computes it, the result is written over the residual's
+    /// storage (each element read before it is written) and the residual tensor itself is returned, so the pass needs no
+    /// second output buffer and writes to lines it has just read. Otherwise a new tensor is returned as usual.</param>
+    /// <returns>[N, O, OH, OW]; the residual tensor itself when it was consumed.</returns>
     /// <remarks>Effectively computes Relu(Add(Add(Mul(Conv2d(x, weight, bias), scale), shift), residual)) with scale and
     /// shift broadcast over [O, 1, 1], each step rounded as that op rounds it.</remarks>
     /// <exception cref="ArgumentException">The convolution's operands do not fit (see Conv2d), scale and shift are not both
     /// [O] or both null, or the residual's shape differs from the output's.</exception>
     public static Tensor Conv2dAffine(Tensor x, Tensor weight, Tensor? bias, Conv2dOptions? options, Tensor? scale, Tensor? shift,
-        Tensor? residual, bool relu)
+        Tensor? residual, bool relu, bool consumeResidual = false)
     {
         using KernelTimer timer = KernelTimer.Begin("conv", x, weight);
         Conv2dOptions o = options ?? Conv2dOptions.Default;
@@ -62,16 +66,17 @@ public static partial class Ops
         }
 
         Conv2dAlgorithm alg = Conv2dSelect(g);
+        bool inPlace = consumeResidual && residual is not null && !ReferenceEquals(residual, x);
         if (alg == Conv2dAlgorithm.PackedGemm)
         {
-            Tensor y = TensorStorage.Uninitialized(outShape);
+            Tensor y = inPlace ? residual! : TensorStorage.Uninitialized(outShape);
             Conv2dPacked.Forward(x.Data, weight.Data, bias is null ? default : bias.Data, y.Data, g,
                 scale is null ? default : scale.Data, shift is null ? default : shift.Data, residual is null ? default : residual.Data, relu, weight);
             return y;
         }
         if (alg == Conv2dAlgorithm.Winograd)
         {
-            Tensor y = TensorStorage.Uninitialized(outShape);
+            Tensor y = inPlace ? residual! : TensorStorage.Uninitialized(outShape);
             Conv2dPacked.WinogradForward(x.Data, weight.Data, bias is null ? default : bias.Data, y.Data, g,
                 scale is null ? default : scale.Data, shift is null ? default : shift.Data, residual is null ? default : residual.Data, relu, weight);
             return y;

@@ -44,6 +44,31 @@ public sealed class FusedInferenceTests
         Assert.NotNull(tape.Backward(y)[xs]);
     }
 
+    [Theory]
+    [MemberData(nameof(Configs))]
+    public void ResNet_FusedInference_WritesOnlyOverIntermediatesNothingHolds(string config)
+    {
+        // Block sums are written over the residual they consume (a downsample's output, or a block output the next block
+        // takes over). The model input, the first stage's input and a hooked block output must come out unchanged.
+        ResNet model = Build(config);
+        Tensor x = Tensor.RandomNormal(new Random(11), 2, 3, 37, 45);
+        float[] input = x.ToArray();
+        Tensor? kept = null;
+        float[]? seen = null;
+        float[] plain;
+        using (model.Hooks.Add("**", (_, _) => { }))
+            plain = model.Forward(x).ToArray();
+        float[] fused;
+        using (model.Hooks.Add("layer1.0", (_, t) => { kept = t; seen = t.ToArray(); }))   // holds the tensor itself
+            fused = model.Forward(x).ToArray();
+
+        Assert.Equal(plain, fused);
+        Assert.Equal(input, x.ToArray());
+        Assert.Equal(seen, kept!.ToArray());           // layer1.1 read it as its residual but did not write over it
+        using (var arena = new TensorArena().Begin())
+            Assert.Equal(plain, model.Forward(x).ToArray());   // and with buffers from an arena scope
+    }
+
     [Fact]
     public void CanFuse_IsFalseInTrainingWithHooksOrTrackedInputs()
     {

@@ -35,6 +35,33 @@ public sealed class Conv2dAffineTests
         Assert.Equal(expected.ToArray(), y.ToArray());
     }
 
+    [Theory]
+    [InlineData(16, 16, 3, 1, 1, 1, true)]     // Winograd (3×3 stride 1, 16 channels, 64 tiles per image)
+    [InlineData(8, 12, 3, 2, 1, 1, true)]      // packed GEMM, stride 2 (phased packing)
+    [InlineData(8, 24, 1, 1, 0, 1, true)]      // packed GEMM, pointwise
+    [InlineData(6, 6, 3, 1, 1, 6, false)]      // depthwise (direct path): a new tensor, the residual left as it was
+    public void Conv2dAffine_ConsumeResidual_WritesTheSameValuesOverTheResidual(int c, int o, int k, int stride, int padding, int groups,
+        bool consumed)
+    {
+        var rng = new Random(12);
+        Tensor x = Tensor.RandomNormal(rng, 2, c, 16, 16), w = Tensor.RandomNormal(rng, o, c / groups, k, k);
+        Tensor scale = Tensor.RandomUniform(rng, 0.5f, 1.5f, o), shift = Tensor.RandomNormal(rng, o);
+        var options = new Conv2dOptions { Stride = (stride, stride), Padding = (padding, padding), Groups = groups };
+        int size = (16 + 2 * padding - k) / stride + 1;
+        Tensor residual = Tensor.RandomNormal(rng, 2, o, size, size);
+        float[] before = residual.ToArray();
+        float[] expected = Tensors.Ops.Conv2dAffine(x, w, null, options, scale, shift, residual, relu: true).ToArray();
+
+        Tensor y = Tensors.Ops.Conv2dAffine(x, w, null, options, scale, shift, residual, relu: true, consumeResidual: true);
+
+        Assert.Equal(expected, y.ToArray());
+        Assert.Equal(consumed, ReferenceEquals(y, residual));
+        Assert.Equal(consumed ? expected : before, residual.ToArray());
+        using var tape = new Tape { FuseInference = true };       // recorded: never written over (the backward's input)
+        Tensor tracked = tape.Watch(Tensor.RandomNormal(rng, 2, o, size, size));
+        Assert.NotSame(tracked, Tensors.Ops.Conv2dAffine(x, w, null, options, scale, shift, tracked, relu: true, consumeResidual: true));
+    }
+
     [Fact]
     public void Conv2dAffine_NoScaleShift_IsConvPlusResidualAndRelu()
     {

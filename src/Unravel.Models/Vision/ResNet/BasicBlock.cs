@@ -40,16 +40,18 @@ public sealed class BasicBlock : ResidualBlockBase
 
     protected override IEnumerable<string> InternalHookPoints => ["hook_relu1", "hook_add"];
 
-    public override Tensor Forward(Tensor x) // [N, C, H, W]
+    public override Tensor Forward(Tensor x, bool consumeInput) // [N, C, H, W]
     {
         if (Bn1 is not null && Bn2 is not null && ConvBnAct.CanFuse(this, x))
         {
-            // Nothing observes the intermediates: conv-bn-relu, and conv-bn-add-relu, each as one fused op.
+            // Nothing observes the intermediates: conv-bn-relu, and conv-bn-add-relu, each as one fused op; the second
+            // writes over its residual where that is ours to give up (the downsample's output, or x).
             Tensor r = ConvBnAct.Forward(Conv1, Bn1, x, relu: true);                                 // [N, P, H/s, W/s]
             Tensor shortcut = Shortcut is null ? x : ConvBnAct.Forward(Shortcut.Conv, Shortcut.Bn, x); // [N, P, H/s, W/s]
-            Tensor y = ConvBnAct.Forward(Conv2, Bn2, r, shortcut, relu: true);                      // [N, P, H/s, W/s]
+            bool consume = Shortcut is null ? consumeInput : CanReleaseIntermediate(shortcut);
+            Tensor y = ConvBnAct.Forward(Conv2, Bn2, r, shortcut, relu: true, consumeResidual: consume); // [N, P, H/s, W/s]
             ReleaseIntermediate(r);
-            if (Shortcut is not null) ReleaseIntermediate(shortcut);
+            if (Shortcut is not null && !ReferenceEquals(y, shortcut)) ReleaseIntermediate(shortcut);
             return y;
         }
         Tensor h = Conv1.Forward(x);                                  // [N, P, H/s, W/s]

@@ -52,18 +52,20 @@ public sealed class Bottleneck : ResidualBlockBase
 
     protected override IEnumerable<string> InternalHookPoints => ["hook_relu1", "hook_relu2", "hook_add"];
 
-    public override Tensor Forward(Tensor x) // [N, C, H, W]
+    public override Tensor Forward(Tensor x, bool consumeInput) // [N, C, H, W]
     {
         if (ConvBnAct.CanFuse(this, x))
         {
-            // Nothing observes the intermediates: each conv with its batch norm (and ReLU, and the residual add) as one op.
+            // Nothing observes the intermediates: each conv with its batch norm (and ReLU, and the residual add) as one op;
+            // the last one writes over its residual where that is ours to give up (the downsample's output, or x).
             Tensor r1 = ConvBnAct.Forward(Conv1, Bn1, x, relu: true);                                // [N, D, H, W]
             Tensor r2 = ConvBnAct.Forward(Conv2, Bn2, r1, relu: true);                               // [N, D, H/s, W/s]
             ReleaseIntermediate(r1);
             Tensor shortcut = Shortcut is null ? x : ConvBnAct.Forward(Shortcut.Conv, Shortcut.Bn, x); // [N, 4P, H/s, W/s]
-            Tensor y = ConvBnAct.Forward(Conv3, Bn3, r2, shortcut, relu: true);                     // [N, 4P, H/s, W/s]
+            bool consume = Shortcut is null ? consumeInput : CanReleaseIntermediate(shortcut);
+            Tensor y = ConvBnAct.Forward(Conv3, Bn3, r2, shortcut, relu: true, consumeResidual: consume); // [N, 4P, H/s, W/s]
             ReleaseIntermediate(r2);
-            if (Shortcut is not null) ReleaseIntermediate(shortcut);
+            if (Shortcut is not null && !ReferenceEquals(y, shortcut)) ReleaseIntermediate(shortcut);
             return y;
         }
         Tensor h = Hook("hook_relu1", Ops.Relu(Bn1.Forward(Conv1.Forward(x)))); // [N, D, H, W], D = inner width

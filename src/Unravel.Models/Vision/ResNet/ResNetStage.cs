@@ -47,8 +47,10 @@ public sealed class ResNetStage : Module
         Tensor input = x;
         foreach (ResidualBlockBase block in Blocks)
         {
-            Tensor y = block.Forward(x);                                  // [N, C', H/s, W/s]
-            if (!ReferenceEquals(x, input)) ReleaseIntermediate(x);       // a block output the next block has consumed
+            // A block output is the next block's to consume (its sum may be written over it); the stage input is not ours.
+            bool ours = !ReferenceEquals(x, input) && CanReleaseIntermediate(x);
+            Tensor y = block.Forward(x, consumeInput: ours);              // [N, C', H/s, W/s]
+            if (!ReferenceEquals(x, input) && !ReferenceEquals(y, x)) ReleaseIntermediate(x);
             x = y;
         }
         return Output(x);

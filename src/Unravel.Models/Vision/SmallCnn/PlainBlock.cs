@@ -25,7 +25,8 @@ public sealed class PlainBlock : ResidualBlockBase
 
     public override int OutChannels { get; }
 
-    public override Tensor Forward(Tensor x) // [N, C, H, W]
+    /// <remarks>No residual: <paramref name="consumeInput"/> changes nothing.</remarks>
+    public override Tensor Forward(Tensor x, bool consumeInput) // [N, C, H, W]
     {
         Tensor h = Conv1.Forward(x);             // [N, P, H/s, W/s]
         if (Bn1 is not null) h = Bn1.Forward(h); // [N, P, H/s, W/s]
