@@ -121,8 +121,9 @@ internal static class AttributeCommand
         if (q.LayerRelevance.Length > 0 && q.SaveRelevance is null)
             throw new UnravelUserException($"--layer-relevance {q.LayerRelevance[0]} needs --save-relevance FILE.npy: the layer maps go next to it as FILE.<layer>.npy.",
                 "add --save-relevance relevance.npy");
+        // The folder a file goes into must exist; a heatmap folder (--out ending in a separator) is created, its parent must exist.
         foreach (string? path in new[] { q.Out, q.SaveRelevance })
-            if (!string.IsNullOrEmpty(path) && Path.GetDirectoryName(Path.GetFullPath(path)) is { } dir && !Directory.Exists(dir))
+            if (!string.IsNullOrEmpty(path) && Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(path))) is { } dir && !Directory.Exists(dir))
                 throw new UnravelUserException($"{path}: the folder {dir} does not exist.", "create it first");
         LoadedModel loaded = ModelReference.Load(q.Model, q.Arch);
         if (loaded.Model is not IImageClassifier classifier)

@@ -48,6 +48,31 @@ public sealed class AttributeCommandTests
     }
 
     [Fact]
+    public async Task Attribute_SeveralInputsIntoANewFolder_CreatesItWithOneHeatmapEach()
+    {
+        string root = Path.Combine(Path.GetTempPath(), $"attr-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(root);
+        string heat = Path.Combine(root, "heat") + Path.DirectorySeparatorChar;   // not there yet, as in the README's tour
+        try
+        {
+            (int code, string error) = await Invoke("attribute", "fashion-small-resnet", "--input", TestImages, "--count", "2", "--out", heat);
+            Assert.True(code == ExitCodes.Success, error);
+            string[] pngs = Directory.GetFiles(heat, "*.png");
+            Assert.Equal(2, pngs.Length);
+            Assert.All(pngs, p => Assert.Equal((224, 224, 3), (Png.Read(p).Width, Png.Read(p).Height, Png.Read(p).Channels)));
+
+            (code, error) = await Invoke("attribute", "fashion-small-resnet", "--input", TestImages, "--count", "2",
+                "--out", Path.Combine(root, "missing", "heat") + Path.DirectorySeparatorChar);
+            Assert.Equal(ExitCodes.UsageError, code);                   // its parent must exist
+            Assert.Contains("does not exist", error);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Render_SignedValues_RedPositiveBlueNegativeOnSymmetricScale()
     {
         // max |h| = 2: +2 → pure red, −1 → half blue (fade 128), 0 → white.
