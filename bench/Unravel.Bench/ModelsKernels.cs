@@ -49,6 +49,48 @@ internal static class ModelsKernels
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  {"all kernels",-16} {ours.Sum(e => e.Ms),9:F2} {ort.Sum(e => e.Ms),9:F2} {Ratio(ort.Sum(e => e.Ms), ours.Sum(e => e.Ms)),6}"));
         WriteConvolutions(ours, ort, output);
+        WriteMatMuls(ours, ort, output);
+    }
+
+    /// <summary>The matrix products grouped by (M, N, K), largest total first, with GFLOP/s: ours are Linear (x [.., K] and
+    /// W [N, K]) and MatMul, ONNX Runtime's MatMul / Gemm / FusedMatMul ([.., K] times [K, N], or [N, K] transposed).</summary>
+    private static void WriteMatMuls(IReadOnlyList<Entry> ours, IReadOnlyList<Entry> ort, TextWriter output)
+    {
+        Dictionary<(long M, long N, long K), (double Calls, double Ms)> Group(IReadOnlyList<Entry> entries) => entries
+            .Where(e => e.Kind == "matmul")
+            .Select(e => (Mnk: Mnk(e.Shapes), e.Calls, e.Ms))
+            .Where(e => e.Mnk is not null)
+            .GroupBy(e => e.Mnk!.Value)
+            .ToDictionary(g => g.Key, g => (g.Sum(e => e.Calls), g.Sum(e => e.Ms)));
+        var mine = Group(ours);
+        var theirs = Group(ort);
+        if (mine.Count == 0 && theirs.Count == 0) return;
+        output.WriteLine("  matrix products by (M, N, K), operands' batch dimensions folded into M (GFLOP/s = calls · 2·M·N·K / time):");
+        output.WriteLine($"  {"M x N x K",-22} {"calls",5} {"ours ms",8} {"ort ms",8} {"ratio",6} {"ours GF/s",9} {"ort GF/s",9}");
+        foreach (var key in mine.Keys.Union(theirs.Keys).OrderByDescending(k => (mine.TryGetValue(k, out var a) ? a.Ms : 0) + (theirs.TryGetValue(k, out var b) ? b.Ms : 0)))
+        {
+            (double Calls, double Ms)? a = mine.TryGetValue(key, out var va) ? va : null, b = theirs.TryGetValue(key, out var vb) ? vb : null;
+            double gflop = 2.0 * key.M * key.N * key.K / 1e9;
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {$"{key.M}x{key.N}x{key.K}",-22} {a?.Calls ?? b!.Value.Calls,5:F0} {Num(a?.Ms),8} {Num(b?.Ms),8} {Ratio(b?.Ms ?? double.NaN, a?.Ms ?? double.NaN),6} " +
+                $"{Num(gflop * a?.Calls / (a?.Ms / 1e3)),9} {Num(gflop * b?.Calls / (b?.Ms / 1e3)),9}"));
+        }
+    }
+
+    /// <summary>(M, N, K) of a product from its two operand shapes "[..] [..]": A [.., K] with M the product of its other
+    /// dimensions; B [K, N] when its first dimension is K, else [N, K] (a Linear weight, or Gemm with transB); null for a
+    /// batched B (attention's per-head products), which has no single (M, N, K) here.</summary>
+    internal static (long M, long N, long K)? Mnk(string shapes)
+    {
+        string[] parts = shapes.Split(' ');
+        if (parts.Length < 2) return null;
+        long[] a = Dims(parts[0]), b = Dims(parts[1]);
+        if (a.Length < 2 || b.Length != 2) return null;
+        long k = a[^1], m = a[..^1].Aggregate(1L, (p, d) => p * d);
+        long n = b[0] == k ? b[1] : b[1] == k ? b[0] : -1;
+        return n < 0 ? null : (m, n, k);
+
+        static long[] Dims(string s) => s.Trim('[', ']').Split(',', StringSplitOptions.RemoveEmptyEntries).Select(long.Parse).ToArray();
     }
 
     /// <summary>The convolutions matched by (input, weight) shape, largest total first; GFLOP/s where the output is known.</summary>

@@ -49,6 +49,20 @@ public sealed class ModelsKernelsTests
         }
     }
 
+    [Theory]
+    [InlineData("[8,128,768] [2304,768]", 1024, 2304, 768)]    // our Linear: W [N, K]
+    [InlineData("[8,128,768] [768,2304]", 1024, 2304, 768)]    // ONNX Runtime's MatMul: B [K, N]
+    [InlineData("[16,2048] [1000,2048]", 16, 1000, 2048)]      // a classifier head, Gemm with transB
+    [InlineData("[1024,768] [768,768]", 1024, 768, 768)]
+    public void Mnk_ReadsBothOperandLayouts(string shapes, long m, long n, long k) =>
+        Assert.Equal((m, n, k), ModelsKernels.Mnk(shapes));
+
+    [Theory]
+    [InlineData("[8,12,128,64] [8,12,64,128]")]               // batched per-head product
+    [InlineData("[8,128,768] [100,200]")]                      // no dimension of B matches K
+    [InlineData("[768]")]
+    public void Mnk_IsNullWithoutASingleProduct(string shapes) => Assert.Null(ModelsKernels.Mnk(shapes));
+
     [Fact]
     public void ReadOrtProfile_TooFewRuns_SaysSo()
     {

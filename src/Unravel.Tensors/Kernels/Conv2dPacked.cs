@@ -161,7 +161,8 @@ internal static unsafe partial class Conv2dPacked
                             for (int grp = 0; grp < g.Groups; grp++)
                             {
                                 float* a = pk + grp * packedLength;
-                                if (PrefetchOutput && ohw > BlockPositions) Prefetch(p.Out, epilogue.Residual, g, grp, p0, count, r0 * mr, Math.Min(og, r1 * mr));
+                                if (PrefetchOutput && epilogue.Residual is not null && ohw > BlockPositions)
+                                    Prefetch(p.Out, epilogue.Residual, g, grp, p0, count, r0 * mr, Math.Min(og, r1 * mr));
                                 for (int pc = 0; pc < k; pc += blk.KC)
                                 {
                                     int kc = Math.Min(blk.KC, k - pc);
@@ -633,8 +634,9 @@ internal static unsafe partial class Conv2dPacked
     /// too short a stream for the hardware prefetchers, so the epilogue waited on memory (half of a ResNet-50 bottleneck's
     /// 1×1 conv with its residual, in a profile). Prefetching the lines while the GEMM computes overlaps that wait: 1×1
     /// convs with residual on 28×28 and 56×56 maps at batch 16 took 0.89-0.94 × the time (1 thread, min of 10+ runs,
-    /// load average ~4.5), but 1.03-1.07 × on 14×14 maps, where a block holds whole planes; so only maps larger than a
-    /// block are prefetched.</remarks>
+    /// load average ~4.5), but 1.03-1.07 × on 14×14 maps, where a block holds whole planes, and without a residual the
+    /// effect was within the noise (0.93-1.02, the stem 1.02); so only convs with a residual on maps larger than a block
+    /// prefetch (with the residual consumed in place, its lines are the output's).</remarks>
     internal static bool PrefetchOutput { get; set; } = true;
 
     /// <summary>Prefetches (into L2) the lines of y, and of the residual when there is one, that <see cref="StoreOutput"/>
