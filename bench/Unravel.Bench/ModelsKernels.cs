@@ -35,7 +35,9 @@ internal static class ModelsKernels
             using var session = new OrtModel(export.Onnx, w.Model, threads, prefix);
             Action run = BindOrt(session, w);
             for (int i = 0; i < WarmUp + runs; i++) run();
-            (ort, ortWall) = ReadOrtProfile(session.EndProfiling(), WarmUp);
+            string trace = session.EndProfiling();
+            try { (ort, ortWall) = ReadOrtProfile(trace, WarmUp); }
+            finally { File.Delete(trace); }
         }
         output.WriteLine();
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,

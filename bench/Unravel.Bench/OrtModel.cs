@@ -37,8 +37,8 @@ internal sealed class OrtModel : IDisposable
         };
         if (profilePrefix is not null)
         {
+            options.ProfileOutputPathPrefix = profilePrefix;   // first: enabling profiling takes the prefix set at that moment
             options.EnableProfiling = true;
-            options.ProfileOutputPathPrefix = profilePrefix;
         }
         _session = new InferenceSession(onnxPath, options);
         _input = model == "gpt2" ? "tokens" : "input";

@@ -84,7 +84,8 @@ public sealed class ModelsKernelsTests
     {
         // The node test's graph: Y = Conv(x [1, 1, 7, 5], W [1, 1, 3, 3], strides 2) → [1, 1, 3, 2]; both are graph inputs.
         string prefix = Path.Combine(Path.GetTempPath(), $"unravel-ort-profile-{Guid.NewGuid():N}");
-        using var options = new SessionOptions { EnableProfiling = true, ProfileOutputPathPrefix = prefix };
+        using var options = new SessionOptions { ProfileOutputPathPrefix = prefix };
+        options.EnableProfiling = true;                                                // after the prefix, which it takes
         using var session = new InferenceSession(ConvNodeTest, options);
         float[] x = Enumerable.Range(0, 35).Select(i => (float)i).ToArray(), w = Enumerable.Repeat(1f, 9).ToArray();
         using OrtValue xv = OrtValue.CreateTensorValueFromMemory(x, [1, 1, 7, 5]), wv = OrtValue.CreateTensorValueFromMemory(w, [1, 1, 3, 3]);
@@ -96,6 +97,7 @@ public sealed class ModelsKernelsTests
         string trace = session.EndProfiling();
         try
         {
+            Assert.StartsWith(prefix, trace);                                           // not the default name in the working folder
             (IReadOnlyList<ModelsKernels.Entry> entries, double wallMs) = ModelsKernels.ReadOrtProfile(trace, warmUp: 1);
 
             ModelsKernels.Entry conv = Assert.Single(entries, e => e.Kind == "conv");

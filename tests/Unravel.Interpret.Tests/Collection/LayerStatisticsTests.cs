@@ -68,6 +68,34 @@ public sealed class LayerStatisticsTests
     }
 
     [Fact]
+    public void SignedZeros_PerInputMax_OrdersPlusZeroAboveMinusZero()
+    {
+        // 20 positions (two vectors of 8 and a tail): each input's max (the pooled value the top-k tables rank) must be
+        // TensorPrimitives.Max bit for bit, where +0 counts above −0 whatever lane or order the zeros come in.
+        const int n = 3, c = 4, p = 20;
+        float[] all = new float[n * c * p];
+        for (int i = 0; i < n; i++)
+        for (int q = 0; q < p; q++)
+        {
+            all[(i * c + 0) * p + q] = -0f;                                                    // only −0
+            all[(i * c + 1) * p + q] = q == 13 && i == 1 ? 0f : q % 2 == 0 ? -0f : -1f - q;   // input 1: one +0 among −0s
+            all[(i * c + 2) * p + q] = q == 17 && i == 2 ? -0f : q % 3 == 0 ? 0f : -1f - q;   // input 2: one −0 among +0s
+            all[(i * c + 3) * p + q] = (q - 9.5f) * (i + 1);                                   // no zeros
+        }
+        LayerStatisticsResult r = Feed(all, [c, p], ActivationLayout.ChannelsFirst, null, [2, 1], Small with { KeepPooled = true }).ToResult();
+        for (int i = 0; i < n; i++)
+        for (int ch = 0; ch < c; ch++)
+        {
+            float expected = System.Numerics.Tensors.TensorPrimitives.Max(all.AsSpan((i * c + ch) * p, p));
+            Assert.Equal(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(r.PooledMax![i * c + ch]));
+        }
+        Assert.Equal(BitConverter.SingleToInt32Bits(-0f), BitConverter.SingleToInt32Bits(r.PooledMax![0 * c + 1]));   // planted
+        Assert.Equal(0, BitConverter.SingleToInt32Bits(r.PooledMax![1 * c + 1]));
+        Assert.Equal(0, BitConverter.SingleToInt32Bits(r.PooledMax![2 * c + 2]));
+        Assert.Equal(-1f - 19, r.Min[1]);                                                       // the minimum of the negatives
+    }
+
+    [Fact]
     public void AllEqual_Ties_LowerIndexWins()
     {
         int n = 20, c = 2;
