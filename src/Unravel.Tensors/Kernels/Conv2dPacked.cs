@@ -264,9 +264,10 @@ internal static unsafe partial class Conv2dPacked
     }
 
     /// <summary>How a blocked loop over [0, count) positions (or Winograd tiles) is cut into parallel work items. Blocks
-    /// hold at most maxBlock positions and start on multiples of unit (NR); they are dealt to the threads in near-equal
-    /// contiguous shares, each share cut into near-equal blocks: 16 images of 7×7 (784 positions) run as 224 + 192 and
-    /// 192 + 176 positions on two threads, not 256 + 256 and 256 + 16 (65 % of the work on one thread). When there are
+    /// hold at most maxBlock positions and start on multiples of unit (NR); they are dealt to the threads in contiguous
+    /// shares of near-equal positions (<see cref="ShareStart"/>), each share cut into near-equal blocks: 16 images of 7×7
+    /// (784 positions) run as 192 + 192 and 224 + 176 positions on two threads, not 256 + 256 and 256 + 16 (65 % of the
+    /// work on one thread). When there are
     /// fewer blocks than threads, each block is one share and is also cut into RowSplit row (output-channel) ranges.
     /// Every output element is computed the same way whatever block it falls in, so the plan does not change results.</summary>
     internal sealed class WorkPlan
@@ -306,22 +307,28 @@ internal static unsafe partial class Conv2dPacked
             int threads = Parallelism.IsNested ? 1 : Parallelism.Threads;
             int blocks = (count + maxBlock - 1) / maxBlock;
             int rowSplit = blocks >= threads ? 1 : Math.Clamp((threads + blocks - 1) / blocks, 1, Math.Max(1, rowPanels));
-            int shares = rowSplit > 1 ? blocks : Math.Min(threads, blocks), units = (count + unit - 1) / unit;
+            int shares = rowSplit > 1 ? blocks : Math.Min(threads, blocks);
             var bounds = new List<int> { 0 };
             int[] shareFirst = new int[shares + 1];
             for (int s = 0; s < shares; s++)
             {
                 shareFirst[s] = bounds.Count - 1;
-                (int u0, int u1) = Parallelism.ChunkRange(units, shares, s);
-                int start = u0 * unit, end = Math.Min(count, u1 * unit);
+                int start = ShareStart(count, unit, shares, s), end = ShareStart(count, unit, shares, s + 1);
                 if (end <= start) continue;
-                int n = (end - start + maxBlock - 1) / maxBlock;
-                for (int i = 1; i <= n; i++) bounds.Add(i == n ? end : start + Parallelism.ChunkRange(u1 - u0, n, i).Start * unit);
+                int shareUnits = (end - start + unit - 1) / unit, n = (end - start + maxBlock - 1) / maxBlock;
+                for (int i = 1; i <= n; i++) bounds.Add(i == n ? end : start + Parallelism.ChunkRange(shareUnits, n, i).Start * unit);
             }
             shareFirst[shares] = bounds.Count - 1;
             return new WorkPlan([.. bounds], shareFirst, rowSplit, rowPanels);
         }
     }
+
+    /// <summary>Where share <paramref name="s"/> of <paramref name="shares"/> starts: count · s / shares rounded to the
+    /// nearest multiple of <paramref name="unit"/> (count itself for the end), so the shares hold near-equal positions
+    /// rather than near-equal units: 196 Winograd tiles on two threads as 96 + 100, not 128 + 68 (seven units of 32, the
+    /// last holding 4).</summary>
+    private static int ShareStart(int count, int unit, int shares, int s) =>
+        s >= shares ? count : (int)Math.Min(count, ((2L * count * s / shares + unit) / (2L * unit)) * unit);
 
     /// <summary>The weights packed as <see cref="PackWeights"/> does, from the frozen-weight cache (packed there on first
     /// use); null when the weight is not frozen, and then the caller packs per call.</summary>
