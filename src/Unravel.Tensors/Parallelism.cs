@@ -31,15 +31,23 @@ public static class Parallelism
         if (count <= 0) return;
         int chunks = s_nested ? 1 : Math.Clamp(count / Math.Max(1, minPerChunk), 1, s_threads);
         if (chunks == 1) { body(0, count); return; }
-        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = chunks }, c =>
+        void RunChunk(int c)
         {
             (int start, int end) = ChunkRange(count, chunks, c);
             bool outer = s_nested;
             s_nested = true;
             try { body(start, end); }
             finally { s_nested = outer; }
-        });
+        }
+        // The fixed worker team when it is free (the same threads every loop), else the thread pool.
+        if (UseWorkerTeam && WorkerTeam.TryRun(chunks, RunChunk)) return;
+        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = chunks }, RunChunk);
     }
+
+    /// <summary>Whether <see cref="For"/> runs its chunks on the fixed worker team (default) rather than on
+    /// Parallel.For's thread-pool threads (tests and benchmarks compare the two).</summary>
+    /// <remarks>UNRAVEL_WORKER_TEAM=0 turns it off for a process.</remarks>
+    internal static bool UseWorkerTeam { get; set; } = Environment.GetEnvironmentVariable("UNRAVEL_WORKER_TEAM") != "0";
 
     /// <summary>The [start, end) of chunk <paramref name="index"/> when [0, count) is cut into <paramref name="chunks"/>.</summary>
     public static (int Start, int End) ChunkRange(int count, int chunks, int index)
