@@ -555,7 +555,10 @@ public sealed class LayerStatistics
     }
 
     /// <summary>Nearest-rank quantiles of each neuron's finite per-input max: level q picks rank round(q·(m − 1)) of the
-    /// values sorted ascending (ties: lower input index first).</summary>
+    /// values sorted ascending (ties, −0 and +0 included: lower input index first).</summary>
+    /// <remarks>Each neuron's values are sorted as one 64-bit key per input, the value's order-preserving bits above the
+    /// rank of its input index, with Array.Sort on primitives: a comparison delegate per pair had taken about a tenth of a
+    /// 10,000-image collection's time.</remarks>
     private (double[], long[], float[]) QuantileSamples(long[] indices, float[] pooledMax)
     {
         int qn = _options.Quantiles, c = Neurons, m = indices.Length;
@@ -565,21 +568,37 @@ public sealed class LayerStatistics
         var qVal = new float[qn * c];
         Array.Fill(qIdx, -1L);
         Array.Fill(qVal, float.NaN);
-        var rows = new List<int>(m);
+        // byIndex[k] is the row holding the k-th smallest input index; rank[row] = k.
+        long[] sortedIndices = (long[])indices.Clone();
+        int[] byIndex = new int[m], rank = new int[m];
+        for (int r = 0; r < m; r++) byIndex[r] = r;
+        Array.Sort(sortedIndices, byIndex);
+        for (int k = 0; k < m; k++) rank[byIndex[k]] = k;
+        var keys = new ulong[m];
         for (int ch = 0; ch < c; ch++)
         {
-            rows.Clear();
-            for (int r = 0; r < m; r++) if (!float.IsNaN(pooledMax[r * c + ch])) rows.Add(r);
-            if (rows.Count == 0) continue;
-            int col = ch;
-            rows.Sort((a, b) => pooledMax[a * c + col] != pooledMax[b * c + col] ? pooledMax[a * c + col].CompareTo(pooledMax[b * c + col]) : indices[a].CompareTo(indices[b]));
+            int n = 0;
+            for (int r = 0; r < m; r++)
+            {
+                float v = pooledMax[r * c + ch];
+                if (!float.IsNaN(v)) keys[n++] = (ulong)OrderedBits(v) << 32 | (uint)rank[r];
+            }
+            if (n == 0) continue;
+            Array.Sort(keys, 0, n);
             for (int j = 0; j < qn; j++)
             {
-                int row = rows[(int)Math.Round(levels[j] * (rows.Count - 1), MidpointRounding.AwayFromZero)];
+                int row = byIndex[(int)(uint)keys[(int)Math.Round(levels[j] * (n - 1), MidpointRounding.AwayFromZero)]];
                 qIdx[j * c + ch] = indices[row];
                 qVal[j * c + ch] = pooledMax[row * c + ch];
             }
         }
         return (levels, qIdx, qVal);
+    }
+
+    /// <summary>Bits of a non-NaN float whose unsigned order is the float order, −0 mapped to +0 (they compare equal).</summary>
+    private static uint OrderedBits(float v)
+    {
+        uint bits = (uint)BitConverter.SingleToInt32Bits(v == 0f ? 0f : v);
+        return (bits & 0x80000000u) == 0 ? bits | 0x80000000u : ~bits;
     }
 }
