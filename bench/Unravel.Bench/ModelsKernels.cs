@@ -55,12 +55,13 @@ internal static class ModelsKernels
     }
 
     /// <summary>The matrix products grouped by (M, N, K), largest total first, with GFLOP/s: ours are Linear (x [.., K] and
-    /// W [N, K]) and MatMul, ONNX Runtime's MatMul / Gemm / FusedMatMul ([.., K] times [K, N], or [N, K] transposed).</summary>
+    /// W [N, K]) and MatMul, ONNX Runtime's MatMul / Gemm / FusedMatMul ([.., K] times [K, N], or [N, K] transposed; from
+    /// A and the output where the trace omits a constant weight).</summary>
     private static void WriteMatMuls(IReadOnlyList<Entry> ours, IReadOnlyList<Entry> ort, TextWriter output)
     {
         Dictionary<(long M, long N, long K), (double Calls, double Ms)> Group(IReadOnlyList<Entry> entries) => entries
             .Where(e => e.Kind == "matmul")
-            .Select(e => (Mnk: Mnk(e.Shapes), e.Calls, e.Ms))
+            .Select(e => (Mnk: Mnk(e.Shapes) ?? MnkFromOutput(e.Shapes, e.Output), e.Calls, e.Ms))
             .Where(e => e.Mnk is not null)
             .GroupBy(e => e.Mnk!.Value)
             .ToDictionary(g => g.Key, g => (g.Sum(e => e.Calls), g.Sum(e => e.Ms)));
@@ -77,6 +78,19 @@ internal static class ModelsKernels
                 $"  {$"{key.M}x{key.N}x{key.K}",-22} {a?.Calls ?? b!.Value.Calls,5:F0} {Num(a?.Ms),8} {Num(b?.Ms),8} {Ratio(b?.Ms ?? double.NaN, a?.Ms ?? double.NaN),6} " +
                 $"{Num(gflop * a?.Calls / (a?.Ms / 1e3)),9} {Num(gflop * b?.Calls / (b?.Ms / 1e3)),9}"));
         }
+    }
+
+    /// <summary>(M, N, K) of a product from its first operand A [.., K] and its output [.., N], M the product of A's other
+    /// dimensions (which must be the output's): ONNX Runtime's trace lists no shape for a constant (prepacked) weight, so
+    /// its MatMul and Gemm nodes show A (and a bias) only. A batched product counts as one of M = batch · rows, which has
+    /// the same multiply-adds.</summary>
+    internal static (long M, long N, long K)? MnkFromOutput(string shapes, long[]? output)
+    {
+        string first = shapes.Split(' ')[0];
+        long[] a = first.Trim('[', ']').Split(',', StringSplitOptions.RemoveEmptyEntries).Select(long.Parse).ToArray();
+        if (output is null || a.Length < 2 || output.Length != a.Length) return null;
+        long m = a[..^1].Aggregate(1L, (p, d) => p * d);
+        return output[..^1].Aggregate(1L, (p, d) => p * d) == m ? (m, output[^1], a[^1]) : null;
     }
 
     /// <summary>(M, N, K) of a product from its two operand shapes "[..] [..]": A [.., K] with M the product of its other
@@ -160,7 +174,7 @@ internal static class ModelsKernels
         long cutoff = runs[warmUp - 1].Ts + runs[warmUp - 1].Dur;
         int measured = runs.Count - warmUp;
         Entry[] entries = nodes.Where(n => n.Ts >= cutoff)
-            .GroupBy(n => (n.Kind, n.Shapes))
+            .GroupBy(n => (n.Kind, n.Shapes, Output: n.Output is null ? "" : string.Join(",", n.Output)))   // a weight the trace omits shows in the output
             .Select(g => new Entry(g.Key.Kind, g.Key.Shapes, (double)g.Count() / measured, g.Sum(n => n.Dur) / 1e3 / measured, g.First().Output))
             .ToArray();
         return (entries, runs.Skip(warmUp).Average(r => r.Dur) / 1e3);
