@@ -61,7 +61,7 @@ internal static class ModelsKernels
     {
         Dictionary<(long M, long N, long K), (double Calls, double Ms)> Group(IReadOnlyList<Entry> entries) => entries
             .Where(e => e.Kind == "matmul")
-            .Select(e => (Mnk: Mnk(e.Shapes) ?? MnkFromOutput(e.Shapes, e.Output), e.Calls, e.Ms))
+            .Select(e => (Mnk: Mnk(e.Shapes, e.Output), e.Calls, e.Ms))
             .Where(e => e.Mnk is not null)
             .GroupBy(e => e.Mnk!.Value)
             .ToDictionary(g => g.Key, g => (g.Sum(e => e.Calls), g.Sum(e => e.Ms)));
@@ -73,41 +73,32 @@ internal static class ModelsKernels
         foreach (var key in mine.Keys.Union(theirs.Keys).OrderByDescending(k => (mine.TryGetValue(k, out var a) ? a.Ms : 0) + (theirs.TryGetValue(k, out var b) ? b.Ms : 0)))
         {
             (double Calls, double Ms)? a = mine.TryGetValue(key, out var va) ? va : null, b = theirs.TryGetValue(key, out var vb) ? vb : null;
-            double gflop = 2.0 * key.M * key.N * key.K / 1e9;
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  {$"{key.M}x{key.N}x{key.K}",-22} {a?.Calls ?? b!.Value.Calls,5:F0} {Num(a?.Ms),8} {Num(b?.Ms),8} {Ratio(b?.Ms ?? double.NaN, a?.Ms ?? double.NaN),6} " +
-                $"{Num(gflop * a?.Calls / (a?.Ms / 1e3)),9} {Num(gflop * b?.Calls / (b?.Ms / 1e3)),9}"));
+                $"  {$"{key.M}x{key.N}x{key.K}",-22} {a?.Calls ?? b!.Value.Calls,5:F0} ") +
+                Columns(a?.Ms, a?.Calls, b?.Ms, b?.Calls, 2.0 * key.M * key.N * key.K / 1e9));
         }
     }
 
-    /// <summary>(M, N, K) of a product from its first operand A [.., K] and its output [.., N], M the product of A's other
-    /// dimensions (which must be the output's): ONNX Runtime's trace lists no shape for a constant (prepacked) weight, so
-    /// its MatMul and Gemm nodes show A (and a bias) only. A batched product counts as one of M = batch · rows, which has
-    /// the same multiply-adds.</summary>
-    internal static (long M, long N, long K)? MnkFromOutput(string shapes, long[]? output)
-    {
-        string first = shapes.Split(' ')[0];
-        long[] a = first.Trim('[', ']').Split(',', StringSplitOptions.RemoveEmptyEntries).Select(long.Parse).ToArray();
-        if (output is null || a.Length < 2 || output.Length != a.Length) return null;
-        long m = a[..^1].Aggregate(1L, (p, d) => p * d);
-        return output[..^1].Aggregate(1L, (p, d) => p * d) == m ? (m, output[^1], a[^1]) : null;
-    }
-
-    /// <summary>(M, N, K) of a product from its two operand shapes "[..] [..]": A [.., K] with M the product of its other
-    /// dimensions; B [K, N] when its first dimension is K, else [N, K] (a Linear weight, or Gemm with transB); null for a
-    /// batched B (attention's per-head products), which has no single (M, N, K) here.</summary>
-    internal static (long M, long N, long K)? Mnk(string shapes)
+    /// <summary>(M, N, K) of a product from its operand shapes "[..] [..]" and, if given, its output shape: A [.., K] with
+    /// M the product of its other dimensions; B [K, N] when its first dimension is K, else [N, K] (a Linear weight, or
+    /// Gemm with transB). Where B is absent or batched, N comes from the output [.., N], whose other dimensions must
+    /// multiply to M: ONNX Runtime's trace lists no shape for a constant (prepacked) weight, so its MatMul and Gemm nodes
+    /// show A (and a bias) only, and a batched product counts as one of M = batch · rows (the same multiply-adds). Null
+    /// when neither gives a single product.</summary>
+    internal static (long M, long N, long K)? Mnk(string shapes, long[]? output = null)
     {
         string[] parts = shapes.Split(' ');
-        if (parts.Length < 2) return null;
-        long[] a = Dims(parts[0]), b = Dims(parts[1]);
-        if (a.Length < 2 || b.Length != 2) return null;
-        long k = a[^1], m = a[..^1].Aggregate(1L, (p, d) => p * d);
-        long n = b[0] == k ? b[1] : b[1] == k ? b[0] : -1;
-        return n < 0 ? null : (m, n, k);
-
-        static long[] Dims(string s) => s.Trim('[', ']').Split(',', StringSplitOptions.RemoveEmptyEntries).Select(long.Parse).ToArray();
+        long[] a = Dims(parts[0]);
+        if (a.Length < 2) return null;
+        long k = a[^1], m = Product(a[..^1]);
+        if (parts.Length > 1 && Dims(parts[1]) is [long b0, long b1] && (b0 == k || b1 == k)) return (m, b0 == k ? b1 : b0, k);
+        if (output is null || output.Length != a.Length || Product(output[..^1]) != m) return null;
+        return (m, output[^1], k);
     }
+
+    private static long[] Dims(string shape) => shape.Trim('[', ']').Split(',', StringSplitOptions.RemoveEmptyEntries).Select(long.Parse).ToArray();
+
+    private static long Product(IEnumerable<long> dims) => dims.Aggregate(1L, (p, d) => p * d);
 
     /// <summary>The convolutions matched by (input, weight) shape, largest total first; GFLOP/s where the output is known.</summary>
     private static void WriteConvolutions(IReadOnlyList<Entry> ours, IReadOnlyList<Entry> ort, TextWriter output)
@@ -126,8 +117,8 @@ internal static class ModelsKernels
             double? gflopPerCall = outShape is null ? null : Flops(key, outShape) / 1e9;
             string[] parts = key.Split(' ');
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  {parts[0],-18} {(parts.Length > 1 ? parts[1] : ""),-18} {a?.Calls ?? b!.Sum(e => e.Calls),5:F0} {Num(a?.Ms),8} {Num(ortMs),8} {Ratio(ortMs ?? double.NaN, a?.Ms ?? double.NaN),6} " +
-                $"{Num(gflopPerCall * a?.Calls / (a?.Ms / 1e3)),9} {Num(gflopPerCall * b?.Sum(e => e.Calls) / (ortMs / 1e3)),9}"));
+                $"  {parts[0],-18} {(parts.Length > 1 ? parts[1] : ""),-18} {a?.Calls ?? b!.Sum(e => e.Calls),5:F0} ") +
+                Columns(a?.Ms, a?.Calls, ortMs, b?.Sum(e => e.Calls), gflopPerCall));
         }
     }
 
@@ -208,14 +199,20 @@ internal static class ModelsKernels
     private static double Flops(string key, long[] output)
     {
         string[] parts = key.Split(' ');
-        if (parts.Length < 2) return double.NaN;
-        long[] weight = parts[1].Trim('[', ']').Split(',').Select(long.Parse).ToArray();
-        return weight.Length == 4 ? 2.0 * output.Aggregate(1L, (p, d) => p * d) * weight[1] * weight[2] * weight[3] : double.NaN;
+        if (parts.Length < 2 || Dims(parts[1]) is not [_, long c, long kh, long kw]) return double.NaN;
+        return 2.0 * Product(output) * c * kh * kw;
     }
 
     private static double Sum(IReadOnlyList<Entry> entries, string kind) => entries.Where(e => e.Kind == kind).Sum(e => e.Ms);
 
     private static double Calls(IReadOnlyList<Entry> entries, string kind) => entries.Where(e => e.Kind == kind).Sum(e => e.Calls);
+
+    /// <summary>The numeric columns both shape tables share: ours ms, ort ms, their ratio, and each engine's GFLOP/s from
+    /// <paramref name="gflopPerCall"/> (null where unknown).</summary>
+    private static string Columns(double? oursMs, double? oursCalls, double? ortMs, double? ortCalls, double? gflopPerCall) =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"{Num(oursMs),8} {Num(ortMs),8} {Ratio(ortMs ?? double.NaN, oursMs ?? double.NaN),6} " +
+            $"{Num(gflopPerCall * oursCalls / (oursMs / 1e3)),9} {Num(gflopPerCall * ortCalls / (ortMs / 1e3)),9}");
 
     private static string Ratio(double other, double ours) =>
         other > 0 && ours > 0 ? (other / ours).ToString("F2", CultureInfo.InvariantCulture) : "-";

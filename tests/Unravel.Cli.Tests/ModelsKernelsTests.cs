@@ -61,13 +61,13 @@ public sealed class ModelsKernelsTests
     [InlineData("[8,128,768]", new long[] { 8, 128, 2304 }, 1024, 2304, 768)]          // MatMul with a prepacked weight
     [InlineData("[1,512] [1000]", new long[] { 1, 1000 }, 1, 1000, 512)]               // Gemm: A and the bias listed
     [InlineData("[8,12,128,128] [8,12,128,64]", new long[] { 8, 12, 128, 64 }, 12288, 64, 128)]   // batched: same multiply-adds
-    public void MnkFromOutput_ReadsAAndTheOutput(string shapes, long[] output, long m, long n, long k) =>
-        Assert.Equal((m, n, k), ModelsKernels.MnkFromOutput(shapes, output));
+    public void Mnk_WithoutAWeightShape_ReadsAAndTheOutput(string shapes, long[] output, long m, long n, long k) =>
+        Assert.Equal((m, n, k), ModelsKernels.Mnk(shapes, output));
 
     [Theory]
     [InlineData("[8,128,768]", new long[] { 4, 128, 2304 })]   // the output's rows are not A's
     [InlineData("[768]", new long[] { 2304 })]
-    public void MnkFromOutput_IsNullWhenTheyDoNotFit(string shapes, long[] output) => Assert.Null(ModelsKernels.MnkFromOutput(shapes, output));
+    public void Mnk_WithoutAWeightShape_IsNullWhenTheOutputDoesNotFit(string shapes, long[] output) => Assert.Null(ModelsKernels.Mnk(shapes, output));
 
     [Theory]
     [InlineData("[8,12,128,64] [8,12,64,128]")]               // batched per-head product

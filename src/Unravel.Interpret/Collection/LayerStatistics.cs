@@ -263,7 +263,6 @@ public sealed class LayerStatistics
         int i = 0, count = 0;
         double total = 0;
         float max = float.NegativeInfinity, min = float.PositiveInfinity;
-        bool finite = true;
         if (Vector.IsHardwareAccelerated && x.Length >= Vector<float>.Count)
         {
             Vector<double> a = Vector<double>.Zero, b = Vector<double>.Zero;
@@ -302,7 +301,7 @@ public sealed class LayerStatistics
         ReadOnlySpan<int> bits = MemoryMarshal.Cast<float, int>(x);
         if (max == 0f) max = bits.Contains(0) ? 0f : -0f;
         if (min == 0f) min = bits.Contains(unchecked((int)0x80000000)) ? -0f : 0f;
-        return new ScanResult(finite, max, min, count, total);
+        return new ScanResult(true, max, min, count, total);
     }
 
     /// <summary>Fixes the per-neuron histogram range from a batch of activations (the first batch of the whole dataset),

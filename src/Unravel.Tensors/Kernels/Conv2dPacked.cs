@@ -161,7 +161,7 @@ internal static unsafe partial class Conv2dPacked
                             for (int grp = 0; grp < g.Groups; grp++)
                             {
                                 float* a = pk + grp * packedLength;
-                                if (PrefetchOutput && epilogue.Residual is not null && ohw > BlockPositions)
+                                if (epilogue.Residual is not null && ohw > BlockPositions)
                                     Prefetch(p.Out, epilogue.Residual, g, grp, p0, count, r0 * mr, Math.Min(og, r1 * mr));
                                 for (int pc = 0; pc < k; pc += blk.KC)
                                 {
@@ -634,25 +634,21 @@ internal static unsafe partial class Conv2dPacked
         for (; j < n; j++) dst[j] = src[j];
     }
 
-    /// <summary>Whether <see cref="Forward{TK}"/> prefetches each block's output (and residual) lines into L2 before its GEMM
-    /// (tests turn it off to compare).</summary>
+    /// <summary>Prefetches into L2 the residual lines that <see cref="StoreOutput"/> will read for rows [o0, o1) and
+    /// positions [p0, p0 + count) of group <paramref name="grp"/>, and the output lines it will write there when the
+    /// output is not the residual itself (a consumed residual).</summary>
     /// <remarks>The output of a block is [rows, count] scattered over one run of at most count values per output plane, so
     /// a 56×56 map at 256 positions per block reads and writes 1 KiB from each of hundreds of planes, each on its own page:
     /// too short a stream for the hardware prefetchers, so the epilogue waited on memory (half of a ResNet-50 bottleneck's
     /// 1×1 conv with its residual, in a profile). Prefetching the lines while the GEMM computes overlaps that wait: 1×1
     /// convs with residual on 28×28 and 56×56 maps at batch 16 took 0.89-0.94 × the time (1 thread, min of 10+ runs,
     /// load average ~4.5), but 1.03-1.07 × on 14×14 maps, where a block holds whole planes, and without a residual the
-    /// effect was within the noise (0.93-1.02, the stem 1.02); so only convs with a residual on maps larger than a block
-    /// prefetch (with the residual consumed in place, its lines are the output's).</remarks>
-    internal static bool PrefetchOutput { get; set; } = true;
-
-    /// <summary>Prefetches (into L2) the lines of y, and of the residual when there is one, that <see cref="StoreOutput"/>
-    /// will write and read for rows [o0, o1) and positions [p0, p0 + count) of group <paramref name="grp"/>.</summary>
+    /// effect was within the noise (0.93-1.02, the stem 1.02); so the caller prefetches only for convs with a residual
+    /// on maps larger than a block.</remarks>
     private static void Prefetch(float* y, float* residual, in Conv2dGeometry g, int grp, int p0, int count, int o0, int o1)
     {
         if (!Sse.IsSupported) return;
         int ohw = g.ColCols, og = g.GroupOutChannels;
-        const int lineFloats = 64 / sizeof(float);
         for (int o = o0; o < o1; o++)
         {
             int channel = grp * og + o;
@@ -660,16 +656,19 @@ internal static unsafe partial class Conv2dPacked
             {
                 int n = pos / ohw, local = pos - n * ohw, run = Math.Min(ohw - local, p0 + count - pos);
                 nint offset = ((nint)n * g.OutChannels + channel) * ohw + local;
-                for (int j = 0; j < run; j += lineFloats)
-                {
-                    Sse.Prefetch1(y + offset + j);
-                    if (residual is not null) Sse.Prefetch1(residual + offset + j);
-                }
-                Sse.Prefetch1(y + offset + run - 1);   // the last line, when the run does not start on a line
-                if (residual is not null) Sse.Prefetch1(residual + offset + run - 1);
+                PrefetchRun(residual + offset, run);
+                if (y != residual) PrefetchRun(y + offset, run);
                 pos += run;
             }
         }
+    }
+
+    /// <summary>prefetcht1 on every cache line of [p, p + count).</summary>
+    private static void PrefetchRun(float* p, int count)
+    {
+        const int lineFloats = 64 / sizeof(float);
+        for (int j = 0; j < count; j += lineFloats) Sse.Prefetch1(p + j);
+        Sse.Prefetch1(p + count - 1);   // the last line, when the run does not start on a line
     }
 
     /// <summary>y[n, grp·og + o, local] = epilogue(C[o, pos − p0]) for rows [o0, o1) and positions [p0, p0 + count).</summary>

@@ -47,12 +47,7 @@ public sealed class BasicBlock : ResidualBlockBase
             // Nothing observes the intermediates: conv-bn-relu, and conv-bn-add-relu, each as one fused op; the second
             // writes over its residual where that is ours to give up (the downsample's output, or x).
             Tensor r = ConvBnAct.Forward(Conv1, Bn1, x, relu: true);                                 // [N, P, H/s, W/s]
-            Tensor shortcut = Shortcut is null ? x : ConvBnAct.Forward(Shortcut.Conv, Shortcut.Bn, x); // [N, P, H/s, W/s]
-            bool consume = Shortcut is null ? consumeInput : CanReleaseIntermediate(shortcut);
-            Tensor y = ConvBnAct.Forward(Conv2, Bn2, r, shortcut, relu: true, consumeResidual: consume); // [N, P, H/s, W/s]
-            ReleaseIntermediate(r);
-            if (Shortcut is not null && !ReferenceEquals(y, shortcut)) ReleaseIntermediate(shortcut);
-            return y;
+            return FusedResidualSum(Conv2, Bn2, r, Shortcut, x, consumeInput);                       // [N, P, H/s, W/s]
         }
         Tensor h = Conv1.Forward(x);                                  // [N, P, H/s, W/s]
         if (Bn1 is not null) h = Bn1.Forward(h);                      // [N, P, H/s, W/s]

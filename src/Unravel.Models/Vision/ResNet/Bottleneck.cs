@@ -61,12 +61,7 @@ public sealed class Bottleneck : ResidualBlockBase
             Tensor r1 = ConvBnAct.Forward(Conv1, Bn1, x, relu: true);                                // [N, D, H, W]
             Tensor r2 = ConvBnAct.Forward(Conv2, Bn2, r1, relu: true);                               // [N, D, H/s, W/s]
             ReleaseIntermediate(r1);
-            Tensor shortcut = Shortcut is null ? x : ConvBnAct.Forward(Shortcut.Conv, Shortcut.Bn, x); // [N, 4P, H/s, W/s]
-            bool consume = Shortcut is null ? consumeInput : CanReleaseIntermediate(shortcut);
-            Tensor y = ConvBnAct.Forward(Conv3, Bn3, r2, shortcut, relu: true, consumeResidual: consume); // [N, 4P, H/s, W/s]
-            ReleaseIntermediate(r2);
-            if (Shortcut is not null && !ReferenceEquals(y, shortcut)) ReleaseIntermediate(shortcut);
-            return y;
+            return FusedResidualSum(Conv3, Bn3, r2, Shortcut, x, consumeInput);                      // [N, 4P, H/s, W/s]
         }
         Tensor h = Hook("hook_relu1", Ops.Relu(Bn1.Forward(Conv1.Forward(x)))); // [N, D, H, W], D = inner width
         h = Hook("hook_relu2", Ops.Relu(Bn2.Forward(Conv2.Forward(h))));        // [N, D, H/s, W/s]
